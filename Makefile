@@ -1,0 +1,57 @@
+# The README's commands. Needs only Python 3.11 and the OS package manager.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export FLASK_APP := wsgi:app
+
+.PHONY: run test bench lint install test-install translations extract-messages browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+test-install: $(VENV)/.test-installed
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d translations
+
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		-o translations/messages.pot $(wildcard core craftsmen competitions innovation_studios certificates templates)
+	$(BIN)/pybabel update -N --no-fuzzy-matching -i translations/messages.pot -d translations
+
+## Headless Chromium and a Chinese font from the OS packages, for the browser tests.
+browser:
+	@command -v chromium >/dev/null 2>&1 && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || \
+		( $(SUDO) apt-get update -qq && \
+		  $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei )
+
+run: install translations
+	APP_CONFIG=development $(BIN)/flask db upgrade
+	APP_CONFIG=development $(BIN)/flask seed-demo --if-empty
+	@echo "打开 http://127.0.0.1:5000 （按 Ctrl+C 停止）"
+	APP_CONFIG=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: test-install translations browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+bench: test-install translations
+	@for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+lint: test-install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) instance/craftsman.sqlite3 .pytest_cache

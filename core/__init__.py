@@ -1,0 +1,100 @@
+"""Application factory: configuration, extensions, blueprints, error pages, commands."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from core.config import PROJECT_ROOT, load_config
+
+
+def create_app(profile: str | None = None, overrides: dict | None = None) -> Flask:
+    """Build the app for ``profile`` (``APP_CONFIG`` when None; production by default)."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    load_config(app, profile, overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    register_errorhandlers(app)
+    register_commands(app)
+
+    from core.access import check_all_routes_guarded
+
+    check_all_routes_guarded(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from core import i18n
+    from core.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = i18n.lazy_login_message
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "basic"
+
+    from core.accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(cookie_id: str):
+        user_id, _, token = cookie_id.partition(".")
+        if not user_id.isdigit() or not token:
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_token != token or not user.is_enabled:
+            return None
+        return user
+
+    import_models()
+
+
+def import_models() -> None:
+    """Import every model module so metadata is complete (migrations, create_all)."""
+    from core.accounts import models as _accounts  # noqa: F401
+    from core.audit import models as _audit  # noqa: F401
+    from core.organizations import models as _orgs  # noqa: F401
+    from core.people import models as _people  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from core.accounts.views import admin_bp
+    from core.accounts.views import bp as auth_bp
+    from core.audit.views import bp as audit_bp
+    from core.main import bp as main_bp
+    from core.organizations.views import bp as organizations_bp
+    from core.people.views import bp as people_bp
+
+    for blueprint in (main_bp, auth_bp, admin_bp, audit_bp, organizations_bp, people_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_hooks(app: Flask) -> None:
+    from core import navigation, security
+
+    security.init_app(app)
+    navigation.init_app(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from core import error_pages
+
+    error_pages.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from core import cli
+
+    cli.init_app(app)

@@ -1,0 +1,1 @@
+"""Accounts: users, roles, login, passwords and the administrators' account management."""

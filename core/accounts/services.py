@@ -1,0 +1,174 @@
+"""Account changes: validate, change, audit, flush. Never commits, never reads the request."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.accounts.models import User, new_session_token
+from core.accounts.passwords import password_problems
+from core.audit import services as audit
+from core.errors import DomainError
+from core.extensions import db
+from core.roles import ROLE_BINDINGS, Role
+from core.timeutil import utcnow
+
+AUDITED_FIELDS = ("username", "display_name", "is_enabled", "union_id", "enterprise_id",
+                  "worker_id")
+
+
+@dataclass
+class AccountData:
+    username: str
+    display_name: str
+    roles: list[str] = field(default_factory=list)
+    union_id: int | None = None
+    enterprise_id: int | None = None
+    worker_id: int | None = None
+
+
+def check_password_policy(password: str, username: str = "") -> None:
+    problems = password_problems(
+        password, username=username, min_length=current_app.config["PASSWORD_MIN_LENGTH"]
+    )
+    if problems:
+        raise DomainError("；".join(problems), field="password")
+
+
+def find_by_username(username: str) -> User | None:
+    return db.session.scalar(
+        select(User).where(func.lower(User.username) == (username or "").strip().lower())
+    )
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The enabled user with these credentials, or None (the same answer for every failure)."""
+    user = find_by_username(username)
+    if user is None:
+        # Spend the same time as a real check so timing does not reveal which usernames exist.
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.check_password(password) or not user.is_enabled:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+_DUMMY = {}
+
+
+def _dummy_hash() -> str:
+    if "hash" not in _DUMMY:
+        _DUMMY["hash"] = generate_password_hash(secrets.token_hex(8), method="scrypt")
+    return _DUMMY["hash"]
+
+
+def _validate(data: AccountData, user: User | None = None) -> set[Role]:
+    data.username = (data.username or "").strip()
+    data.display_name = (data.display_name or "").strip()
+    if not data.username:
+        raise DomainError(_l("请填写用户名"), field="username")
+    existing = find_by_username(data.username)
+    if existing is not None and existing is not user:
+        raise DomainError(_l("用户名“%(u)s”已被使用", u=data.username), field="username")
+    roles = {Role(r) for r in data.roles}
+    if not roles:
+        raise DomainError(_l("至少选择一个角色"), field="roles")
+    labels = {"union_id": _l("所属工会"), "enterprise_id": _l("所属企业"),
+              "worker_id": _l("对应职工")}
+    for role, attr in ROLE_BINDINGS.items():
+        if role in roles and not getattr(data, attr):
+            raise DomainError(_l("角色“%(role)s”须指定%(what)s", role=role.label,
+                                 what=labels[attr]), field=attr)
+        if role not in roles:
+            setattr(data, attr, None)
+    if data.worker_id:
+        holder = db.session.scalar(select(User).where(User.worker_id == data.worker_id))
+        if holder is not None and holder is not user:
+            raise DomainError(_l("该职工已绑定账号 %(u)s", u=holder.username), field="worker_id")
+    return roles
+
+
+def _apply(user: User, data: AccountData, roles: set[Role]) -> None:
+    user.username = data.username
+    user.display_name = data.display_name or data.username
+    user.union_id = data.union_id
+    user.enterprise_id = data.enterprise_id
+    user.worker_id = data.worker_id
+    user.set_roles(roles)
+
+
+def create_account(data: AccountData, password: str, *, by) -> User:
+    """A new account that must change its password at first login."""
+    roles = _validate(data)
+    check_password_policy(password, data.username)
+    user = User()
+    _apply(user, data, roles)
+    user.set_password(password)
+    user.must_change_password = by is not None
+    db.session.add(user)
+    db.session.flush()
+    changes = audit.diff({}, audit.snapshot(user, AUDITED_FIELDS))
+    changes["roles"] = [[], sorted(roles)]
+    audit.record("account.create", user, by=by, changes=changes)
+    return user
+
+
+def update_account(user: User, data: AccountData, *, by) -> User:
+    roles = _validate(data, user)
+    before = audit.snapshot(user, AUDITED_FIELDS)
+    before_roles = sorted(user.roles)
+    _apply(user, data, roles)
+    changes = audit.diff(before, audit.snapshot(user, AUDITED_FIELDS))
+    if before_roles != sorted(roles):
+        changes["roles"] = [before_roles, sorted(roles)]
+        # New powers or fewer: either way, open sessions must log in again.
+        user.session_token = new_session_token()
+    if changes:
+        db.session.flush()
+        audit.record("account.update", user, by=by, changes=changes)
+    return user
+
+
+def set_enabled(user: User, enabled: bool, *, by) -> None:
+    """Disable (ending every session) or re-enable an account."""
+    if by is not None and by.id == user.id and not enabled:
+        raise DomainError(_l("不能停用自己的账号"))
+    if user.is_enabled == enabled:
+        return
+    user.is_enabled = enabled
+    user.session_token = new_session_token()
+    db.session.flush()
+    audit.record("account.enable" if enabled else "account.disable", user, by=by,
+                 changes={"is_enabled": [not enabled, enabled]})
+
+
+def reset_password(user: User, new_password: str, *, by) -> None:
+    """An administrator sets a temporary password; the user must change it at next login."""
+    check_password_policy(new_password, user.username)
+    user.set_password(new_password)
+    user.must_change_password = True
+    db.session.flush()
+    audit.record("account.reset_password", user, by=by)
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    """The user changes their own password; every other session of theirs ends."""
+    if not user.check_password(current):
+        raise DomainError(_l("当前密码不正确"), field="current_password")
+    if current == new:
+        raise DomainError(_l("新密码不能与当前密码相同"), field="new_password")
+    try:
+        check_password_policy(new, user.username)
+    except DomainError as error:
+        error.field = "new_password"
+        raise
+    user.set_password(new)
+    user.must_change_password = False
+    db.session.flush()
+    audit.record("account.change_password", user, by=user)

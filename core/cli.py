@@ -1,0 +1,56 @@
+"""Command-line tools: ``flask seed-demo`` and ``flask create-admin``."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from core.extensions import db
+
+
+def init_app(app) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--if-empty", is_flag=True, help="只在数据库为空时加载")
+    def seed_demo(if_empty: bool) -> None:
+        """加载演示数据（工会、企业、职工和每个角色一个演示账号）。"""
+        from core import demo
+
+        if not demo.database_is_empty():
+            if not if_empty:
+                raise click.ClickException("数据库已有数据，未加载演示数据。")
+            click.echo("数据库已有数据，跳过演示数据。")
+        else:
+            demo.load()
+            db.session.commit()
+            click.echo("已加载演示数据：16 个区总工会、5 个产业工会、20 家企业、200 名职工。")
+        click.echo(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
+        for username, role in demo.describe_logins():
+            click.echo(f"  {username:<12} {role}")
+
+    @app.cli.command("create-admin")
+    @click.option("--username", prompt="用户名")
+    @click.option("--name", "display_name", prompt="姓名")
+    @click.password_option("--password", prompt="密码", confirmation_prompt="再次输入密码")
+    def create_admin(username: str, display_name: str, password: str) -> None:
+        """创建管理员账号（用于新的生产数据库）。"""
+        from core.accounts import services
+        from core.errors import DomainError
+        from core.roles import Role
+
+        try:
+            services.create_account(services.AccountData(
+                username=username, display_name=display_name, roles=[Role.ADMIN.value],
+            ), password, by=None)
+        except DomainError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from None
+        db.session.commit()
+        click.echo(f"已创建管理员 {username}。")
+
+    @app.cli.command("routes-access")
+    def routes_access() -> None:
+        """列出每个路由及其访问权限。"""
+        for rule in sorted(current_app.url_map.iter_rules(), key=lambda r: r.rule):
+            view = current_app.view_functions[rule.endpoint]
+            access = getattr(view, "access_rule", None)
+            click.echo(f"{rule.rule:<45} {access.describe() if access else 'static'}")

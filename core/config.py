@@ -1,0 +1,198 @@
+"""Configuration: every default in one place.
+
+Three profiles are chosen by the ``APP_CONFIG`` environment variable:
+
+* ``production`` (the default, used by ``gunicorn wsgi:app``): every secret must come from
+  the environment; a missing or known default value stops the start with a clear message.
+* ``development`` (``make run``): secrets are generated once and kept in ``instance/``.
+* ``testing``: fixed throwaway secrets, an isolated database.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE_PATH = PROJECT_ROOT / "instance"
+
+#: Values that must never reach production (documented examples, test fixtures).
+KNOWN_DEFAULT_SECRETS = frozenset(
+    {"", "dev", "change-me", "changeme", "secret", "testing-secret-key", "development"}
+)
+TESTING_DATA_KEY = "0aEF6q8bB7yK8bRZbq2qTbZ2b0oFvXjv5dZ1lM9o8Ec="
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the app is started with a configuration it must refuse."""
+
+
+class BaseConfig:
+    """Settings shared by every profile."""
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # i18n: Simplified Chinese first, English second.
+    LANGUAGES = {"zh": "简体中文", "en": "English"}
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = str(PROJECT_ROOT / "translations")
+
+    # UI assets are served by the app itself (no CDN).
+    BOOTSTRAP_SERVE_LOCAL = True
+
+    # Sessions: signed cookies, so app processes stay stateless.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    PREFERRED_URL_SCHEME = "http"
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+
+    # Rate limits (Flask-Limiter). Use redis://... when more than one process serves.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT_PER_IP = "30 per 5 minutes"
+    LOGIN_RATE_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+
+    PASSWORD_MIN_LENGTH = 10
+    PAGE_SIZE = 50
+
+    # Security headers. No inline scripts or styles anywhere.
+    CONTENT_SECURITY_POLICY = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+    HSTS_ENABLED = False
+
+    SECRET_KEY: str | None = None
+    DATA_ENCRYPTION_KEY: str | None = None
+
+
+class ProductionConfig(BaseConfig):
+    """Production: everything sensitive comes from the environment."""
+
+    ENV_NAME = "production"
+
+
+class DevelopmentConfig(BaseConfig):
+    """Local development with ``make run``: SQLite in ``instance/``."""
+
+    ENV_NAME = "development"
+    DEBUG = False
+
+
+class TestingConfig(BaseConfig):
+    """The test suite: fixed secrets, no real users."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"  # noqa: S105 - refused by production checks
+    DATA_ENCRYPTION_KEY = TESTING_DATA_KEY
+    PASSWORD_MIN_LENGTH = 10
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+
+PROFILES = {
+    "production": ProductionConfig,
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+}
+
+
+def _read_or_create_secret(path: Path, factory) -> str:
+    """Return the secret stored in ``path``, creating it on first use (development only)."""
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = factory()
+    path.write_text(value, encoding="utf-8")
+    path.chmod(0o600)
+    return value
+
+
+def load_config(app, profile: str | None = None, overrides: dict | None = None) -> None:
+    """Fill ``app.config`` for ``profile`` and refuse unsafe production settings."""
+    profile = profile or os.environ.get("APP_CONFIG", "production")
+    if profile not in PROFILES:
+        raise ConfigurationError(
+            f"未知的 APP_CONFIG“{profile}”，可选值：{', '.join(PROFILES)}"
+        )
+    app.config.from_object(PROFILES[profile])
+    instance = Path(app.instance_path)
+
+    for name in ("SECRET_KEY", "DATA_ENCRYPTION_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI",
+                 "PDF_FONT_PATH"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in {"1", "true", "yes"}:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+        app.config["HSTS_ENABLED"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
+
+    if profile == "development":
+        app.config.setdefault("SECRET_KEY", None)
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = _read_or_create_secret(
+                instance / "secret_key", lambda: secrets.token_urlsafe(48)
+            )
+        if not app.config.get("DATA_ENCRYPTION_KEY"):
+            app.config["DATA_ENCRYPTION_KEY"] = _read_or_create_secret(
+                instance / "data_encryption_key", lambda: Fernet.generate_key().decode()
+            )
+
+    if not app.config.get("DATABASE_URL"):
+        if profile == "production":
+            raise ConfigurationError("生产环境必须设置 DATABASE_URL（PostgreSQL 连接串）。")
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'craftsman.sqlite3'}"
+
+    if overrides:
+        app.config.update(overrides)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
+
+    if profile == "production":
+        check_production_secrets(app.config)
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain ``postgresql://`` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def check_production_secrets(config) -> None:
+    """Refuse to start production with a missing or known default secret."""
+    secret = config.get("SECRET_KEY") or ""
+    if secret in KNOWN_DEFAULT_SECRETS or len(secret) < 32:
+        raise ConfigurationError(
+            "拒绝启动：SECRET_KEY 未设置、是默认值或过短（至少 32 个字符）。"
+            "请在环境变量中设置随机的 SECRET_KEY。"
+        )
+    data_key = config.get("DATA_ENCRYPTION_KEY") or ""
+    if not data_key or data_key == TESTING_DATA_KEY:
+        raise ConfigurationError(
+            "拒绝启动：DATA_ENCRYPTION_KEY 未设置或是测试用默认值。请用 "
+            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            " 生成并设置。"
+        )
+    try:
+        for key in data_key.split(","):
+            Fernet(key.strip().encode())
+    except (ValueError, TypeError) as exc:
+        raise ConfigurationError(
+            "拒绝启动：DATA_ENCRYPTION_KEY 不是有效的 Fernet 密钥（32 字节 URL 安全 Base64）。"
+        ) from exc

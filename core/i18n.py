@@ -1,0 +1,49 @@
+"""Language selection: the user's choice in the session, else the browser's, else Chinese."""
+
+from __future__ import annotations
+
+from flask import current_app, has_request_context, request, session
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+
+from core.extensions import babel
+
+lazy_login_message = _l("请先登录")
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(list(languages)) or "zh"
+
+
+def chinese_date(value) -> str:
+    """2026年11月24日 in Chinese, the locale's medium form otherwise."""
+    if value is None:
+        return ""
+    if str(get_locale()).startswith("zh"):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return format_date(value, "medium")
+
+
+def local_datetime(value) -> str:
+    """A stored UTC timestamp shown in Beijing time."""
+    if value is None:
+        return ""
+    if str(get_locale()).startswith("zh"):
+        return format_datetime(value, "yyyy年M月d日 HH:mm")
+    return format_datetime(value, "yyyy-MM-dd HH:mm")
+
+
+def init_app(app) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters["cn_date"] = chinese_date
+    app.jinja_env.filters["local_dt"] = local_datetime
+
+    @app.context_processor
+    def language_context():
+        return {"languages": app.config["LANGUAGES"], "current_locale": str(get_locale())}

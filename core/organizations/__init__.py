@@ -1,0 +1,1 @@
+"""Organizations: the federation, district and industry unions, and enterprises."""

@@ -1,0 +1,11 @@
+"""Paging for list pages."""
+
+from flask import current_app, request
+
+
+def paginate(query):
+    """Paginate a select() with the page number from the query string."""
+    from core.extensions import db
+
+    return db.paginate(query, per_page=current_app.config["PAGE_SIZE"], max_per_page=200,
+                       error_out=False, page=request.args.get("page", 1, type=int))

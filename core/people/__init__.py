@@ -1,0 +1,1 @@
+"""People: worker records kept by enterprise unions."""

@@ -1,0 +1,161 @@
+"""Creating and changing worker records: validate, change, audit, flush. Never commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from core import crypto
+from core.audit import services as audit
+from core.errors import ConcurrentEditError, DomainError
+from core.extensions import db
+from core.people import rules
+from core.people.models import Gender, SkillLevel, Worker
+from core.validators import (
+    InvalidIdentifier,
+    check_id_number,
+    check_mobile,
+    check_occupation_code,
+    mask_id_number,
+    mask_mobile,
+)
+
+#: Fields recorded in the audit trail, with the masks applied to sensitive ones.
+AUDITED_FIELDS = (
+    "name", "gender", "id_number_masked", "mobile", "enterprise_id", "occupation",
+    "occupation_code", "skill_level", "years_in_occupation", "is_front_line", "in_post", "honors",
+)
+AUDIT_MASKS = {"mobile": mask_mobile}
+
+
+class DuplicateIdNumber(DomainError):
+    """The ID number is already registered."""
+
+
+@dataclass
+class WorkerData:
+    """What a person enters for a worker record."""
+
+    name: str
+    gender: str
+    id_number: str
+    mobile: str
+    enterprise_id: int
+    occupation: str
+    occupation_code: str = ""
+    skill_level: str = SkillLevel.LEVEL_5.value
+    years_in_occupation: int = 0
+    is_front_line: bool = True
+    in_post: bool = True
+    honors: str = ""
+    errors: dict = field(default_factory=dict, repr=False)
+
+
+def find_by_id_number(id_number: str) -> Worker | None:
+    """The worker holding ``id_number`` (normalised), found through the keyed hash."""
+    digest = crypto.lookup_hash(id_number.strip().upper())
+    return db.session.scalar(select(Worker).where(Worker.id_number_hash == digest))
+
+
+def _validate(data: WorkerData) -> dict:
+    """Normalise ``data`` in place; raise DomainError on the first field that fails."""
+    name = (data.name or "").strip()
+    if not name:
+        raise DomainError(_l("请填写姓名"), field="name")
+    if len(name) > 50:
+        raise DomainError(_l("姓名不能超过 50 个字符"), field="name")
+    try:
+        resident = check_id_number(data.id_number)
+    except InvalidIdentifier as exc:
+        raise DomainError(str(exc), field="id_number") from None
+    if data.gender not in {g.value for g in Gender}:
+        raise DomainError(_l("请选择性别"), field="gender")
+    if resident.gender != data.gender:
+        raise DomainError(
+            _l("性别与身份证号不符：身份证号第 17 位表示%(g)s", g=Gender(resident.gender).label),
+            field="gender",
+        )
+    try:
+        mobile = check_mobile(data.mobile)
+    except InvalidIdentifier as exc:
+        raise DomainError(str(exc), field="mobile") from None
+    if data.occupation_code:
+        try:
+            data.occupation_code = check_occupation_code(data.occupation_code)
+        except InvalidIdentifier as exc:
+            raise DomainError(str(exc), field="occupation_code") from None
+    if not (data.occupation or "").strip():
+        raise DomainError(_l("请填写工种"), field="occupation")
+    if data.skill_level not in {s.value for s in SkillLevel}:
+        raise DomainError(_l("请选择技能等级"), field="skill_level")
+    if not 0 <= int(data.years_in_occupation) <= 60:
+        raise DomainError(_l("从事本工种年限应在 0 到 60 年之间"), field="years_in_occupation")
+    data.name, data.mobile = name, mobile
+    data.occupation = data.occupation.strip()
+    data.honors = (data.honors or "").strip()
+    return {"resident": resident}
+
+
+def _duplicate_message(holder: Worker, by) -> str:
+    if rules.can_view_worker(by, holder):
+        return str(_l("该身份证号已登记：%(ent)s 的职工 %(name)s", ent=holder.enterprise.name,
+                       name=holder.name))
+    return str(_l("该身份证号已由“%(ent)s”登记，同一人不能重复登记。如该职工已调动，请联系原单位"
+                  "或上级工会办理。", ent=holder.enterprise.name))
+
+
+def _apply(worker: Worker, data: WorkerData, resident) -> None:
+    worker.name = data.name
+    worker.gender = data.gender
+    digest = crypto.lookup_hash(resident.number)
+    if worker.id_number_hash != digest:
+        worker.id_number_encrypted = crypto.encrypt(resident.number)
+        worker.id_number_hash = digest
+        worker.id_number_masked = mask_id_number(resident.number)
+    worker.birth_date = resident.birth_date
+    worker.mobile = data.mobile
+    worker.enterprise_id = data.enterprise_id
+    worker.occupation = data.occupation
+    worker.occupation_code = data.occupation_code or ""
+    worker.skill_level = data.skill_level
+    worker.years_in_occupation = int(data.years_in_occupation)
+    worker.is_front_line = bool(data.is_front_line)
+    worker.in_post = bool(data.in_post)
+    worker.honors = data.honors
+
+
+def create_worker(data: WorkerData, *, by) -> Worker:
+    """Register a new worker record; refuses a duplicate ID number."""
+    resident = _validate(data)["resident"]
+    holder = find_by_id_number(resident.number)
+    if holder is not None:
+        raise DuplicateIdNumber(_duplicate_message(holder, by), field="id_number")
+    worker = Worker()
+    _apply(worker, data, resident)
+    db.session.add(worker)
+    db.session.flush()
+    audit.record("worker.create", worker, by=by, changes=audit.diff(
+        {}, audit.snapshot(worker, AUDITED_FIELDS), AUDIT_MASKS))
+    return worker
+
+
+def update_worker(worker: Worker, data: WorkerData, *, expected_version: int, by) -> Worker:
+    """Change a worker record opened at ``expected_version``; refuses a stale form."""
+    if worker.version != expected_version:
+        raise ConcurrentEditError(
+            _l("该职工信息已被他人修改（您打开后又有新的保存）。您填写的内容仍保留在下方，"
+               "请刷新查看最新信息后再保存。")
+        )
+    resident = _validate(data)["resident"]
+    holder = find_by_id_number(resident.number)
+    if holder is not None and holder.id != worker.id:
+        raise DuplicateIdNumber(_duplicate_message(holder, by), field="id_number")
+    before = audit.snapshot(worker, AUDITED_FIELDS)
+    _apply(worker, data, resident)
+    changes = audit.diff(before, audit.snapshot(worker, AUDITED_FIELDS), AUDIT_MASKS)
+    if changes:
+        db.session.flush()
+        audit.record("worker.update", worker, by=by, changes=changes)
+    return worker

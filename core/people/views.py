@@ -1,0 +1,142 @@
+"""Worker records: list, detail, create, edit; and a worker's own page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from core.access import roles_required
+from core.errors import ConcurrentEditError, DomainError
+from core.extensions import db
+from core.forms import apply_domain_error
+from core.organizations import rules as org_rules
+from core.organizations.models import Enterprise
+from core.pagination import paginate
+from core.people import rules, services
+from core.people.forms import WorkerForm
+from core.people.models import SkillLevel, Worker
+from core.roles import Role
+
+bp = Blueprint("people", __name__, url_prefix="/workers")
+
+STAFF = (Role.ADMIN, Role.UNION_REVIEWER, Role.ENTERPRISE)
+
+
+def _enterprise_choices():
+    """Enterprises the current user may file workers under."""
+    if current_user.has_role(Role.ADMIN):
+        return db.session.scalars(select(Enterprise).order_by(Enterprise.name)).all()
+    return [current_user.enterprise] if current_user.enterprise_id else []
+
+
+def _load_visible(worker_id: int) -> Worker:
+    worker = db.get_or_404(Worker, worker_id)
+    if not rules.can_view_worker(current_user, worker):
+        abort(403)
+    return worker
+
+
+def _data_from(form: WorkerForm) -> services.WorkerData:
+    return services.WorkerData(
+        name=form.name.data or "", gender=form.gender.data, id_number=form.id_number.data or "",
+        mobile=form.mobile.data or "", enterprise_id=form.enterprise_id.data,
+        occupation=form.occupation.data or "", occupation_code=form.occupation_code.data or "",
+        skill_level=form.skill_level.data, years_in_occupation=form.years_in_occupation.data or 0,
+        is_front_line=form.is_front_line.data, in_post=form.in_post.data,
+        honors=form.honors.data or "",
+    )
+
+
+@bp.get("/")
+@roles_required(*STAFF)
+def index():
+    """Workers the user may see, filtered by name, occupation, level and enterprise."""
+    query = select(Worker).join(Enterprise)
+    condition = org_rules.visible_enterprise_filter(current_user, Enterprise)
+    if condition is not None:
+        query = query.where(condition)
+    q = request.args.get("q", "").strip()
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(Worker.name.like(like), Worker.occupation.like(like),
+                                Enterprise.name.like(like)))
+    level = request.args.get("skill_level", "")
+    if level in {s.value for s in SkillLevel}:
+        query = query.where(Worker.skill_level == level)
+    enterprise_id = request.args.get("enterprise_id", type=int)
+    if enterprise_id:
+        query = query.where(Worker.enterprise_id == enterprise_id)
+    page = paginate(query.order_by(Enterprise.name, Worker.name, Worker.id))
+    return render_template("people/index.html", page=page, q=q, level=level,
+                           skill_levels=list(SkillLevel),
+                           can_create=rules.can_create_worker(current_user))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN, Role.ENTERPRISE)
+def create():
+    if not rules.can_create_worker(current_user):
+        abort(403)
+    enterprises = _enterprise_choices()
+    form = WorkerForm(enterprises=enterprises)
+    if request.method == "GET" and not current_user.has_role(Role.ADMIN):
+        form.enterprise_id.data = current_user.enterprise_id
+    if form.validate_on_submit():
+        try:
+            worker = services.create_worker(_data_from(form), by=current_user)
+        except DomainError as error:
+            if not apply_domain_error(form, error):
+                flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("已登记职工 %(name)s", name=worker.name), "success")
+            return redirect(url_for(".detail", worker_id=worker.id))
+    return render_template("people/form.html", form=form, worker=None)
+
+
+@bp.get("/<int:worker_id>")
+@roles_required(*STAFF)
+def detail(worker_id: int):
+    worker = _load_visible(worker_id)
+    return render_template(
+        "people/detail.html", worker=worker,
+        id_number=worker.id_number if rules.can_see_id_number(current_user, worker)
+        else worker.id_number_masked,
+        show_mobile=rules.can_see_mobile(current_user, worker),
+        can_edit=rules.can_edit_worker(current_user, worker),
+    )
+
+
+@bp.route("/<int:worker_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN, Role.ENTERPRISE)
+def edit(worker_id: int):
+    worker = _load_visible(worker_id)
+    if not rules.can_edit_worker(current_user, worker):
+        abort(403)
+    form = WorkerForm(obj=worker, enterprises=_enterprise_choices())
+    if request.method == "GET":
+        form.id_number.data = worker.id_number
+        form.version.data = str(worker.version)
+    if form.validate_on_submit():
+        try:
+            expected = int(form.version.data or 0)
+            services.update_worker(worker, _data_from(form), expected_version=expected,
+                                   by=current_user)
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            flash(_("该职工信息已被他人修改，请刷新后再保存。您填写的内容仍保留在下方。"), "danger")
+        except ConcurrentEditError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        except DomainError as error:
+            db.session.rollback()
+            if not apply_domain_error(form, error):
+                flash(str(error), "danger")
+        else:
+            flash(_("已保存"), "success")
+            return redirect(url_for(".detail", worker_id=worker.id))
+    return render_template("people/form.html", form=form, worker=worker)
