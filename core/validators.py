@@ -26,7 +26,7 @@ class InvalidIdentifier(ValueError):
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+_ID_PATTERN = re.compile(r"^\d{17}[\dX]$", re.ASCII)
 
 
 def id_number_check_char(first17: str) -> str:
@@ -76,7 +76,7 @@ def mask_id_number(number: str) -> str:
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_USCC_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+_USCC_PATTERN = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$", re.ASCII)
 
 
 def uscc_check_char(first17: str) -> str:
@@ -101,7 +101,7 @@ def check_uscc(value: str) -> str:
 
 # --- Mobile numbers ----------------------------------------------------------------------
 
-_MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$", re.ASCII)
 
 
 def check_mobile(value: str) -> str:
@@ -121,7 +121,7 @@ def mask_mobile(number: str) -> str:
     return number[:3] + "****" + number[-4:]
 
 
-_OCCUPATION_CODE_PATTERN = re.compile(r"^\d-\d{2}-\d{2}-\d{2}$")
+_OCCUPATION_CODE_PATTERN = re.compile(r"^\d-\d{2}-\d{2}-\d{2}$", re.ASCII)
 
 
 def check_occupation_code(value: str) -> str:

@@ -8,7 +8,6 @@ import os
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import text
 
 from core import create_app
 from core.extensions import db, limiter
@@ -41,7 +40,7 @@ def _empty_all_tables() -> None:
     db.session.remove()
     with db.engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
-            connection.execute(text(f"DELETE FROM {table.name}"))
+            connection.execute(table.delete())
 
 
 @pytest.fixture(autouse=True)

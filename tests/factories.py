@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 from core.accounts import services as account_services
-from core.demo import make_id_number, make_uscc
+from core.demo import make_uscc
 from core.extensions import db
 from core.organizations.models import Enterprise, Union, UnionKind
 from core.people import services as people_services
@@ -39,18 +39,24 @@ def enterprise(district: Union, industry: Union | None = None, name=None) -> Ent
     return e
 
 
-def id_number(birth=date(1985, 6, 15), male=True, region="110105") -> str:
-    return make_id_number(_rng, region, birth, male)
+def id_number(birth=None, male=True, region="110105") -> str:
+    """A valid ID number, unique within the test run."""
+    from core.validators import id_number_check_char
+
+    birth = birth or date(1985, 1, 1) + timedelta(days=next(_counter) % 3000)
+    sequence = (next(_counter) % 99) * 10 + (1 if male else 2)
+    first17 = f"{region}{birth:%Y%m%d}{sequence:03d}"
+    return first17 + id_number_check_char(first17)
 
 
 def worker_data(enterprise_id: int, **overrides) -> people_services.WorkerData:
     male = overrides.pop("male", True)
-    values = dict(
-        name="张建国", gender="male" if male else "female",
-        id_number=id_number(male=male), mobile=f"139{_rng.randint(0, 99999999):08d}",
-        enterprise_id=enterprise_id, occupation="钳工", skill_level=SkillLevel.LEVEL_2.value,
-        years_in_occupation=12,
-    )
+    values = {
+        "name": "张建国", "gender": "male" if male else "female",
+        "id_number": id_number(male=male), "mobile": f"139{_rng.randint(0, 99999999):08d}",
+        "enterprise_id": enterprise_id, "occupation": "钳工", "skill_level": SkillLevel.LEVEL_2.value,
+        "years_in_occupation": 12,
+    }
     values.update(overrides)
     return people_services.WorkerData(**values)
 

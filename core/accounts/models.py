@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -84,8 +85,9 @@ class User(UserMixin, db.Model):
 
     # Passwords -------------------------------------------------------------------------
     def set_password(self, password: str) -> None:
-        """Hash with scrypt and end every existing session."""
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        """Hash (scrypt unless configured otherwise) and end every existing session."""
+        self.password_hash = generate_password_hash(
+            password, method=current_app.config["PASSWORD_HASH_METHOD"])
         self.session_token = new_session_token()
 
     def check_password(self, password: str) -> bool:

@@ -63,9 +63,10 @@ _DUMMY = {}
 
 
 def _dummy_hash() -> str:
-    if "hash" not in _DUMMY:
-        _DUMMY["hash"] = generate_password_hash(secrets.token_hex(8), method="scrypt")
-    return _DUMMY["hash"]
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY:
+        _DUMMY[method] = generate_password_hash(secrets.token_hex(8), method=method)
+    return _DUMMY[method]
 
 
 def _validate(data: AccountData, user: User | None = None) -> set[Role]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import Blueprint, render_template, request
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from core.access import roles_required
 from core.audit.models import AuditEntry
@@ -46,9 +46,9 @@ def index():
     if until:
         query = query.where(AuditEntry.created_at < until + timedelta(days=1, hours=-8))
     page = paginate(query.order_by(AuditEntry.id.desc()))
-    actions = db.session.scalars(select(distinct(AuditEntry.action)).order_by(AuditEntry.action))
+    actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
     types = db.session.scalars(
-        select(distinct(AuditEntry.target_type)).where(AuditEntry.target_type.is_not(None))
+        select(AuditEntry.target_type).distinct().where(AuditEntry.target_type.is_not(None))
         .order_by(AuditEntry.target_type))
     return render_template("audit/index.html", page=page, actions=list(actions),
                            target_types=list(types), args=request.args)

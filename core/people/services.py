@@ -99,7 +99,7 @@ def _validate(data: WorkerData) -> dict:
 
 
 def _duplicate_message(holder: Worker, by) -> str:
-    if rules.can_view_worker(by, holder):
+    if by is None or rules.can_view_worker(by, holder):
         return str(_l("该身份证号已登记：%(ent)s 的职工 %(name)s", ent=holder.enterprise.name,
                        name=holder.name))
     return str(_l("该身份证号已由“%(ent)s”登记，同一人不能重复登记。如该职工已调动，请联系原单位"

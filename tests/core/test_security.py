@@ -1,0 +1,134 @@
+"""The security baseline: headers, cookies, CSRF, tampered sessions, production secrets,
+error pages and the health check."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core import create_app
+from core.config import ConfigurationError
+from core.extensions import db
+from core.people.models import Worker
+from tests.conftest import csrf_token
+
+
+def test_pages_carry_security_headers_and_a_csp_without_inline_scripts(client):
+    response = client.get("/login")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    html = response.get_data(as_text=True)
+    assert "<script>" not in html and " style=" not in html and "onclick" not in html
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(world, client):
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"username": "admin", "password": "Correct2026horse",
+                                           "csrf_token": token})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_cookies_are_secure_when_configured_for_https(monkeypatch):
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "true")
+    app = create_app("testing", {"DATABASE_URL": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["HSTS_ENABLED"]
+
+
+def test_every_asset_is_served_locally(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert "cdn" not in html.lower() and "https://" not in html
+    assert client.get("/bootstrap/static/css/bootstrap.min.css").status_code == 200
+    assert client.get("/static/css/app.css").status_code == 200
+
+
+def test_a_form_without_csrf_token_is_refused_and_changes_nothing(app, world, client, login):
+    login(world.users.admin)
+    response = client.post(f"/admin/users/{world.users.expert}/disable")
+    assert response.status_code == 400
+    assert "安全令牌" in response.get_data(as_text=True)
+    with app.app_context():
+        from core.accounts.models import User
+
+        assert db.session.get(User, world.users.expert).is_enabled
+
+
+def test_a_tampered_session_cookie_is_treated_as_anonymous(world, client, login):
+    login(world.users.admin)
+    cookie = client.get_cookie("session")
+    client.set_cookie("session", cookie.value[:-3] + ("AAA" if cookie.value[-3:] != "AAA" else "BBB"))
+    response = client.get("/home/admin")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_session_for_a_forged_user_id_is_refused(world, client):
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{world.users.admin}.forged-token"
+    assert client.get("/home/admin").status_code == 302
+
+
+@pytest.mark.parametrize("env, message", [
+    ({}, "DATABASE_URL"),
+    ({"DATABASE_URL": "sqlite://"}, "SECRET_KEY"),
+    ({"DATABASE_URL": "sqlite://", "SECRET_KEY": "change-me"}, "SECRET_KEY"),
+    ({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40}, "DATA_ENCRYPTION_KEY"),
+    ({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40, "DATA_ENCRYPTION_KEY": "not-a-key"},
+     "Fernet"),
+])
+def test_production_refuses_missing_or_default_secrets(monkeypatch, env, message):
+    for name in ("DATABASE_URL", "SECRET_KEY", "DATA_ENCRYPTION_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=message):
+        create_app("production")
+
+
+def test_production_starts_with_proper_secrets(monkeypatch):
+    from cryptography.fernet import Fernet
+
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("SECRET_KEY", "k" * 48)
+    monkeypatch.setenv("DATA_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    assert create_app("production").config["ENV_NAME"] == "production"
+
+
+def test_unknown_profile_is_refused():
+    with pytest.raises(ConfigurationError, match="APP_CONFIG"):
+        create_app("staging")
+
+
+@pytest.mark.parametrize("path, status, text", [
+    ("/no/such/page", 404, "页面不存在"), ("/logout", 405, "不支持"),
+])
+def test_error_pages_use_the_site_layout(client, path, status, text):
+    response = client.get(path)
+    html = response.get_data(as_text=True)
+    assert response.status_code == status and text in html and "navbar" in html
+
+
+def test_forbidden_page_is_in_chinese(world, client, login):
+    login(world.users.worker)
+    response = client.get("/admin/users/")
+    assert response.status_code == 403 and "无权访问" in response.get_data(as_text=True)
+
+
+def test_healthz_answers_503_when_the_database_is_unreachable(tmp_path):
+    app = create_app("testing", {"DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503 and response.json["database"] == "unreachable"
+
+
+def test_oversized_request_is_refused(app, world, client, login):
+    login(world.users.enterprise)
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    try:
+        response = client.post("/workers/new", data={"honors": "荣" * 2000})
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = 60 * 1024 * 1024
+    assert response.status_code == 413
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Worker)) == 3
