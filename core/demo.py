@@ -53,9 +53,10 @@ ENTERPRISES = [
 ]
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
-GIVEN = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟",
-         "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "建国", "建华", "志强", "海涛", "春生",
-         "国庆", "红梅", "文博", "子豪", "雨桐", "立新", "玉兰", "宏伟", "晓东", "振华", "永刚", "淑珍"]
+GIVEN_MALE = ["伟", "强", "磊", "军", "洋", "勇", "杰", "涛", "明", "超", "刚", "建国", "建华", "志强",
+              "海涛", "春生", "国庆", "文博", "子豪", "立新", "宏伟", "晓东", "振华", "永刚"]
+GIVEN_FEMALE = ["芳", "娜", "秀英", "敏", "静", "丽", "艳", "娟", "秀兰", "霞", "桂英", "红梅", "雨桐",
+                "玉兰", "淑珍", "慧", "婷", "晓燕"]
 HONORS = ["北京市劳动模范", "首都劳动奖章", "北京市技术能手", "全国技术能手", "北京市优秀技能人才",
           "区级岗位能手", "企业首席技师"]
 
@@ -130,7 +131,7 @@ def load(workers_per_enterprise: int = 10, seed: int = 2026) -> None:
             age = 2026 - birth.year
             honors = rng.sample(HONORS, k=rng.choice((0, 0, 0, 1, 1, 2)))
             worker = people_services.create_worker(people_services.WorkerData(
-                name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+                name=rng.choice(SURNAMES) + rng.choice(GIVEN_MALE if male else GIVEN_FEMALE),
                 gender="male" if male else "female", id_number=number,
                 mobile=f"1{rng.choice('3456789')}{rng.randint(0, 999999999):09d}",
                 enterprise_id=enterprise.id, occupation=occupations[n % len(occupations)],
