@@ -149,6 +149,12 @@ def set_enabled(user: User, enabled: bool, *, by) -> None:
                  changes={"is_enabled": [not enabled, enabled]})
 
 
+def end_sessions(user: User) -> None:
+    """End every session of ``user`` (logout: a copied cookie must not outlive it)."""
+    user.session_token = new_session_token()
+    db.session.flush()
+
+
 def reset_password(user: User, new_password: str, *, by) -> None:
     """An administrator sets a temporary password; the user must change it at next login."""
     check_password_policy(new_password, user.username)

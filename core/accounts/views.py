@@ -85,6 +85,9 @@ def login():
 @bp.post("/logout")
 @authenticated
 def logout():
+    """End the session. The token rotates, so a copied cookie of this account stops working too."""
+    services.end_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     lang = session.get("lang")
     session.clear()

@@ -190,3 +190,12 @@ def test_create_admin_refuses_a_weak_password(app):
     result = app.test_cli_runner().invoke(args=["create-admin", "--username", "root", "--name", "x",
                                                 "--password", "weak"])
     assert result.exit_code != 0 and "至少 10 位" in result.output
+
+
+def test_a_copied_session_cookie_stops_working_after_logout(app, world, client):
+    _login(client, "admin")
+    stolen = client.get_cookie("session").value
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/home/admin")})
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    assert thief.get("/home/admin").status_code == 302

@@ -1,0 +1,1 @@
+"""Browser tests: real Chromium against a live server (marker ``e2e``)."""
