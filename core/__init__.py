@@ -18,6 +18,7 @@ def create_app(profile: str | None = None, overrides: dict | None = None) -> Fla
     load_config(app, profile, overrides)
     register_extensions(app)
     register_blueprints(app)
+    register_features(app)
     register_hooks(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -67,6 +68,7 @@ def import_models() -> None:
     from core.audit import models as _audit  # noqa: F401
     from core.organizations import models as _orgs  # noqa: F401
     from core.people import models as _people  # noqa: F401
+    from core.review_panels import models as _panels  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -79,6 +81,17 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, admin_bp, audit_bp, organizations_bp, people_bp):
         app.register_blueprint(blueprint)
+
+
+def register_features(app: Flask) -> None:
+    """Load the feature packages named in ``FEATURES``; each has ``init_app(app)``.
+
+    Features depend on core, never the reverse: core names them only in configuration.
+    """
+    import importlib
+
+    for name in app.config["FEATURES"]:
+        importlib.import_module(name).init_app(app)
 
 
 def register_hooks(app: Flask) -> None:

@@ -77,6 +77,14 @@ class BaseConfig:
     )
     HSTS_ENABLED = False
 
+    #: Feature packages loaded by the app factory, in order.
+    FEATURES = ("craftsmen",)
+
+    #: Uploaded files (nomination evidence, ...) live here, outside the web root.
+    UPLOAD_FOLDER = str(PROJECT_ROOT / "instance" / "uploads")
+    UPLOAD_MAX_FILE_BYTES = 10 * 1024 * 1024
+    UPLOAD_MAX_TOTAL_BYTES = 50 * 1024 * 1024
+
     SECRET_KEY: str | None = None
     DATA_ENCRYPTION_KEY: str | None = None
 
@@ -134,7 +142,7 @@ def load_config(app, profile: str | None = None, overrides: dict | None = None) 
     instance = Path(app.instance_path)
 
     for name in ("SECRET_KEY", "DATA_ENCRYPTION_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI",
-                 "PDF_FONT_PATH"):
+                 "PDF_FONT_PATH", "UPLOAD_FOLDER"):
         if os.environ.get(name):
             app.config[name] = os.environ[name]
     if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in {"1", "true", "yes"}:

@@ -47,6 +47,7 @@ class AccountForm(FlaskForm):
     roles = MultiCheckboxField(_l("角色"), choices=[])
     union_id = SelectField(_l("所属工会（审核员）"), coerce=int, choices=[])
     enterprise_id = SelectField(_l("所属企业（企业工会）"), coerce=int, choices=[])
+    employer_id = SelectField(_l("工作单位（专家、裁判回避用）"), coerce=int, choices=[])
     worker_id = StringField(_l("对应职工编号（职工）"), validators=[Optional(),
                                                             Regexp(r"^\d+$", message=_l("请填写职工编号（数字）"))])
     password = PasswordField(_l("初始密码"), validators=[Optional(), Length(max=128)],
@@ -59,6 +60,7 @@ class AccountForm(FlaskForm):
         self.roles.choices = [(r.value, r.label) for r in Role]
         self.union_id.choices = [(0, "—")] + [(u.id, u.name) for u in unions]
         self.enterprise_id.choices = [(0, "—")] + [(e.id, e.name) for e in enterprises]
+        self.employer_id.choices = [(0, "—")] + [(e.id, e.name) for e in enterprises]
 
 
 class ResetPasswordForm(FlaskForm):

@@ -47,6 +47,8 @@ class User(UserMixin, db.Model):
     union_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unions.id"), index=True)
     enterprise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprises.id"), index=True)
     worker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workers.id"), unique=True)
+    #: Where an expert or judge works; they never score people from it (回避).
+    employer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprises.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
@@ -54,7 +56,8 @@ class User(UserMixin, db.Model):
         cascade="all, delete-orphan", lazy="selectin"
     )
     union = relationship("Union")
-    enterprise = relationship("Enterprise")
+    enterprise = relationship("Enterprise", foreign_keys=[enterprise_id])
+    employer = relationship("Enterprise", foreign_keys=[employer_id])
     worker = relationship("Worker")
 
     def __str__(self) -> str:

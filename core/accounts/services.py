@@ -19,7 +19,7 @@ from core.roles import ROLE_BINDINGS, Role
 from core.timeutil import utcnow
 
 AUDITED_FIELDS = ("username", "display_name", "is_enabled", "union_id", "enterprise_id",
-                  "worker_id")
+                  "worker_id", "employer_id")
 
 
 @dataclass
@@ -30,6 +30,7 @@ class AccountData:
     union_id: int | None = None
     enterprise_id: int | None = None
     worker_id: int | None = None
+    employer_id: int | None = None
 
 
 def check_password_policy(password: str, username: str = "") -> None:
@@ -101,6 +102,7 @@ def _apply(user: User, data: AccountData, roles: set[Role]) -> None:
     user.union_id = data.union_id
     user.enterprise_id = data.enterprise_id
     user.worker_id = data.worker_id
+    user.employer_id = data.employer_id
     user.set_roles(roles)
 
 

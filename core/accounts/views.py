@@ -131,6 +131,7 @@ def _account_data(form: AccountForm) -> services.AccountData:
         roles=form.roles.data or [], union_id=form.union_id.data or None,
         enterprise_id=form.enterprise_id.data or None,
         worker_id=int(form.worker_id.data) if form.worker_id.data else None,
+        employer_id=form.employer_id.data or None,
     )
 
 
@@ -183,6 +184,7 @@ def edit(user_id: int):
         form.roles.data = sorted(user.roles)
         form.union_id.data = user.union_id or 0
         form.enterprise_id.data = user.enterprise_id or 0
+        form.employer_id.data = user.employer_id or 0
         form.worker_id.data = str(user.worker_id or "")
     if form.validate_on_submit():
         try:

@@ -139,7 +139,7 @@ def test_admin_creates_an_account_that_must_change_its_password(app, world, clie
     token = csrf_token(client, "/admin/users/new")
     response = client.post("/admin/users/new", data={
         "username": "chaoyang2", "display_name": "朝阳审核二", "roles": ["union_reviewer"],
-        "union_id": str(world.chaoyang), "enterprise_id": "0", "password": "Temp2026pass",
+        "union_id": str(world.chaoyang), "enterprise_id": "0", "employer_id": "0", "password": "Temp2026pass",
         "csrf_token": token})
     assert response.status_code == 302
     fresh = app.test_client()
@@ -152,7 +152,7 @@ def test_role_binding_is_required(world, client, login):
     token = csrf_token(client, "/admin/users/new")
     html = client.post("/admin/users/new", data={
         "username": "ent9", "display_name": "企业九", "roles": ["enterprise"], "union_id": "0",
-        "enterprise_id": "0", "password": "Temp2026pass", "csrf_token": token}).get_data(as_text=True)
+        "enterprise_id": "0", "employer_id": "0", "password": "Temp2026pass", "csrf_token": token}).get_data(as_text=True)
     assert "须指定所属企业" in html and "ent9" in html
 
 
@@ -171,7 +171,7 @@ def test_changing_roles_ends_the_users_sessions(app, world, client, login):
     token = csrf_token(client, f"/admin/users/{world.users.judge}/edit")
     client.post(f"/admin/users/{world.users.judge}/edit", data={
         "username": "judge", "display_name": "judge", "roles": ["judge", "expert"], "union_id": "0",
-        "enterprise_id": "0", "csrf_token": token})
+        "enterprise_id": "0", "employer_id": "0", "csrf_token": token})
     with app.app_context():
         assert db.session.get(User, world.users.judge).roles == {Role.JUDGE, Role.EXPERT}
     assert other.get("/home/judge").status_code == 302

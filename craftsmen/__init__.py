@@ -1,0 +1,22 @@
+"""Beijing Grand Craftsman selection (北京大工匠选树): cycles, nominations, qualification check,
+expert review, proposed list, public notice with objections, naming, and the public registry."""
+
+from __future__ import annotations
+
+import importlib
+
+#: One blueprint per area of the feature.
+BLUEPRINT_MODULES = (
+    "craftsmen.views",             # administrators: cycles, occupations, rules
+    "craftsmen.nomination_views",  # enterprises nominate; reviewers check; talent pool
+    "craftsmen.review_views",      # expert panels, scoring, proposed list
+    "craftsmen.public_views",      # 公示 and objections, naming, registry, exports
+)
+
+
+def init_app(app) -> None:
+    from craftsmen import models  # noqa: F401 - register the tables
+
+    for name in BLUEPRINT_MODULES:
+        module = importlib.import_module(name)
+        app.register_blueprint(module.bp)

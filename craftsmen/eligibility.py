@@ -1,0 +1,77 @@
+"""Eligibility rules of a cycle, checked against a worker record. Pure: no database.
+
+The rules are data on :class:`~craftsmen.models.SelectionCycle`; this module only reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from core.people.models import SkillLevel
+
+
+@dataclass(frozen=True)
+class Rules:
+    min_years: int | None = None
+    min_skill_level: str | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+    front_line_required: bool = False
+    in_post_required: bool = True
+    max_per_enterprise: int | None = None
+    max_per_union: int | None = None
+
+    @classmethod
+    def of(cls, cycle) -> Rules:
+        return cls(**{name: getattr(cycle, name) for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the rules look at."""
+
+    years_in_occupation: int
+    skill_level: str
+    age: int
+    is_front_line: bool
+    in_post: bool
+
+
+def failures(candidate: Candidate, rules: Rules, *, enterprise_count: int = 0,
+             union_counts: tuple[int, ...] = ()) -> list[str]:
+    """Every rule the candidate fails, as Chinese sentences (empty: eligible).
+
+    ``enterprise_count`` and ``union_counts`` are the nominations already submitted by the
+    candidate's enterprise and by each of its unions, not counting this one.
+    """
+    problems = []
+    if rules.min_years is not None and candidate.years_in_occupation < rules.min_years:
+        problems.append(str(_l("从事本工种不满 %(n)s 年（现为 %(m)s 年）", n=rules.min_years,
+                               m=candidate.years_in_occupation)))
+    if rules.min_skill_level:
+        needed = SkillLevel(rules.min_skill_level)
+        if SkillLevel(candidate.skill_level).rank < needed.rank:
+            problems.append(str(_l("技能等级须达到%(level)s", level=needed.label)))
+    if rules.min_age is not None and candidate.age < rules.min_age:
+        problems.append(str(_l("年龄须不小于 %(n)s 周岁", n=rules.min_age)))
+    if rules.max_age is not None and candidate.age > rules.max_age:
+        problems.append(str(_l("年龄须不大于 %(n)s 周岁", n=rules.max_age)))
+    if rules.front_line_required and not candidate.is_front_line:
+        problems.append(str(_l("须为一线职工")))
+    if rules.in_post_required and not candidate.in_post:
+        problems.append(str(_l("须仍在岗")))
+    if rules.max_per_enterprise is not None and enterprise_count >= rules.max_per_enterprise:
+        problems.append(str(_l("本单位推荐名额已满（每个单位最多 %(n)s 人）",
+                               n=rules.max_per_enterprise)))
+    if rules.max_per_union is not None and any(c >= rules.max_per_union for c in union_counts):
+        problems.append(str(_l("所属工会推荐名额已满（每个工会最多 %(n)s 人）", n=rules.max_per_union)))
+    return problems
+
+
+def candidate_of(worker, on: date) -> Candidate:
+    return Candidate(years_in_occupation=worker.years_in_occupation,
+                     skill_level=worker.skill_level, age=worker.age_on(on),
+                     is_front_line=worker.is_front_line, in_post=worker.in_post)

@@ -1,0 +1,56 @@
+"""Who may do what in craftsman selection: plain ``can_*`` functions."""
+
+from __future__ import annotations
+
+from core.organizations import rules as org_rules
+from core.roles import Role
+from craftsmen.states import EDITABLE_STATES, TALENT_POOL_STATES
+
+
+def can_manage_cycles(user) -> bool:
+    return user.has_role(Role.ADMIN)
+
+
+def can_nominate(user, worker) -> bool:
+    """Only the worker's own enterprise nominates them."""
+    return user.has_role(Role.ENTERPRISE) and user.enterprise_id == worker.enterprise_id
+
+
+def is_owner(user, nomination) -> bool:
+    return user.has_role(Role.ENTERPRISE) and user.enterprise_id == nomination.enterprise_id
+
+
+def is_reviewer_for(user, nomination) -> bool:
+    """The union reviewer of the nominee's enterprise's district or industry union."""
+    return bool(user.has_role(Role.UNION_REVIEWER) and user.union_id
+                and user.union_id in nomination.enterprise.union_ids())
+
+
+def can_edit_nomination(user, nomination) -> bool:
+    return is_owner(user, nomination) and nomination.state_enum in EDITABLE_STATES
+
+
+def can_qualify(user, nomination) -> bool:
+    return is_reviewer_for(user, nomination)
+
+
+def can_view_nomination(user, nomination, *, on_panel: bool = False) -> bool:
+    """Administrators; the owning enterprise; its unions' reviewers; the nominee; and experts
+    on the panel that scores it (``on_panel``, decided by the review area)."""
+    if user.has_role(Role.ADMIN) or is_owner(user, nomination) or is_reviewer_for(user, nomination):
+        return True
+    if user.has_role(Role.WORKER) and user.worker_id == nomination.worker_id:
+        return True
+    return bool(on_panel and user.has_role(Role.EXPERT))
+
+
+def can_see_talent_pool(user) -> bool:
+    return user.has_role(Role.ADMIN, Role.UNION_REVIEWER)
+
+
+def in_talent_pool(nomination) -> bool:
+    return nomination.state_enum in TALENT_POOL_STATES
+
+
+def can_view_enterprise_nominations(user, enterprise) -> bool:
+    return org_rules.can_view_enterprise(user, enterprise)

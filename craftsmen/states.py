@@ -1,0 +1,68 @@
+"""The two state machines of craftsman selection, each one table in one place.
+
+An illegal move raises :class:`IllegalTransition` with a Chinese message; it is never a
+silent no-op.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from core.errors import DomainError
+from craftsmen.models import CycleStatus, NominationState
+
+N = NominationState
+C = CycleStatus
+
+#: (from, to) -> the action's name, used in the audit trail as ``nomination.<action>``.
+NOMINATION_TRANSITIONS: dict[tuple[NominationState, NominationState], str] = {
+    (N.DRAFT, N.SUBMITTED): "submit",
+    (N.RETURNED, N.SUBMITTED): "resubmit",
+    (N.SUBMITTED, N.QUALIFIED): "qualify",
+    (N.SUBMITTED, N.RETURNED): "return",
+    (N.SUBMITTED, N.REJECTED): "reject",
+    (N.QUALIFIED, N.PROPOSED): "propose",
+    (N.QUALIFIED, N.NOT_PROPOSED): "not_propose",
+    (N.PROPOSED, N.NOT_PROPOSED): "unpropose",
+    (N.NOT_PROPOSED, N.PROPOSED): "propose",
+    (N.PROPOSED, N.QUALIFIED): "reset_proposal",
+    (N.NOT_PROPOSED, N.QUALIFIED): "reset_proposal",
+    (N.PROPOSED, N.WITHDRAWN): "withdraw",
+    (N.PROPOSED, N.NAMED): "name",
+    (N.NAMED, N.REVOKED): "revoke",
+}
+
+CYCLE_TRANSITIONS: dict[tuple[CycleStatus, CycleStatus], str] = {
+    (C.DRAFT, C.NOMINATING): "open_nominations",
+    (C.NOMINATING, C.REVIEWING): "start_review",
+    (C.REVIEWING, C.NOTICE): "publish_notice",
+    (C.NOTICE, C.REVIEWING): "reopen_review",
+    (C.NOTICE, C.CLOSED): "close",
+}
+
+#: States in which a nominee belongs to the talent pool (人才库).
+TALENT_POOL_STATES = frozenset({N.QUALIFIED, N.PROPOSED, N.NOT_PROPOSED, N.WITHDRAWN, N.NAMED,
+                                N.REVOKED})
+#: States in which the enterprise may still edit the nomination.
+EDITABLE_STATES = frozenset({N.DRAFT, N.RETURNED})
+
+
+class IllegalTransition(DomainError):
+    """A state change the tables do not allow."""
+
+
+def nomination_action(current: str, target: NominationState) -> str:
+    """The action name of moving a nomination from ``current`` to ``target``, or raise."""
+    try:
+        return NOMINATION_TRANSITIONS[(NominationState(current), target)]
+    except KeyError:
+        raise IllegalTransition(_l("提名当前为“%(a)s”，不能变为“%(b)s”",
+                                   a=NominationState(current).label, b=target.label)) from None
+
+
+def cycle_action(current: str, target: CycleStatus) -> str:
+    try:
+        return CYCLE_TRANSITIONS[(CycleStatus(current), target)]
+    except KeyError:
+        raise IllegalTransition(_l("选树周期当前为“%(a)s”，不能变为“%(b)s”",
+                                   a=CycleStatus(current).label, b=target.label)) from None
