@@ -39,10 +39,18 @@ def local_datetime(value) -> str:
     return format_datetime(value, "yyyy-MM-dd HH:mm")
 
 
+def skill_label(value: str) -> str:
+    """The label of a skill level stored by its value."""
+    from core.people.models import SkillLevel
+
+    return str(SkillLevel(value).label) if value else ""
+
+
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["cn_date"] = chinese_date
     app.jinja_env.filters["local_dt"] = local_datetime
+    app.jinja_env.filters["skill_label"] = skill_label
 
     @app.context_processor
     def language_context():

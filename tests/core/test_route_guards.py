@@ -16,9 +16,18 @@ ROLE_OF = {"admin": Role.ADMIN, "reviewer": Role.UNION_REVIEWER, "enterprise": R
            "expert": Role.EXPERT, "judge": Role.JUDGE, "worker": Role.WORKER}
 
 
-def _sample_args(world, spare_user_id: int) -> dict:
+def _sample_args(world, spare_user_id: int, records: dict) -> dict:
     """Path arguments pointing at records every role with access may legitimately see."""
-    return {"worker_id": world.worker_a, "enterprise_id": world.ent_a, "user_id": spare_user_id}
+    return {"worker_id": world.worker_a, "enterprise_id": world.ent_a, "user_id": spare_user_id,
+            "move": "open", **records}
+
+
+def _make_records(world) -> dict:
+    """Feature records for the path arguments (call inside an app context)."""
+    from tests.craftsmen.conftest import make_cycle
+
+    cycle = make_cycle()
+    return {"cycle_id": cycle.id}
 
 
 def _routes(app):
@@ -53,9 +62,10 @@ def test_app_refuses_to_start_with_an_unguarded_route():
 def test_every_route_answers_each_role_as_its_rule_says(app, world, client, login, identity):
     with app.app_context():
         spare = factories.user("spare", [Role.EXPERT])
+        records = _make_records(world)
         db.session.commit()
         spare_id = spare.id
-    args = _sample_args(world, spare_id)
+    args = _sample_args(world, spare_id, records)
     app.config["WTF_CSRF_ENABLED"] = False
     failures = []
     try:
