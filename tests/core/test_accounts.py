@@ -152,7 +152,8 @@ def test_role_binding_is_required(world, client, login):
     token = csrf_token(client, "/admin/users/new")
     html = client.post("/admin/users/new", data={
         "username": "ent9", "display_name": "企业九", "roles": ["enterprise"], "union_id": "0",
-        "enterprise_id": "0", "employer_id": "0", "password": "Temp2026pass", "csrf_token": token}).get_data(as_text=True)
+        "enterprise_id": "0", "employer_id": "0", "password": "Temp2026pass",
+        "csrf_token": token}).get_data(as_text=True)
     assert "须指定所属企业" in html and "ent9" in html
 
 
@@ -161,7 +162,8 @@ def test_admin_resets_a_password(app, world, client, login):
     token = csrf_token(client, f"/admin/users/{world.users.judge}/edit")
     client.post(f"/admin/users/{world.users.judge}/reset-password",
                 data={"password": "Reset2026temp", "csrf_token": token})
-    assert _login(app.test_client(), "judge", "Reset2026temp").headers["Location"] == "/account/password"
+    response = _login(app.test_client(), "judge", "Reset2026temp")
+    assert response.headers["Location"] == "/account/password"
 
 
 def test_changing_roles_ends_the_users_sessions(app, world, client, login):

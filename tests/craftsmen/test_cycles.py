@@ -37,7 +37,8 @@ def test_admin_creates_a_cycle_with_occupations_pasted_from_excel(app, world, cl
     with app.app_context():
         cycle = db.session.scalar(select(SelectionCycle))
         assert [(o.name, o.quota, o.method, o.code) for o in cycle.occupations] == [
-            ("钳工", 3, "comprehensive", "6-18-01-07"), ("焊工", 2, "competition", ""), ("电工", 1, "comprehensive", "")]
+            ("钳工", 3, "comprehensive", "6-18-01-07"), ("焊工", 2, "competition", ""),
+            ("电工", 1, "comprehensive", "")]
         assert cycle.nomination_opens.hour == 1  # 09:00 Beijing time is 01:00 UTC
         assert cycle.status == CycleStatus.DRAFT
         assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "cycle.create"))
