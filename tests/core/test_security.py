@@ -132,3 +132,19 @@ def test_oversized_request_is_refused(app, world, client, login):
     assert response.status_code == 413
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(Worker)) == 3
+
+
+def test_an_unexpected_error_gives_the_500_page_and_logs_no_query_string(tmp_path, caplog):
+    from core.access import public
+
+    app = create_app("testing", {"DATABASE_URL": f"sqlite:///{tmp_path}/e.sqlite3"})
+
+    @public
+    def explode():
+        raise RuntimeError("boom")
+
+    app.add_url_rule("/explode", "explode", explode)
+    response = app.test_client().get("/explode?id_number=11010519491231002X")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500 and "系统出错" in html and "navbar" in html
+    assert "11010519491231002X" not in caplog.text and "/explode" in caplog.text
