@@ -1,6 +1,8 @@
 """The worker record form."""
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -44,3 +46,15 @@ class WorkerForm(VersionedForm):
         self.skill_level.choices = [(s.value, s.label) for s in SkillLevel]
         self.enterprise_id.choices = [(e.id, e.name) for e in enterprises]
 
+
+
+class WorkerImportForm(FlaskForm):
+    file = FileField(_l("Excel 文件（.xlsx）"), validators=[
+        FileRequired(_l("请选择要导入的文件")),
+        FileAllowed(["xlsx"], _l("请上传 .xlsx 格式的 Excel 文件"))])
+    enterprise_id = SelectField(_l("导入到企业"), coerce=int, choices=[])
+    submit = SubmitField(_l("导入"))
+
+    def __init__(self, *args, enterprises=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enterprise_id.choices = [(e.id, e.name) for e in enterprises]

@@ -59,46 +59,67 @@ def find_by_id_number(id_number: str) -> Worker | None:
     return db.session.scalar(select(Worker).where(Worker.id_number_hash == digest))
 
 
-def _validate(data: WorkerData) -> dict:
-    """Normalise ``data`` in place; raise DomainError on the first field that fails."""
+def problems(data: WorkerData) -> tuple[list[tuple[str, str]], object]:
+    """Every field problem of ``data`` as ``(field, message)``, and the parsed ID number.
+
+    Normalises ``data`` in place where a field is valid.
+    """
+    found: list[tuple[str, str]] = []
     name = (data.name or "").strip()
     if not name:
-        raise DomainError(_l("请填写姓名"), field="name")
-    if len(name) > 50:
-        raise DomainError(_l("姓名不能超过 50 个字符"), field="name")
+        found.append(("name", str(_l("请填写姓名"))))
+    elif len(name) > 50:
+        found.append(("name", str(_l("姓名不能超过 50 个字符"))))
+    resident = None
     try:
         resident = check_id_number(data.id_number)
     except InvalidIdentifier as exc:
-        raise DomainError(str(exc), field="id_number") from None
+        found.append(("id_number", str(exc)))
     if data.gender not in {g.value for g in Gender}:
-        raise DomainError(_l("请选择性别"), field="gender")
-    if resident.gender != data.gender:
-        raise DomainError(
-            _l("性别与身份证号不符：身份证号第 17 位表示%(g)s", g=Gender(resident.gender).label),
-            field="gender",
-        )
+        found.append(("gender", str(_l("请选择性别"))))
+    elif resident is not None and resident.gender != data.gender:
+        found.append(("gender", str(_l("性别与身份证号不符：身份证号第 17 位表示%(g)s",
+                                       g=Gender(resident.gender).label))))
     try:
-        mobile = check_mobile(data.mobile)
+        data.mobile = check_mobile(data.mobile)
     except InvalidIdentifier as exc:
-        raise DomainError(str(exc), field="mobile") from None
+        found.append(("mobile", str(exc)))
     if data.occupation_code:
         try:
             data.occupation_code = check_occupation_code(data.occupation_code)
         except InvalidIdentifier as exc:
-            raise DomainError(str(exc), field="occupation_code") from None
+            found.append(("occupation_code", str(exc)))
     if not (data.occupation or "").strip():
-        raise DomainError(_l("请填写工种"), field="occupation")
+        found.append(("occupation", str(_l("请填写工种"))))
+    elif len(data.occupation.strip()) > 64:
+        found.append(("occupation", str(_l("工种不能超过 64 个字符"))))
     if data.skill_level not in {s.value for s in SkillLevel}:
-        raise DomainError(_l("请选择技能等级"), field="skill_level")
-    if not 0 <= int(data.years_in_occupation) <= 60:
-        raise DomainError(_l("从事本工种年限应在 0 到 60 年之间"), field="years_in_occupation")
-    data.name, data.mobile = name, mobile
-    data.occupation = data.occupation.strip()
+        found.append(("skill_level", str(_l("请选择技能等级"))))
+    try:
+        years_ok = 0 <= int(data.years_in_occupation) <= 60
+    except (TypeError, ValueError):
+        years_ok = False
+    if not years_ok:
+        found.append(("years_in_occupation", str(_l("从事本工种年限应在 0 到 60 年之间"))))
+    if len(data.honors or "") > 2000:
+        found.append(("honors", str(_l("荣誉不能超过 2000 个字符"))))
+    data.name = name
+    data.occupation = (data.occupation or "").strip()
     data.honors = (data.honors or "").strip()
+    return found, resident
+
+
+def _validate(data: WorkerData) -> dict:
+    """Normalise ``data`` in place; raise DomainError on the first field that fails."""
+    found, resident = problems(data)
+    if found:
+        field_name, message = found[0]
+        raise DomainError(message, field=field_name)
     return {"resident": resident}
 
 
-def _duplicate_message(holder: Worker, by) -> str:
+def duplicate_message(holder: Worker, by) -> str:
+    """Who holds an ID number, said only as far as `by` may know."""
     if by is None or rules.can_view_worker(by, holder):
         return str(_l("该身份证号已登记：%(ent)s 的职工 %(name)s", ent=holder.enterprise.name,
                        name=holder.name))
@@ -131,7 +152,7 @@ def create_worker(data: WorkerData, *, by) -> Worker:
     resident = _validate(data)["resident"]
     holder = find_by_id_number(resident.number)
     if holder is not None:
-        raise DuplicateIdNumber(_duplicate_message(holder, by), field="id_number")
+        raise DuplicateIdNumber(duplicate_message(holder, by), field="id_number")
     worker = Worker()
     _apply(worker, data, resident)
     db.session.add(worker)
@@ -151,7 +172,7 @@ def update_worker(worker: Worker, data: WorkerData, *, expected_version: int, by
     resident = _validate(data)["resident"]
     holder = find_by_id_number(resident.number)
     if holder is not None and holder.id != worker.id:
-        raise DuplicateIdNumber(_duplicate_message(holder, by), field="id_number")
+        raise DuplicateIdNumber(duplicate_message(holder, by), field="id_number")
     before = audit.snapshot(worker, AUDITED_FIELDS)
     _apply(worker, data, resident)
     changes = audit.diff(before, audit.snapshot(worker, AUDITED_FIELDS), AUDIT_MASKS)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from core import excel
 from core.access import roles_required
 from core.errors import ConcurrentEditError, DomainError
 from core.extensions import db
@@ -15,8 +16,8 @@ from core.forms import apply_domain_error
 from core.organizations import rules as org_rules
 from core.organizations.models import Enterprise
 from core.pagination import paginate
-from core.people import rules, services
-from core.people.forms import WorkerForm
+from core.people import importer, rules, services
+from core.people.forms import WorkerForm, WorkerImportForm
 from core.people.models import SkillLevel, Worker
 from core.roles import Role
 
@@ -140,3 +141,58 @@ def edit(worker_id: int):
             flash(_("已保存"), "success")
             return redirect(url_for(".detail", worker_id=worker.id))
     return render_template("people/form.html", form=form, worker=worker)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(Role.ADMIN, Role.ENTERPRISE)
+def import_workers():
+    """Upload an Excel sheet of workers: every row valid, or nothing imported."""
+    if not rules.can_create_worker(current_user):
+        abort(403)
+    form = WorkerImportForm(enterprises=_enterprise_choices())
+    problems = []
+    if form.validate_on_submit():
+        enterprise = db.session.get(Enterprise, form.enterprise_id.data)
+        try:
+            rows = excel.read_rows(form.file.data.stream, importer.REQUIRED)
+            count = importer.import_workers(rows, enterprise, by=current_user)
+        except excel.SheetError as error:
+            form.file.errors.append(str(error))
+        except importer.ImportRefused as refused:
+            db.session.rollback()
+            problems = refused.problems
+        else:
+            db.session.commit()
+            flash(_("已导入 %(n)s 名职工", n=count), "success")
+            return redirect(url_for(".index", enterprise_id=enterprise.id))
+    return render_template("people/import.html", form=form, problems=problems,
+                           columns=importer.COLUMNS, required=importer.REQUIRED)
+
+
+@bp.get("/import-template.xlsx")
+@roles_required(Role.ADMIN, Role.ENTERPRISE)
+def import_template():
+    content = excel.workbook("职工", importer.COLUMNS, [importer.EXAMPLE_ROW],
+                             widths={"身份证号": 22, "荣誉": 30})
+    return excel.download(content, "职工导入模板.xlsx")
+
+
+@bp.get("/export.xlsx")
+@roles_required(*STAFF)
+def export():
+    """The workers the user may see; ID numbers in clear only where the user may see them."""
+    query = select(Worker).join(Enterprise).order_by(Enterprise.name, Worker.name)
+    condition = org_rules.visible_enterprise_filter(current_user, Enterprise)
+    if condition is not None:
+        query = query.where(condition)
+    rows = []
+    for w in db.session.scalars(query):
+        rows.append((w.name, str(w.gender_enum.label), w.id_number if rules.can_see_id_number(current_user, w)
+                     else w.id_number_masked, w.birth_date, w.enterprise.name, w.occupation,
+                     w.occupation_code, str(w.skill_level_enum.label), w.years_in_occupation,
+                     "是" if w.is_front_line else "否", "是" if w.in_post else "否", w.honors))
+    headers = ("姓名", "性别", "身份证号", "出生日期", "所在企业", "工种", "职业编码", "技能等级",
+               "从事本工种年限", "一线职工", "在岗", "荣誉")
+    content = excel.workbook("职工", headers, rows,
+                             widths={"身份证号": 22, "所在企业": 30, "荣誉": 30})
+    return excel.download(content, "职工名单.xlsx")

@@ -1,0 +1,89 @@
+"""Excel in and out (openpyxl): workbooks with Chinese headers, and row readers that
+report problems by row and column."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import send_file
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence], widths=None) -> bytes:
+    """One sheet with a bold, frozen header row; dates stay dates."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="F2DCDB")
+    for row in rows:
+        sheet.append(list(row))
+    sheet.freeze_panes = "A2"
+    for index, header in enumerate(headers, start=1):
+        width = (widths or {}).get(header) or max(10, min(40, len(str(header)) * 2 + 4))
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    for column in sheet.iter_cols(min_row=2):
+        for cell in column:
+            if isinstance(cell.value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def download(content: bytes, filename: str):
+    """Send an .xlsx file as a download."""
+    return send_file(io.BytesIO(content), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=filename)
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int  # the spreadsheet's row number (the header is row 1)
+    column: str
+    reason: str
+
+
+class SheetError(ValueError):
+    """The file is not a readable workbook or lacks required columns."""
+
+
+def read_rows(stream, required: Sequence[str]) -> list[tuple[int, dict]]:
+    """Rows of the first sheet as ``(row number, {header: text})``; blank rows skipped."""
+    try:
+        book = load_workbook(stream, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same answer
+        raise SheetError("无法读取该文件，请上传 Excel（.xlsx）文件") from exc
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    try:
+        headers = [str(h).strip() if h is not None else "" for h in next(rows)]
+    except StopIteration:
+        raise SheetError("表格是空的") from None
+    missing = [name for name in required if name not in headers]
+    if missing:
+        raise SheetError("缺少以下列：" + "、".join(missing))
+    result = []
+    for number, values in enumerate(rows, start=2):
+        record = {}
+        for header, value in zip(headers, values, strict=False):
+            if not header:
+                continue
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            record[header] = "" if value is None else str(value).strip()
+        if any(record.values()):
+            result.append((number, record))
+    book.close()
+    return result

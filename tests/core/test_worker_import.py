@@ -1,0 +1,114 @@
+"""Workers from Excel: every row valid or nothing imported, with every bad row listed by row,
+column and reason; and the export that masks what the reader may not see."""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+
+from core.extensions import db
+from core.people.importer import COLUMNS
+from core.people.models import Worker
+from tests import factories
+from tests.conftest import csrf_token
+
+
+def _xlsx(rows) -> io.BytesIO:
+    book = Workbook()
+    book.active.append(list(COLUMNS))
+    for row in rows:
+        book.active.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def _row(name, number, **kw):
+    base = {"性别": "男", "手机号码": "13912345678", "工种": "钳工", "职业编码": "", "技能等级": "二级/技师",
+            "从事本工种年限": 12, "一线职工": "是", "在岗": "是", "荣誉": ""}
+    base.update(kw)
+    return (name, base["性别"], number, base["手机号码"], base["工种"], base["职业编码"], base["技能等级"],
+            base["从事本工种年限"], base["一线职工"], base["在岗"], base["荣誉"])
+
+
+def _upload(client, world, rows, enterprise_id=None):
+    token = csrf_token(client, "/workers/import")
+    return client.post("/workers/import", data={
+        "csrf_token": token, "enterprise_id": str(enterprise_id or world.ent_a),
+        "file": (_xlsx(rows), "workers.xlsx")}, content_type="multipart/form-data")
+
+
+def _count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Worker))
+
+
+def test_a_clean_sheet_imports_every_row(app, world, client, login):
+    login(world.users.enterprise)
+    rows = [_row("甲", factories.id_number()), _row("乙", factories.id_number(male=False), 性别="女",
+                                                   技能等级="技师")]
+    response = _upload(client, world, rows)
+    assert response.status_code == 302
+    assert _count(app) == 5
+
+
+def test_one_bad_row_imports_nothing_and_every_bad_row_is_listed(app, world, client, login):
+    login(world.users.enterprise)
+    good = factories.id_number()
+    rows = [_row("甲", good), _row("乙", good[:17] + ("0" if good[17] != "0" else "1")),
+            _row("丙", factories.id_number(), 手机号码="123"), _row("丁", good),
+            _row("戊", factories.id_number(), 在岗="也许")]
+    html = _upload(client, world, rows).get_data(as_text=True)
+    assert "未导入任何数据" in html
+    for expected in ("校验位错误", "手机号码应为 11 位", "与第 2 行的身份证号重复", "应填“是”或“否”"):
+        assert expected in html
+    for row_number in ("<td>3</td>", "<td>4</td>", "<td>5</td>", "<td>6</td>"):
+        assert row_number in html
+    assert _count(app) == 3
+
+
+def test_an_id_number_already_registered_elsewhere_is_a_bad_row(app, world, client, login):
+    with app.app_context():
+        taken = db.session.get(Worker, world.worker_b).id_number
+    login(world.users.enterprise)
+    html = _upload(client, world, [_row("王芳", taken, 性别="女")]).get_data(as_text=True)
+    assert "海淀机械有限公司" in html and _count(app) == 3
+
+
+def test_enterprise_cannot_import_into_another_enterprise(app, world, client, login):
+    login(world.users.enterprise)
+    response = _upload(client, world, [_row("甲", factories.id_number())], enterprise_id=world.ent_b)
+    assert response.status_code == 200 and _count(app) == 3
+
+
+def test_a_file_that_is_not_a_workbook_is_refused(app, world, client, login):
+    login(world.users.enterprise)
+    token = csrf_token(client, "/workers/import")
+    html = client.post("/workers/import", data={
+        "csrf_token": token, "enterprise_id": str(world.ent_a),
+        "file": (io.BytesIO(b"not excel"), "workers.xlsx")}, content_type="multipart/form-data").get_data(
+        as_text=True)
+    assert "无法读取该文件" in html
+
+
+def test_template_downloads_with_the_expected_columns(world, client, login):
+    login(world.users.enterprise)
+    book = load_workbook(io.BytesIO(client.get("/workers/import-template.xlsx").data))
+    assert [c.value for c in book.active[1]] == list(COLUMNS)
+
+
+def test_export_masks_id_numbers_the_reader_may_not_see(app, world, client, login):
+    with app.app_context():
+        worker = db.session.get(Worker, world.worker_a)
+        clear, masked = worker.id_number, worker.id_number_masked
+    login(world.users.reviewer)
+    sheet = load_workbook(io.BytesIO(client.get("/workers/export.xlsx").data)).active
+    values = [c.value for row in sheet.iter_rows() for c in row]
+    assert masked in values and clear not in values
+    login(world.users.enterprise)
+    sheet = load_workbook(io.BytesIO(client.get("/workers/export.xlsx").data)).active
+    assert clear in [c.value for row in sheet.iter_rows() for c in row]
+    assert sheet.max_row == 2  # the header and its one worker
