@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, SubmitField
+
+from core.errors import DomainError
+from core.extensions import db
 
 
 class ConfirmForm(FlaskForm):
@@ -26,3 +31,30 @@ def apply_domain_error(form, error) -> bool:
         form[name].errors = list(form[name].errors) + [str(error)]
         return True
     return False
+
+
+def commit_or_report(form, call, *, stale_message=None):
+    """Run a service call and commit once; on refusal roll back and tell the user.
+
+    A DomainError goes to its form field (or a flash); a stale record (someone saved first)
+    is flashed. The form keeps what was typed either way. Returns the call's result, or
+    :data:`REFUSED` when nothing was saved.
+    """
+    try:
+        result = call()
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash(str(stale_message or _l("该记录已被他人修改，请刷新后再保存。您填写的内容仍保留在下方。")),
+              "danger")
+        return REFUSED
+    except DomainError as error:
+        db.session.rollback()
+        if not apply_domain_error(form, error):
+            flash(str(error), "danger")
+        return REFUSED
+    return result
+
+
+#: What :func:`commit_or_report` returns when the change was refused.
+REFUSED = object()

@@ -8,13 +8,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from core import navigation
 from core.access import roles_required
-from core.errors import ConcurrentEditError, DomainError
+from core.errors import DomainError
 from core.extensions import db
-from core.forms import ConfirmForm, apply_domain_error
+from core.forms import REFUSED, ConfirmForm, commit_or_report
 from core.organizations.models import Union, UnionKind
 from core.roles import Role
 from core.timeutil import beijing_to_utc, utc_to_beijing
@@ -78,13 +77,8 @@ def create_cycle():
     if request.method == "GET":
         form.rubric.data = format_rubric(services.scoring.DEFAULT_CRAFTSMAN_RUBRIC)
     if form.validate_on_submit():
-        try:
-            cycle = services.create_cycle(_data(form), by=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error) or flash(str(error), "danger")
-        else:
-            db.session.commit()
+        cycle = commit_or_report(form, lambda: services.create_cycle(_data(form), by=current_user))
+        if cycle is not REFUSED:
             flash(_("已创建选树周期“%(t)s”", t=cycle.title), "success")
             return redirect(url_for(".cycle", cycle_id=cycle.id))
     return render_template("craftsmen/cycles/form.html", form=form, cycle=None)
@@ -104,18 +98,10 @@ def edit_cycle(cycle_id: int):
         form.occupations.data = format_occupations(cycle.occupations)
         form.rubric.data = format_rubric(cycle.rubric)
     if form.validate_on_submit():
-        try:
-            services.update_cycle(cycle, _data(form, cycle.rubric),
-                                  expected_version=int(form.version.data or 0), by=current_user)
-            db.session.commit()
-        except (ConcurrentEditError, StaleDataError) as error:
-            db.session.rollback()
-            flash(str(error) if isinstance(error, ConcurrentEditError)
-                  else _("该周期已被他人修改，请刷新后再保存"), "danger")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error) or flash(str(error), "danger")
-        else:
+        saved = commit_or_report(form, lambda: services.update_cycle(
+            cycle, _data(form, cycle.rubric), expected_version=int(form.version.data or 0),
+            by=current_user))
+        if saved is not REFUSED:
             flash(_("已保存"), "success")
             return redirect(url_for(".cycle", cycle_id=cycle.id))
     return render_template("craftsmen/cycles/form.html", form=form, cycle=cycle)

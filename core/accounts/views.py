@@ -23,9 +23,8 @@ from core.access import authenticated, public, roles_required
 from core.accounts import rules, services
 from core.accounts.forms import AccountForm, ChangePasswordForm, LoginForm, ResetPasswordForm
 from core.accounts.models import User, UserRole
-from core.errors import DomainError
 from core.extensions import db, limiter
-from core.forms import ConfirmForm, apply_domain_error
+from core.forms import REFUSED, ConfirmForm, commit_or_report
 from core.organizations.models import Enterprise, Union
 from core.pagination import paginate
 from core.roles import Role
@@ -102,14 +101,9 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            services.change_own_password(current_user, form.current_password.data,
-                                         form.new_password.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error) or flash(str(error), "danger")
-        else:
-            db.session.commit()
+        changed = commit_or_report(form, lambda: services.change_own_password(
+            current_user, form.current_password.data, form.new_password.data))
+        if changed is not REFUSED:
             # The session token changed: renew this session, every other one has ended.
             login_user(current_user._get_current_object())
             flash(_("密码已修改，其他设备上的登录已失效"), "success")
@@ -161,14 +155,9 @@ def create():
         if not form.password.data:
             form.password.errors.append(_("请填写初始密码"))
         else:
-            try:
-                user = services.create_account(_account_data(form), form.password.data,
-                                               by=current_user)
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_error(form, error) or flash(str(error), "danger")
-            else:
-                db.session.commit()
+            user = commit_or_report(form, lambda: services.create_account(
+                _account_data(form), form.password.data, by=current_user))
+            if user is not REFUSED:
                 flash(_("已创建账号 %(u)s", u=user.username), "success")
                 return redirect(url_for(".index"))
     return render_template("accounts/form.html", form=form, account=None)
@@ -187,13 +176,9 @@ def edit(user_id: int):
         form.employer_id.data = user.employer_id or 0
         form.worker_id.data = str(user.worker_id or "")
     if form.validate_on_submit():
-        try:
-            services.update_account(user, _account_data(form), by=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error) or flash(str(error), "danger")
-        else:
-            db.session.commit()
+        saved = commit_or_report(form, lambda: services.update_account(
+            user, _account_data(form), by=current_user))
+        if saved is not REFUSED:
             flash(_("已保存"), "success")
             return redirect(url_for(".index"))
     return render_template("accounts/form.html", form=form, account=user,
@@ -232,16 +217,12 @@ def reset_password(user_id: int):
     user = db.get_or_404(User, user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            services.reset_password(user, form.password.data, by=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
+        done = commit_or_report(form, lambda: services.reset_password(
+            user, form.password.data, by=current_user))
+        if done is not REFUSED:
             flash(_("已重置 %(u)s 的密码，用户下次登录须修改", u=user.username), "success")
-    else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "danger")
+    # The form lives on the edit page: carry its errors there.
+    for errors in form.errors.values():
+        for message in errors:
+            flash(message, "danger")
     return redirect(url_for(".edit", user_id=user.id))

@@ -6,12 +6,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from core.access import roles_required
-from core.errors import ConcurrentEditError, DomainError
 from core.extensions import db
-from core.forms import apply_domain_error
+from core.forms import REFUSED, commit_or_report
 from core.organizations import rules, services
 from core.organizations.forms import EnterpriseForm
 from core.organizations.models import Enterprise, Union, UnionKind
@@ -87,13 +85,8 @@ def enterprises():
 def create_enterprise():
     form = _form()
     if form.validate_on_submit():
-        try:
-            enterprise = services.create_enterprise(_data(form), by=current_user)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error) or flash(str(error), "danger")
-        else:
-            db.session.commit()
+        enterprise = commit_or_report(form, lambda: services.create_enterprise(_data(form), by=current_user))
+        if enterprise is not REFUSED:
             flash(_("已登记企业 %(name)s", name=enterprise.name), "success")
             return redirect(url_for(".enterprise", enterprise_id=enterprise.id))
     return render_template("organizations/enterprise_form.html", form=form, enterprise=None,
@@ -130,19 +123,10 @@ def edit_enterprise(enterprise_id: int):
         form.district_union_id.data = enterprise.district_union_id
         form.industry_union_id.data = enterprise.industry_union_id or 0
     if form.validate_on_submit():
-        try:
-            services.update_enterprise(enterprise, _data(form),
-                                       expected_version=int(form.version.data or 0),
-                                       contact_only=contact_only, by=current_user)
-            db.session.commit()
-        except (ConcurrentEditError, StaleDataError) as error:
-            db.session.rollback()
-            flash(str(error) if isinstance(error, ConcurrentEditError)
-                  else _("该企业信息已被他人修改，请刷新后再保存"), "danger")
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error) or flash(str(error), "danger")
-        else:
+        saved = commit_or_report(form, lambda: services.update_enterprise(
+            enterprise, _data(form), expected_version=int(form.version.data or 0),
+            contact_only=contact_only, by=current_user))
+        if saved is not REFUSED:
             flash(_("已保存"), "success")
             return redirect(url_for(".enterprise", enterprise_id=enterprise.id))
     return render_template("organizations/enterprise_form.html", form=form,

@@ -6,13 +6,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from core import excel
 from core.access import roles_required
-from core.errors import ConcurrentEditError, DomainError
 from core.extensions import db
-from core.forms import apply_domain_error
+from core.forms import REFUSED, commit_or_report
 from core.organizations import rules as org_rules
 from core.organizations.models import Enterprise
 from core.pagination import paginate
@@ -86,13 +84,8 @@ def create():
     if request.method == "GET" and not current_user.has_role(Role.ADMIN):
         form.enterprise_id.data = current_user.enterprise_id
     if form.validate_on_submit():
-        try:
-            worker = services.create_worker(_data_from(form), by=current_user)
-        except DomainError as error:
-            if not apply_domain_error(form, error):
-                flash(str(error), "danger")
-        else:
-            db.session.commit()
+        worker = commit_or_report(form, lambda: services.create_worker(_data_from(form), by=current_user))
+        if worker is not REFUSED:
             flash(_("已登记职工 %(name)s", name=worker.name), "success")
             return redirect(url_for(".detail", worker_id=worker.id))
     return render_template("people/form.html", form=form, worker=None)
@@ -122,22 +115,9 @@ def edit(worker_id: int):
         form.id_number.data = worker.id_number
         form.version.data = str(worker.version)
     if form.validate_on_submit():
-        try:
-            expected = int(form.version.data or 0)
-            services.update_worker(worker, _data_from(form), expected_version=expected,
-                                   by=current_user)
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
-            flash(_("该职工信息已被他人修改，请刷新后再保存。您填写的内容仍保留在下方。"), "danger")
-        except ConcurrentEditError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        except DomainError as error:
-            db.session.rollback()
-            if not apply_domain_error(form, error):
-                flash(str(error), "danger")
-        else:
+        saved = commit_or_report(form, lambda: services.update_worker(
+            worker, _data_from(form), expected_version=int(form.version.data or 0), by=current_user))
+        if saved is not REFUSED:
             flash(_("已保存"), "success")
             return redirect(url_for(".detail", worker_id=worker.id))
     return render_template("people/form.html", form=form, worker=worker)

@@ -90,6 +90,8 @@ class ReviewScore(db.Model):
     total: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 4))
     comment: Mapped[str] = mapped_column(sa.Text, default="")
     submitted_at: Mapped[datetime | None]
+    #: Why the panel lead sent a submitted sheet back for re-scoring (cleared on resubmission).
+    reopen_reason: Mapped[str | None] = mapped_column(sa.String(500))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     user = relationship("User", lazy="joined")

@@ -1,7 +1,10 @@
 """Rubric arithmetic as pure functions over Decimals. No database, no Flask.
 
-Rounding rule (stated once): every stored figure keeps full precision; figures are rounded
-half-up to two decimals only for display and ranking comparisons use full precision.
+Rounding rule (stated once): an expert's sheet total keeps full precision (the database keeps
+four decimals); the panel's aggregate is then rounded half-up to two decimals, *once*, by
+:func:`official`, and that official figure is what is stored, shown and ranked. Two
+candidates whose official figures are equal are tied, whatever lies beyond the second
+decimal: nobody has to explain a ranking the published figures do not show.
 """
 
 from __future__ import annotations
@@ -30,7 +33,10 @@ class Criterion:
 
 @dataclass(frozen=True)
 class Rubric:
-    """Criteria with weights adding up to 100; each criterion scored from 0 to ``max_score``."""
+    """Criteria with weights adding up to 100; each criterion scored from 0 to ``max_score``.
+
+    The order of the criteria matters: the first one breaks ties in a ranking.
+    """
 
     criteria: tuple[Criterion, ...]
     max_score: Decimal = HUNDRED
@@ -64,6 +70,11 @@ class Rubric:
         if self.max_score <= 0:
             raise RubricError("满分必须大于 0")
 
+    @property
+    def first(self) -> Criterion:
+        """The criterion that breaks ties (the first one listed)."""
+        return self.criteria[0]
+
     def total(self, marks: Mapping[str, Decimal]) -> Decimal:
         """The weighted total on a 0-100 scale for one expert's marks."""
         missing = [c.name for c in self.criteria if c.key not in marks]
@@ -90,13 +101,23 @@ DEFAULT_CRAFTSMAN_RUBRIC = {
 
 
 def aggregate(totals: Sequence[Decimal]) -> Decimal | None:
-    """The panel's score: with 5 or more, drop one highest and one lowest, then the mean."""
+    """The panel's score: with 5 or more, drop one highest and one lowest, then the mean.
+
+    Exact (no rounding); None when there is nothing to average.
+    """
     values = sorted(Decimal(t) for t in totals)
     if not values:
         return None
     if len(values) >= TRIM_THRESHOLD:
         values = values[1:-1]
     return sum(values, Decimal(0)) / len(values)
+
+
+def official(value: Decimal | None) -> Decimal | None:
+    """The published figure: half-up to two decimals (see the module's rounding rule)."""
+    if value is None:
+        return None
+    return Decimal(value).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
 def spread(totals: Sequence[Decimal]) -> Decimal:
@@ -114,29 +135,60 @@ def display(value: Decimal | None) -> str:
     """Round half-up to two decimals for display."""
     if value is None:
         return "—"
-    return str(Decimal(value).quantize(TWO_PLACES, rounding=ROUND_HALF_UP))
+    return str(official(value))
 
 
 @dataclass(frozen=True)
 class Ranked:
     key: object
     score: Decimal
+    tie_break: tuple
     rank: int  # 1-based; equal scores and tie-break keys share a rank
 
 
 def rank(entries: Iterable[tuple[object, Decimal | None, tuple]]) -> list[Ranked]:
-    """Rank ``(key, score, tie_break)`` entries, best first.
+    """Rank ``(key, score, tie_break)`` entries, best first ("1, 1, 3" for a shared first place).
 
     Higher score first; equal scores are ordered by ``tie_break`` (a tuple compared
     descending, e.g. the score on the first criterion); entries equal on both share a rank.
-    Entries without a score are left out.
+    Entries without a score are left out. Scores are compared exactly as given: pass
+    :func:`official` figures to rank on what is published.
     """
     scored = [(k, Decimal(s), tuple(t)) for k, s, t in entries if s is not None]
-    scored.sort(key=lambda e: (e[1], e[2]), reverse=True)
+    scored.sort(key=lambda e: (e[1], e[2]), reverse=True)  # stable: equal entries keep input order
     result: list[Ranked] = []
     previous = None
     for position, (key, score, tie) in enumerate(scored, start=1):
         current_rank = result[-1].rank if previous == (score, tie) else position
-        result.append(Ranked(key=key, score=score, rank=current_rank))
+        result.append(Ranked(key=key, score=score, tie_break=tie, rank=current_rank))
         previous = (score, tie)
     return result
+
+
+@dataclass(frozen=True)
+class QuotaCut:
+    """Who is within a quota, and the tied group that straddles it (if any)."""
+
+    within: tuple[Ranked, ...]   # ranks up to the quota; longer than the quota when tied
+    outside: tuple[Ranked, ...]
+    boundary_tie: tuple[Ranked, ...]  # the group sharing the last place within, when it overflows
+
+    @property
+    def overflows(self) -> bool:
+        return bool(self.boundary_tie)
+
+
+def cut_at_quota(ranked: Sequence[Ranked], quota: int) -> QuotaCut:
+    """Split a ranking at ``quota`` places.
+
+    Entries ranked ``<= quota`` are within. When a shared place starts inside the quota and
+    runs past it, every member of that group is within (so ``within`` is longer than the
+    quota) and the group is reported as ``boundary_tie`` for someone to decide.
+    """
+    within = tuple(r for r in ranked if r.rank <= quota)
+    outside = tuple(r for r in ranked if r.rank > quota)
+    tie: tuple[Ranked, ...] = ()
+    if len(within) > quota:
+        last = within[-1].rank
+        tie = tuple(r for r in within if r.rank == last)
+    return QuotaCut(within=within, outside=outside, boundary_tie=tie)

@@ -201,3 +201,11 @@ def test_a_copied_session_cookie_stops_working_after_logout(app, world, client):
     thief = app.test_client()
     thief.set_cookie("session", stolen)
     assert thief.get("/home/admin").status_code == 302
+
+
+def test_a_weak_temporary_password_is_refused_with_the_reason(app, world, client, login):
+    login(world.users.admin)
+    token = csrf_token(client, f"/admin/users/{world.users.judge}/edit")
+    response = client.post(f"/admin/users/{world.users.judge}/reset-password",
+                           data={"password": "short", "csrf_token": token}, follow_redirects=True)
+    assert "至少 10 位" in response.get_data(as_text=True)
