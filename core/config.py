@@ -63,6 +63,9 @@ class BaseConfig:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT_PER_IP = "30 per 5 minutes"
     LOGIN_RATE_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+    #: Objections to a public notice: per address, and in total (stored objections only).
+    OBJECTION_RATE_LIMIT_PER_IP = "5 per hour"
+    OBJECTION_RATE_LIMIT_TOTAL = "500 per day"
 
     PASSWORD_MIN_LENGTH = 10
     #: werkzeug hashing method; scrypt is memory-hard. Tests use a cheap one for speed.

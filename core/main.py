@@ -23,6 +23,7 @@ from core.extensions import db
 from core.organizations import rules as org_rules
 from core.organizations.models import Enterprise, Union
 from core.people.models import SkillLevel, Worker
+from core.review_panels import services as panel_services
 from core.roles import Role
 
 bp = Blueprint("main", __name__)
@@ -110,7 +111,9 @@ def enterprise_home():
 @bp.get("/home/expert")
 @roles_required(Role.EXPERT)
 def expert_home():
-    return render_template("main/expert_home.html")
+    """The expert's pending score sheets on every panel, whatever feature the panel belongs to."""
+    groups = [g for g in panel_services.tasks_for(current_user) if g.is_open and g.pending]
+    return render_template("main/expert_home.html", groups=groups)
 
 
 @bp.get("/home/judge")

@@ -1,6 +1,7 @@
 """The navigation bar: each item names the roles that see it, so a role sees only what it may use.
 
-Feature packages add their items with :func:`add` when their blueprint is registered.
+Feature packages add their items with :func:`add` when their blueprint is registered. Items of
+one ``group`` fold into a drop-down menu when a user sees more than one of them.
 """
 
 from __future__ import annotations
@@ -18,14 +19,29 @@ class NavItem:
     endpoint: str
     label: object
     roles: frozenset[Role]
+    group: object = None
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    label: object
+    items: tuple[NavItem, ...]
+
+    @property
+    def endpoints(self) -> set[str]:
+        return {item.endpoint for item in self.items}
+
+
+ADMINISTRATION = _l("管理")
 
 
 _ITEMS: list[NavItem] = []
 
 
-def add(endpoint: str, label, *roles: Role) -> None:
+def add(endpoint: str, label, *roles: Role, group=None) -> None:
+    """Add an item for holders of ``roles``; with no roles it is public, shown to everyone."""
     if all(item.endpoint != endpoint for item in _ITEMS):
-        _ITEMS.append(NavItem(endpoint, label, frozenset(roles)))
+        _ITEMS.append(NavItem(endpoint, label, frozenset(roles), group))
 
 
 add("main.admin_home", _l("工作台"), Role.ADMIN)
@@ -34,20 +50,40 @@ add("main.enterprise_home", _l("企业工作台"), Role.ENTERPRISE)
 add("main.expert_home", _l("评审任务"), Role.EXPERT)
 add("main.judge_home", _l("裁判任务"), Role.JUDGE)
 add("main.worker_home", _l("我的"), Role.WORKER)
-add("people.index", _l("职工"), Role.ADMIN, Role.UNION_REVIEWER, Role.ENTERPRISE)
-add("organizations.enterprises", _l("企业"), Role.ADMIN, Role.UNION_REVIEWER)
-add("organizations.unions", _l("工会"), Role.ADMIN)
-add("accounts.index", _l("账号"), Role.ADMIN)
-add("audit.index", _l("审计日志"), Role.ADMIN)
+add("people.index", _l("职工"), Role.ADMIN, Role.UNION_REVIEWER, Role.ENTERPRISE, group=ADMINISTRATION)
+add("organizations.enterprises", _l("企业"), Role.ADMIN, Role.UNION_REVIEWER, group=ADMINISTRATION)
+add("organizations.unions", _l("工会"), Role.ADMIN, group=ADMINISTRATION)
+add("accounts.index", _l("账号"), Role.ADMIN, group=ADMINISTRATION)
+add("audit.index", _l("审计日志"), Role.ADMIN, group=ADMINISTRATION)
 
 
 def items_for(user) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
-        return []
-    return [item for item in _ITEMS if user.has_role(*item.roles)]
+        return [item for item in _ITEMS if not item.roles]
+    return [item for item in _ITEMS if not item.roles or user.has_role(*item.roles)]
+
+
+def menu_for(user) -> list[NavItem | NavGroup]:
+    """The navigation in order: single items, and groups where the user sees several items."""
+    items = items_for(user)
+    menu: list[NavItem | NavGroup] = []
+    placed: set = set()
+    for item in items:
+        if item.group is None:
+            menu.append(item)
+            continue
+        key = str(item.group)
+        if key in placed:
+            continue
+        placed.add(key)
+        members = tuple(i for i in items if i.group is not None and str(i.group) == key)
+        menu.append(members[0] if len(members) == 1 else NavGroup(item.group, members))
+    return menu
 
 
 def init_app(app) -> None:
     @app.context_processor
     def navigation_context():
-        return {"nav_items": lambda: items_for(current_user)}
+        return {"nav_menu": lambda: menu_for(current_user)}
+
+    app.jinja_env.tests["navgroup"] = lambda entry: isinstance(entry, NavGroup)

@@ -19,3 +19,8 @@ def beijing_to_utc(value: datetime) -> datetime:
 def utc_to_beijing(value: datetime) -> datetime:
     """Naive UTC from the database to naive Beijing time (to fill a form)."""
     return value + BEIJING_OFFSET
+
+
+def beijing_today():
+    """Today's date in Beijing: deadlines and notice periods count Beijing calendar days."""
+    return (utcnow() + BEIJING_OFFSET).date()

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import importlib
 
+from flask_babel import lazy_gettext as _l
+
+#: The navigation group of the feature's own pages.
+NAV_GROUP = _l("北京大工匠")
+
 #: One blueprint per area of the feature.
 BLUEPRINT_MODULES = (
     "craftsmen.views",             # administrators: cycles, occupations, rules

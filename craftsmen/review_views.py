@@ -1,5 +1,292 @@
-"""Craftsman selection: review views."""
+"""Craftsman selection: expert review (专家评审) and the proposed list (建议名单).
 
-from flask import Blueprint
+* Administrators: panels per occupation, scoring progress, the proposed list and adjustments.
+* Experts: the nominations of their panels, one score sheet per nomination, conflicts.
+* Panel leads: flagged nominations, resolved with a note or sent back for re-scoring.
 
-bp = Blueprint("craftsmen_review", __name__, url_prefix="/craftsmen")
+Every route is guarded by role, then by ownership: an expert reaches only panels they sit on,
+a lead only their own panel's flags.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from core import navigation
+from core.access import roles_required
+from core.errors import DomainError
+from core.extensions import db
+from core.forms import REFUSED, apply_domain_error, commit_or_report
+from core.review_panels import rules as panel_rules
+from core.review_panels import scoring
+from core.review_panels import services as panels
+from core.review_panels.models import ReviewPanel
+from core.roles import Role
+from craftsmen import NAV_GROUP
+from craftsmen.models import CycleOccupation, Nomination, NominationState, SelectionCycle
+from craftsmen.review_forms import (
+    MARK_PREFIX,
+    AdjustForm,
+    ConflictForm,
+    GenerateForm,
+    PanelForm,
+    ReopenForm,
+    ResolveForm,
+    sheet_form,
+    typed_marks,
+)
+from craftsmen.services import review
+
+bp = Blueprint("craftsmen_review", __name__, url_prefix="/craftsmen/review")
+
+navigation.add("craftsmen_review.admin_index", _l("专家评审"), Role.ADMIN, group=NAV_GROUP)
+navigation.add("craftsmen_review.expert_tasks", _l("大工匠评审"), Role.EXPERT, group=NAV_GROUP)
+
+panels.register_scope(review.PANEL_SCOPE, panels.ScopeProvider(
+    subjects=review.panel_subjects,
+    sheet_url=lambda panel, subject: url_for("craftsmen_review.sheet", panel_id=panel.id,
+                                             subject_id=subject.id),
+    is_open=review.scoring_open,
+))
+
+
+@bp.context_processor
+def review_helpers():
+    return {"score2": scoring.display, "SheetStatus": panels.SheetStatus, "NominationState": NominationState}
+
+
+def _flash_form_errors(form) -> None:
+    """For forms that redirect back: their errors (including a refusal) go to flashes."""
+    for errors in form.errors.values():
+        for message in errors:
+            flash(str(message), "danger")
+
+
+# Administrators -------------------------------------------------------------------------------
+
+@bp.get("/")
+@roles_required(Role.ADMIN)
+def admin_index():
+    return render_template("craftsmen/review/admin_index.html", cycles=review.review_cycles())
+
+
+@bp.get("/cycles/<int:cycle_id>")
+@roles_required(Role.ADMIN)
+def cycle(cycle_id: int):
+    selection = db.get_or_404(SelectionCycle, cycle_id)
+    return render_template("craftsmen/review/cycle.html", cycle=selection,
+                           overview=review.cycle_overview(selection))
+
+
+@bp.route("/occupations/<int:occupation_id>/panel", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def panel_form(occupation_id: int):
+    occupation = db.get_or_404(CycleOccupation, occupation_id)
+    panel = review.panel_of(occupation)
+    experts = panels.expert_choices()
+    if panel is not None:  # keep current members selectable even if their account was disabled
+        experts += [m.user for m in panel.members if m.user not in experts]
+    form = PanelForm(experts=experts, overlaps=review.employer_overlaps(occupation))
+    if request.method == "GET" and panel is not None:
+        form.members.data = sorted(panel.member_ids())
+        form.lead_user_id.data = panel.lead_user_id or 0
+    if form.validate_on_submit() and commit_or_report(form, lambda: review.form_panel(
+            occupation, form.members.data, form.lead_user_id.data or None, by=current_user)) is not REFUSED:
+        flash(_("已保存“%(name)s”评审组", name=occupation.name), "success")
+        return redirect(url_for(".cycle", cycle_id=occupation.cycle_id))
+    return render_template("craftsmen/review/panel_form.html", form=form, occupation=occupation,
+                           panel=panel, rubric=scoring.Rubric.from_data(
+                               panel.rubric if panel is not None else occupation.cycle.rubric))
+
+
+@bp.get("/occupations/<int:occupation_id>/progress")
+@roles_required(Role.ADMIN)
+def progress(occupation_id: int):
+    occupation = db.get_or_404(CycleOccupation, occupation_id)
+    return render_template("craftsmen/review/progress.html", occupation=occupation,
+                           standings=review.standings(occupation))
+
+
+@bp.get("/occupations/<int:occupation_id>/proposed")
+@roles_required(Role.ADMIN)
+def proposed(occupation_id: int):
+    occupation = db.get_or_404(CycleOccupation, occupation_id)
+    return render_template("craftsmen/review/proposed.html", occupation=occupation,
+                           standings=review.standings(occupation), form=GenerateForm(),
+                           boundary_tie_message=review.boundary_tie_message)
+
+
+@bp.post("/occupations/<int:occupation_id>/proposed")
+@roles_required(Role.ADMIN)
+def generate(occupation_id: int):
+    occupation = db.get_or_404(CycleOccupation, occupation_id)
+    form = GenerateForm()
+    if form.validate_on_submit() and commit_or_report(form, lambda: review.generate_proposed_list(
+            occupation, by=current_user, accept_boundary_tie=form.accept_boundary_tie.data)) is not REFUSED:
+        flash(_("已生成“%(name)s”建议名单", name=occupation.name), "success")
+    _flash_form_errors(form)  # e.g. a tie at the quota line, reported on the confirmation checkbox
+    return redirect(url_for(".proposed", occupation_id=occupation.id))
+
+
+@bp.route("/nominations/<int:nomination_id>/adjust", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def adjust(nomination_id: int):
+    nomination = db.get_or_404(Nomination, nomination_id)
+    back = url_for(".proposed", occupation_id=nomination.occupation_id)
+    if nomination.state_enum not in (NominationState.PROPOSED, NominationState.NOT_PROPOSED):
+        flash(_("只能调整已生成建议名单的提名"), "warning")
+        return redirect(back)
+    form = AdjustForm()
+    if form.validate_on_submit() and commit_or_report(form, lambda: review.adjust_proposal(
+            nomination, form.reason.data, by=current_user)) is not REFUSED:
+        flash(_("已调整 %(name)s：%(state)s", name=nomination.worker.name,
+                state=nomination.state_enum.label), "success")
+        return redirect(back)
+    return render_template("craftsmen/review/adjust.html", form=form, nomination=nomination, back=back)
+
+
+# Experts ---------------------------------------------------------------------------------------
+
+def _member_panel(panel_id: int) -> ReviewPanel:
+    """The panel, if it is a craftsman panel the current expert sits on (404 / 403 otherwise)."""
+    panel = db.get_or_404(ReviewPanel, panel_id)
+    if panel.scope != review.PANEL_SCOPE:
+        abort(404)
+    if not panel_rules.can_score_on(current_user, panel):
+        abort(403)
+    return panel
+
+
+def _lead_panel(panel_id: int) -> ReviewPanel:
+    panel = db.get_or_404(ReviewPanel, panel_id)
+    if panel.scope != review.PANEL_SCOPE:
+        abort(404)
+    if not panel_rules.can_lead(current_user, panel):
+        abort(403)
+    return panel
+
+
+def _subject(panel: ReviewPanel, subject_id: int) -> Nomination:
+    nomination = db.get_or_404(Nomination, subject_id)
+    if not review.is_subject(panel, nomination):
+        abort(404)
+    return nomination
+
+
+@bp.get("/my")
+@roles_required(Role.EXPERT)
+def expert_tasks():
+    return render_template("craftsmen/review/expert_tasks.html",
+                           groups=review.expert_panels(current_user))
+
+
+@bp.route("/panels/<int:panel_id>/nominations/<int:subject_id>", methods=["GET", "POST"])
+@roles_required(Role.EXPERT)
+def sheet(panel_id: int, subject_id: int):
+    panel = _member_panel(panel_id)
+    nomination = _subject(panel, subject_id)
+    subject = review.subject_of(nomination)
+    rubric = scoring.Rubric.from_data(panel.rubric)
+    own = panels.own_sheet(panel, current_user, subject)
+    excluded = panels.exclusion_reason(panel, current_user, subject)
+    status = 200
+    form = sheet_form(rubric, data=_sheet_data(own) if request.method == "GET" else None)
+    if request.method == "POST" and excluded:
+        flash(excluded, "danger")
+        status = 403
+    elif form.validate_on_submit():
+        try:
+            review.save_sheet(panel, nomination, current_user, typed_marks(form, rubric),
+                              comment=form.comment.data or "", submit=bool(form.submit_sheet.data))
+        except panels.InvalidMarks as error:
+            db.session.rollback()
+            for key, message in error.errors.items():
+                form[MARK_PREFIX + key].errors.append(message)
+        except DomainError as error:
+            db.session.rollback()
+            if not apply_domain_error(form, error):
+                flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("评分已提交") if form.submit_sheet.data else _("草稿已保存"), "success")
+            return redirect(url_for(".sheet", panel_id=panel.id, subject_id=nomination.id))
+    return render_template(
+        "craftsmen/review/sheet.html", panel=panel, nomination=nomination, rubric=rubric, form=form,
+        own=panels.own_sheet(panel, current_user, subject), excluded=excluded,
+        others=panels.others_sheets(panel, current_user, subject), is_open=review.scoring_open(panel),
+        conflict_form=ConflictForm(), is_lead=panel_rules.is_lead(current_user, panel),
+        mark_prefix=MARK_PREFIX), status
+
+
+def _sheet_data(own) -> dict:
+    if own is None:
+        return {}
+    data = {MARK_PREFIX + key: value for key, value in (own.marks or {}).items()}
+    data["comment"] = own.comment
+    return data
+
+
+@bp.post("/panels/<int:panel_id>/nominations/<int:subject_id>/conflict")
+@roles_required(Role.EXPERT)
+def declare_conflict(panel_id: int, subject_id: int):
+    panel = _member_panel(panel_id)
+    nomination = _subject(panel, subject_id)
+    form = ConflictForm()
+    if form.validate_on_submit() and commit_or_report(form, lambda: review.declare_conflict(
+            panel, nomination, current_user, form.reason.data)) is not REFUSED:
+        flash(_("已声明回避：您不再评审 %(name)s", name=nomination.worker.name), "success")
+        return redirect(url_for(".expert_tasks"))
+    _flash_form_errors(form)
+    return redirect(url_for(".sheet", panel_id=panel.id, subject_id=nomination.id))
+
+
+# Panel leads -----------------------------------------------------------------------------------
+
+def _form_prefix(nomination_id: int) -> str:
+    """One page shows a resolve and a reopen form per nomination: prefixes keep their ids apart."""
+    return f"n{nomination_id}"
+
+
+@bp.get("/panels/<int:panel_id>/flags")
+@roles_required(Role.EXPERT, Role.ADMIN)
+def flags(panel_id: int):
+    panel = _lead_panel(panel_id)
+    occupation = review.occupation_of(panel)
+    standings = review.standings(occupation)
+    flagged = [e for e in standings.entries if e.result is not None and e.result.flagged]
+    forms = {e.nomination.id: (ResolveForm(prefix=_form_prefix(e.nomination.id)),
+                               ReopenForm(prefix=_form_prefix(e.nomination.id), sheets=e.result.sheets))
+             for e in flagged}
+    return render_template("craftsmen/review/flags.html", panel=panel, occupation=occupation,
+                           flagged=flagged, forms=forms, is_open=review.scoring_open(panel),
+                           is_admin=current_user.has_role(Role.ADMIN))
+
+
+@bp.post("/panels/<int:panel_id>/nominations/<int:subject_id>/resolve")
+@roles_required(Role.EXPERT, Role.ADMIN)
+def resolve(panel_id: int, subject_id: int):
+    panel = _lead_panel(panel_id)
+    nomination = _subject(panel, subject_id)
+    form = ResolveForm(prefix=_form_prefix(nomination.id))
+    if form.validate_on_submit() and commit_or_report(form, lambda: review.resolve_disagreement(
+            panel, nomination, form.note.data, by=current_user)) is not REFUSED:
+        flash(_("已确认 %(name)s 的评分", name=nomination.worker.name), "success")
+    _flash_form_errors(form)
+    return redirect(url_for(".flags", panel_id=panel.id))
+
+
+@bp.post("/panels/<int:panel_id>/nominations/<int:subject_id>/reopen")
+@roles_required(Role.EXPERT, Role.ADMIN)
+def reopen(panel_id: int, subject_id: int):
+    panel = _lead_panel(panel_id)
+    nomination = _subject(panel, subject_id)
+    form = ReopenForm(prefix=_form_prefix(nomination.id),
+                      sheets=panels.submitted_sheets(panel, review.subject_of(nomination)))
+    if form.validate_on_submit() and commit_or_report(form, lambda: review.reopen_sheet(
+            panel, nomination, form.expert_id.data, form.reason.data, by=current_user)) is not REFUSED:
+        flash(_("已退回该专家重新评分"), "success")
+    _flash_form_errors(form)
+    return redirect(url_for(".flags", panel_id=panel.id))

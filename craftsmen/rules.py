@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import false, or_
+
 from core.organizations import rules as org_rules
 from core.roles import Role
 from craftsmen.states import EDITABLE_STATES, TALENT_POOL_STATES
@@ -54,3 +56,39 @@ def in_talent_pool(nomination) -> bool:
 
 def can_view_enterprise_nominations(user, enterprise) -> bool:
     return org_rules.can_view_enterprise(user, enterprise)
+
+
+def can_manage_nomination(user, nomination) -> bool:
+    """Change the draft's content, files and submission: the nominating enterprise only (the
+    nomination's state decides whether the change is allowed now)."""
+    return is_owner(user, nomination)
+
+
+def can_see_worker_contact(user, nomination) -> bool:
+    """The nominee's mobile number: the nominating enterprise, administrators, the nominee."""
+    return (user.has_role(Role.ADMIN) or is_owner(user, nomination)
+            or (user.has_role(Role.WORKER) and user.worker_id == nomination.worker_id))
+
+
+def visible_nominations_filter(user, Nomination, Enterprise):
+    """A SQL condition limiting nominations to those ``user`` may see (None: all).
+
+    The query must join ``Enterprise`` on the nomination's enterprise for reviewers.
+    """
+    if user.has_role(Role.ADMIN):
+        return None
+    conditions = []
+    if user.has_role(Role.ENTERPRISE) and user.enterprise_id:
+        conditions.append(Nomination.enterprise_id == user.enterprise_id)
+    if user.has_role(Role.UNION_REVIEWER) and user.union_id:
+        conditions.append(Enterprise.district_union_id == user.union_id)
+        conditions.append(Enterprise.industry_union_id == user.union_id)
+    if user.has_role(Role.WORKER) and user.worker_id:
+        conditions.append(Nomination.worker_id == user.worker_id)
+    return or_(*conditions) if conditions else false()
+
+
+def talent_pool_filter(user, Enterprise):
+    """Which talent-pool entries ``user`` sees: all for administrators, their unions'
+    enterprises for union reviewers (None: all)."""
+    return org_rules.visible_enterprise_filter(user, Enterprise)

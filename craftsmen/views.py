@@ -17,14 +17,14 @@ from core.forms import REFUSED, ConfirmForm, commit_or_report
 from core.organizations.models import Union, UnionKind
 from core.roles import Role
 from core.timeutil import beijing_to_utc, utc_to_beijing
-from craftsmen import rules
+from craftsmen import NAV_GROUP, rules
 from craftsmen.forms import CycleForm, LineError, format_occupations, format_rubric, parse_occupations, parse_rubric
 from craftsmen.models import CycleStatus, Nomination, NominationState, SelectionCycle
 from craftsmen.services import cycles as services
 
 bp = Blueprint("craftsmen", __name__, url_prefix="/craftsmen")
 
-navigation.add("craftsmen.cycles", _l("工匠选树"), Role.ADMIN)
+navigation.add("craftsmen.cycles", _l("选树周期"), Role.ADMIN, group=NAV_GROUP)
 
 
 def _form(**kwargs) -> CycleForm:

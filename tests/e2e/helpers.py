@@ -20,6 +20,9 @@ def log_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
         page.locator("form:has(#username) [type=submit]").click()
 
 
+NAV_LINKS = "#nav ul.me-auto a.nav-link:not(.dropdown-toggle), #nav ul.me-auto a.dropdown-item"
+
+
 def nav_labels(page) -> list[str]:
-    """The texts of the main navigation links (left part of the navbar)."""
-    return [label.strip() for label in page.locator("#nav ul.me-auto a.nav-link").all_inner_texts()]
+    """The texts of the main navigation links (left part of the navbar, menus included)."""
+    return [label.strip() for label in page.locator(NAV_LINKS).all_text_contents()]

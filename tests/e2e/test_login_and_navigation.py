@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import log_in, nav_labels, path_of
+from tests.e2e.helpers import NAV_LINKS, log_in, nav_labels, path_of
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +39,7 @@ def test_each_demo_role_logs_in_to_its_own_home_and_sees_only_its_navigation(pag
     assert not forbidden, f"{username} must not see {forbidden}"
     assert len(shown) == len(set(shown)), f"duplicate navigation items: {shown}"
     # Every link the role is shown also opens for it.
-    for link in page.locator("#nav ul.me-auto a.nav-link").all():
+    for link in page.locator(NAV_LINKS).all():
         href = link.get_attribute("href")
         response = page.request.get(href, max_redirects=0)
         assert response.status == 200, f"{username}: {href} answered {response.status}"

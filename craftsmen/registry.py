@@ -1,0 +1,239 @@
+"""Read side of the public notice and the registry (名录): the queries behind the public pages
+and the administrators' exports. Public queries select only what may be shown to anyone:
+names, occupations, enterprises and districts, never ID numbers, phones or attachments.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import Select, String, cast, func, literal, select, union
+from sqlalchemy.orm import joinedload
+
+from core.extensions import db
+from core.organizations.models import Enterprise, Union
+from core.people.models import Worker
+from craftsmen.models import (
+    CraftsmanLevel,
+    CraftsmanTitle,
+    CycleOccupation,
+    CycleStatus,
+    Nomination,
+    NominationAchievement,
+    NominationState,
+    Objection,
+    ObjectionStatus,
+    PublicNotice,
+    SelectionCycle,
+)
+
+#: Cycles whose notice the public may read: being noticed, or named after it.
+PUBLIC_NOTICE_STATUSES = (CycleStatus.NOTICE.value, CycleStatus.CLOSED.value)
+
+
+# --- Registry --------------------------------------------------------------------------------
+
+@dataclass
+class RegistryFilters:
+    """What the registry page was asked for; unknown values are ignored, not errors."""
+
+    q: str = ""
+    level: str = ""
+    year: int | None = None
+    occupation: str = ""
+    district: str = ""
+    status: str = ""  # "" all, "active", "revoked"
+
+    @classmethod
+    def from_args(cls, args) -> RegistryFilters:
+        level = args.get("level", "")
+        status = args.get("status", "")
+        return cls(
+            q=args.get("q", "").strip()[:50],
+            level=level if level in {lv.value for lv in CraftsmanLevel} else "",
+            year=args.get("year", type=int),
+            occupation=args.get("occupation", "").strip()[:64],
+            district=args.get("district", "").strip()[:50],
+            status=status if status in ("active", "revoked") else "",
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q or self.level or self.year or self.occupation or self.district
+                    or self.status)
+
+
+def registry_query(filters: RegistryFilters) -> Select:
+    """One query over the registry's own snapshot table (plus the cycle's title)."""
+    query = select(CraftsmanTitle).options(
+        joinedload(CraftsmanTitle.cycle).load_only(SelectionCycle.title))
+    t = CraftsmanTitle
+    if filters.q:
+        query = query.where(t.name.contains(filters.q, autoescape=True)
+                            | t.enterprise_name.contains(filters.q, autoescape=True)
+                            | t.occupation.contains(filters.q, autoescape=True))
+    if filters.level:
+        query = query.where(t.level == filters.level)
+    if filters.year:
+        query = query.where(t.year == filters.year)
+    if filters.occupation:
+        query = query.where(t.occupation == filters.occupation)
+    if filters.district:
+        query = query.where(t.district == filters.district)
+    if filters.status == "active":
+        query = query.where(t.revoked_on.is_(None))
+    elif filters.status == "revoked":
+        query = query.where(t.revoked_on.is_not(None))
+    return query.order_by(t.year.desc(), t.name, t.id)
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    years: list[int]
+    occupations: list[str]
+    districts: list[str]
+
+
+def filter_options() -> FilterOptions:
+    """The values the registry's filters offer: one query, a few dozen short rows."""
+    t = CraftsmanTitle
+    rows = db.session.execute(union(
+        select(literal("year").label("kind"), cast(t.year, String).label("value")),
+        select(literal("occupation"), t.occupation),
+        select(literal("district"), t.district).where(t.district != ""),
+    )).all()
+    values: dict[str, list[str]] = defaultdict(list)
+    for kind, value in rows:
+        values[kind].append(value)
+    return FilterOptions(years=sorted((int(y) for y in values["year"]), reverse=True),
+                         occupations=sorted(values["occupation"]),
+                         districts=sorted(values["district"]))
+
+
+def publishable_achievements(title: CraftsmanTitle) -> list[NominationAchievement]:
+    """The achievements approved for publication, without their evidence files."""
+    return list(db.session.scalars(
+        select(NominationAchievement)
+        .where(NominationAchievement.nomination_id == title.nomination_id,
+               NominationAchievement.publishable.is_(True))
+        .order_by(NominationAchievement.achieved_on.desc(), NominationAchievement.id)))
+
+
+# --- Public notice ---------------------------------------------------------------------------
+
+def public_notices_query() -> Select:
+    return (select(PublicNotice).join(PublicNotice.cycle)
+            .options(joinedload(PublicNotice.cycle))
+            .where(SelectionCycle.status.in_(PUBLIC_NOTICE_STATUSES))
+            .order_by(PublicNotice.starts_on.desc(), PublicNotice.id.desc()))
+
+
+@dataclass(frozen=True)
+class Nominee:
+    """One line of a public notice: nothing but what the notice publishes."""
+
+    nomination_id: int
+    name: str
+    occupation: str
+    enterprise: str
+
+
+def notice_nominees(notice: PublicNotice) -> list[Nominee]:
+    """Nominees on the notice: those proposed while it runs, those named once it is over."""
+    if notice.cycle.status == CycleStatus.CLOSED:
+        states = (NominationState.NAMED.value, NominationState.REVOKED.value)
+    else:
+        states = (NominationState.PROPOSED.value,)
+    rows = db.session.execute(
+        select(Nomination.id, Worker.name, CycleOccupation.name, Enterprise.name)
+        .join(Worker, Worker.id == Nomination.worker_id)
+        .join(CycleOccupation, CycleOccupation.id == Nomination.occupation_id)
+        .join(Enterprise, Enterprise.id == Nomination.enterprise_id)
+        .where(Nomination.cycle_id == notice.cycle_id, Nomination.state.in_(states))
+        .order_by(CycleOccupation.id, Nomination.rank, Worker.name, Nomination.id)).all()
+    return [Nominee(*row) for row in rows]
+
+
+def objections_query(notice: PublicNotice, status: str = "") -> Select:
+    query = (select(Objection).where(Objection.notice_id == notice.id)
+             .options(joinedload(Objection.nomination).joinedload(Nomination.worker),
+                      joinedload(Objection.nomination).joinedload(Nomination.occupation)))
+    if status in {s.value for s in ObjectionStatus}:
+        query = query.where(Objection.status == status)
+    return query.order_by(Objection.created_at, Objection.id)
+
+
+def objection_counts(notice_ids) -> dict[int, dict[str, int]]:
+    """{notice id: {status: count}} for the given notices."""
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    if notice_ids:
+        for notice_id, status, n in db.session.execute(
+                select(Objection.notice_id, Objection.status, func.count())
+                .where(Objection.notice_id.in_(list(notice_ids)))
+                .group_by(Objection.notice_id, Objection.status)):
+            counts[notice_id][status] = n
+    return counts
+
+
+# --- Administrators' overview and exports ----------------------------------------------------
+
+def publication_cycles() -> list[SelectionCycle]:
+    """Cycles that have reached review or later, newest first."""
+    return list(db.session.scalars(
+        select(SelectionCycle)
+        .where(SelectionCycle.status.in_((CycleStatus.REVIEWING.value, CycleStatus.NOTICE.value,
+                                          CycleStatus.CLOSED.value)))
+        .order_by(SelectionCycle.year.desc(), SelectionCycle.id.desc())))
+
+
+def notices_by_cycle(cycle_ids) -> dict[int, PublicNotice]:
+    if not cycle_ids:
+        return {}
+    return {n.cycle_id: n for n in db.session.scalars(
+        select(PublicNotice).where(PublicNotice.cycle_id.in_(list(cycle_ids))))}
+
+
+def proposed_by_occupation(cycle: SelectionCycle) -> list[tuple[str, int, int]]:
+    """(occupation, quota, proposed) for each occupation of ``cycle``."""
+    counts = dict(db.session.execute(
+        select(Nomination.occupation_id, func.count())
+        .where(Nomination.cycle_id == cycle.id, Nomination.state == NominationState.PROPOSED.value)
+        .group_by(Nomination.occupation_id)).all())
+    return [(o.name, o.quota, counts.get(o.id, 0)) for o in cycle.occupations]
+
+
+def all_titles() -> list[CraftsmanTitle]:
+    return list(db.session.scalars(registry_query(RegistryFilters())))
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    nomination: Nomination
+    worker_name: str
+    occupation: str
+    enterprise: str
+    district: str
+    objections: dict[str, int]
+
+
+def cycle_results(cycle: SelectionCycle) -> list[ResultRow]:
+    """Every nomination of ``cycle`` past the draft stage, by occupation and rank."""
+    rows = db.session.execute(
+        select(Nomination, Worker.name, CycleOccupation.name, Enterprise.name, Union.name)
+        .join(Worker, Worker.id == Nomination.worker_id)
+        .join(CycleOccupation, CycleOccupation.id == Nomination.occupation_id)
+        .join(Enterprise, Enterprise.id == Nomination.enterprise_id)
+        .outerjoin(Union, Union.id == Enterprise.district_union_id)
+        .where(Nomination.cycle_id == cycle.id, Nomination.state != NominationState.DRAFT.value)
+        .order_by(CycleOccupation.id, Nomination.rank.is_(None), Nomination.rank,
+                  Nomination.aggregate_score.desc(), Worker.name, Nomination.id)).all()
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for nomination_id, status, n in db.session.execute(
+            select(Objection.nomination_id, Objection.status, func.count())
+            .join(Nomination, Nomination.id == Objection.nomination_id)
+            .where(Nomination.cycle_id == cycle.id)
+            .group_by(Objection.nomination_id, Objection.status)):
+        counts[nomination_id][status] = n
+    return [ResultRow(n, worker, occupation, enterprise, district or "", counts.get(n.id, {}))
+            for n, worker, occupation, enterprise, district in rows]
