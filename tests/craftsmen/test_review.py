@@ -5,7 +5,6 @@ disagreement flags for the panel lead, and the ranked list within quota."""
 from __future__ import annotations
 
 import io
-
 from decimal import Decimal
 from types import SimpleNamespace
 
