@@ -13,18 +13,26 @@ def init_app(app) -> None:
     @click.option("--if-empty", is_flag=True, help="只在数据库为空时加载")
     def seed_demo(if_empty: bool) -> None:
         """加载演示数据（工会、企业、职工和每个角色一个演示账号）。"""
+        import importlib
+        import importlib.util
+
         from core import demo
 
+        feature_demos = [importlib.import_module(f"{name}.demo") for name in current_app.config["FEATURES"]
+                         if importlib.util.find_spec(f"{name}.demo")]
         if not demo.database_is_empty():
             if not if_empty:
                 raise click.ClickException("数据库已有数据，未加载演示数据。")
             click.echo("数据库已有数据，跳过演示数据。")
         else:
             demo.load()
+            for module in feature_demos:
+                module.load()
             db.session.commit()
             click.echo("已加载演示数据：16 个区总工会、5 个产业工会、20 家企业、200 名职工。")
         click.echo(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
-        for username, role in demo.describe_logins():
+        logins = demo.describe_logins() + [row for m in feature_demos for row in getattr(m, "EXTRA_LOGINS", [])]
+        for username, role in logins:
             click.echo(f"  {username:<12} {role}")
 
     @app.cli.command("create-admin")

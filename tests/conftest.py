@@ -23,8 +23,9 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
-    app = create_app("testing", {"DATABASE_URL": database_url})
+def app(database_url, tmp_path_factory):
+    app = create_app("testing", {"DATABASE_URL": database_url,
+                                 "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads"))})
     with app.app_context():
         db.drop_all()
         db.create_all()
