@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import send_file
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -64,16 +65,16 @@ def read_rows(stream, required: Sequence[str]) -> list[tuple[int, dict]]:
     try:
         book = load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same answer
-        raise SheetError("无法读取该文件，请上传 Excel（.xlsx）文件") from exc
+        raise SheetError(_l("无法读取该文件，请上传 Excel（.xlsx）文件")) from exc
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     try:
         headers = [str(h).strip() if h is not None else "" for h in next(rows)]
     except StopIteration:
-        raise SheetError("表格是空的") from None
+        raise SheetError(_l("表格是空的")) from None
     missing = [name for name in required if name not in headers]
     if missing:
-        raise SheetError("缺少以下列：" + "、".join(missing))
+        raise SheetError(_l("缺少以下列：%(names)s", names="、".join(missing)))
     result = []
     for number, values in enumerate(rows, start=2):
         record = {}

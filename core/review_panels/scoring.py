@@ -1,4 +1,6 @@
-"""Rubric arithmetic as pure functions over Decimals. No database, no Flask.
+"""Rubric arithmetic as pure functions over Decimals, with no database.
+
+Error messages are lazy translations.
 
 Rounding rule (stated once): an expert's sheet total keeps full precision (the database keeps
 four decimals); the panel's aggregate is then rounded half-up to two decimals, *once*, by
@@ -12,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import lazy_gettext as _l
 
 TWO_PLACES = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -58,17 +62,17 @@ class Rubric:
 
     def check(self) -> None:
         if not self.criteria:
-            raise RubricError("评分细则至少要有一项指标")
+            raise RubricError(_l("评分细则至少要有一项指标"))
         keys = [c.key for c in self.criteria]
         if len(set(keys)) != len(keys):
-            raise RubricError("评分指标不能重复")
+            raise RubricError(_l("评分指标不能重复"))
         if any(c.weight <= 0 for c in self.criteria):
-            raise RubricError("每项指标的权重必须大于 0")
+            raise RubricError(_l("每项指标的权重必须大于 0"))
         total = sum((c.weight for c in self.criteria), Decimal(0))
         if total != HUNDRED:
-            raise RubricError(f"各项指标权重之和应为 100，当前为 {total}")
+            raise RubricError(_l("各项指标权重之和应为 100，当前为 %(total)s", total=total))
         if self.max_score <= 0:
-            raise RubricError("满分必须大于 0")
+            raise RubricError(_l("满分必须大于 0"))
 
     @property
     def first(self) -> Criterion:
@@ -79,12 +83,12 @@ class Rubric:
         """The weighted total on a 0-100 scale for one expert's marks."""
         missing = [c.name for c in self.criteria if c.key not in marks]
         if missing:
-            raise RubricError("缺少以下指标的评分：" + "、".join(missing))
+            raise RubricError(_l("缺少以下指标的评分：%(names)s", names="、".join(missing)))
         total = Decimal(0)
         for c in self.criteria:
             mark = Decimal(marks[c.key])
             if not Decimal(0) <= mark <= self.max_score:
-                raise RubricError(f"“{c.name}”的评分应在 0 到 {self.max_score} 之间")
+                raise RubricError(_l("“%(name)s”的评分应在 0 到 %(max)s 之间", name=c.name, max=self.max_score))
             total += mark * c.weight / self.max_score
         return total
 
