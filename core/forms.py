@@ -6,7 +6,8 @@ from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
-from wtforms import HiddenField, SubmitField
+from wtforms import BooleanField, HiddenField, SubmitField
+from wtforms.validators import DataRequired
 
 from core.errors import DomainError
 from core.extensions import db
@@ -58,3 +59,11 @@ def commit_or_report(form, call, *, stale_message=None):
 
 #: What :func:`commit_or_report` returns when the change was refused.
 REFUSED = object()
+
+
+class ConfirmedActionForm(FlaskForm):
+    """A button for an action that cannot be undone: a ticked box says the user means it."""
+
+    confirmed = BooleanField(_l("我已核对，确认执行（此操作不可撤回）"),
+                             validators=[DataRequired(_l("请先勾选确认"))])
+    submit = SubmitField(_l("确认"))

@@ -91,10 +91,13 @@ class AchievementForm(FlaskForm):
 
 
 class AttachmentForm(FlaskForm):
+    """Shares the page with the achievement form: the prefix keeps field ids unique."""
+
     file = _file_field(_l("证明材料文件"))
     submit = SubmitField(_l("上传"))
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "attachment")
         super().__init__(*args, **kwargs)
         _describe_limits(self.file)
 

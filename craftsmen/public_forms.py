@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from craftsmen.models import ObjectionStatus
 from craftsmen.services import naming, notice
@@ -26,7 +26,7 @@ class ObjectionForm(FlaskForm):
         Length(max=notice.CONTACT_MAX, message=_l("联系方式不能超过 %(n)s 个字符",
                                                   n=notice.CONTACT_MAX))],
         description=_l("手机号码或电子邮箱，仅用于核实，不会公开"),
-        render_kw={"autocomplete": "tel"})
+        render_kw={"autocomplete": "on"})
     facts = TextAreaField(_l("事实和理由"), validators=[
         DataRequired(_l("请具体写明异议的事实和理由，至少 %(n)s 个字", n=notice.FACTS_MIN)),
         Length(min=notice.FACTS_MIN, message=_l("请具体写明异议的事实和理由，至少 %(n)s 个字",
@@ -45,6 +45,9 @@ class ObjectionForm(FlaskForm):
 
 class PublishNoticeForm(FlaskForm):
     starts_on = DateField(_l("公示开始日期"), validators=[InputRequired(_l("请选择公示开始日期"))])
+    days = IntegerField(_l("公示天数"), validators=[InputRequired(_l("请填写公示天数")),
+                                                  NumberRange(1, 30, message=_l("公示期应为 1 到 30 天"))],
+                        render_kw={"inputmode": "numeric"})
     text = TextAreaField(_l("公示说明"), validators=[
         Optional(), Length(max=notice.TEXT_MAX, message=_l("公示说明不能超过 %(n)s 个字符",
                                                            n=notice.TEXT_MAX))],
@@ -79,3 +82,12 @@ class RevokeTitleForm(FlaskForm):
                                                  n=naming.REASON_MAX))],
         render_kw={"rows": 4})
     submit = SubmitField(_l("撤销称号"))
+
+
+class ReopenReviewForm(FlaskForm):
+    reason = TextAreaField(_l("退回评审的理由"), validators=[
+        DataRequired(_l("请填写退回评审的理由")), Length(max=notice.RESOLUTION_MAX)],
+        render_kw={"rows": 2})
+    confirmed = BooleanField(_l("我已核对，确认退回评审（公示页面将关闭）"),
+                             validators=[DataRequired(_l("请先勾选确认"))])
+    submit = SubmitField(_l("退回评审"))

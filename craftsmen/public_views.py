@@ -22,7 +22,7 @@ from core.access import public, roles_required
 from core.error_pages import MESSAGES
 from core.excel import download
 from core.extensions import db, limiter
-from core.forms import REFUSED, ConfirmForm, commit_or_report
+from core.forms import REFUSED, ConfirmedActionForm, commit_or_report
 from core.pagination import paginate
 from core.roles import Role
 from core.timeutil import beijing_today
@@ -36,7 +36,13 @@ from craftsmen.models import (
     PublicNotice,
     SelectionCycle,
 )
-from craftsmen.public_forms import ObjectionForm, PublishNoticeForm, ResolveObjectionForm, RevokeTitleForm
+from craftsmen.public_forms import (
+    ObjectionForm,
+    PublishNoticeForm,
+    ReopenReviewForm,
+    ResolveObjectionForm,
+    RevokeTitleForm,
+)
 from craftsmen.services import naming, notice
 
 bp = Blueprint("craftsmen_public", __name__)
@@ -183,14 +189,16 @@ def admin_index():
                            today=beijing_today())
 
 
-def _cycle_page(cycle: SelectionCycle, publish_form: PublishNoticeForm | None = None):
+def _cycle_page(cycle: SelectionCycle, publish_form: PublishNoticeForm | None = None,
+                name_form=None, reopen_form=None):
     public_notice = notice.notice_of(cycle)
     if publish_form is None and cycle.status == CycleStatus.REVIEWING:
-        publish_form = PublishNoticeForm(starts_on=beijing_today())
+        publish_form = PublishNoticeForm(starts_on=beijing_today(), days=cycle.notice_days)
     counts = registry.objection_counts([public_notice.id] if public_notice else [])
     return render_template(
         "craftsmen/public/admin_cycle.html", cycle=cycle, notice=public_notice,
-        publish_form=publish_form, name_form=ConfirmForm(),
+        publish_form=publish_form, name_form=name_form or ConfirmedActionForm(),
+        reopen_form=reopen_form or ReopenReviewForm(),
         counts=counts.get(public_notice.id, {}) if public_notice else {},
         by_occupation=registry.proposed_by_occupation(cycle),
         blockers=naming.naming_blockers(cycle), today=beijing_today())
@@ -209,7 +217,8 @@ def publish_notice(cycle_id: int):
     form = PublishNoticeForm()
     if form.validate_on_submit():
         published = commit_or_report(form, lambda: notice.publish_notice(
-            cycle, form.starts_on.data, text=form.text.data or "", by=current_user))
+            cycle, form.starts_on.data, text=form.text.data or "", days=form.days.data,
+            by=current_user))
         if published is not REFUSED:
             flash(_("公示已发布：%(p)s", p=notice.period_label(published)), "success")
             return redirect(url_for(".admin_cycle", cycle_id=cycle_id))
@@ -220,12 +229,28 @@ def publish_notice(cycle_id: int):
 @roles_required(Role.ADMIN)
 def name_cycle(cycle_id: int):
     cycle = db.get_or_404(SelectionCycle, cycle_id)
-    form = ConfirmForm()
+    form = ConfirmedActionForm()
     if form.validate_on_submit():
         titles = commit_or_report(form, lambda: naming.name_cycle(cycle, by=current_user))
         if titles is not REFUSED:
             flash(_("已命名 %(n)s 人，已列入工匠名录", n=len(titles)), "success")
-    return redirect(url_for(".admin_cycle", cycle_id=cycle_id))
+            return redirect(url_for(".admin_cycle", cycle_id=cycle_id))
+    return _cycle_page(cycle, name_form=form)
+
+
+@bp.post("/craftsmen/cycles/<int:cycle_id>/publication/reopen")
+@roles_required(Role.ADMIN)
+def reopen_review(cycle_id: int):
+    """Take the cycle off notice, back to review (the list can then be adjusted)."""
+    cycle = db.get_or_404(SelectionCycle, cycle_id)
+    form = ReopenReviewForm()
+    if form.validate_on_submit():
+        done = commit_or_report(form, lambda: notice.reopen_review(cycle, form.reason.data,
+                                                                   by=current_user))
+        if done is not REFUSED:
+            flash(_("已退回评审，可调整建议名单后重新发布公示"), "success")
+            return redirect(url_for(".admin_cycle", cycle_id=cycle_id))
+    return _cycle_page(cycle, reopen_form=form)
 
 
 @bp.get("/craftsmen/cycles/<int:cycle_id>/results.xlsx")

@@ -3,7 +3,7 @@ nominations, and watch where every nomination stands."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,7 +13,7 @@ from core import navigation
 from core.access import roles_required
 from core.errors import DomainError
 from core.extensions import db
-from core.forms import REFUSED, ConfirmForm, commit_or_report
+from core.forms import REFUSED, ConfirmedActionForm, ConfirmForm, commit_or_report
 from core.organizations.models import Union, UnionKind
 from core.roles import Role
 from core.timeutil import beijing_to_utc, utc_to_beijing
@@ -120,7 +120,8 @@ def cycle(cycle_id: int):
         table.setdefault(occupation_id, {})[state] = count
     return render_template("craftsmen/cycles/detail.html", cycle=cycle, table=table,
                            states=list(NominationState), CycleStatus=CycleStatus,
-                           confirm=ConfirmForm(), can_manage=rules.can_manage_cycles(current_user))
+                           confirm=ConfirmForm(), confirmed=ConfirmedActionForm(),
+                           can_manage=rules.can_manage_cycles(current_user))
 
 
 _MOVES = {
@@ -133,8 +134,13 @@ _MOVES = {
 @roles_required(Role.ADMIN)
 def move_cycle(cycle_id: int, move: str):
     cycle = db.get_or_404(SelectionCycle, cycle_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    # Closing nominations cannot be undone: it needs the ticked confirmation box.
+    form = ConfirmedActionForm() if move == "start-review" else ConfirmForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "danger")
+        return redirect(url_for(".cycle", cycle_id=cycle.id))
     service, message = _MOVES[move]
     try:
         service(cycle, by=current_user)

@@ -63,7 +63,7 @@ def period_label(notice: PublicNotice) -> str:
 # --- Publishing ------------------------------------------------------------------------------
 
 def publish_notice(cycle: SelectionCycle, starts_on: date | None, *, text: str = "", by,
-                   today: date | None = None) -> PublicNotice:
+                   today: date | None = None, days: int | None = None) -> PublicNotice:
     """Open the notice of ``cycle``'s proposed list for ``cycle.notice_days`` days from
     ``starts_on`` (inclusive). A cycle sent back to review and published again keeps its one
     notice (and its objections) with the new dates."""
@@ -80,6 +80,13 @@ def publish_notice(cycle: SelectionCycle, starts_on: date | None, *, text: str =
         raise DomainError(_l("公示说明不能超过 %(n)s 个字符", n=TEXT_MAX), field="text")
     if not proposed_count(cycle):
         raise DomainError(_l("还没有拟命名人选（建议名单），不能发布公示"))
+    if days is not None:
+        if not 1 <= int(days) <= 30:
+            raise DomainError(_l("公示期应为 1 到 30 天"), field="days")
+        if int(days) != cycle.notice_days:
+            audit.record("cycle.notice_days", cycle, by=by,
+                         changes={"notice_days": [cycle.notice_days, int(days)]})
+            cycle.notice_days = int(days)
 
     notice = notice_of(cycle)
     before = audit.snapshot(notice, ("starts_on", "ends_on")) if notice else {}
@@ -95,6 +102,20 @@ def publish_notice(cycle: SelectionCycle, starts_on: date | None, *, text: str =
     audit.record("notice.publish", notice, by=by, label=str(cycle),
                  changes=audit.diff(before, audit.snapshot(notice, ("starts_on", "ends_on"))))
     return notice
+
+
+def reopen_review(cycle: SelectionCycle, reason: str, *, by) -> None:
+    """Take a cycle off notice and back to review (e.g. every nominee was withdrawn, or the
+    list must change). The notice page closes; its objections stay on record."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("请填写退回评审的理由"), field="reason")
+    if len(reason) > RESOLUTION_MAX:
+        raise DomainError(_l("理由不能超过 %(n)s 个字符", n=RESOLUTION_MAX), field="reason")
+    if cycle.status != CycleStatus.NOTICE:
+        raise DomainError(_l("只有“公示中”的周期才能退回评审"))
+    move_cycle(cycle, CycleStatus.REVIEWING, by=by)
+    audit.record("cycle.reopen_reason", cycle, by=by, changes={"reason": [None, reason[:500]]})
 
 
 # --- Objections ------------------------------------------------------------------------------

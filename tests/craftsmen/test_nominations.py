@@ -321,7 +321,7 @@ def test_submitted_nomination_is_read_only(app, world, open_cycle, upload_dir, c
     response = client.get(f"{BASE}/{nomination_id}/edit")
     assert response.status_code == 302
     assert any("只能查看，不能修改" in m for m in _flashes(client))
-    client.post(f"{BASE}/{nomination_id}/attachments", data={"file": (io.BytesIO(PDF), "补充.pdf")})
+    client.post(f"{BASE}/{nomination_id}/attachments", data={"attachment-file": (io.BytesIO(PDF), "补充.pdf")})
     client.post(f"{BASE}/{nomination_id}/achievements", data={
         "kind": "honor", "title": "首都劳动奖章", "achieved_on": "2024-04-30"})
     with app.app_context():
@@ -426,7 +426,7 @@ def test_pdf_is_stored_outside_the_web_root_under_a_random_name(app, world, open
     nomination_id = _draft(app, world, open_cycle.id, complete=False)
     login(world.users.enterprise)
     response = client.post(f"{BASE}/{nomination_id}/attachments",
-                           data={"file": (io.BytesIO(PDF), "技能等级证书.pdf")})
+                           data={"attachment-file": (io.BytesIO(PDF), "技能等级证书.pdf")})
     assert response.status_code == 302
     with app.app_context():
         attachment = db.session.scalar(select(NominationAttachment))
@@ -445,7 +445,7 @@ def test_forged_pdf_that_is_really_text_is_refused(app, world, open_cycle, uploa
     nomination_id = _draft(app, world, open_cycle.id, complete=False)
     login(world.users.enterprise)
     html = client.post(f"{BASE}/{nomination_id}/attachments", data={
-        "file": (io.BytesIO("这其实是一个文本文件".encode()), "证书.pdf", "application/pdf"),
+        "attachment-file": (io.BytesIO("这其实是一个文本文件".encode()), "证书.pdf", "application/pdf"),
     }).get_data(as_text=True)
     assert "内容不是 PDF、JPG 或 PNG" in html
     with app.app_context():
@@ -459,7 +459,7 @@ def test_oversized_upload_is_refused_and_nothing_is_stored(app, world, open_cycl
     nomination_id = _draft(app, world, open_cycle.id, complete=False)
     login(world.users.enterprise)
     html = client.post(f"{BASE}/{nomination_id}/attachments", data={
-        "file": (io.BytesIO(PDF + b"0" * 2048), "扫描件.pdf")}).get_data(as_text=True)
+        "attachment-file": (io.BytesIO(PDF + b"0" * 2048), "扫描件.pdf")}).get_data(as_text=True)
     assert "超过单个文件" in html
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(NominationAttachment)) == 0
@@ -574,7 +574,7 @@ def test_other_enterprise_cannot_touch_the_nomination(app, world, open_cycle, up
     assert client.get(f"{BASE}/{nomination_id}").status_code == 403
     assert client.post(f"{BASE}/{nomination_id}/submit").status_code == 403
     assert client.post(f"{BASE}/{nomination_id}/attachments",
-                       data={"file": (io.BytesIO(PDF), "x.pdf")}).status_code == 403
+                       data={"attachment-file": (io.BytesIO(PDF), "x.pdf")}).status_code == 403
     assert _state(app, nomination_id) == "draft"
 
 
@@ -648,7 +648,7 @@ def test_returned_nomination_is_corrected_and_resubmitted(app, world, open_cycle
     page = client.get(f"{BASE}/{nomination_id}").get_data(as_text=True)
     assert "退回原因" in page and "请补充专利证书" in page and "重新提交" in page
     client.post(f"{BASE}/{nomination_id}/attachments",
-                data={"file": (io.BytesIO(PDF + b"%patent"), "专利证书.pdf")})
+                data={"attachment-file": (io.BytesIO(PDF + b"%patent"), "专利证书.pdf")})
     client.post(f"{BASE}/{nomination_id}/edit", data={
         "occupation_id": open_cycle.fitter, "statement": "已补充专利证书。",
         "version": _version(app, nomination_id)})

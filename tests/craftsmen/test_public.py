@@ -107,7 +107,7 @@ def test_admin_publishes_the_notice_for_the_cycles_notice_days(app, world, clien
     login(world.users.admin)
     start = notice.beijing_today() + timedelta(days=1)
     response = client.post(f"/craftsmen/cycles/{reviewing.cycle}/publication/notice",
-                           data={"starts_on": start.isoformat(), "text": "受理电话：010-65000000"})
+                           data={"starts_on": start.isoformat(), "days": "7", "text": "受理电话：010-65000000"})
     assert response.status_code == 302
     with app.app_context():
         cycle = db.session.get(SelectionCycle, reviewing.cycle)
@@ -301,9 +301,32 @@ def test_only_administrators_see_and_resolve_objections(app, world, client, logi
 
 # --- Naming ----------------------------------------------------------------------------------
 
+CONFIRMED = {"confirmed": "y"}
+
+
+def test_naming_needs_the_confirmation_box_ticked(app, world, client, login, noticed, no_csrf):
+    _end_period(app, noticed.notice)
+    login(world.users.admin)
+    html = client.post(f"/craftsmen/cycles/{noticed.cycle}/publication/name").get_data(as_text=True)
+    assert "请先勾选确认" in html
+    with app.app_context():
+        assert db.session.get(SelectionCycle, noticed.cycle).status == CycleStatus.NOTICE
+
+
+def test_a_cycle_on_notice_goes_back_to_review_with_a_reason(app, world, client, login, noticed, no_csrf):
+    login(world.users.admin)
+    url = f"/craftsmen/cycles/{noticed.cycle}/publication/reopen"
+    assert "请填写退回评审的理由" in client.post(url, data=CONFIRMED).get_data(as_text=True)
+    response = client.post(url, data={**CONFIRMED, "reason": "异议成立后需调整建议名单"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(SelectionCycle, noticed.cycle).status == CycleStatus.REVIEWING
+    assert client.get(f"/notices/{noticed.notice}").status_code == 404
+
 def test_naming_is_refused_before_the_notice_period_ends(app, world, client, login, noticed, no_csrf):
     login(world.users.admin)
-    response = client.post(f"/craftsmen/cycles/{noticed.cycle}/publication/name", follow_redirects=True)
+    response = client.post(f"/craftsmen/cycles/{noticed.cycle}/publication/name", data=CONFIRMED,
+                           follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "不能命名：公示期至" in html and "期满后才能命名" in html
     with app.app_context():
@@ -315,7 +338,7 @@ def test_naming_is_refused_while_an_objection_is_open(app, world, client, login,
     _file(app, noticed)
     _end_period(app, noticed.notice)
     login(world.users.admin)
-    html = client.post(f"/craftsmen/cycles/{noticed.cycle}/publication/name",
+    html = client.post(f"/craftsmen/cycles/{noticed.cycle}/publication/name", data=CONFIRMED,
                        follow_redirects=True).get_data(as_text=True)
     assert "还有 1 条异议未处理" in html and "期满后才能命名" not in html
     with app.app_context():
@@ -331,7 +354,7 @@ def test_naming_names_the_remaining_nominees_into_the_registry(app, world, clien
     _end_period(app, noticed.notice)
     with client.session_transaction() as session:
         session["lang"] = "en"  # the snapshot is Chinese whatever the administrator's language
-    response = client.post(f"/craftsmen/cycles/{noticed.cycle}/publication/name")
+    response = client.post(f"/craftsmen/cycles/{noticed.cycle}/publication/name", data=CONFIRMED)
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(SelectionCycle, noticed.cycle).status == CycleStatus.CLOSED
