@@ -15,6 +15,7 @@ def create_app(profile: str | None = None, overrides: dict | None = None) -> Fla
         static_folder="static",
         instance_path=str(PROJECT_ROOT / "instance"),
     )
+    _bound_int_converter(app)
     load_config(app, profile, overrides)
     register_extensions(app)
     register_blueprints(app)
@@ -27,6 +28,18 @@ def create_app(profile: str | None = None, overrides: dict | None = None) -> Fla
 
     check_all_routes_guarded(app)
     return app
+
+
+def _bound_int_converter(app: Flask) -> None:
+    """Path ids beyond a database integer answer 404 instead of overflowing the database."""
+    from werkzeug.routing import IntegerConverter
+
+    class DatabaseInt(IntegerConverter):
+        def __init__(self, url_map, *args, **kwargs):
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(url_map, *args, **kwargs)
+
+    app.url_map.converters["int"] = DatabaseInt
 
 
 def register_extensions(app: Flask) -> None:

@@ -33,7 +33,9 @@ class ConfigurationError(RuntimeError):
 class BaseConfig:
     """Settings shared by every profile."""
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: hide_parameters: a failed statement's values (password hashes, personal data) never
+    #: reach an exception message or the log.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     # i18n: Simplified Chinese first, English second.
@@ -79,6 +81,9 @@ class BaseConfig:
         "frame-ancestors 'none'"
     )
     HSTS_ENABLED = False
+    #: Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
+    #: Rate limits key on the client address, so behind a proxy this must be set.
+    TRUSTED_PROXY_HOPS = 0
 
     #: Feature packages loaded by the app factory, in order.
     FEATURES = ("craftsmen",)
@@ -113,7 +118,7 @@ class TestingConfig(BaseConfig):
     SECRET_KEY = "testing-secret-key"  # noqa: S105 - refused by production checks
     DATA_ENCRYPTION_KEY = TESTING_DATA_KEY
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
 
 
 PROFILES = {
@@ -145,7 +150,7 @@ def load_config(app, profile: str | None = None, overrides: dict | None = None) 
     instance = Path(app.instance_path)
 
     for name in ("SECRET_KEY", "DATA_ENCRYPTION_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI",
-                 "PDF_FONT_PATH", "UPLOAD_FOLDER"):
+                 "PDF_FONT_PATH", "UPLOAD_FOLDER", "TRUSTED_PROXY_HOPS"):
         if os.environ.get(name):
             app.config[name] = os.environ[name]
     if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in {"1", "true", "yes"}:

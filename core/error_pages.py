@@ -7,6 +7,7 @@ import logging
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from core.extensions import db
@@ -46,6 +47,13 @@ def init_app(app) -> None:
         if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             return response[0], 405, {"Allow": ", ".join(error.valid_methods)}
         return response
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def out_of_range(error):
+        # A number too large for the database (a tampered id or filter): bad input, not a bug.
+        db.session.rollback()
+        return _render(400, str(_l("请求中的数值超出范围")))
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

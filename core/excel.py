@@ -17,6 +17,17 @@ from openpyxl.utils import get_column_letter
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+#: Characters that make a spreadsheet treat typed text as a formula (CSV/Excel injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(value):
+    """Keep user text as text: a leading formula character is escaped with a quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence], widths=None) -> bytes:
     """One sheet with a bold, frozen header row; dates stay dates."""
     book = Workbook()
@@ -27,7 +38,7 @@ def workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence], width
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="F2DCDB")
     for row in rows:
-        sheet.append(list(row))
+        sheet.append([_as_text(value) for value in row])
     sheet.freeze_panes = "A2"
     for index, header in enumerate(headers, start=1):
         width = (widths or {}).get(header) or max(10, min(40, len(str(header)) * 2 + 4))

@@ -24,6 +24,11 @@ class VersionedForm(FlaskForm):
 
     version = HiddenField()
 
+    def opened_version(self) -> int:
+        """The record's version when the form was opened (0 when missing or tampered)."""
+        text = str(self.version.data or "").strip()
+        return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
+
 
 def apply_domain_error(form, error) -> bool:
     """Attach a DomainError to its field (True) or leave it for a flash (False)."""

@@ -25,6 +25,7 @@ from core.organizations.models import Enterprise, Union
 from core.people.models import SkillLevel, Worker
 from core.review_panels import services as panel_services
 from core.roles import Role
+from core.security import safe_local_path
 
 bp = Blueprint("main", __name__)
 
@@ -137,10 +138,7 @@ def set_language():
     if code not in current_app.config["LANGUAGES"]:
         abort(400, description=_("不支持的语言：%(code)s", code=code[:16]))
     session["lang"] = code
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(safe_local_path(request.form.get("next")) or url_for("main.index"))
 
 
 @bp.get("/healthz")

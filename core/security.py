@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from flask import redirect, request, url_for
 from flask_login import current_user
 
@@ -10,7 +13,30 @@ _PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "main.set_lan
                             "static", "bootstrap.static", "main.healthz"}
 
 
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+def safe_local_path(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirects).
+
+    Control characters and backslashes are refused outright: browsers drop or rewrite them,
+    which turns ``/\t/evil.example`` into ``//evil.example``.
+    """
+    if not target or _UNSAFE.search(target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
 def init_app(app) -> None:
+    if app.config.get("TRUSTED_PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     @app.before_request
     def force_password_change():
         if (current_user.is_authenticated and current_user.must_change_password

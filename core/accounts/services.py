@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass, field
 
@@ -13,8 +14,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from core.accounts.models import User, new_session_token
 from core.accounts.passwords import password_problems
 from core.audit import services as audit
-from core.errors import DomainError
+from core.errors import ConcurrentEditError, DomainError
 from core.extensions import db
+from core.organizations.models import Enterprise, Union
+from core.people.models import Worker
 from core.roles import ROLE_BINDINGS, Role
 from core.timeutil import utcnow
 
@@ -82,13 +85,19 @@ def _validate(data: AccountData, user: User | None = None) -> set[Role]:
     if not roles:
         raise DomainError(_l("至少选择一个角色"), field="roles")
     labels = {"union_id": _l("所属工会"), "enterprise_id": _l("所属企业"),
-              "worker_id": _l("对应职工")}
+              "worker_id": _l("对应职工"), "employer_id": _l("工作单位")}
     for role, attr in ROLE_BINDINGS.items():
         if role in roles and not getattr(data, attr):
             raise DomainError(_l("角色“%(role)s”须指定%(what)s", role=role.label,
                                  what=labels[attr]), field=attr)
         if role not in roles:
             setattr(data, attr, None)
+    for attr, model in (("worker_id", Worker), ("union_id", Union), ("enterprise_id", Enterprise),
+                        ("employer_id", Enterprise)):
+        value = getattr(data, attr)
+        if value and (not 0 < value < 2**31 or db.session.get(model, value) is None):
+            raise DomainError(_l("所选的%(what)s不存在（编号 %(id)s）", what=labels[attr], id=value),
+                              field=attr)
     if data.worker_id:
         holder = db.session.scalar(select(User).where(User.worker_id == data.worker_id))
         if holder is not None and holder is not user:
@@ -122,7 +131,19 @@ def create_account(data: AccountData, password: str, *, by) -> User:
     return user
 
 
-def update_account(user: User, data: AccountData, *, by) -> User:
+def fingerprint(user: User) -> str:
+    """A digest of the account's editable fields: a stale edit form carries an old one.
+
+    (A version column would change at every login; this changes only when the fields do.)
+    """
+    state = repr((sorted(audit.snapshot(user, AUDITED_FIELDS).items()), sorted(user.roles)))
+    return hashlib.sha256(state.encode()).hexdigest()[:20]
+
+
+def update_account(user: User, data: AccountData, *, by, expected_fingerprint: str | None = None
+                   ) -> User:
+    if expected_fingerprint is not None and expected_fingerprint != fingerprint(user):
+        raise ConcurrentEditError(_l("该账号已被他人修改。您填写的内容仍保留在下方，请刷新查看最新信息后再保存。"))
     roles = _validate(data, user)
     before = audit.snapshot(user, AUDITED_FIELDS)
     before_roles = sorted(user.roles)

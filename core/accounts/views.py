@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     abort,
@@ -28,6 +26,7 @@ from core.forms import REFUSED, ConfirmForm, commit_or_report
 from core.organizations.models import Enterprise, Union
 from core.pagination import paginate
 from core.roles import Role
+from core.security import safe_local_path
 
 bp = Blueprint("auth", __name__)
 admin_bp = Blueprint("accounts", __name__, url_prefix="/admin/users")
@@ -44,12 +43,7 @@ def _account_key() -> str:
 
 def _safe_next(target: str | None) -> str | None:
     """Accept only a local path as the page to return to after login."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+    return safe_local_path(target)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -175,9 +169,11 @@ def edit(user_id: int):
         form.enterprise_id.data = user.enterprise_id or 0
         form.employer_id.data = user.employer_id or 0
         form.worker_id.data = str(user.worker_id or "")
+        form.fingerprint.data = services.fingerprint(user)
     if form.validate_on_submit():
         saved = commit_or_report(form, lambda: services.update_account(
-            user, _account_data(form), by=current_user))
+            user, _account_data(form), by=current_user,
+            expected_fingerprint=form.fingerprint.data or ""))
         if saved is not REFUSED:
             flash(_("已保存"), "success")
             return redirect(url_for(".index"))

@@ -17,10 +17,12 @@ bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
 
 def _date_arg(name: str):
+    """A YYYY-MM-DD filter date; anything else (or an absurd year) is ignored."""
     try:
-        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d")
+        value = datetime.strptime(request.args.get(name, ""), "%Y-%m-%d")
     except ValueError:
         return None
+    return value if 1900 <= value.year <= 9000 else None
 
 
 @bp.get("/")

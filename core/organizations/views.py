@@ -124,7 +124,7 @@ def edit_enterprise(enterprise_id: int):
         form.industry_union_id.data = enterprise.industry_union_id or 0
     if form.validate_on_submit():
         saved = commit_or_report(form, lambda: services.update_enterprise(
-            enterprise, _data(form), expected_version=int(form.version.data or 0),
+            enterprise, _data(form), expected_version=form.opened_version(),
             contact_only=contact_only, by=current_user))
         if saved is not REFUSED:
             flash(_("已保存"), "success")

@@ -116,7 +116,7 @@ def edit(worker_id: int):
         form.version.data = str(worker.version)
     if form.validate_on_submit():
         saved = commit_or_report(form, lambda: services.update_worker(
-            worker, _data_from(form), expected_version=int(form.version.data or 0), by=current_user))
+            worker, _data_from(form), expected_version=form.opened_version(), by=current_user))
         if saved is not REFUSED:
             flash(_("已保存"), "success")
             return redirect(url_for(".detail", worker_id=worker.id))

