@@ -38,16 +38,22 @@ class Candidate:
     age: int
     is_front_line: bool
     in_post: bool
+    occupation: str = ""  # as registered on the worker record
 
 
 def failures(candidate: Candidate, rules: Rules, *, enterprise_count: int = 0,
-             union_counts: tuple[int, ...] = ()) -> list[str]:
+             union_counts: tuple[int, ...] = (), occupation: str | None = None) -> list[str]:
     """Every rule the candidate fails, as Chinese sentences (empty: eligible).
 
     ``enterprise_count`` and ``union_counts`` are the nominations already submitted by the
-    candidate's enterprise and by each of its unions, not counting this one.
+    candidate's enterprise and by each of its unions, not counting this one. ``occupation`` is
+    the occupation the candidate is nominated for: the years on record count only for the
+    occupation on record, so a different one fails (the record may be corrected first).
     """
     problems = []
+    if occupation is not None and occupation.strip() != (candidate.occupation or "").strip():
+        problems.append(str(_l("被推荐工种（%(o)s）与职工登记的工种（%(w)s）不一致，从事年限无法核实",
+                               o=occupation, w=candidate.occupation)))
     if rules.min_years is not None and candidate.years_in_occupation < rules.min_years:
         problems.append(str(_l("从事本工种不满 %(n)s 年（现为 %(m)s 年）", n=rules.min_years,
                                m=candidate.years_in_occupation)))
@@ -74,4 +80,5 @@ def failures(candidate: Candidate, rules: Rules, *, enterprise_count: int = 0,
 def candidate_of(worker, on: date) -> Candidate:
     return Candidate(years_in_occupation=worker.years_in_occupation,
                      skill_level=worker.skill_level, age=worker.age_on(on),
-                     is_front_line=worker.is_front_line, in_post=worker.in_post)
+                     is_front_line=worker.is_front_line, in_post=worker.in_post,
+                     occupation=worker.occupation)

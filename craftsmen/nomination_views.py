@@ -168,8 +168,9 @@ def _render_detail(nomination: Nomination, *, achievement_form=None, attachment_
     user = current_user
     manage = rules.can_manage_nomination(user, nomination)
     editable = manage and nomination.state_enum in EDITABLE_STATES
+    # A returned nomination may only be rejected (the enterprise gave up correcting it).
     can_decide = (rules.can_qualify(user, nomination)
-                  and nomination.state_enum is NominationState.SUBMITTED)
+                  and nomination.state_enum in (NominationState.SUBMITTED, NominationState.RETURNED))
     context = {
         "nomination": nomination, "worker": nomination.worker, "cycle": nomination.cycle,
         "manage": manage, "editable": editable, "can_decide": can_decide,
@@ -199,7 +200,8 @@ def _render_detail(nomination: Nomination, *, achievement_form=None, attachment_
     if can_decide:
         context["decision_form"] = decision_form or DecisionForm(formdata=None, version=version)
         context["rule_failures"] = services.rule_failures(
-            nomination.cycle, nomination.worker, nomination.enterprise, exclude_id=nomination.id)
+            nomination.cycle, nomination.worker, nomination.enterprise,
+            occupation=nomination.occupation, exclude_id=nomination.id)
     return render_template("craftsmen/nominations/detail.html", **context)
 
 
@@ -225,9 +227,11 @@ def index():
         query = query.where(or_(Worker.name.like(f"%{q}%"), Enterprise.name.like(f"%{q}%")))
     page = paginate(query.order_by(Nomination.cycle_id.desc(), Nomination.updated_at.desc(),
                                    Nomination.id.desc()))
-    open_cycles = services.open_cycles()
+    # An enterprise sees the cycles it may nominate for; an administrator sees every open one.
+    enterprise = current_user.enterprise if current_user.has_role(Role.ENTERPRISE) else None
+    open_cycles = services.open_cycles(enterprise)
     quotas = []
-    if current_user.has_role(Role.ENTERPRISE) and current_user.enterprise is not None:
+    if enterprise is not None:
         quotas = [(cycle, services.quota_use(cycle, current_user.enterprise))
                   for cycle in open_cycles]
     cycles = db.session.scalars(select(SelectionCycle).order_by(SelectionCycle.id.desc())).all()
@@ -245,7 +249,7 @@ def new():
     enterprise = current_user.enterprise
     if enterprise is None:
         abort(403)
-    cycles = services.open_cycles()
+    cycles = services.open_cycles(enterprise)
     cycle_id = request.args.get("cycle_id", type=int)
     cycle = next((c for c in cycles if c.id == cycle_id), cycles[0] if cycles else None)
     context = {"cycles": cycles, "cycle": cycle, "q": request.args.get("q", "").strip(),
@@ -260,12 +264,16 @@ def new():
         existing = {n.worker_id: n for n in db.session.scalars(select(Nomination).where(
             Nomination.cycle_id == cycle.id,
             Nomination.worker_id.in_([w.id for w in page.items])))}
-        by_name = {o.name: o.id for o in cycle.occupations}
+        # Checked against the occupation of the existing nomination, else the one offered first.
+        occupations = {w.id: existing[w.id].occupation if w.id in existing
+                       else services.default_occupation(cycle, w) for w in page.items}
         context.update(
             page=page, use=use, existing=existing, rules_summary=rules_summary(cycle),
-            failures={w.id: services.rule_failures(cycle, w, enterprise, use=use)
+            failures={w.id: services.rule_failures(cycle, w, enterprise, use=use,
+                                                   occupation=occupations[w.id])
                       for w in page.items},
-            suggested={w.id: by_name.get(w.occupation) for w in page.items},
+            suggested={w.id: occupations[w.id].id if occupations[w.id] else None
+                       for w in page.items},
             union_names={u.id: u.name for u in db.session.scalars(
                 select(Union).where(Union.id.in_(list(enterprise.union_ids()))))},
         )

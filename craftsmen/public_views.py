@@ -201,6 +201,7 @@ def _cycle_page(cycle: SelectionCycle, publish_form: PublishNoticeForm | None = 
         reopen_form=reopen_form or ReopenReviewForm(),
         counts=counts.get(public_notice.id, {}) if public_notice else {},
         by_occupation=registry.proposed_by_occupation(cycle),
+        publish_blockers=notice.publish_blockers(cycle) if cycle.status == CycleStatus.REVIEWING else [],
         blockers=naming.naming_blockers(cycle), today=beijing_today())
 
 

@@ -213,12 +213,22 @@ def sheet(panel_id: int, subject_id: int):
             db.session.commit()
             flash(_("评分已提交") if form.submit_sheet.data else _("草稿已保存"), "success")
             return redirect(url_for(".sheet", panel_id=panel.id, subject_id=nomination.id))
+    return _render_sheet(panel, nomination, form=form), status
+
+
+def _render_sheet(panel: ReviewPanel, nomination: Nomination, *, form=None, conflict_form=None):
+    """The score sheet page; a form just posted is shown as typed, the others start afresh."""
+    subject = review.subject_of(nomination)
+    rubric = scoring.Rubric.from_data(panel.rubric)
+    own = panels.own_sheet(panel, current_user, subject)
+    if form is None:
+        form = sheet_form(rubric, formdata=None, data=_sheet_data(own))
     return render_template(
         "craftsmen/review/sheet.html", panel=panel, nomination=nomination, rubric=rubric, form=form,
-        own=panels.own_sheet(panel, current_user, subject), excluded=excluded,
+        own=own, excluded=panels.exclusion_reason(panel, current_user, subject),
         others=panels.others_sheets(panel, current_user, subject), is_open=review.scoring_open(panel),
-        conflict_form=ConflictForm(), is_lead=panel_rules.is_lead(current_user, panel),
-        mark_prefix=MARK_PREFIX), status
+        conflict_form=conflict_form or ConflictForm(formdata=None),
+        is_lead=panel_rules.is_lead(current_user, panel), mark_prefix=MARK_PREFIX)
 
 
 def _sheet_data(own) -> dict:
@@ -239,8 +249,7 @@ def declare_conflict(panel_id: int, subject_id: int):
             panel, nomination, current_user, form.reason.data)) is not REFUSED:
         flash(_("已声明回避：您不再评审 %(name)s", name=nomination.worker.name), "success")
         return redirect(url_for(".expert_tasks"))
-    _flash_form_errors(form)
-    return redirect(url_for(".sheet", panel_id=panel.id, subject_id=nomination.id))
+    return _render_sheet(panel, nomination, conflict_form=form)
 
 
 # Panel leads -----------------------------------------------------------------------------------
@@ -250,16 +259,33 @@ def _form_prefix(nomination_id: int) -> str:
     return f"n{nomination_id}"
 
 
+def _reopenable(sheets) -> list:
+    """The sheets the current user may send back: never their own (the lead's own sheet goes
+    back only at an administrator's request)."""
+    return [s for s in sheets if s.user_id != current_user.id]
+
+
 @bp.get("/panels/<int:panel_id>/flags")
 @roles_required(Role.EXPERT, Role.ADMIN)
 def flags(panel_id: int):
-    panel = _lead_panel(panel_id)
+    return _render_flags(_lead_panel(panel_id))
+
+
+def _render_flags(panel: ReviewPanel, *, nomination_id: int | None = None, resolve_form=None,
+                  reopen_form=None):
+    """The flagged nominations of ``panel`` with the lead's forms; the form just posted for
+    ``nomination_id`` is shown as typed (with its errors), every other form starts empty."""
     occupation = review.occupation_of(panel)
     standings = review.standings(occupation)
     flagged = [e for e in standings.entries if e.result is not None and e.result.flagged]
-    forms = {e.nomination.id: (ResolveForm(prefix=_form_prefix(e.nomination.id)),
-                               ReopenForm(prefix=_form_prefix(e.nomination.id), sheets=e.result.sheets))
-             for e in flagged}
+    forms = {}
+    for e in flagged:
+        prefix = _form_prefix(e.nomination.id)
+        resolve = ResolveForm(formdata=None, prefix=prefix)
+        reopen = ReopenForm(formdata=None, prefix=prefix, sheets=_reopenable(e.result.sheets))
+        if e.nomination.id == nomination_id:
+            resolve, reopen = resolve_form or resolve, reopen_form or reopen
+        forms[e.nomination.id] = (resolve, reopen)
     return render_template("craftsmen/review/flags.html", panel=panel, occupation=occupation,
                            flagged=flagged, forms=forms, is_open=review.scoring_open(panel),
                            is_admin=current_user.has_role(Role.ADMIN))
@@ -274,8 +300,8 @@ def resolve(panel_id: int, subject_id: int):
     if form.validate_on_submit() and commit_or_report(form, lambda: review.resolve_disagreement(
             panel, nomination, form.note.data, by=current_user)) is not REFUSED:
         flash(_("已确认 %(name)s 的评分", name=nomination.worker.name), "success")
-    _flash_form_errors(form)
-    return redirect(url_for(".flags", panel_id=panel.id))
+        return redirect(url_for(".flags", panel_id=panel.id))
+    return _render_flags(panel, nomination_id=nomination.id, resolve_form=form)
 
 
 @bp.post("/panels/<int:panel_id>/nominations/<int:subject_id>/reopen")
@@ -283,10 +309,10 @@ def resolve(panel_id: int, subject_id: int):
 def reopen(panel_id: int, subject_id: int):
     panel = _lead_panel(panel_id)
     nomination = _subject(panel, subject_id)
-    form = ReopenForm(prefix=_form_prefix(nomination.id),
-                      sheets=panels.submitted_sheets(panel, review.subject_of(nomination)))
+    form = ReopenForm(prefix=_form_prefix(nomination.id), sheets=_reopenable(
+        panels.submitted_sheets(panel, review.subject_of(nomination))))
     if form.validate_on_submit() and commit_or_report(form, lambda: review.reopen_sheet(
             panel, nomination, form.expert_id.data, form.reason.data, by=current_user)) is not REFUSED:
         flash(_("已退回该专家重新评分"), "success")
-    _flash_form_errors(form)
-    return redirect(url_for(".flags", panel_id=panel.id))
+        return redirect(url_for(".flags", panel_id=panel.id))
+    return _render_flags(panel, nomination_id=nomination.id, reopen_form=form)

@@ -21,6 +21,7 @@ NOMINATION_TRANSITIONS: dict[tuple[NominationState, NominationState], str] = {
     (N.SUBMITTED, N.QUALIFIED): "qualify",
     (N.SUBMITTED, N.RETURNED): "return",
     (N.SUBMITTED, N.REJECTED): "reject",
+    (N.RETURNED, N.REJECTED): "reject",  # the enterprise gave up correcting it
     (N.QUALIFIED, N.PROPOSED): "propose",
     (N.QUALIFIED, N.NOT_PROPOSED): "not_propose",
     (N.PROPOSED, N.NOT_PROPOSED): "unpropose",

@@ -99,7 +99,7 @@ def edit_cycle(cycle_id: int):
         form.rubric.data = format_rubric(cycle.rubric)
     if form.validate_on_submit():
         saved = commit_or_report(form, lambda: services.update_cycle(
-            cycle, _data(form, cycle.rubric), expected_version=int(form.version.data or 0),
+            cycle, _data(form, cycle.rubric), expected_version=form.opened_version(),
             by=current_user))
         if saved is not REFUSED:
             flash(_("已保存"), "success")

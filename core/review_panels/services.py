@@ -12,7 +12,8 @@ Rules kept here, once:
   and without a declared conflict (:meth:`PanelState.exclusion_reason`);
 * marks are Decimals between 0 and the rubric's maximum with at most two decimals; a draft
   may leave marks blank, a submitted sheet may not, and a submitted sheet is final until the
-  panel lead sends it back (:func:`reopen_sheet`);
+  panel lead sends it back (:func:`reopen_sheet`), which is possible only on a flagged subject
+  and never for one's own sheet;
 * an expert sees the other experts' scores only after submitting their own;
 * a lead's resolution of a disagreement applies to the scores it was made on: it is dropped
   when a sheet of that subject is sent back or (re)submitted.
@@ -481,11 +482,20 @@ def resolve_disagreement(panel: ReviewPanel, subject: Subject, note: str, *, by:
 
 
 def reopen_sheet(panel: ReviewPanel, expert: User, subject: Subject, *, by: User, reason: str) -> None:
-    """The lead sends a submitted sheet back to its expert for re-scoring (a flagged subject)."""
+    """The lead (or an administrator) sends a submitted sheet back to its expert for re-scoring.
+
+    Only on a flagged subject: otherwise sending a sheet back would let the lead see the others'
+    scores first and then score again. Nobody sends back their own sheet: the lead's own sheet
+    goes back only at an administrator's request.
+    """
     _check_lead(panel, subject, by, _l("只有评审组长可以要求重新评分"))
+    if expert.id == by.id:
+        raise DomainError(_l("不能退回自己的评分；组长本人的评分须由管理员退回"), field="expert_id")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_l("请填写重新评分的理由"), field="reason")
+    if not result(panel, subject).flagged:
+        raise DomainError(_l("该对象的评分没有超过分歧阈值，不能退回重新评分"))
     sheet = _sheet(panel, expert, subject)
     if sheet is None or not sheet.is_submitted:
         raise DomainError(_l("该专家尚未提交评分"))

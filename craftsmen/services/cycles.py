@@ -23,6 +23,7 @@ from craftsmen.models import (
     ReviewMethod,
     SelectionCycle,
 )
+from craftsmen.services import review
 from craftsmen.services.transitions import move_cycle
 
 AUDITED_FIELDS = ("title", "level", "organizer_union_id", "year", "nomination_opens",
@@ -154,7 +155,8 @@ def create_cycle(data: CycleData, *, by) -> SelectionCycle:
 
 
 def update_cycle(cycle: SelectionCycle, data: CycleData, *, expected_version: int, by) -> None:
-    """Rules and occupations change only before review starts."""
+    """Rules and occupations change only before review starts; the occupations' panels follow
+    a changed rubric or threshold."""
     if cycle.version != expected_version:
         raise ConcurrentEditError(_l("该周期已被他人修改。您填写的内容仍保留在下方，请刷新后再保存。"))
     if cycle.status not in (CycleStatus.DRAFT, CycleStatus.NOMINATING):
@@ -170,6 +172,7 @@ def update_cycle(cycle: SelectionCycle, data: CycleData, *, expected_version: in
         changes["occupations"] = [before_occupations, occupations_summary(cycle)]
     if changes:
         audit.record("cycle.update", cycle, by=by, changes=changes)
+    review.refresh_panels(cycle, by=by)  # a changed rubric or threshold reaches the panels
 
 
 def open_nominations(cycle: SelectionCycle, *, by) -> None:
@@ -177,5 +180,9 @@ def open_nominations(cycle: SelectionCycle, *, by) -> None:
 
 
 def start_review(cycle: SelectionCycle, *, by) -> None:
-    """Close nominations: no more submissions; qualification and expert review go on."""
+    """Close nominations: no more submissions; qualification and expert review go on.
+
+    Panels formed earlier take the cycle's rubric and threshold as they are now.
+    """
     move_cycle(cycle, CycleStatus.REVIEWING, by=by)
+    review.refresh_panels(cycle, by=by)

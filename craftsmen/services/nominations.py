@@ -25,6 +25,7 @@ from core.timeutil import beijing_today, utcnow
 from craftsmen import eligibility, rules, uploads
 from craftsmen.models import (
     AchievementKind,
+    CraftsmanLevel,
     CycleOccupation,
     CycleStatus,
     Nomination,
@@ -75,18 +76,38 @@ class AchievementData:
 
 # Reading ---------------------------------------------------------------------------------
 
-def open_cycles() -> list[SelectionCycle]:
-    """Cycles that take new nominations now: in the nominating phase, window not closed."""
+def open_to(cycle: SelectionCycle, enterprise: Enterprise | None) -> bool:
+    """Whether ``enterprise`` may take part in ``cycle``: any enterprise in a city cycle; in a
+    district or industry cycle only the enterprises under the organising union."""
+    if cycle.level_enum is CraftsmanLevel.CITY:
+        return True
+    return enterprise is not None and cycle.organizer_union_id in enterprise.union_ids()
+
+
+def open_cycles(enterprise: Enterprise | None = None) -> list[SelectionCycle]:
+    """Cycles that take new nominations now: in the nominating phase, window not closed; with
+    ``enterprise``, only those it may nominate for (:func:`open_to`)."""
     now = utcnow()
-    return list(db.session.scalars(
-        select(SelectionCycle)
-        .where(SelectionCycle.status == CycleStatus.NOMINATING.value,
-               SelectionCycle.nomination_closes >= now)
-        .order_by(SelectionCycle.nomination_closes, SelectionCycle.id)))
+    query = (select(SelectionCycle)
+             .where(SelectionCycle.status == CycleStatus.NOMINATING.value,
+                    SelectionCycle.nomination_closes >= now)
+             .order_by(SelectionCycle.nomination_closes, SelectionCycle.id))
+    if enterprise is not None:
+        query = query.where(or_(SelectionCycle.level == CraftsmanLevel.CITY.value,
+                                SelectionCycle.organizer_union_id.in_(enterprise.union_ids())))
+    return list(db.session.scalars(query))
 
 
-def accepts_drafts(cycle: SelectionCycle) -> bool:
-    return cycle.status == CycleStatus.NOMINATING and utcnow() <= cycle.nomination_closes
+def accepts_drafts(cycle: SelectionCycle, enterprise: Enterprise | None = None) -> bool:
+    """Whether the cycle takes new drafts now (from ``enterprise``, when given)."""
+    return (cycle.status == CycleStatus.NOMINATING and utcnow() <= cycle.nomination_closes
+            and (enterprise is None or open_to(cycle, enterprise)))
+
+
+def _not_open_to_message(cycle: SelectionCycle) -> str:
+    organizer = cycle.organizer_union.name if cycle.organizer_union else ""
+    return str(_l("“%(cycle)s”由%(union)s主办，只接受%(union)s所属单位的推荐",
+                  cycle=cycle.title, union=organizer))
 
 
 def age_reference_date(cycle: SelectionCycle) -> date:
@@ -126,8 +147,10 @@ def quota_use(cycle: SelectionCycle, enterprise: Enterprise, *,
 
 
 def rule_failures(cycle: SelectionCycle, worker, enterprise: Enterprise | None = None, *,
-                  exclude_id: int | None = None, use: QuotaUse | None = None) -> list[str]:
-    """Every eligibility rule of ``cycle`` that ``worker`` fails now (empty: eligible).
+                  occupation: CycleOccupation | None = None, exclude_id: int | None = None,
+                  use: QuotaUse | None = None) -> list[str]:
+    """Every eligibility rule of ``cycle`` that ``worker`` fails now (empty: eligible), when
+    nominated for ``occupation`` (which must then be the worker's registered occupation).
 
     ``use`` may be passed when checking many workers of one enterprise at once.
     """
@@ -136,7 +159,14 @@ def rule_failures(cycle: SelectionCycle, worker, enterprise: Enterprise | None =
     return eligibility.failures(
         eligibility.candidate_of(worker, age_reference_date(cycle)),
         eligibility.Rules.of(cycle), enterprise_count=use.enterprise,
-        union_counts=use.union_counts)
+        union_counts=use.union_counts, occupation=occupation.name if occupation else None)
+
+
+def default_occupation(cycle: SelectionCycle, worker) -> CycleOccupation | None:
+    """The occupation offered first when nominating ``worker``: their registered one if the
+    cycle has it, else the cycle's first."""
+    return next((o for o in cycle.occupations if o.name == worker.occupation),
+                cycle.occupations[0] if cycle.occupations else None)
 
 
 def completeness_problems(nomination: Nomination) -> list[str]:
@@ -151,13 +181,16 @@ def completeness_problems(nomination: Nomination) -> list[str]:
             problems.append(str(_l("成果“%(title)s”缺少证明材料", title=achievement.title)))
     if nomination.worker.enterprise_id != nomination.enterprise_id:
         problems.append(str(_l("该职工已不在本单位，不能由本单位推荐")))
+    if not open_to(nomination.cycle, nomination.enterprise):
+        problems.append(_not_open_to_message(nomination.cycle))
     return problems
 
 
 def submission_problems(nomination: Nomination) -> list[str]:
     """Everything that would refuse a submission now, except the window: shown on the form."""
     return completeness_problems(nomination) + rule_failures(
-        nomination.cycle, nomination.worker, nomination.enterprise, exclude_id=nomination.id)
+        nomination.cycle, nomination.worker, nomination.enterprise,
+        occupation=nomination.occupation, exclude_id=nomination.id)
 
 
 # Helpers ---------------------------------------------------------------------------------
@@ -208,6 +241,8 @@ def create_draft(cycle: SelectionCycle, worker, occupation_id: int, *, by,
         raise DomainError(_l("“%(cycle)s”当前不接受推荐（推荐截止：%(closes)s）",
                              cycle=cycle.title, closes=local_datetime(cycle.nomination_closes)),
                           field="cycle_id")
+    if not open_to(cycle, worker.enterprise):
+        raise DomainError(_not_open_to_message(cycle), field="cycle_id")
     occupation = _occupation_of(cycle, occupation_id)
     existing = db.session.scalar(select(Nomination).where(
         Nomination.cycle_id == cycle.id, Nomination.worker_id == worker.id))
@@ -408,11 +443,12 @@ def submit(nomination: Nomination, *, expected_version: int | None, by) -> str:
 
 # Qualification check ---------------------------------------------------------------------
 
-def _check_reviewable(nomination: Nomination, expected_version: int | None, by) -> None:
+def _check_reviewable(nomination: Nomination, expected_version: int | None, by, *,
+                      states=(N.SUBMITTED,)) -> None:
     if not rules.can_qualify(by, nomination):
         raise DomainError(_l("只有推荐单位所属区总工会或产业工会的审核员可以进行资格审查"))
     _check_version(nomination, expected_version)
-    if nomination.state_enum is not N.SUBMITTED:
+    if nomination.state_enum not in states:
         raise DomainError(_l("该推荐当前为“%(state)s”，不在待资格审查状态",
                              state=nomination.state_enum.label))
     if nomination.cycle.status_enum not in QUALIFICATION_PHASES:
@@ -445,8 +481,12 @@ def return_for_correction(nomination: Nomination, reason: str, *, expected_versi
 
 
 def reject(nomination: Nomination, reason: str, *, expected_version: int | None, by) -> None:
-    """Fail the qualification check for good; the reason is required."""
-    _check_reviewable(nomination, expected_version, by)
+    """Fail the qualification check for good; the reason is required.
+
+    A returned nomination may be rejected too (the enterprise gave up correcting it): every
+    nomination must be decided before the cycle's notice is published.
+    """
+    _check_reviewable(nomination, expected_version, by, states=(N.SUBMITTED, N.RETURNED))
     move_nomination(nomination, N.REJECTED, by=by, note=_reason(reason, required=True))
 
 

@@ -1,6 +1,7 @@
 """The public notice (公示) of a cycle's proposed list, and the objections (异议) filed against it.
 
-Publishing moves the cycle from review to notice; anyone may object while the notice is open;
+Publishing moves the cycle from review to notice, once every nomination is decided and every
+occupation's list is generated from the current scores; anyone may object while the notice is open;
 an administrator resolves every objection before naming: upheld withdraws the nominee,
 dismissed needs a reason. Filing is not logged with the objector's contact or facts: the
 audit trail names the objection only.
@@ -30,6 +31,7 @@ from craftsmen.models import (
     PublicNotice,
     SelectionCycle,
 )
+from craftsmen.services import review
 from craftsmen.services.transitions import move_cycle, move_nomination
 
 NAME_MAX = 50
@@ -62,6 +64,42 @@ def period_label(notice: PublicNotice) -> str:
 
 # --- Publishing ------------------------------------------------------------------------------
 
+#: Nominations still waiting for the union reviewers' decision: they must be qualified or
+#: rejected before the notice, or they would be stuck once the cycle leaves review.
+UNDECIDED_STATES = (NominationState.SUBMITTED, NominationState.RETURNED)
+
+
+def publish_blockers(cycle: SelectionCycle) -> list[str]:
+    """Why the proposed list of ``cycle`` is not ready for the notice (empty: it is).
+
+    Every nomination is decided (none awaits the qualification check or a correction), and
+    every occupation with nominees in the talent pool has a list generated from the current
+    scores, with nothing in the way (:func:`craftsmen.services.review.standings`).
+    """
+    blockers = []
+    undecided = db.session.scalars(select(Nomination).where(
+        Nomination.cycle_id == cycle.id,
+        Nomination.state.in_([s.value for s in UNDECIDED_STATES]))
+        .order_by(Nomination.occupation_id, Nomination.id)).all()
+    if undecided:
+        blockers.append(str(_l("以下推荐尚无资格审查结论，须先审查通过或不通过：%(items)s",
+                               items="、".join(f"{n.worker.name}（{n.occupation.name}，{n.state_enum.label}）"
+                                              for n in undecided))))
+    for occupation in cycle.occupations:
+        result = review.standings(occupation)
+        if not result.entries:  # nobody of this occupation is in the talent pool
+            continue
+        if result.problems:
+            blockers.append(str(_l("“%(o)s”：%(problems)s", o=occupation.name,
+                                   problems="；".join(result.problems))))
+        elif not result.generated:
+            blockers.append(str(_l("“%(o)s”尚未生成建议名单", o=occupation.name)))
+        elif result.stale:
+            blockers.append(str(_l("“%(o)s”的建议名单已过时（生成后评分或提名有变化），请重新生成",
+                                   o=occupation.name)))
+    return blockers
+
+
 def publish_notice(cycle: SelectionCycle, starts_on: date | None, *, text: str = "", by,
                    today: date | None = None, days: int | None = None) -> PublicNotice:
     """Open the notice of ``cycle``'s proposed list for ``cycle.notice_days`` days from
@@ -80,6 +118,9 @@ def publish_notice(cycle: SelectionCycle, starts_on: date | None, *, text: str =
         raise DomainError(_l("公示说明不能超过 %(n)s 个字符", n=TEXT_MAX), field="text")
     if not proposed_count(cycle):
         raise DomainError(_l("还没有拟命名人选（建议名单），不能发布公示"))
+    blockers = publish_blockers(cycle)
+    if blockers:
+        raise DomainError(_l("不能发布公示：%(blockers)s", blockers="；".join(blockers)))
     if days is not None:
         if not 1 <= int(days) <= 30:
             raise DomainError(_l("公示期应为 1 到 30 天"), field="days")

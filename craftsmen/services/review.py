@@ -111,10 +111,29 @@ def form_panel(occupation: CycleOccupation, expert_ids, lead_id: int | None, *, 
     if panel is None:
         panel = panels.create_panel(PANEL_SCOPE, occupation.id, f"{cycle.title} · {occupation.name}",
                                     cycle.rubric, threshold=cycle.disagreement_threshold, by=by)
-    elif not panels.has_sheets(panel):
-        panels.update_rubric(panel, cycle.rubric, threshold=cycle.disagreement_threshold, by=by)
+    else:
+        _refresh_rubric(panel, cycle, by=by)
     panels.set_members(panel, expert_ids, lead_id, by=by)
     return panel
+
+
+def _refresh_rubric(panel: ReviewPanel, cycle: SelectionCycle, *, by) -> bool:
+    """Copy the cycle's rubric and threshold onto ``panel`` unless someone has scored on it."""
+    if panels.has_sheets(panel):
+        return False
+    return panels.update_rubric(panel, cycle.rubric, threshold=cycle.disagreement_threshold, by=by)
+
+
+def refresh_panels(cycle: SelectionCycle, *, by) -> list[CycleOccupation]:
+    """Make the cycle's panels follow its current rubric and threshold (those nobody has scored
+    on yet); called when the cycle's rules change and when review starts. Returns the
+    occupations whose panel changed."""
+    changed = []
+    for occupation in cycle.occupations:
+        panel = panel_of(occupation) if occupation.id is not None else None
+        if panel is not None and _refresh_rubric(panel, cycle, by=by):
+            changed.append(occupation)
+    return changed
 
 
 def employer_overlaps(occupation: CycleOccupation) -> dict[int, int]:

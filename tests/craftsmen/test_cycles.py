@@ -3,6 +3,8 @@ from Excel; bad lines are reported with their line numbers; phases move only for
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from sqlalchemy import select
 
@@ -10,7 +12,7 @@ from core.audit.models import AuditEntry
 from core.extensions import db
 from craftsmen.forms import LineError, parse_occupations, parse_rubric
 from craftsmen.models import CycleStatus, SelectionCycle
-from craftsmen.services import cycles
+from craftsmen.services import cycles, review
 from craftsmen.states import IllegalTransition
 from tests.conftest import csrf_token
 from tests.craftsmen.conftest import make_cycle
@@ -76,6 +78,51 @@ def test_cycle_moves_forward_and_illegal_moves_are_refused(app, world):
             cycles.open_nominations(cycle, by=None)
         cycles.start_review(cycle, by=None)
         assert cycle.status == CycleStatus.REVIEWING
+
+
+NEW_RUBRIC = {"max_score": "100", "criteria": [
+    {"key": "skill", "name": "技艺技能", "weight": "50"},
+    {"key": "innovation", "name": "创新成果", "weight": "30"},
+    {"key": "legacy", "name": "精神传承", "weight": "20"},
+]}
+
+
+def _data_of(cycle: SelectionCycle, **changes) -> cycles.CycleData:
+    """The cycle's settings as the edit form would send them, with ``changes``."""
+    values = {name: getattr(cycle, name) for name in cycles.AUDITED_FIELDS}
+    values["occupations"] = [cycles.OccupationData(o.name, o.quota, o.code, o.method)
+                             for o in cycle.occupations]
+    values.update(changes)
+    return cycles.CycleData(**values)
+
+
+def _fitters_panel(cycle: SelectionCycle, world):
+    from core.accounts.models import User
+
+    fitters = next(o for o in cycle.occupations if o.name == "钳工")
+    return review.form_panel(fitters, [world.users.expert], world.users.expert,
+                             by=db.session.get(User, world.users.admin))
+
+
+def test_a_panel_formed_early_follows_the_cycles_new_rubric_and_threshold(app, world):
+    with app.app_context():
+        cycle = make_cycle()
+        panel = _fitters_panel(cycle, world)
+        cycles.update_cycle(cycle, _data_of(cycle, rubric=NEW_RUBRIC, disagreement_threshold=Decimal(10)),
+                            expected_version=cycle.version, by=None)
+        assert panel.rubric == NEW_RUBRIC and panel.disagreement_threshold == Decimal(10)
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "panel.rubric"))
+        assert entry.target_id == panel.id
+
+
+def test_review_starts_with_every_panel_on_the_cycles_rubric(app, world):
+    """Whatever the panel was given when formed, scoring starts on the cycle's rules."""
+    with app.app_context():
+        cycle = make_cycle()
+        panel = _fitters_panel(cycle, world)
+        cycle.rubric, cycle.disagreement_threshold = NEW_RUBRIC, Decimal(12)
+        cycles.start_review(cycle, by=None)
+        assert panel.rubric == NEW_RUBRIC and panel.disagreement_threshold == Decimal(12)
 
 
 def test_rules_cannot_change_once_review_starts(app, world, client, login):

@@ -18,6 +18,7 @@ from werkzeug.datastructures import FileStorage
 from core.accounts.models import User
 from core.audit.models import AuditEntry
 from core.extensions import db
+from core.organizations.models import Enterprise
 from core.people.models import Worker
 from core.timeutil import utcnow
 from craftsmen.models import (
@@ -188,6 +189,55 @@ def test_nominate_page_says_when_no_cycle_is_open(app, world, client, login):
     assert "当前没有开放推荐的选树周期" in client.get(f"{BASE}/new").get_data(as_text=True)
 
 
+def _local_cycle(app, title: str, level: str, organizer_union_id: int) -> int:
+    """An open district or industry cycle organised by the given union."""
+    with app.app_context():
+        cycle = make_cycle(title=title)
+        cycle.level, cycle.organizer_union_id = level, organizer_union_id
+        db.session.commit()
+        return cycle.id
+
+
+def test_district_and_industry_cycles_take_nominations_only_from_their_organisers_enterprises(
+        app, world, client, login, no_csrf):
+    """朝阳精工 is under 朝阳; 海淀机械 under 海淀 and the machinery industry union."""
+    chaoyang = _local_cycle(app, "2026年朝阳工匠选树", "district", world.chaoyang)
+    machinery = _local_cycle(app, "2026年机械冶金建材行业工匠选树", "industry", world.machinery)
+    login(world.users.enterprise)
+    html = client.get(f"{BASE}/new").get_data(as_text=True)
+    assert "2026年朝阳工匠选树" in html and "机械冶金建材行业工匠选树" not in html
+    login(world.users.other_enterprise)
+    html = client.get(f"{BASE}/new?cycle_id={chaoyang}").get_data(as_text=True)
+    assert "机械冶金建材行业工匠选树" in html and "2026年朝阳工匠选树" not in html
+
+    client.post(f"{BASE}/new", data={"cycle_id": chaoyang, "worker_id": world.worker_b,
+                                     "occupation_id": _occupation_id(app, chaoyang, "钳工")})
+    assert any("“2026年朝阳工匠选树”由朝阳区总工会主办，只接受朝阳区总工会所属单位的推荐" in m
+               for m in _flashes(client))
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Nomination)) == 0
+        cycle = db.session.get(SelectionCycle, chaoyang)
+        with pytest.raises(services.DomainError, match="只接受朝阳区总工会所属单位的推荐"):
+            services.create_draft(cycle, db.session.get(Worker, world.worker_b),
+                                  _occupation_id(app, chaoyang, "钳工"), by=_user(world.users.other_enterprise))
+        assert not services.accepts_drafts(cycle, db.session.get(Worker, world.worker_b).enterprise)
+    assert _draft(app, world, machinery, worker_id=world.worker_b, complete=False,
+                  by=world.users.other_enterprise)
+    assert _draft(app, world, chaoyang, complete=False)
+
+
+def _occupation_id(app, cycle_id: int, name: str) -> int:
+    with app.app_context():
+        return next(o.id for o in db.session.get(SelectionCycle, cycle_id).occupations if o.name == name)
+
+
+def test_city_cycles_are_open_to_every_enterprise(app, world, open_cycle):
+    with app.app_context():
+        for enterprise_id in (world.ent_a, world.ent_b, world.ent_c):
+            enterprise = db.session.get(Enterprise, enterprise_id)
+            assert [c.id for c in services.open_cycles(enterprise)] == [open_cycle.id]
+
+
 # Drafts and submission -------------------------------------------------------------------
 
 def test_complete_eligible_draft_is_submitted_and_audited(app, world, open_cycle, upload_dir,
@@ -223,6 +273,37 @@ def test_ineligible_worker_shows_reasons_and_submission_is_refused(app, world, o
     message = " ".join(_flashes(client))
     assert "不能提交" in message and "从事本工种不满 5 年" in message and "须仍在岗" in message
     assert _state(app, nomination_id) == "draft"
+
+
+def test_nomination_for_another_occupation_than_the_workers_is_refused_until_the_record_agrees(
+        app, world, open_cycle, upload_dir, client, login, no_csrf):
+    """李明 is registered as 钳工: his years cannot vouch for 焊工."""
+    nomination_id = _draft(app, world, open_cycle.id, occupation="焊工")
+    message = "被推荐工种（焊工）与职工登记的工种（钳工）不一致，从事年限无法核实"
+    login(world.users.enterprise)
+    page = client.get(f"{BASE}/{nomination_id}").get_data(as_text=True)
+    assert message in re.search(r'data-testid="submission-problems">(.*?)</ul>', page, re.S).group(1)
+    client.post(f"{BASE}/{nomination_id}/submit", data={"version": _version(app, nomination_id)})
+    assert any("不能提交" in m and message in m for m in _flashes(client))
+    assert _state(app, nomination_id) == "draft"
+    with app.app_context():  # the enterprise corrects the worker record, then submits
+        db.session.get(Worker, world.worker_a).occupation = "焊工"
+        db.session.commit()
+    client.post(f"{BASE}/{nomination_id}/submit", data={"version": _version(app, nomination_id)})
+    assert _state(app, nomination_id) == "submitted"
+
+
+def test_nominate_page_flags_workers_whose_occupation_the_cycle_lacks(app, world, open_cycle, client,
+                                                                       login):
+    with app.app_context():
+        electrician = factories.worker(world.ent_a, name="郑电工", occupation="电工")
+        db.session.commit()
+        electrician_id = electrician.id
+    login(world.users.enterprise)
+    html = client.get(f"{BASE}/new?cycle_id={open_cycle.id}").get_data(as_text=True)
+    failures = re.search(rf'data-testid="failures-{electrician_id}">(.*?)</ul>', html, re.S).group(1)
+    assert "被推荐工种（钳工）与职工登记的工种（电工）不一致" in failures
+    assert f'data-testid="failures-{world.worker_a}"' not in html  # 钳工 for a 钳工
 
 
 def test_incomplete_draft_cannot_be_submitted(app, world, open_cycle, client, login, no_csrf):
@@ -676,6 +757,30 @@ def test_returned_nomination_may_be_resubmitted_after_the_window_closes(app, wor
         db.session.commit()
         services.submit(nomination, expected_version=None, by=_user(world.users.enterprise))
         assert nomination.state == "submitted"
+
+
+def test_reviewer_rejects_a_returned_nomination_the_enterprise_gave_up_on(app, world, open_cycle,
+                                                                       upload_dir, client, login,
+                                                                       no_csrf):
+    """Every nomination needs a decision before the notice: one never resubmitted is rejected."""
+    nomination_id = _submitted(app, world, open_cycle.id)
+    with app.app_context():
+        services.return_for_correction(db.session.get(Nomination, nomination_id), "请补充专利证书",
+                                       expected_version=None, by=_user(world.users.reviewer))
+        db.session.commit()
+    login(world.users.reviewer)
+    page = client.get(f"{BASE}/{nomination_id}").get_data(as_text=True)
+    assert 'data-testid="returned-decision"' in page and "不予通过" in page and "通过，入人才库" not in page
+    client.post(f"{BASE}/{nomination_id}/decision", data={
+        "qualify": "y", "version": _version(app, nomination_id)})
+    assert _state(app, nomination_id) == "returned"  # only rejection is open to a returned one
+    response = client.post(f"{BASE}/{nomination_id}/decision", data={
+        "reject": "y", "reason": "逾期未补充材料", "version": _version(app, nomination_id)})
+    assert response.status_code == 302
+    assert _state(app, nomination_id) == "rejected"
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "nomination.reject"))
+        assert entry.changes["state"] == ["returned", "rejected"]
 
 
 def test_reviewer_of_another_union_is_forbidden(app, world, open_cycle, upload_dir, client,

@@ -5,18 +5,20 @@ is resolved before naming, and spam is refused without losing what was typed."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
-from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from core.accounts.models import User
 from core.audit.models import AuditEntry
 from core.errors import DomainError
 from core.extensions import db
 from core.people.models import Worker
+from core.roles import Role
 from craftsmen.models import (
     AchievementKind,
     CraftsmanTitle,
@@ -30,7 +32,7 @@ from craftsmen.models import (
     PublicNotice,
     SelectionCycle,
 )
-from craftsmen.services import naming, notice
+from craftsmen.services import naming, nominations, notice, review
 from tests import factories
 from tests.craftsmen.conftest import make_cycle, make_nomination
 
@@ -44,17 +46,44 @@ def no_csrf(app):
     app.config["WTF_CSRF_ENABLED"] = True
 
 
+RUBRIC_KEYS = ("skill", "innovation", "contribution", "legacy")
+
+
+def _score(cycle: SelectionCycle, totals: dict[Nomination, list], expert_ids: list[int], *, by) -> None:
+    """Each occupation's panel (these experts, led by the first) scores: one total per expert for
+    each nomination, typed as the same mark on every criterion (so the sheet's total is that mark)."""
+    experts = [db.session.get(User, i) for i in expert_ids]
+    for occupation in cycle.occupations:
+        review.form_panel(occupation, expert_ids, expert_ids[0], by=by)
+    for nomination, marks in totals.items():
+        panel = review.panel_of(nomination.occupation)
+        for expert, mark in zip(experts, marks, strict=True):
+            review.save_sheet(panel, nomination, expert, dict.fromkeys(RUBRIC_KEYS, str(mark)), submit=True)
+
+
+def _generate(cycle: SelectionCycle, *, by) -> None:
+    """Generate the proposed list of every occupation with nominees in the talent pool."""
+    for occupation in cycle.occupations:
+        if review.standings(occupation).entries:
+            review.generate_proposed_list(occupation, by=by)
+
+
 @pytest.fixture
 def reviewing(app, world) -> SimpleNamespace:
-    """A cycle at the end of review: 李明 and 王芳 proposed (钳工), 赵强 qualified only (焊工)."""
+    """A cycle at the end of review, its lists generated from the panels' scores: 李明 (91.50)
+    and 王芳 (88.25) proposed for 钳工; 赵强, alone for 焊工, taken off the list by the
+    administrator (not proposed)."""
     with app.app_context():
         cycle = make_cycle(status=CycleStatus.REVIEWING.value)
-        a = make_nomination(cycle, world.worker_a, "钳工", P)
-        b = make_nomination(cycle, world.worker_b, "钳工", P)
-        c = make_nomination(cycle, world.worker_c, "焊工", NominationState.QUALIFIED)
-        a.aggregate_score, a.rank = Decimal("91.5"), 1
-        b.aggregate_score, b.rank = Decimal("88.25"), 2
+        a = make_nomination(cycle, world.worker_a, "钳工")
+        b = make_nomination(cycle, world.worker_b, "钳工")
+        c = make_nomination(cycle, world.worker_c, "焊工")
+        admin = db.session.get(User, world.users.admin)
+        _score(cycle, {a: ["91.5"], b: ["88.25"], c: ["80"]}, [world.users.expert], by=admin)
+        _generate(cycle, by=admin)
+        review.adjust_proposal(c, "资格复核中，暂不列入建议名单", by=admin)
         db.session.commit()
+        assert (a.state, a.rank, b.state, b.rank) == (P, 1, P, 2)
         return SimpleNamespace(cycle=cycle.id, a=a.id, b=b.id, c=c.id)
 
 
@@ -105,6 +134,9 @@ def _file(app, noticed, **overrides) -> int:
 def test_admin_publishes_the_notice_for_the_cycles_notice_days(app, world, client, login, reviewing,
                                                                no_csrf):
     login(world.users.admin)
+    page = client.get(f"/craftsmen/cycles/{reviewing.cycle}/publication").get_data(as_text=True)
+    assert 'data-testid="publish-blockers"' not in page
+    assert "disabled" not in re.search(r'<input[^>]*value="发布公示"[^>]*>', page).group(0)
     start = notice.beijing_today() + timedelta(days=1)
     response = client.post(f"/craftsmen/cycles/{reviewing.cycle}/publication/notice",
                            data={"starts_on": start.isoformat(), "days": "7", "text": "受理电话：010-65000000"})
@@ -130,6 +162,86 @@ def test_notice_needs_a_proposed_list_and_a_start_date_not_in_the_past(app, worl
         assert cycle.status == CycleStatus.REVIEWING
 
 
+def _publish(cycle_id: int):
+    return notice.publish_notice(db.session.get(SelectionCycle, cycle_id), notice.beijing_today(), by=None)
+
+
+def test_notice_is_refused_over_a_list_made_stale_by_a_rescored_sheet(app, world):
+    """The list was generated; then the lead sent a sheet back and it came back higher, so the
+    ranking changed: the notice waits until the list is generated again."""
+    with app.app_context():
+        cycle = make_cycle(status=CycleStatus.REVIEWING.value)
+        a = make_nomination(cycle, world.worker_a, "钳工")
+        b = make_nomination(cycle, world.worker_b, "钳工")
+        c = make_nomination(cycle, world.worker_c, "钳工")
+        admin, lead = db.session.get(User, world.users.admin), db.session.get(User, world.users.expert)
+        second = factories.user("expert_b", [Role.EXPERT])
+        _score(cycle, {a: [90, 90], b: [95, 70], c: [80, 80]}, [lead.id, second.id], by=admin)
+        panel = review.panel_of(b.occupation)
+        review.resolve_disagreement(panel, b, "经合议，维持评分", by=lead)  # 王芳's 25-point spread
+        _generate(cycle, by=admin)
+        assert [n.state for n in (a, b, c)] == [P, P, NominationState.NOT_PROPOSED]
+        review.reopen_sheet(panel, b, second.id, "请核对评分", by=lead)
+        review.save_sheet(panel, b, second, dict.fromkeys(RUBRIC_KEYS, "92"), submit=True)
+
+        with pytest.raises(DomainError, match="“钳工”的建议名单已过时"):
+            _publish(cycle.id)
+        assert cycle.status == CycleStatus.REVIEWING
+        review.generate_proposed_list(b.occupation, by=admin)
+        assert (b.rank, a.rank) == (1, 2)
+        _publish(cycle.id)
+        assert cycle.status == CycleStatus.NOTICE
+
+
+def test_notice_is_refused_until_every_occupation_in_the_pool_has_a_list(app, world):
+    with app.app_context():
+        cycle = make_cycle(status=CycleStatus.REVIEWING.value)
+        a = make_nomination(cycle, world.worker_a, "钳工")
+        c = make_nomination(cycle, world.worker_c, "焊工")
+        admin = db.session.get(User, world.users.admin)
+        _score(cycle, {a: [90]}, [world.users.expert], by=admin)
+        review.generate_proposed_list(a.occupation, by=admin)
+        with pytest.raises(DomainError, match="“焊工”：以下提名评分未完成：赵强（0/1）"):
+            _publish(cycle.id)
+        _score(cycle, {c: [85]}, [world.users.expert], by=admin)
+        with pytest.raises(DomainError, match="“焊工”尚未生成建议名单"):
+            _publish(cycle.id)
+        _generate(cycle, by=admin)
+        _publish(cycle.id)
+        assert cycle.status == CycleStatus.NOTICE
+
+
+def test_notice_is_refused_while_a_nomination_awaits_its_qualification_decision(app, world, reviewing):
+    """Submitted and returned nominations would be stuck once the cycle leaves review: the union
+    reviewer decides them first (a returned one the enterprise gave up on is rejected)."""
+    with app.app_context():
+        cycle = db.session.get(SelectionCycle, reviewing.cycle)
+        waiting = make_nomination(cycle, factories.worker(world.ent_a, name="周待审").id, "焊工",
+                                  NominationState.SUBMITTED)
+        returned = make_nomination(cycle, factories.worker(world.ent_a, name="吴退回").id, "钳工",
+                                   NominationState.RETURNED)
+        undecided = "须先审查通过或不通过：吴退回（钳工，退回修改）、周待审（焊工，待资格审查）"
+        with pytest.raises(DomainError, match=undecided):
+            _publish(cycle.id)
+        reviewer = db.session.get(User, world.users.reviewer)
+        nominations.reject(waiting, "不符合条件", expected_version=None, by=reviewer)
+        nominations.reject(returned, "逾期未补充材料", expected_version=None, by=reviewer)
+        _publish(cycle.id)
+        assert cycle.status == CycleStatus.NOTICE
+
+
+def test_publication_page_says_why_the_notice_cannot_be_published_yet(app, world, client, login, reviewing):
+    with app.app_context():
+        make_nomination(db.session.get(SelectionCycle, reviewing.cycle),
+                        factories.worker(world.ent_a, name="周待审").id, "焊工", NominationState.SUBMITTED)
+        db.session.commit()
+    login(world.users.admin)
+    html = client.get(f"/craftsmen/cycles/{reviewing.cycle}/publication").get_data(as_text=True)
+    blockers = re.search(r'data-testid="publish-blockers">(.*?)</div>', html, re.S).group(1)
+    assert "周待审（焊工，待资格审查）" in blockers
+    assert "disabled" in re.search(r'<input[^>]*value="发布公示"[^>]*>', html).group(0)
+
+
 def test_public_notice_lists_proposed_names_without_id_numbers_or_phones(app, world, client, noticed):
     with app.app_context():
         workers = [db.session.get(Worker, w) for w in (world.worker_a, world.worker_b)]
@@ -139,7 +251,7 @@ def test_public_notice_lists_proposed_names_without_id_numbers_or_phones(app, wo
     html = client.get(f"/notices/{noticed.notice}").get_data(as_text=True)
     for shown in ("李明", "王芳", "钳工", "朝阳精工有限公司", "海淀机械有限公司", "受理异议电话"):
         assert shown in html
-    assert "赵强" not in html  # qualified but not proposed
+    assert "赵强" not in html  # in the talent pool but not proposed
     for secret in private:
         assert secret not in html
 
@@ -238,6 +350,7 @@ def test_invalid_attempts_do_not_use_up_the_limit(app, client, noticed, no_csrf)
 
 
 def test_daily_total_cap_applies_across_addresses(app, client, noticed, no_csrf):
+    saved = app.config["OBJECTION_RATE_LIMIT_TOTAL"]
     app.config["OBJECTION_RATE_LIMIT_TOTAL"] = "2 per day"
     try:
         url = f"/notices/{noticed.notice}/objections"
@@ -249,7 +362,7 @@ def test_daily_total_cap_applies_across_addresses(app, client, noticed, no_csrf)
         assert response.status_code == 429
         assert "今日受理的异议已达数量上限" in response.get_data(as_text=True)
     finally:
-        del app.config["OBJECTION_RATE_LIMIT_TOTAL"]
+        app.config["OBJECTION_RATE_LIMIT_TOTAL"] = saved  # the app is shared by the whole session
     assert len(_objections(app)) == 2
 
 
@@ -557,7 +670,7 @@ def test_results_export_lists_every_nomination_with_state_score_rank_and_objecti
     assert [r[2] for r in body] == ["李明", "王芳", "赵强"]  # no drafts; by occupation and rank
     li = body[0]
     assert (li[1], li[5], li[6], li[7], li[8]) == (1, "拟命名", 91.5, 2, "待处理 2")
-    assert body[2][5] == "已入人才库" and body[2][7] == 0
+    assert body[2][5] == "未入选" and body[2][7] == 0
 
 
 def test_administrators_overview_says_where_each_cycle_stands(app, world, client, login, noticed):

@@ -5,6 +5,7 @@ disagreement flags for the panel lead, and the ranked list within quota."""
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -438,6 +439,84 @@ def test_a_resolution_is_dropped_when_a_sheet_is_sent_back(app, rv):
         assert result.needs_lead
 
 
+def test_a_sheet_is_sent_back_only_when_the_nomination_is_flagged(app, rv, client, login, no_csrf):
+    """Otherwise the lead could read the others' scores and have any sheet scored again."""
+    with app.app_context():
+        _score_all(rv, {rv.b: [82, 80, 80, 79, 78]})  # a spread of 4: no disagreement
+        panel, b = db.session.get(ReviewPanel, rv.panel), db.session.get(Nomination, rv.b)
+        for by in (rv.lead, rv.admin):
+            with pytest.raises(DomainError, match="没有超过分歧阈值，不能退回重新评分"):
+                review.reopen_sheet(panel, b, rv.others[0], "再看看", by=db.session.get(User, by))
+    login(rv.lead)
+    html = client.post(f"/craftsmen/review/panels/{rv.panel}/nominations/{rv.b}/reopen",
+                       data={f"n{rv.b}-expert_id": str(rv.others[0]), f"n{rv.b}-reason": "再看看"}
+                       ).get_data(as_text=True)
+    assert "没有超过分歧阈值" in html
+    with app.app_context():
+        assert db.session.scalar(select(ReviewScore).where(ReviewScore.user_id == rv.others[0])).is_submitted
+
+
+def test_the_lead_cannot_send_back_their_own_sheet_only_an_administrator_can(app, rv, client, login):
+    with app.app_context():
+        _flag_b(rv)  # the lead's own total is 90
+        panel, b = db.session.get(ReviewPanel, rv.panel), db.session.get(Nomination, rv.b)
+        with pytest.raises(DomainError, match="不能退回自己的评分；组长本人的评分须由管理员退回"):
+            review.reopen_sheet(panel, b, rv.lead, "我想改一下", by=db.session.get(User, rv.lead))
+
+    def offered(user_id) -> set[str]:
+        login(user_id)
+        page = client.get(f"/craftsmen/review/panels/{rv.panel}/flags").get_data(as_text=True)
+        select_html = re.search(rf'<select[^>]*name="n{rv.b}-expert_id".*?</select>', page, re.S).group(0)
+        return set(re.findall(r'value="(\d+)"', select_html))
+
+    assert str(rv.lead) not in offered(rv.lead) and str(rv.others[0]) in offered(rv.lead)
+    assert str(rv.lead) in offered(rv.admin)
+    with app.app_context():
+        review.reopen_sheet(db.session.get(ReviewPanel, rv.panel), db.session.get(Nomination, rv.b),
+                            rv.lead, "组长评分明显偏高，请复核", by=db.session.get(User, rv.admin))
+        db.session.commit()
+        assert not db.session.scalar(select(ReviewScore).where(ReviewScore.user_id == rv.lead)).is_submitted
+
+
+def test_a_refused_conflict_declaration_shows_the_page_again_with_the_typed_reason(app, rv, client, login,
+                                                                                  no_csrf):
+    reason = "被推荐人是我带过的徒弟，" * 50  # over 500 characters
+    login(rv.others[0])
+    response = client.post(_sheet_url(rv, rv.b) + "/conflict", data={"reason": reason})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "回避理由不能超过 500 个字符" in html and reason in html
+    assert "<details class=\"mt-4\" open>" in html  # the form is unfolded, not hidden
+    with app.app_context():
+        assert db.session.scalar(select(ConflictDeclaration)) is None
+
+
+def test_a_refused_resolution_shows_the_flags_again_with_the_typed_note(app, rv, client, login, no_csrf):
+    with app.app_context():
+        _flag_b(rv)
+    note = "经评审组合议，" * 300  # over 2000 characters
+    login(rv.lead)
+    response = client.post(f"/craftsmen/review/panels/{rv.panel}/nominations/{rv.b}/resolve",
+                           data={f"n{rv.b}-note": note})
+    assert response.status_code == 200 and note in response.get_data(as_text=True)
+    with app.app_context():
+        assert _standings(rv).flagged
+
+
+def test_a_refused_reopen_shows_the_flags_again_with_the_typed_reason(app, rv, client, login, no_csrf):
+    with app.app_context():
+        _flag_b(rv)
+    login(rv.lead)
+    reason = "本人评分偏高，申请重评"
+    response = client.post(f"/craftsmen/review/panels/{rv.panel}/nominations/{rv.b}/reopen",
+                           data={f"n{rv.b}-expert_id": str(rv.lead), f"n{rv.b}-reason": reason})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and reason in html
+    assert re.search(rf'<select[^>]*class="form-select is-invalid"[^>]*name="n{rv.b}-expert_id"', html)
+    with app.app_context():
+        assert db.session.scalar(select(ReviewScore).where(ReviewScore.user_id == rv.lead)).is_submitted
+
+
 # The proposed list ----------------------------------------------------------------------------
 
 def test_the_top_candidates_within_quota_are_proposed(app, rv, client, login, no_csrf):
@@ -559,13 +638,14 @@ def test_list_is_generated_and_adjusted_only_while_the_cycle_is_in_review(app, r
 
 def test_a_changed_score_after_generation_marks_the_list_stale(app, rv):
     with app.app_context():
-        _score_all(rv, {rv.a: [90] * 4, rv.b: [80] * 5, rv.c: [70] * 5})
+        _score_all(rv, {rv.a: [70, 90, 90, 90], rv.b: [80] * 5, rv.c: [70] * 5})  # 李明: flagged
         occupation = db.session.get(CycleOccupation, rv.fitter)
         admin = db.session.get(User, rv.admin)
+        panel, a = db.session.get(ReviewPanel, rv.panel), db.session.get(Nomination, rv.a)
+        review.resolve_disagreement(panel, a, "经合议，维持评分", by=admin)
         review.generate_proposed_list(occupation, by=admin)
         assert not _standings(rv).stale
-        review.reopen_sheet(db.session.get(ReviewPanel, rv.panel), db.session.get(Nomination, rv.a),
-                            rv.lead, "复核", by=admin)
+        review.reopen_sheet(panel, a, rv.lead, "复核", by=admin)  # the lead's own sheet: an administrator
         _score(rv.a, rv.lead, rv.panel, 86)
         standings = _standings(rv)
         assert standings.stale

@@ -170,8 +170,10 @@ def expect_flash(page, text: str) -> None:
     try:
         expect(alerts.filter(has_text=text)).to_have_count(1)
     except AssertionError:
-        raise AssertionError(f"expected the message “{text}” on {page.url}; the page shows "
-                             f"{alerts.all_inner_texts()}") from None
+        raise AssertionError(
+            f"expected the message “{text}” on {page.url}; the page shows {alerts.all_inner_texts()}, "
+            f"heading {page.locator('h1').all_inner_texts()}, field errors "
+            f"{page.locator('.invalid-feedback').all_inner_texts()}") from None
 
 
 def row_of(scope, page, name: str):
