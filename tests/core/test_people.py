@@ -4,6 +4,7 @@ never in clear outside the owner's and administrators' screens; bad input keeps 
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 import pytest
 from sqlalchemy import select, text
@@ -17,7 +18,7 @@ from tests import factories
 
 def _form(world, **overrides) -> dict:
     data = {
-        "name": "陈师傅", "gender": "male", "id_number": factories.id_number(),
+        "name": "陈师傅", "gender": "male", "id_number": factories.id_number(birth=date(1985, 6, 15)),
         "mobile": "13912345678", "enterprise_id": str(world.ent_a), "occupation": "数控车工",
         "occupation_code": "6-18-01-01", "skill_level": "level_2", "years_in_occupation": "15",
         "is_front_line": "y", "in_post": "y", "honors": "2023年 北京市技术能手",

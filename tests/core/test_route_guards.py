@@ -32,7 +32,17 @@ def _make_records(world) -> dict:
 
     cycle = make_cycle()
     return {**_review_records(world), "cycle_id": cycle.id, **_publication_records(world),
-            **_nomination_records(world, cycle)}
+            **_nomination_records(world, cycle), **_competition_records()}
+
+
+def _competition_records() -> dict:
+    """A draft competition event with a complete marking scheme (技能竞赛); ``move`` "open"
+    opens its registration."""
+    from tests.competitions.conftest import event_ids, make_event
+
+    ids = event_ids(make_event())
+    return {"competition_id": ids.competition, "event_id": ids.id, "module_id": ids.practical,
+            "criterion_id": ids.criteria["零件加工"], "aspect_id": ids.aspects["尺寸精度"]}
 
 
 def _review_records(world) -> dict:

@@ -1,0 +1,23 @@
+"""Skills competitions: events, marking schemes, judges, marks, lock and recheck, results and awards."""
+
+from __future__ import annotations
+
+import importlib
+
+from flask_babel import lazy_gettext as _l
+
+#: The navigation group of the feature's own pages.
+NAV_GROUP = _l("技能竞赛")
+
+#: One blueprint per area of the feature.
+BLUEPRINT_MODULES = (
+    "competitions.views",  # administrators: competitions, events, marking schemes, state moves
+)
+
+
+def init_app(app) -> None:
+    from competitions import models  # noqa: F401 - register the tables
+
+    for name in BLUEPRINT_MODULES:
+        module = importlib.import_module(name)
+        app.register_blueprint(module.bp)
