@@ -12,6 +12,9 @@ NAV_GROUP = _l("技能竞赛")
 #: One blueprint per area of the feature.
 BLUEPRINT_MODULES = (
     "competitions.views",  # administrators: competitions, events, marking schemes, state moves
+    "competitions.judging_views",  # judges: score entry; chief judge: discrepancies, lock, recheck
+    "competitions.results_views",  # results, publication, appeals, judge analytics
+    "competitions.registration_views",  # registration, check-in and lots, judges
 )
 
 

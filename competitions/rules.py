@@ -32,3 +32,50 @@ def can_see_blind_numbers(user, event, *, is_judge: bool = False) -> bool:
     """Blind numbers: the key holder, the event's judges (``is_judge``, decided by the caller
     from the judge assignments) and, from the lock on, everyone who may see the results."""
     return holds_blind_key(user) or is_judge or event.state_enum in IDENTITIES_REVEALED_STATES
+
+
+# Registration, check-in and judges -----------------------------------------------------------
+
+def can_register(user, worker) -> bool:
+    """Only the worker's own enterprise union registers them for an event."""
+    return user.has_role(Role.ENTERPRISE) and bool(user.enterprise_id) and user.enterprise_id == worker.enterprise_id
+
+
+def can_manage_registration(user, contestant) -> bool:
+    """The enterprise that registered the contestant (withdraws the registration)."""
+    return (user.has_role(Role.ENTERPRISE) and bool(user.enterprise_id)
+            and user.enterprise_id == contestant.enterprise_id)
+
+
+def can_manage_contestants(user) -> bool:
+    """Import contestants, check them in, draw lots, assign judges: administrators."""
+    return user.has_role(Role.ADMIN)
+
+
+def can_open_judge_event(user, *, assigned: bool) -> bool:
+    """A judge's event page: the judges assigned to the event (``assigned``, decided by the
+    caller from the judge assignments)."""
+    return user.has_role(Role.JUDGE) and assigned
+
+
+# Results, appeals and judge analytics ---------------------------------------------------------
+
+def can_publish_results(user) -> bool:
+    """Compute, publish and export an event's results."""
+    return user.has_role(Role.ADMIN)
+
+
+def can_appeal(user, contestant) -> bool:
+    """Appeals are filed by the contestant's enterprise union."""
+    return user.has_role(Role.ENTERPRISE) and user.enterprise_id == contestant.enterprise_id
+
+
+def can_rule_on_appeal(user, competition) -> bool:
+    """The arbitration group: administrators and the competition's arbitration members."""
+    return user.has_role(Role.ADMIN) or any(m.user_id == user.id for m in competition.arbitrators)
+
+
+def can_see_judge_analytics(user, *, is_chief: bool) -> bool:
+    """Judges' severity and flag rates: administrators and the event's chief judge
+    (``is_chief``, decided by the caller from the judge assignments)."""
+    return user.has_role(Role.ADMIN) or (is_chief and user.has_role(Role.JUDGE))

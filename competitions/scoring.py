@@ -28,6 +28,7 @@ Error messages are lazy translations.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -287,13 +288,20 @@ def measurement_discrepancy(entries: Iterable[Decimal]) -> bool:
 
 # Module scores and totals ---------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=64)
+def _validated(scheme: MarkingScheme) -> MarkingScheme:
+    """Validate a scheme once: results for a thousand contestants share one scheme."""
+    validate_scheme(scheme)
+    return scheme
+
+
 def module_scores(scheme: MarkingScheme, aspect_marks: Mapping[str, Decimal]) -> dict[str, Decimal]:
     """Each module's score, out of its weight: ``sum of aspect marks / module maximum × weight``.
 
     ``aspect_marks`` maps every aspect key of the scheme to its mark in ``[0, max_mark]``;
     missing, unknown or out-of-range marks are refused. Exact (not rounded).
     """
-    validate_scheme(scheme)
+    _validated(scheme)
     marks = {key: _decimal(mark) for key, mark in aspect_marks.items()}
     unknown = sorted(set(marks) - {a.key for a in scheme.aspects})
     if unknown:

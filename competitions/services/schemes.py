@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from competitions import scoring
 from competitions.models import (
@@ -22,6 +23,7 @@ from competitions.models import (
     MODULE_KIND_LABELS,
     AspectKind,
     Event,
+    Mark,
     ModuleKind,
     SchemeAspect,
     SchemeCriterion,
@@ -199,8 +201,15 @@ def scheme_problems(event: Event) -> list[str]:
 
 
 def ensure_editable(event: Event) -> None:
+    """Refuse changes to a frozen scheme, or to one that already has marks against it."""
     if event.scheme_frozen:
         raise SchemeFrozen(_l("评分已开始，评分标准已冻结，不能再修改"))
+    if event.id and db.session.scalar(
+            select(Mark.id).join(SchemeAspect, Mark.aspect_id == SchemeAspect.id)
+            .join(SchemeCriterion, SchemeAspect.criterion_id == SchemeCriterion.id)
+            .join(SchemeModule, SchemeCriterion.module_id == SchemeModule.id)
+            .where(SchemeModule.event_id == event.id).limit(1)) is not None:
+        raise SchemeFrozen(_l("该赛项已有评分记录，评分标准不能再修改"))
 
 
 def freeze(event: Event, *, by) -> None:

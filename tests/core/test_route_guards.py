@@ -4,6 +4,7 @@ visitors. A new route without a guard fails here (and the app refuses to start).
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from core.access import EXEMPT_ENDPOINTS, check_all_routes_guarded, roles_required, unguarded_endpoints
@@ -16,6 +17,9 @@ IDENTITIES = ["anonymous", "admin", "reviewer", "enterprise", "expert", "judge",
 #: Experts see a nomination only while their panel scores it (tests/craftsmen/test_review.py).
 OWNERSHIP_REFUSALS = {("craftsmen_nomination.detail", "expert"),
                       ("craftsmen_nomination.download", "expert")}
+#: Appeals are ruled on by administrators and the competition's arbitration members only.
+OWNERSHIP_REFUSALS |= {("competitions_results.rule_appeal", identity)
+                       for identity in ("reviewer", "enterprise", "expert", "judge", "worker")}
 ROLE_OF = {"admin": Role.ADMIN, "reviewer": Role.UNION_REVIEWER, "enterprise": Role.ENTERPRISE,
            "expert": Role.EXPERT, "judge": Role.JUDGE, "worker": Role.WORKER}
 
@@ -32,17 +36,54 @@ def _make_records(world) -> dict:
 
     cycle = make_cycle()
     return {**_review_records(world), "cycle_id": cycle.id, **_publication_records(world),
-            **_nomination_records(world, cycle), **_competition_records()}
+            **_nomination_records(world, cycle), **_judging_records(_competition_records(world)),
+            **_results_records(world)}
 
 
-def _competition_records() -> dict:
+def _judging_records(records: dict) -> dict:
+    """The competition records, with their judge made chief judge and a mark, a discrepancy and
+    a recheck item on the contestant (裁判评分, 裁判长控制台)."""
+    from competitions.models import Discrepancy, JudgeAssignment, Mark, RecheckItem
+
+    db.session.get(JudgeAssignment, records["assignment_id"]).is_chief = True
+    common = {"event_id": records["event_id"], "contestant_id": records["contestant_id"]}
+    mark = Mark(aspect_id=records["aspect_id"], judge_id=db.session.get(
+        JudgeAssignment, records["assignment_id"]).user_id, value=1, client_key="route-guard", **common)
+    discrepancy = Discrepancy(aspect_id=records["aspect_id"], kind="double_entry", **common)
+    item = RecheckItem(reason="top", **common)
+    db.session.add_all([mark, discrepancy, item])
+    db.session.flush()
+    return {**records, "mark_id": mark.id, "discrepancy_id": discrepancy.id, "item_id": item.id}
+
+
+def _competition_records(world) -> dict:
     """A draft competition event with a complete marking scheme (技能竞赛); ``move`` "open"
-    opens its registration."""
+    opens its registration. worker_a (朝阳精工, ``world.users.enterprise``) is its contestant
+    and ``world.users.judge`` its judge."""
+    from competitions.models import Contestant, JudgeAssignment
     from tests.competitions.conftest import event_ids, make_event
 
     ids = event_ids(make_event())
+    contestant = Contestant(event_id=ids.id, worker_id=world.worker_a, enterprise_id=world.ent_a)
+    assignment = JudgeAssignment(event_id=ids.id, user_id=world.users.judge)
+    db.session.add_all([contestant, assignment])
+    db.session.flush()
     return {"competition_id": ids.competition, "event_id": ids.id, "module_id": ids.practical,
-            "criterion_id": ids.criteria["零件加工"], "aspect_id": ids.aspects["尺寸精度"]}
+            "criterion_id": ids.criteria["零件加工"], "aspect_id": ids.aspects["尺寸精度"],
+            "contestant_id": contestant.id, "assignment_id": assignment.id}
+
+
+def _results_records(world) -> dict:
+    """A published event (成绩公布) whose result of worker_a (朝阳精工) is appealed."""
+    from competitions.models import Event, Result
+    from competitions.services import appeals, results
+    from tests.competitions import results_data
+
+    data = results_data.build(world)
+    results.publish(db.session.get(Event, data.event_id), by=None)
+    result = db.session.scalar(sa.select(Result).where(Result.contestant_id == data.contestants["A101"]))
+    appeal = appeals.file_appeal(result, "评分有误", by=None)
+    return {"result_id": result.id, "appeal_id": appeal.id}
 
 
 def _review_records(world) -> dict:

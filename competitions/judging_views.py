@@ -1,0 +1,275 @@
+"""Judges at the venue (tablet first): score entry by blind number, sheets, and the chief
+judge's control page (discrepancies, lock, recheck, changes after lock).
+
+Every page here is for judges; whether a judge may use it for *this* event (assigned, chief)
+is checked by the services, whose :class:`marking.NotAssigned` becomes a 403.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from competitions import NAV_GROUP, rules
+from competitions.models import (
+    Contestant,
+    Discrepancy,
+    DiscrepancyKind,
+    DiscrepancyResolution,
+    Event,
+    Mark,
+    MarkChange,
+    RecheckItem,
+    RecheckOutcome,
+    RecheckReason,
+    SchemeAspect,
+    SchemeModule,
+)
+from competitions.services import control, marking
+from core import navigation
+from core.access import roles_required
+from core.errors import DomainError
+from core.extensions import db
+from core.forms import REFUSED, ConfirmForm, commit_or_report
+from core.roles import Role
+
+bp = Blueprint("competitions_judging", __name__, url_prefix="/judging")
+
+navigation.add("competitions_judging.index", _l("裁判评分"), Role.JUDGE, group=NAV_GROUP)
+
+
+#: Labels of the stored values shown on the control page (the enums' values do not overlap).
+LABELS = {item.value: item.label for enum in (DiscrepancyKind, DiscrepancyResolution, RecheckReason,
+                                              RecheckOutcome) for item in enum}
+
+
+def _event_for_judge(event_id: int) -> tuple[Event, object]:
+    event = db.get_or_404(Event, event_id)
+    assignment = marking.assignment_of(event, current_user)
+    if assignment is None:
+        abort(403)
+    return event, assignment
+
+
+def _chief_event(event_id: int) -> Event:
+    event = db.get_or_404(Event, event_id)
+    if not control.is_chief(event, current_user):
+        abort(403)
+    return event
+
+
+def _child_of(model, record_id: int, event: Event):
+    record = db.get_or_404(model, record_id)
+    if record.event_id != event.id:
+        abort(404)
+    return record
+
+
+def _run(call, form=None):
+    """Commit one service call; a refusal is flashed (or 403 for a judge of another event)."""
+    try:
+        return commit_or_report(form or ConfirmForm(), call)
+    except marking.NotAssigned:
+        db.session.rollback()
+        abort(403)
+
+
+# The judge's pages -------------------------------------------------------------------------------
+
+@bp.get("/")
+@roles_required(Role.JUDGE)
+def index():
+    return render_template("competitions/judging/index.html", events=marking.events_of(current_user))
+
+
+@bp.get("/events/<int:event_id>")
+@roles_required(Role.JUDGE)
+def event(event_id: int):
+    event, assignment = _event_for_judge(event_id)
+    contestants = marking.competing(event)
+    recused = {c.id: marking.recusal_reason(current_user, c) for c in contestants}
+    submitted = {m.id: marking.sheet_submitted(event, current_user, m) for m in event.modules}
+    return render_template("competitions/judging/event.html", event=event, assignment=assignment,
+                           contestants=contestants, recused=recused, submitted=submitted, form=ConfirmForm())
+
+
+def _sheet_context(event, module, contestant, values=None, errors=None):
+    aspects = module.aspects()
+    own = marking.own_marks(event, current_user, contestant, aspects)
+    others = (marking.others_marks(event, current_user, contestant, aspects)
+              if marking.may_see_other_marks(event, current_user, module) else None)
+    sheet = marking.sheet_of(event, current_user, module)
+    contestants = marking.competing(event)
+    position = next((i for i, c in enumerate(contestants) if c.id == contestant.id), 0)
+    return {"event": event, "module": module, "contestant": contestant, "aspects": aspects, "own": own,
+            "others": others, "sheet": sheet, "values": values or {}, "errors": errors or {},
+            "entries": {a.id: marking.entries_of(event, a) for a in aspects},
+            "keys": {(a.id, n): uuid.uuid4().hex for a in aspects for n in (1, 2)},
+            "recused": marking.recusal_reason(current_user, contestant),
+            "previous": contestants[position - 1] if position > 0 else None,
+            "next": contestants[position + 1] if position + 1 < len(contestants) else None,
+            "form": ConfirmForm(), "plain": _plain}
+
+
+def _plain(value) -> str:
+    from competitions.services.schemes import plain
+
+    return plain(value)
+
+
+@bp.route("/events/<int:event_id>/modules/<int:module_id>/contestants/<int:contestant_id>",
+          methods=["GET", "POST"])
+@roles_required(Role.JUDGE)
+def sheet(event_id: int, module_id: int, contestant_id: int):
+    """One contestant, one module: the big-button score sheet. The POST saves every filled mark."""
+    event, _assignment = _event_for_judge(event_id)
+    module = _child_of(SchemeModule, module_id, event)
+    contestant = _child_of(Contestant, contestant_id, event)
+    form = ConfirmForm()
+    values, errors = {}, {}
+    if request.method == "POST" and form.validate_on_submit():
+        for aspect in module.aspects():
+            for entry in marking.entries_of(event, aspect):
+                name = f"mark-{aspect.id}-{entry}"
+                text = (request.form.get(name) or "").strip()
+                values[name] = text
+                if not text:
+                    continue
+                key = request.form.get(f"key-{aspect.id}-{entry}") or ""
+                try:
+                    marking.save_mark(event, current_user, contestant, aspect, text, client_key=key,
+                                      entry=entry)
+                except marking.NotAssigned:
+                    db.session.rollback()
+                    abort(403)
+                except DomainError as error:
+                    errors[name] = str(error)
+        # A refused mark changes nothing (checks come before writes): keep the good ones.
+        db.session.commit()
+        if errors:
+            flash(_("有分数未能保存，请按提示修改"), "danger")
+            return render_template("competitions/judging/sheet.html",
+                                   **_sheet_context(event, module, contestant, values, errors)), 422
+        flash(_("已保存"), "success")
+        target = db.session.get(Contestant, request.form.get("go", type=int) or 0)
+        if target is None or target.event_id != event.id:
+            target = contestant
+        return redirect(url_for(".sheet", event_id=event.id, module_id=module.id, contestant_id=target.id))
+    return render_template("competitions/judging/sheet.html", **_sheet_context(event, module, contestant))
+
+
+@bp.post("/events/<int:event_id>/marks")
+@roles_required(Role.JUDGE)
+def save_mark(event_id: int):
+    """Save-as-you-go (core/static/js/marks.js): one mark, answered in JSON."""
+    event, _assignment = _event_for_judge(event_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return jsonify(ok=False, error=_("页面已过期，请刷新后重试")), 400
+    aspect = db.session.get(SchemeAspect, request.form.get("aspect_id", type=int) or 0)
+    contestant = db.session.get(Contestant, request.form.get("contestant_id", type=int) or 0)
+    if aspect is None or contestant is None or contestant.event_id != event.id:
+        abort(404)
+    try:
+        result = marking.save_mark(event, current_user, contestant, aspect, request.form.get("value", ""),
+                                   client_key=request.form.get("client_key", ""),
+                                   entry=request.form.get("entry", type=int) or 1)
+        db.session.commit()
+    except marking.NotAssigned:
+        db.session.rollback()
+        abort(403)
+    except DomainError as error:
+        db.session.rollback()
+        return jsonify(ok=False, error=str(error)), 422
+    return jsonify(ok=True, value=_plain(result.mark.value), changed=result.changed)
+
+
+@bp.post("/events/<int:event_id>/modules/<int:module_id>/submit")
+@roles_required(Role.JUDGE)
+def submit_sheet(event_id: int, module_id: int):
+    event, _assignment = _event_for_judge(event_id)
+    module = _child_of(SchemeModule, module_id, event)
+    if _run(lambda: marking.submit_sheet(event, current_user, module)) is not REFUSED:
+        flash(_("“%(m)s”评分表已提交", m=module.name), "success")
+    return redirect(url_for(".event", event_id=event.id))
+
+
+# The chief judge's pages -------------------------------------------------------------------------
+
+@bp.get("/events/<int:event_id>/control")
+@roles_required(Role.JUDGE)
+def control_page(event_id: int):
+    event = _chief_event(event_id)
+    marks_by_id = {}
+    items = control.recheck_items(event)
+    for item in items:
+        marks_by_id[item.contestant_id] = list(db.session.scalars(
+            db.select(Mark).where(Mark.event_id == event.id, Mark.contestant_id == item.contestant_id)
+            .order_by(Mark.aspect_id, Mark.judge_id, Mark.entry)))
+    changes = list(db.session.scalars(db.select(MarkChange).where(MarkChange.event_id == event.id)
+                                      .order_by(MarkChange.id)))
+    return render_template("competitions/judging/control.html", event=event,
+                           discrepancies=control.discrepancies(event), problems=control.lock_problems(event),
+                           items=items, marks=marks_by_id, changes=changes,
+                           show_names=rules.can_see_identities(current_user, event), form=ConfirmForm(),
+                           plain=_plain, labels=LABELS)
+
+
+@bp.post("/events/<int:event_id>/discrepancies/<int:discrepancy_id>/resolve")
+@roles_required(Role.JUDGE)
+def resolve_discrepancy(event_id: int, discrepancy_id: int):
+    event = _chief_event(event_id)
+    discrepancy = _child_of(Discrepancy, discrepancy_id, event)
+    if _run(lambda: control.resolve_discrepancy(
+            discrepancy, request.form.get("resolution", ""), note=request.form.get("note", ""),
+            judge_id=request.form.get("judge_id", type=int), by=current_user)) is not REFUSED:
+        flash(_("分歧已处理"), "success")
+    return redirect(url_for(".control_page", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/lock")
+@roles_required(Role.JUDGE)
+def lock(event_id: int):
+    event = _chief_event(event_id)
+    if _run(lambda: control.lock_event(event, by=current_user)) is not REFUSED:
+        flash(_("成绩已锁定，复核名单已抽取"), "success")
+    return redirect(url_for(".control_page", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/recheck/<int:item_id>")
+@roles_required(Role.JUDGE)
+def record_recheck(event_id: int, item_id: int):
+    event = _chief_event(event_id)
+    item = _child_of(RecheckItem, item_id, event)
+    if _run(lambda: control.record_recheck(item, request.form.get("outcome", ""),
+                                           note=request.form.get("note", ""), by=current_user)) is not REFUSED:
+        flash(_("复核结果已记录"), "success")
+    return redirect(url_for(".control_page", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/recheck/complete")
+@roles_required(Role.JUDGE)
+def complete_recheck(event_id: int):
+    event = _chief_event(event_id)
+    if _run(lambda: control.complete_recheck(event, by=current_user)) is not REFUSED:
+        flash(_("复核完成"), "success")
+    return redirect(url_for(".control_page", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/marks/<int:mark_id>/change")
+@roles_required(Role.JUDGE)
+def change_mark(event_id: int, mark_id: int):
+    """After lock: the chief judge corrects one mark with a reason."""
+    event = _chief_event(event_id)
+    mark = _child_of(Mark, mark_id, event)
+    item_id = request.form.get("recheck_item_id", type=int)
+    item = _child_of(RecheckItem, item_id, event) if item_id else None
+    if _run(lambda: control.change_mark(mark, request.form.get("value", ""),
+                                        reason=request.form.get("reason", ""), by=current_user,
+                                        recheck_item=item)) is not REFUSED:
+        flash(_("分数已修改并记录"), "success")
+    return redirect(url_for(".control_page", event_id=event.id))

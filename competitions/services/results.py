@@ -1,0 +1,292 @@
+"""Results of an event: computed from the marks, stored as :class:`Result` rows, published.
+
+All the arithmetic is :mod:`competitions.scoring`'s; this module only feeds it. Every mark
+of the event is loaded in one query and the whole event is computed in Python (no query per
+contestant), so recomputing after an upheld appeal costs the same as the first computation.
+
+How an aspect's mark is formed from its marks:
+
+* judgement: the judges' 0-3 scores, ``max × mean / 3`` (:func:`scoring.judgement_aspect_mark`);
+* measurement entered twice (entry 2 present): both entries must agree (:func:`scoring.aspect_mark`);
+* measurement by one judge: that mark, checked for range and step;
+* measurement by several judges (a continuous subjective mark): :func:`scoring.trimmed_mean`
+  of the checked marks (one highest and one lowest dropped from 5 judges on).
+
+Contestants who are absent, withdrawn or disqualified are not ranked; any other contestant
+needs every aspect marked. Rounding is the scoring module's: figures are compared and shown
+half-up to two decimals; award counts are rounded cumulatively half-up
+(:data:`AWARD_ROUNDING`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from competitions import scoring, states
+from competitions.models import (
+    Award,
+    Contestant,
+    ContestantStatus,
+    Event,
+    EventState,
+    Mark,
+    Result,
+    SchemeCriterion,
+    SchemeModule,
+)
+from competitions.services.competitions import move_event
+from core.audit import services as audit
+from core.errors import DomainError
+from core.extensions import db
+from core.timeutil import utcnow
+
+#: Contestants left out of the ranking.
+NOT_RANKED = frozenset({ContestantStatus.ABSENT.value, ContestantStatus.WITHDRAWN.value,
+                        ContestantStatus.DISQUALIFIED.value})
+#: Results may be (re)computed from the lock on; after publication only by an appeal ruling.
+COMPUTABLE_STATES = frozenset({EventState.LOCKED, EventState.RECHECKED})
+#: What the results page says about award counts.
+AWARD_ROUNDING = _l("获奖人数按累计比例计算并四舍五入取整：一等奖人数 = 参赛人数 × 一等奖比例；"
+                    "一、二等奖合计人数 = 参赛人数 ×（一等奖比例 + 二等奖比例）；依此类推。"
+                    "名次并列者获同一奖项。")
+AWARDS = {1: Award.FIRST, 2: Award.SECOND, 3: Award.THIRD}
+FOUR_PLACES = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class EventScheme:
+    """An event's marking scheme as the arithmetic takes it (keys are database ids as text)."""
+
+    scheme: scoring.MarkingScheme
+    aspects: dict[int, scoring.Aspect]        # by aspect id
+    module_names: dict[str, str]              # module key -> name
+
+
+def event_scheme(event: Event) -> EventScheme:
+    """The scheme of ``event`` in three queries (modules, criteria, aspects)."""
+    modules = db.session.scalars(
+        select(SchemeModule).where(SchemeModule.event_id == event.id)
+        .order_by(SchemeModule.position, SchemeModule.id)
+        .options(selectinload(SchemeModule.criteria).selectinload(SchemeCriterion.aspects))).all()
+    scheme_modules, aspects = [], {}
+    for m in modules:
+        scheme_modules.append(scoring.Module(str(m.id), m.name, m.weight, m.kind))
+        for c in m.criteria:
+            for a in c.aspects:
+                aspects[a.id] = scoring.Aspect(str(a.id), str(m.id), c.name, a.name, a.kind,
+                                               a.max_mark, a.step)
+    scheme = scoring.MarkingScheme(tuple(scheme_modules), tuple(aspects.values()))
+    return EventScheme(scheme, aspects, {str(m.id): m.name for m in modules})
+
+
+@lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
+def _aspect_mark(aspect: scoring.Aspect, values: tuple[Decimal, ...], double_entry: bool) -> Decimal:
+    """One aspect's mark from its marks (see the module docstring). Pure, hence cached: most
+    contestants share the same few judgement score combinations."""
+    if aspect.kind == scoring.AspectKind.JUDGEMENT or double_entry or len(values) == 1:
+        return scoring.aspect_mark(aspect, values)
+    return scoring.trimmed_mean([scoring.check_measurement_mark(aspect, v) for v in values])
+
+
+@dataclass(frozen=True)
+class Computed:
+    """One contestant's computed result, before it is stored."""
+
+    contestant_id: int
+    total: Decimal
+    module_scores: dict[str, Decimal]
+    rank: int
+    rank_shared: bool
+    standardised: Decimal
+    award: Award | None
+    promotion: bool
+    title: bool
+
+
+def _load_marks(event_id: int) -> dict[tuple[int, int], list[tuple[int, Decimal]]]:
+    """Every mark of the event in one query: (contestant, aspect) -> [(entry, value)]."""
+    marks: dict[tuple[int, int], list[tuple[int, Decimal]]] = defaultdict(list)
+    rows = db.session.execute(select(Mark.contestant_id, Mark.aspect_id, Mark.entry, Mark.value)
+                              .where(Mark.event_id == event_id))
+    for contestant_id, aspect_id, entry, value in rows:
+        marks[(contestant_id, aspect_id)].append((entry, value))
+    return marks
+
+
+def _contestant_label(contestant_id: int, blind: dict[int, str | None]) -> str:
+    return blind.get(contestant_id) or f"#{contestant_id}"
+
+
+def compute(event: Event) -> list[Computed]:
+    """Every ranked contestant's result, best first; nothing is written."""
+    plan = event_scheme(event)
+    try:
+        scoring.validate_scheme(plan.scheme, event.theory_weight_cap)
+    except scoring.SchemeError as error:
+        raise DomainError(error) from None
+    contestants = db.session.execute(select(Contestant.id, Contestant.blind_number)
+                                     .where(Contestant.event_id == event.id,
+                                            Contestant.status.not_in(NOT_RANKED))).all()
+    blind = dict(contestants)
+    marks = _load_marks(event.id)
+    module_scores: dict[int, dict[str, Decimal]] = {}
+    for contestant_id in blind:
+        aspect_marks = {}
+        try:
+            for aspect_id, aspect in plan.aspects.items():
+                entries = marks.get((contestant_id, aspect_id))
+                if not entries:
+                    raise scoring.SchemeError(_l("“%(name)s”尚未录入分数", name=aspect.name))
+                # Sorted: the marks' order does not matter, and equal panels share a cache entry.
+                aspect_marks[aspect.key] = _aspect_mark(
+                    aspect, tuple(sorted(v for _, v in entries)), any(e == 2 for e, _ in entries))
+            module_scores[contestant_id] = scoring.module_scores(plan.scheme, aspect_marks)
+        except scoring.SchemeError as error:
+            raise DomainError(_l("选手 %(n)s：%(e)s", n=_contestant_label(contestant_id, blind),
+                                 e=error)) from None
+    totals = {cid: scoring.total_score(scores) for cid, scores in module_scores.items()}
+    try:
+        ranked = scoring.rank_contestants(
+            (cid, totals[cid], scoring.tie_break(plan.scheme, module_scores[cid], event.tie_break_kinds or ()))
+            for cid in module_scores)
+        awards = scoring.assign_awards(ranked, event.award_ratios)
+    except scoring.SchemeError as error:
+        raise DomainError(error) from None
+    standardised = scoring.standardised_scores(totals)
+    shared = Counter(r.rank for r in ranked)
+    promotion = scoring.honours(ranked, top=event.promotion_top_n) if event.promotion_top_n else set()
+    title = scoring.honours(ranked, top=event.title_top_n) if event.title_top_n else set()
+    return [Computed(contestant_id=r.key, total=totals[r.key], module_scores=module_scores[r.key],
+                     rank=r.rank, rank_shared=shared[r.rank] > 1,
+                     standardised=scoring.official(standardised[r.key]),
+                     award=AWARDS.get(awards[r.key]), promotion=r.key in promotion, title=r.key in title)
+            for r in ranked]
+
+
+def compute_results(event: Event, *, by, audited: bool = True) -> list[Result]:
+    """Compute and store every result of ``event`` (replacing earlier ones); flushes.
+
+    Allowed from the lock to the recheck; after publication only through
+    :func:`recompute_after_appeal`.
+    """
+    if event.state_enum not in COMPUTABLE_STATES:
+        raise DomainError(_l("只有在成绩锁定后、公布前才能计算成绩"))
+    results = _store(event, compute(event))
+    if audited:
+        audit.record("results.compute", event, by=by, changes={"contestants": [None, len(results)]})
+    return results
+
+
+def recompute_after_appeal(event: Event) -> list[Result]:
+    """Recompute a published event after an upheld appeal (the ruling is audited by the caller)."""
+    if event.state_enum != EventState.PUBLISHED:
+        raise DomainError(_l("成绩尚未公布"))
+    return _store(event, compute(event))
+
+
+def _store(event: Event, computed: list[Computed]) -> list[Result]:
+    existing = {r.contestant_id: r for r in db.session.scalars(
+        select(Result).where(Result.event_id == event.id))}
+    now = utcnow()
+    results = []
+    for c in computed:
+        result = existing.pop(c.contestant_id, None)
+        if result is None:
+            result = Result(event_id=event.id, contestant_id=c.contestant_id,
+                            published_at=event.published_at)
+            db.session.add(result)
+        result.total = c.total.quantize(FOUR_PLACES)
+        result.module_totals = {key: str(score.quantize(FOUR_PLACES)) for key, score in c.module_scores.items()}
+        result.rank = c.rank
+        result.rank_shared = c.rank_shared
+        result.standardised = c.standardised
+        result.award = c.award.value if c.award else None
+        result.recommend_promotion = c.promotion
+        result.recommend_title = c.title
+        result.computed_at = now
+        results.append(result)
+    for stale in existing.values():  # e.g. a contestant disqualified since the last computation
+        db.session.delete(stale)
+    db.session.flush()
+    return results
+
+
+def publish(event: Event, *, by) -> list[Result]:
+    """Publish the results: only from the rechecked state (the transitions table decides).
+    Results are computed afresh from the marks as they stand, then made public."""
+    states.event_action(event.state, EventState.PUBLISHED)  # refuse before computing anything
+    results = compute_results(event, by=by, audited=False)
+    now = utcnow()
+    event.published_at = now
+    for result in results:
+        result.published_at = now
+    move_event(event, EventState.PUBLISHED, by=by)
+    audit.record("results.publish", event, by=by, changes={"contestants": [None, len(results)]})
+    return results
+
+
+# Reading ----------------------------------------------------------------------------------------
+
+def event_results(event: Event) -> list[Result]:
+    """The stored results, best first, with contestant, worker and enterprise loaded."""
+    return db.session.scalars(
+        select(Result).where(Result.event_id == event.id).order_by(Result.rank, Result.contestant_id)
+        .options(selectinload(Result.contestant).selectinload(Contestant.worker),
+                 selectinload(Result.contestant).selectinload(Contestant.enterprise))).all()
+
+
+def worker_results(worker_id: int) -> list[Result]:
+    """A worker's published results, newest event first."""
+    return db.session.scalars(
+        select(Result).join(Contestant, Contestant.id == Result.contestant_id)
+        .join(Event, Event.id == Result.event_id)
+        .where(Contestant.worker_id == worker_id, Event.state == EventState.PUBLISHED.value,
+               Result.published_at.is_not(None))
+        .order_by(Event.published_at.desc())
+        .options(selectinload(Result.contestant).selectinload(Contestant.event))).all()
+
+
+def module_columns(event: Event) -> list[tuple[str, str]]:
+    """(module key, name) of the event's modules, in order, for result tables."""
+    return [(str(m.id), m.name) for m in sorted(event.modules, key=lambda m: (m.position, m.id))]
+
+
+# Judge analytics --------------------------------------------------------------------------------
+
+#: Continuous (measurement) marks are compared as shares of the aspect's maximum; a judge is
+#: flagged on one when more than this share away from the other judges' mean.
+CONTINUOUS_TOLERANCE = Decimal("0.10")
+
+
+@dataclass(frozen=True)
+class JudgeAnalytics:
+    judgement: dict[int, scoring.JudgeStats]   # by judge (user) id, on the 0-3 scores
+    continuous: dict[int, scoring.JudgeStats]  # by judge id, marks as shares of the maximum
+
+
+def judge_analytics(event: Event) -> JudgeAnalytics:
+    """Each judge's mean deviation from the other judges and flag rate
+    (:func:`scoring.judge_deviation`), from every first-entry mark of the event in one query."""
+    plan = event_scheme(event)
+    judgement, continuous = defaultdict(dict), defaultdict(dict)
+    rows = db.session.execute(select(Mark.contestant_id, Mark.aspect_id, Mark.judge_id, Mark.value)
+                              .where(Mark.event_id == event.id, Mark.entry == 1))
+    for contestant_id, aspect_id, judge_id, value in rows:
+        aspect = plan.aspects.get(aspect_id)
+        if aspect is None:
+            continue
+        if aspect.kind == scoring.AspectKind.JUDGEMENT:
+            judgement[(contestant_id, aspect_id)][judge_id] = value
+        else:
+            continuous[(contestant_id, aspect_id)][judge_id] = value / aspect.max_mark
+    return JudgeAnalytics(scoring.judge_deviation(judgement.values()),
+                          scoring.judge_deviation(continuous.values(), CONTINUOUS_TOLERANCE))
