@@ -8,6 +8,7 @@ is checked by the services, whose :class:`marking.NotAssigned` becomes a 403.
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -34,7 +35,7 @@ from core import navigation
 from core.access import roles_required
 from core.errors import DomainError
 from core.extensions import db
-from core.forms import REFUSED, ConfirmForm, commit_or_report
+from core.forms import REFUSED, ConfirmedActionForm, ConfirmForm, commit_or_report
 from core.roles import Role
 
 bp = Blueprint("competitions_judging", __name__, url_prefix="/judging")
@@ -116,9 +117,10 @@ def _sheet_context(event, module, contestant, values=None, errors=None):
 
 
 def _plain(value) -> str:
+    """A mark without trailing zeros; discrepancy details hold marks as text."""
     from competitions.services.schemes import plain
 
-    return plain(value)
+    return plain(Decimal(str(value)))
 
 
 @bp.route("/events/<int:event_id>/modules/<int:module_id>/contestants/<int:contestant_id>",
@@ -216,7 +218,7 @@ def control_page(event_id: int):
                            discrepancies=control.discrepancies(event), problems=control.lock_problems(event),
                            items=items, marks=marks_by_id, changes=changes,
                            show_names=rules.can_see_identities(current_user, event), form=ConfirmForm(),
-                           plain=_plain, labels=LABELS)
+                           plain=_plain, labels=LABELS, judge_names=control.judge_names(event))
 
 
 @bp.post("/events/<int:event_id>/discrepancies/<int:discrepancy_id>/resolve")
@@ -234,8 +236,14 @@ def resolve_discrepancy(event_id: int, discrepancy_id: int):
 @bp.post("/events/<int:event_id>/lock")
 @roles_required(Role.JUDGE)
 def lock(event_id: int):
+    """Lock the marks (irreversible): the chief judge ticks the confirmation box first."""
     event = _chief_event(event_id)
-    if _run(lambda: control.lock_event(event, by=current_user)) is not REFUSED:
+    form = ConfirmedActionForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "danger")
+    elif _run(lambda: control.lock_event(event, by=current_user), form) is not REFUSED:
         flash(_("成绩已锁定，复核名单已抽取"), "success")
     return redirect(url_for(".control_page", event_id=event.id))
 

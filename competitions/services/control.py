@@ -193,6 +193,12 @@ def scoring_judges(event: Event) -> list[JudgeAssignment]:
         .order_by(JudgeAssignment.id)))
 
 
+def judge_names(event: Event) -> dict[str, str]:
+    """The event's judges by user id (as text, the key used in discrepancy details)."""
+    return {str(a.user_id): a.user.display_name for a in db.session.scalars(
+        select(JudgeAssignment).where(JudgeAssignment.event_id == event.id))}
+
+
 def lock_problems(event: Event) -> list[str]:
     """Why the event cannot be locked yet (empty: it can)."""
     problems = []
@@ -201,6 +207,10 @@ def lock_problems(event: Event) -> list[str]:
     judges = scoring_judges(event)
     if not judges:
         problems.append(str(_l("尚未指派评分裁判")))
+    elif len(judges) < event.min_judgement_judges and any(
+            a.is_judgement for m in event.modules for a in m.aspects()):
+        problems.append(str(_l("评价类细项至少需要 %(n)s 名评分裁判，当前只有 %(m)s 名",
+                               n=event.min_judgement_judges, m=len(judges))))
     if not marking.competing(event):
         problems.append(str(_l("没有已检录的选手")))
     sheets = {(s.judge_id, s.module_id): s for s in db.session.scalars(

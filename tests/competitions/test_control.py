@@ -173,8 +173,34 @@ def test_names_revealed_to_chief_judge_only_after_lock(app, world, client, login
     login(setup.chief)
     url = f"/judging/events/{setup.event}/control"
     assert "李明" not in client.get(url).get_data(as_text=True)
-    client.post(f"/judging/events/{setup.event}/lock", data={"csrf_token": csrf_token(client, url)})
+    client.post(f"/judging/events/{setup.event}/lock", data={"csrf_token": csrf_token(client, url),
+                                                          "confirmed": "y"})
     with app.app_context():
         assert db.session.get(Event, setup.event).state == "locked"
         assert db.session.scalar(select(RecheckItem).limit(1)) is not None
     assert "李明" in client.get(url).get_data(as_text=True)
+
+
+def test_locking_needs_the_confirmation_box_ticked(app, world, client, login):
+    with app.app_context():
+        setup = scoring_event(world)
+        _all_judges_mark(setup)
+        db.session.commit()
+    login(setup.chief)
+    url = f"/judging/events/{setup.event}/control"
+    response = client.post(f"/judging/events/{setup.event}/lock",
+                           data={"csrf_token": csrf_token(client, url)}, follow_redirects=True)
+    assert "请先勾选确认" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Event, setup.event).state == "scoring"
+
+
+def test_the_control_page_names_the_judges_of_a_discrepancy(app, world, client, login):
+    with app.app_context():
+        setup = scoring_event(world)
+        _all_judges_mark(setup, judged={0: 0, 1: 2, 2: 1})
+        db.session.commit()
+        names = [db.session.get(User, j).display_name for j in setup.judges]
+    login(setup.chief)
+    html = client.get(f"/judging/events/{setup.event}/control").get_data(as_text=True)
+    assert all(name in html for name in names)

@@ -12,6 +12,10 @@
   var url = form.getAttribute("data-save-url");
   var contestant = form.getAttribute("data-contestant");
   var token = form.querySelector("input[name=csrf_token]").value;
+  // Messages come from the page, so they follow the chosen language.
+  var saved = form.getAttribute("data-msg-saved");
+  var retrying = form.getAttribute("data-msg-retrying");
+  var refused = form.getAttribute("data-msg-refused");
   var queues = {};
 
   function newKey() {
@@ -31,12 +35,21 @@
     return fetch(url, {method: "POST", body: body, credentials: "same-origin",
                        headers: {"X-CSRFToken": token, "Accept": "application/json"}})
       .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (type.indexOf("application/json") === -1) {
+          // An error page or the login page (session ended, form expired): retrying the same
+          // request cannot help. Tell the judge to reload; the typed value stays in the field.
+          show(field, refused, false);
+          return;
+        }
         return response.json().then(function (data) {
-          show(field, data.ok ? "已保存" : data.error, data.ok);
+          show(field, data.ok ? saved : data.error, data.ok);
         });
+      }, function () {
+        throw new Error("network");
       })
       .catch(function () {
-        show(field, "网络中断，正在重试……", false);
+        show(field, retrying, false);
         return new Promise(function (resolve) { setTimeout(resolve, Math.min(30000, 1000 * Math.pow(2, attempt))); })
           .then(function () { return send(field, body, attempt + 1); });
       });
