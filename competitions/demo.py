@@ -8,12 +8,9 @@ something to do:
   judges, one discrepancy confirmed by the chief judge, locked, rechecked, results computed
   and published. The public results page and the demo worker's own results page show it.
 * **数控车工** is being scored today: 12 contestants checked in, stations and blind numbers
-  from the lot draw. The demo ``judge`` is the chief judge and has not marked anyone yet;
-  ``judge2`` has handed in both sheets, ``judge3`` the theory sheet and part of the practical
-  one (one of those marks is two points away from judge2's, so a discrepancy comes up when
-  judge3 hands in the sheet). The panel is these three, the chief judge among them:
-  judgement aspects need three judges' marks, so the demo judge marks every contestant too
-  before locking.
+  from the lot draw. ``judge2`` is the chief judge (supervises, does not score); ``judge3``
+  and ``judge4`` have handed in both sheets, with one judgement mark two points apart, so the
+  chief judge has a discrepancy to resolve; the demo ``judge`` has not marked anyone yet.
 * **钳工** takes registrations now: the demo ``enterprise`` has registered one of its fitters
   and has two places left for its other eligible workers.
 
@@ -91,8 +88,9 @@ SCHEMES = {
     ],
 }
 
-#: Demo judges added here (username, display name); the core demo's ``judge`` is the chief.
-JUDGES = [("judge2", "张建华（裁判）"), ("judge3", "李秀兰（裁判）")]
+#: Demo judges added here (username, display name). ``judge2`` is the chief judge, who
+#: supervises and does not score; the core demo's ``judge`` scores with judge3 and judge4.
+JUDGES = [("judge2", "张建华（裁判长）"), ("judge3", "李秀兰（裁判）"), ("judge4", "王志强（裁判）")]
 
 
 def _user(username: str) -> User:
@@ -233,7 +231,7 @@ def _welding(competition, held_on: date, panel: list[User], admin: User, worker:
     plan = _plan(event, contestants, panel, rng, {worker.id: 0.9})
     practical = event.modules[1]
     _spread(plan, contestants[4], practical.aspects()[-3], panel[2], panel[1])
-    for judge in panel:
+    for judge in panel[1:]:  # the chief judge supervises, the others score
         for module in event.modules:
             _score(event, judge, plan, contestants, module, submit=True)
     chief = panel[0]
@@ -262,7 +260,8 @@ def _welding(competition, held_on: date, panel: list[User], admin: User, worker:
 
 def _turning(competition, held_on: date, panel: list[User], admin: User, rng: random.Random,
              taken: set[int]) -> Event:
-    """数控车工: today, being scored; the demo judge (chief) has not started yet."""
+    """数控车工: today, being scored; judge3 and judge4 have handed in, the demo judge has not
+    started, and the chief judge has a discrepancy to resolve."""
     now = utcnow()
     event = _event(competition, competitions.EventData(
         occupation="数控车工", venue="北京市工业技师学院数控实训中心（朝阳区）", held_on=held_on,
@@ -274,13 +273,11 @@ def _turning(competition, held_on: date, panel: list[User], admin: User, rng: ra
     contestants = _seat(event, panel, admin)
     plan = _plan(event, contestants, panel, rng, {})
     theory, practical = event.modules
-    _, judge2, judge3 = panel
-    done = contestants[:8]  # the first round (场次); the other four are still at their machines
-    _spread(plan, done[2], practical.aspects()[-3], judge3, judge2)
-    _score(event, judge2, plan, contestants, theory, submit=True)
-    _score(event, judge2, plan, contestants, practical, submit=True)
-    _score(event, judge3, plan, contestants, theory, submit=True)
-    _score(event, judge3, plan, done, practical, submit=False)
+    _, _demo_judge, judge3, judge4 = panel
+    _spread(plan, contestants[2], practical.aspects()[-3], judge4, judge3)
+    for judge in (judge3, judge4):
+        _score(event, judge, plan, contestants, theory, submit=True)
+        _score(event, judge, plan, contestants, practical, submit=True)
     return event
 
 
@@ -307,11 +304,12 @@ def _fitting(competition, held_on: date, admin: User, enterprise_user: User, rng
 
 def load(seed: int = 2026) -> None:
     rng = random.Random(seed)
-    admin, enterprise_user, chief = _user("admin"), _user("enterprise"), _user("judge")
+    admin, enterprise_user, demo_judge = _user("admin"), _user("enterprise"), _user("judge")
     worker = db.session.get(Worker, _user("worker").worker_id)
-    panel = [chief] + [account_services.create_account(account_services.AccountData(
+    chief, judge3, judge4 = [account_services.create_account(account_services.AccountData(
         username=username, display_name=name, roles=[Role.JUDGE.value]), DEMO_PASSWORD, by=None)
         for username, name in JUDGES]
+    panel = [chief, demo_judge, judge3, judge4]  # the first is the chief judge
     db.session.flush()
     today = _beijing_today()
     welding_day, fitting_day = today - timedelta(days=24), today + timedelta(days=30)
@@ -328,5 +326,6 @@ def load(seed: int = 2026) -> None:
 
 
 #: Demo accounts this module adds, for the list that ``flask seed-demo`` prints.
-EXTRA_LOGINS = [("judge2", "裁判（数控车工赛项，已交评分表）"),
-                ("judge3", "裁判（数控车工赛项，技能操作尚未评完）")]
+EXTRA_LOGINS = [("judge2", "裁判长（数控车工赛项有评分分歧待处理）"),
+                ("judge3", "裁判（数控车工赛项，已交评分表）"),
+                ("judge4", "裁判（数控车工赛项，已交评分表）")]
