@@ -112,7 +112,7 @@ def test_the_scoring_event_can_be_finished_by_the_demo_judges(app):
         chief, judge = users["judge2"], users["judge"]
         marks = {(m.contestant_id, m.aspect_id): m.value for m in db.session.scalars(
             select(Mark).where(Mark.event_id == turning.id, Mark.judge_id == users["judge3"].id))}
-        for judge in (judge,):
+        for judge in (users["judge"],):
             for module in turning.modules:
                 if marking.sheet_submitted(turning, judge, module):
                     continue
