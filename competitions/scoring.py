@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from itertools import accumulate
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
@@ -134,6 +135,8 @@ class MarkingScheme:
 
 def _decimal(value) -> Decimal:
     """A mark or weight as a Decimal; floats are a programming error, not a user's."""
+    if type(value) is Decimal and value.is_finite():  # the usual case, taken as it is
+        return value
     if isinstance(value, float):
         raise TypeError("marks and weights are Decimal, never float")
     result = Decimal(value)
@@ -273,6 +276,75 @@ def aspect_mark(aspect: Aspect, marks: Sequence[Decimal]) -> Decimal:
     return entries[0]
 
 
+# Aspect marks from sufficient statistics -------------------------------------------------------
+#
+# The same rules as above, from what a database computes in one GROUP BY (how many marks,
+# their sum, the lowest and the highest) instead of from every mark. Each function below
+# equals its list-based counterpart on the same marks (the property tests say so), with one
+# difference stated once: a mark strictly between the lowest and the highest is not seen, so
+# only the lowest and highest are checked for step and whole-number scores. Every mark is
+# checked against its aspect where it is entered (judges, the chief judge, appeals) and a
+# scheme cannot change once marked, so the difference never shows in practice.
+
+class MarkStats(NamedTuple):
+    """How many marks, their sum, the lowest and the highest (for one contestant and aspect)."""
+
+    count: int
+    total: Decimal
+    low: Decimal
+    high: Decimal
+
+    @classmethod
+    def of(cls, marks: Iterable[Decimal]) -> MarkStats:
+        values = [_decimal(m) for m in marks]
+        if not values:
+            return cls(0, ZERO, ZERO, ZERO)
+        return cls(len(values), sum(values, ZERO), min(values), max(values))
+
+
+def judgement_aspect_mark_from_stats(max_mark: Decimal, stats: MarkStats) -> Decimal:
+    """:func:`judgement_aspect_mark` from the scores' statistics."""
+    if stats.count:
+        _judgement_score(stats.low)
+        _judgement_score(stats.high)
+    if stats.count < MIN_JUDGES:
+        raise SchemeError(_l("评价类细项至少需要 %(count)s 名裁判评分", count=MIN_JUDGES))
+    return _decimal(max_mark) * stats.total / (JUDGEMENT_SCALE * stats.count)
+
+
+def trimmed_mean_from_stats(stats: MarkStats) -> Decimal:
+    """:func:`trimmed_mean` from the marks' statistics: from 5 marks on, the sum less the
+    lowest and the highest over two fewer marks."""
+    if not stats.count:
+        raise SchemeError(_l("没有可以计算的分数"))
+    if stats.count >= TRIM_THRESHOLD:
+        return (stats.total - stats.low - stats.high) / (stats.count - 2)
+    return stats.total / stats.count
+
+
+def aspect_mark_from_stats(aspect: Aspect, stats: MarkStats) -> Decimal:
+    """:func:`aspect_mark` from the marks' statistics: a judgement mark, or the entries of one
+    measurement, which must all be equal (lowest = highest)."""
+    if aspect.kind == AspectKind.JUDGEMENT:
+        return judgement_aspect_mark_from_stats(aspect.max_mark, stats)
+    if not stats.count:
+        raise SchemeError(_l("“%(name)s”尚未录入分数", name=aspect.name))
+    check_measurement_mark(aspect, stats.low)
+    check_measurement_mark(aspect, stats.high)
+    if stats.low != stats.high:
+        raise SchemeError(_l("“%(name)s”两次录入的分数不一致，请核对后再计分", name=aspect.name))
+    return _decimal(stats.low)
+
+
+def continuous_mark_from_stats(aspect: Aspect, stats: MarkStats) -> Decimal:
+    """``trimmed_mean([check_measurement_mark(aspect, m) for m in marks])`` from the marks'
+    statistics: a continuous subjective mark by several judges."""
+    if stats.count:
+        check_measurement_mark(aspect, stats.low)
+        check_measurement_mark(aspect, stats.high)
+    return trimmed_mean_from_stats(stats)
+
+
 # Discrepancies ---------------------------------------------------------------------------------
 
 def judgement_discrepancy(scores: Iterable[Decimal]) -> bool:
@@ -288,11 +360,39 @@ def measurement_discrepancy(entries: Iterable[Decimal]) -> bool:
 
 # Module scores and totals ---------------------------------------------------------------------
 
+class ModuleScorer:
+    """:func:`module_scores` for the contestants of one scheme: the scheme is validated, and
+    each module's aspects and maximum worked out, once rather than per contestant."""
+
+    def __init__(self, scheme: MarkingScheme):
+        validate_scheme(scheme)
+        self._aspects = tuple((a.key, a.name, a.max_mark) for a in scheme.aspects)
+        self._keys = frozenset(a.key for a in scheme.aspects)
+        self._modules = tuple((m.key, _decimal(m.weight), tuple(a.key for a in scheme.aspects_of(m.key)),
+                               scheme.module_max(m.key)) for m in scheme.modules)
+
+    def __call__(self, aspect_marks: Mapping[str, Decimal]) -> dict[str, Decimal]:
+        marks = {key: _decimal(mark) for key, mark in aspect_marks.items()}
+        if marks.keys() - self._keys:
+            unknown = sorted(marks.keys() - self._keys)
+            raise SchemeError(_l("评分方案中没有以下评分细项：%(keys)s", keys="、".join(unknown)))
+        missing = [name for key, name, _ in self._aspects if key not in marks]
+        if missing:
+            raise SchemeError(_l("缺少以下评分细项的分数：%(names)s", names="、".join(missing)))
+        for key, name, max_mark in self._aspects:
+            if not ZERO <= marks[key] <= max_mark:
+                raise SchemeError(_l("“%(name)s”的分数应在 0 到 %(max)s 之间", name=name, max=max_mark))
+        scores = {}
+        for key, weight, aspect_keys, module_max in self._modules:
+            achieved = sum((marks[k] for k in aspect_keys), ZERO)
+            scores[key] = achieved * weight / module_max
+        return scores
+
+
 @functools.lru_cache(maxsize=64)
-def _validated(scheme: MarkingScheme) -> MarkingScheme:
-    """Validate a scheme once: results for a thousand contestants share one scheme."""
-    validate_scheme(scheme)
-    return scheme
+def module_scorer(scheme: MarkingScheme) -> ModuleScorer:
+    """The scheme's :class:`ModuleScorer` (validated once: many contestants share one scheme)."""
+    return ModuleScorer(scheme)
 
 
 def module_scores(scheme: MarkingScheme, aspect_marks: Mapping[str, Decimal]) -> dict[str, Decimal]:
@@ -301,22 +401,7 @@ def module_scores(scheme: MarkingScheme, aspect_marks: Mapping[str, Decimal]) ->
     ``aspect_marks`` maps every aspect key of the scheme to its mark in ``[0, max_mark]``;
     missing, unknown or out-of-range marks are refused. Exact (not rounded).
     """
-    _validated(scheme)
-    marks = {key: _decimal(mark) for key, mark in aspect_marks.items()}
-    unknown = sorted(set(marks) - {a.key for a in scheme.aspects})
-    if unknown:
-        raise SchemeError(_l("评分方案中没有以下评分细项：%(keys)s", keys="、".join(unknown)))
-    missing = [a.name for a in scheme.aspects if a.key not in marks]
-    if missing:
-        raise SchemeError(_l("缺少以下评分细项的分数：%(names)s", names="、".join(missing)))
-    for a in scheme.aspects:
-        if not ZERO <= marks[a.key] <= a.max_mark:
-            raise SchemeError(_l("“%(name)s”的分数应在 0 到 %(max)s 之间", name=a.name, max=a.max_mark))
-    scores = {}
-    for m in scheme.modules:
-        achieved = sum((marks[a.key] for a in scheme.aspects_of(m.key)), ZERO)
-        scores[m.key] = achieved * _decimal(m.weight) / scheme.module_max(m.key)
-    return scores
+    return module_scorer(scheme)(aspect_marks)
 
 
 def total_score(scores_by_module: Mapping[str, Decimal]) -> Decimal:

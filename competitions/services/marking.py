@@ -238,7 +238,10 @@ def save_mark(event: Event, judge, contestant: Contestant, aspect: SchemeAspect,
         return SaveResult(replay, changed=False)
     existing = _mark(event, judge, contestant, aspect, entry)
     check_open_for_marks(event)
-    require_judge(event, judge)
+    if require_judge(event, judge).is_chief:
+        # The chief judge supervises: marks come from the scoring judges, whose sheets the
+        # lock waits for (post-lock corrections go through the chief's own change form).
+        raise DomainError(_l("裁判长不参与评分"))
     value = parse_mark(aspect, text)
     if existing is not None and existing.value == value:
         return SaveResult(existing, changed=False)  # e.g. a submitted mark sent back unchanged

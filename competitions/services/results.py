@@ -1,16 +1,25 @@
 """Results of an event: computed from the marks, stored as :class:`Result` rows, published.
 
-All the arithmetic is :mod:`competitions.scoring`'s; this module only feeds it. Every mark
-of the event is loaded in one query and the whole event is computed in Python (no query per
-contestant), so recomputing after an upheld appeal costs the same as the first computation.
+All the arithmetic is :mod:`competitions.scoring`'s; this module only feeds it. The marks of
+the event are read in one GROUP BY query that returns, for each contestant and aspect, only
+what the rules need (how many marks, their sum, lowest and highest, whether a second entry is
+among them: :func:`_load_mark_stats`), and the whole event is computed in Python from those
+(no query per contestant), so recomputing after an upheld appeal costs the same as the first
+computation.
 
 How an aspect's mark is formed from its marks:
 
-* judgement: the judges' 0-3 scores, ``max × mean / 3`` (:func:`scoring.judgement_aspect_mark`);
-* measurement entered twice (entry 2 present): both entries must agree (:func:`scoring.aspect_mark`);
+* judgement: the judges' 0-3 scores, ``max × mean / 3``
+  (:func:`scoring.judgement_aspect_mark_from_stats`);
+* measurement entered twice (entry 2 present): both entries must agree
+  (:func:`scoring.aspect_mark_from_stats`);
 * measurement by one judge: that mark, checked for range and step;
-* measurement by several judges (a continuous subjective mark): :func:`scoring.trimmed_mean`
-  of the checked marks (one highest and one lowest dropped from 5 judges on).
+* measurement by several judges (a continuous subjective mark): the trimmed mean of the
+  checked marks, one highest and one lowest dropped from 5 judges on
+  (:func:`scoring.continuous_mark_from_stats`).
+
+Each ``*_from_stats`` function equals its list-based counterpart in :mod:`competitions.scoring`
+on the same marks (property tests in ``tests/competitions/test_scoring.py``).
 
 Contestants who are absent, withdrawn or disqualified are not ranked; any other contestant
 needs every aspect marked. Rounding is the scoring module's: figures are compared and shown
@@ -20,15 +29,15 @@ half-up to two decimals; award counts are rounded cumulatively half-up
 
 from __future__ import annotations
 
-import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, type_coerce
 from sqlalchemy.orm import selectinload
+from sqlalchemy.types import NullType
 
 from competitions import scoring, states
 from competitions.models import (
@@ -87,14 +96,34 @@ def event_scheme(event: Event) -> EventScheme:
     return EventScheme(scheme, aspects, {str(m.id): m.name for m in modules})
 
 
+#: Sums, lowest and highest marks are exact to the cent (see :func:`_exact`).
+CENT = Decimal("0.01")
+
+
+def _exact(value) -> Decimal:
+    """A SUM, MIN or MAX of ``Mark.value`` as the exact Decimal it stands for.
+
+    PostgreSQL returns NUMERIC aggregates as Decimals, already exact. SQLite has no decimal
+    type: marks are stored as binary floats (or integers), and their SUM comes back as a float
+    that may be off by a rounding error (e.g. 41.849999999999994 for 41.85). Marks have at
+    most two decimals (``Numeric(7, 2)``, and entry refuses more) and a group holds a handful
+    of them, so that error is far below half a cent, and rounding to two decimals gives back
+    the exact sum. This is the one place where that rounding is done.
+    """
+    if isinstance(value, Decimal):
+        return value.quantize(CENT)
+    return Decimal(str(value)).quantize(CENT)
+
+
 @lru_cache(maxsize=65536)
-@functools.lru_cache(maxsize=8192)
-def _aspect_mark(aspect: scoring.Aspect, values: tuple[Decimal, ...], double_entry: bool) -> Decimal:
-    """One aspect's mark from its marks (see the module docstring). Pure, hence cached: most
-    contestants share the same few judgement score combinations."""
-    if aspect.kind == scoring.AspectKind.JUDGEMENT or double_entry or len(values) == 1:
-        return scoring.aspect_mark(aspect, values)
-    return scoring.trimmed_mean([scoring.check_measurement_mark(aspect, v) for v in values])
+def _aspect_mark(aspect: scoring.Aspect, count: int, total, low, high, double_entry: bool) -> Decimal:
+    """One aspect's mark from its marks' statistics as the database returns them (see the
+    module docstring). Pure, hence cached: most contestants share the same few judgement
+    score combinations, and a hit skips the conversion to exact Decimals."""
+    stats = scoring.MarkStats(count, _exact(total), _exact(low), _exact(high))
+    if aspect.kind == scoring.AspectKind.JUDGEMENT or double_entry or count == 1:
+        return scoring.aspect_mark_from_stats(aspect, stats)
+    return scoring.continuous_mark_from_stats(aspect, stats)
 
 
 @dataclass(frozen=True)
@@ -112,14 +141,19 @@ class Computed:
     title: bool
 
 
-def _load_marks(event_id: int) -> dict[tuple[int, int], list[tuple[int, Decimal]]]:
-    """Every mark of the event in one query: (contestant, aspect) -> [(entry, value)]."""
-    marks: dict[tuple[int, int], list[tuple[int, Decimal]]] = defaultdict(list)
-    rows = db.session.execute(select(Mark.contestant_id, Mark.aspect_id, Mark.entry, Mark.value)
-                              .where(Mark.event_id == event_id))
-    for contestant_id, aspect_id, entry, value in rows:
-        marks[(contestant_id, aspect_id)].append((entry, value))
-    return marks
+def _load_mark_stats(event_id: int) -> dict[tuple[int, int], tuple]:
+    """The statistics of every contestant's marks on every aspect, in one GROUP BY query:
+    (contestant, aspect) -> (count, sum, lowest, highest, second entry present), the sums and
+    extremes raw from the driver (:func:`_exact` makes them exact, in :func:`_aspect_mark`)."""
+    def raw(expression):  # no result processing: SQLite's float is converted once, by _exact
+        return type_coerce(expression, NullType())
+
+    rows = db.session.execute(
+        select(Mark.contestant_id, Mark.aspect_id, func.count(), raw(func.sum(Mark.value)),
+               raw(func.min(Mark.value)), raw(func.max(Mark.value)), func.max(Mark.entry))
+        .where(Mark.event_id == event_id).group_by(Mark.contestant_id, Mark.aspect_id))
+    return {(contestant_id, aspect_id): (count, total, low, high, last_entry == 2)
+            for contestant_id, aspect_id, count, total, low, high, last_entry in rows}
 
 
 def _contestant_label(contestant_id: int, blind: dict[int, str | None]) -> str:
@@ -131,25 +165,25 @@ def compute(event: Event) -> list[Computed]:
     plan = event_scheme(event)
     try:
         scoring.validate_scheme(plan.scheme, event.theory_weight_cap)
+        scorer = scoring.module_scorer(plan.scheme)  # validated once, for every contestant
     except scoring.SchemeError as error:
         raise DomainError(error) from None
     contestants = db.session.execute(select(Contestant.id, Contestant.blind_number)
                                      .where(Contestant.event_id == event.id,
                                             Contestant.status.not_in(NOT_RANKED))).all()
     blind = dict(contestants)
-    marks = _load_marks(event.id)
+    stats = _load_mark_stats(event.id)
+    aspects = [(aspect_id, aspect, aspect.key) for aspect_id, aspect in plan.aspects.items()]
     module_scores: dict[int, dict[str, Decimal]] = {}
     for contestant_id in blind:
         aspect_marks = {}
         try:
-            for aspect_id, aspect in plan.aspects.items():
-                entries = marks.get((contestant_id, aspect_id))
-                if not entries:
+            for aspect_id, aspect, key in aspects:
+                group = stats.get((contestant_id, aspect_id))
+                if group is None:
                     raise scoring.SchemeError(_l("“%(name)s”尚未录入分数", name=aspect.name))
-                # Sorted: the marks' order does not matter, and equal panels share a cache entry.
-                aspect_marks[aspect.key] = _aspect_mark(
-                    aspect, tuple(sorted(v for _, v in entries)), any(e == 2 for e, _ in entries))
-            module_scores[contestant_id] = scoring.module_scores(plan.scheme, aspect_marks)
+                aspect_marks[key] = _aspect_mark(aspect, *group)
+            module_scores[contestant_id] = scorer(aspect_marks)
         except scoring.SchemeError as error:
             raise DomainError(_l("选手 %(n)s：%(e)s", n=_contestant_label(contestant_id, blind),
                                  e=error)) from None
@@ -194,30 +228,35 @@ def recompute_after_appeal(event: Event) -> list[Result]:
 
 
 def _store(event: Event, computed: list[Computed]) -> list[Result]:
+    """Write the computed results: earlier rows of the same contestants are updated, stale
+    ones deleted, new ones inserted in one bulk INSERT (a first computation inserts them all)."""
     existing = {r.contestant_id: r for r in db.session.scalars(
         select(Result).where(Result.event_id == event.id))}
     now = utcnow()
-    results = []
+    values, new = {}, []
     for c in computed:
+        values[c.contestant_id] = {
+            "total": c.total.quantize(FOUR_PLACES),
+            "module_totals": {key: str(score.quantize(FOUR_PLACES)) for key, score in c.module_scores.items()},
+            "rank": c.rank, "rank_shared": c.rank_shared, "standardised": c.standardised,
+            "award": c.award.value if c.award else None, "recommend_promotion": c.promotion,
+            "recommend_title": c.title, "computed_at": now}
         result = existing.pop(c.contestant_id, None)
         if result is None:
-            result = Result(event_id=event.id, contestant_id=c.contestant_id,
-                            published_at=event.published_at)
-            db.session.add(result)
-        result.total = c.total.quantize(FOUR_PLACES)
-        result.module_totals = {key: str(score.quantize(FOUR_PLACES)) for key, score in c.module_scores.items()}
-        result.rank = c.rank
-        result.rank_shared = c.rank_shared
-        result.standardised = c.standardised
-        result.award = c.award.value if c.award else None
-        result.recommend_promotion = c.promotion
-        result.recommend_title = c.title
-        result.computed_at = now
-        results.append(result)
+            new.append({"event_id": event.id, "contestant_id": c.contestant_id,
+                        "published_at": event.published_at, **values[c.contestant_id]})
+        else:
+            for name, value in values[c.contestant_id].items():
+                setattr(result, name, value)
+            values[c.contestant_id] = result
     for stale in existing.values():  # e.g. a contestant disqualified since the last computation
         db.session.delete(stale)
     db.session.flush()
-    return results
+    if new:  # one executemany, then the event's rows read back (those updated are the same objects)
+        db.session.execute(insert(Result), new)
+        values.update((r.contestant_id, r) for r in db.session.scalars(
+            select(Result).where(Result.event_id == event.id)))
+    return [values[c.contestant_id] for c in computed]
 
 
 def publish(event: Event, *, by) -> list[Result]:

@@ -275,6 +275,109 @@ def test_trimmed_mean_of_no_marks_is_refused():
         scoring.trimmed_mean([])
 
 
+
+# Aspect marks from sufficient statistics ---------------------------------------------------------
+# Results are computed from per-group COUNT, SUM, MIN and MAX (one GROUP BY query); each
+# function below must equal its list-based counterpart on the same marks, value or refusal.
+
+def _outcome(compute):
+    """The mark, or the refusal's message: what a caller sees either way."""
+    try:
+        return "mark", compute()
+    except scoring.SchemeError as error:
+        return "refused", str(error)
+
+
+def _both(list_based, stats_based):
+    assert _outcome(list_based) == _outcome(stats_based)
+
+
+def test_mark_stats_are_how_many_their_sum_lowest_and_highest():
+    assert scoring.MarkStats.of([D(3), D("1.5"), D(2)]) == (3, D("6.5"), D("1.5"), D(3))
+    assert scoring.MarkStats.of([]).count == 0
+
+
+#: 0-3 scores, and whole numbers outside that range (whole numbers: a judgement score with a
+#: fraction cannot be entered, and only the lowest and highest are seen in the statistics).
+whole_scores = st.lists(st.integers(min_value=-1, max_value=5).map(D), max_size=9)
+
+
+@given(max_marks, whole_scores)
+def test_judgement_mark_from_stats_equals_the_mark_from_the_scores(max_mark, scores):
+    _both(lambda: scoring.judgement_aspect_mark(max_mark, scores),
+          lambda: scoring.judgement_aspect_mark_from_stats(max_mark, scoring.MarkStats.of(scores)))
+
+
+@pytest.mark.parametrize("scores", [[D("1.5"), D(2), D(2)], [D(2), D(2), D("2.5")]])
+def test_a_lowest_or_highest_judgement_score_with_a_fraction_is_refused_from_stats(scores):
+    with pytest.raises(scoring.SchemeError, match="0、1、2 或 3"):
+        scoring.judgement_aspect_mark_from_stats(D(5), scoring.MarkStats.of(scores))
+
+
+@st.composite
+def measured_aspects_and_entries(draw, max_size=2):
+    """An aspect with or without a step, and entries on or off the step, in or out of range."""
+    step = draw(st.none() | steps)
+    unit = step or D("0.01")
+    units = draw(st.integers(min_value=1, max_value=40))
+    aspect = _aspect(max_mark=(step or D(1)) * units, step=step)
+    on_step = st.integers(min_value=-2, max_value=int(aspect.max_mark / unit) + 2).map(lambda n: unit * n)
+    off_step = on_step.map(lambda m: m + unit / 2) if step else on_step
+    entries = draw(st.lists(on_step | off_step, max_size=max_size))
+    return aspect, entries
+
+
+@given(measured_aspects_and_entries())
+def test_measurement_mark_from_stats_equals_the_mark_from_the_entries(aspect_and_entries):
+    # Entered once or twice: every entry is the lowest or the highest, so all are checked.
+    aspect, entries = aspect_and_entries
+    _both(lambda: scoring.aspect_mark(aspect, sorted(entries)),
+          lambda: scoring.aspect_mark_from_stats(aspect, scoring.MarkStats.of(entries)))
+
+
+@given(measured_aspects_and_entries(max_size=4))
+def test_entries_that_all_agree_give_that_mark_from_stats(aspect_and_entries):
+    aspect, entries = aspect_and_entries
+    assume(entries)
+    repeated = [entries[0]] * len(entries)
+    _both(lambda: scoring.aspect_mark(aspect, repeated),
+          lambda: scoring.aspect_mark_from_stats(aspect, scoring.MarkStats.of(repeated)))
+
+
+@given(any_marks | st.just([]))
+def test_trimmed_mean_from_stats_equals_the_trimmed_mean_of_the_marks(values):
+    _both(lambda: scoring.trimmed_mean(values),
+          lambda: scoring.trimmed_mean_from_stats(scoring.MarkStats.of(values)))
+
+
+@given(steps, st.integers(min_value=1, max_value=40), st.data())
+def test_continuous_mark_from_stats_equals_the_trimmed_mean_of_the_checked_marks(step, units, data):
+    # Marks on the step (off-step marks cannot be entered), some possibly out of range.
+    aspect = _aspect(max_mark=step * units, step=step)
+    values = data.draw(st.lists(st.integers(min_value=-2, max_value=units + 2).map(lambda n: step * n),
+                                max_size=12))
+    _both(lambda: scoring.trimmed_mean([scoring.check_measurement_mark(aspect, v) for v in sorted(values)]),
+          lambda: scoring.continuous_mark_from_stats(aspect, scoring.MarkStats.of(values)))
+
+
+def test_an_off_step_lowest_or_highest_continuous_mark_is_refused_from_stats():
+    aspect = _aspect(max_mark=D(10), step=D("0.5"))
+    for values in ([D("6.25"), D(7), D(8)], [D(6), D(7), D("8.25")]):
+        with pytest.raises(scoring.SchemeError, match="整数倍"):
+            scoring.continuous_mark_from_stats(aspect, scoring.MarkStats.of(values))
+
+
+@given(st.lists(st.decimals(min_value=0, max_value=D("99999.99"), places=2), min_size=1, max_size=12))
+def test_sqlite_float_sums_of_marks_rounded_to_the_cent_are_exact(values):
+    # SQLite returns SUM/MIN/MAX of the NUMERIC marks as binary floats; results rounds them to
+    # two decimals (its _exact), which must give back the exact Decimal figures.
+    from competitions.services.results import _exact
+
+    floats = [float(v) for v in values]
+    assert _exact(sum(floats)) == sum(values, D(0))
+    assert _exact(min(floats)) == min(values) and _exact(max(floats)) == max(values)
+
+
 # Discrepancies -------------------------------------------------------------------------------
 
 @given(judge_scores)
