@@ -347,15 +347,31 @@ def continuous_mark_from_stats(aspect: Aspect, stats: MarkStats) -> Decimal:
 
 # Discrepancies ---------------------------------------------------------------------------------
 
-def judgement_discrepancy(scores: Iterable[Decimal]) -> bool:
-    """Judgement scores more than 1 apart (highest minus lowest > 1) go to the chief judge."""
+def judgement_discrepancy(scores: Iterable[Decimal], tolerance: Decimal = JUDGEMENT_TOLERANCE) -> bool:
+    """Judgement scores more than ``tolerance`` apart (default 1: highest minus lowest > 1)
+    go to the chief judge."""
     values = [_decimal(s) for s in scores]
-    return bool(values) and max(values) - min(values) > JUDGEMENT_TOLERANCE
+    return bool(values) and max(values) - min(values) > _decimal(tolerance)
 
 
 def measurement_discrepancy(entries: Iterable[Decimal]) -> bool:
     """A measurement mark entered more than once with different values."""
     return len({_decimal(e) for e in entries}) > 1
+
+
+#: Continuous marks from several judges: a mark further than this share of the aspect's maximum
+#: from the mean of the other judges' marks is flagged for the chief judge.
+OUTLIER_SHARE = Decimal("0.2")
+
+
+def continuous_outlier(marks: Iterable[Decimal], max_mark: Decimal, share: Decimal = OUTLIER_SHARE) -> bool:
+    """Whether one judge's continuous mark lies far from the others' mean (see OUTLIER_SHARE)."""
+    values = [_decimal(m) for m in marks]
+    if len(values) < 2:
+        return False
+    limit = _decimal(max_mark) * _decimal(share)
+    total = sum(values, ZERO)
+    return any(abs(v - (total - v) / (len(values) - 1)) > limit for v in values)
 
 
 # Module scores and totals ---------------------------------------------------------------------
@@ -451,7 +467,8 @@ def _population_deviation(values: Sequence[Decimal]) -> Decimal:
     return (sum(((v - mean) ** 2 for v in values), ZERO) / len(values)).sqrt()
 
 
-def standardised_scores(totals: Mapping[Hashable, Decimal]) -> dict[Hashable, Decimal]:
+def standardised_scores(totals: Mapping[Hashable, Decimal], centre: Decimal = STANDARD_CENTRE,
+                        spread: Decimal = STANDARD_SPREAD) -> dict[Hashable, Decimal]:
     """WorldSkills-style standardised scores, shown beside the raw totals (not rounded).
 
     The formula, as the results page states it (:data:`STANDARDISED_SCORE_FORMULA`)::
@@ -471,8 +488,8 @@ def standardised_scores(totals: Mapping[Hashable, Decimal]) -> dict[Hashable, De
     median = _median(values)
     deviation = _population_deviation(values)
     if deviation == 0:
-        return dict.fromkeys(raw, STANDARD_CENTRE)
-    return {key: STANDARD_CENTRE + STANDARD_SPREAD * (value - median) / deviation for key, value in raw.items()}
+        return dict.fromkeys(raw, _decimal(centre))
+    return {key: _decimal(centre) + _decimal(spread) * (value - median) / deviation for key, value in raw.items()}
 
 
 # Awards and honours ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ Every change is audited; nothing here commits.
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -102,9 +103,10 @@ def flag_discrepancies(event: Event, module: SchemeModule, *, after_rescore: boo
         aspect = aspects[key[0]]
         values = [m.value for m in group]
         if aspect.is_judgement:
-            flagged, kind = scoring.judgement_discrepancy(values), DiscrepancyKind.JUDGEMENT_SPREAD
+            flagged = scoring.judgement_discrepancy(values, Decimal(event.judgement_max_spread))
+            kind = DiscrepancyKind.JUDGEMENT_SPREAD
         else:
-            flagged, kind = scoring.measurement_discrepancy(values), DiscrepancyKind.DOUBLE_ENTRY
+            flagged, kind = _measurement_flag(aspect, group)
         detail = {f"{m.judge_id}/{m.entry}": str(m.value) for m in group}
         row = existing.get(key)
         if flagged and row is None:
@@ -127,6 +129,17 @@ def flag_discrepancies(event: Event, module: SchemeModule, *, after_rescore: boo
                          changes={"resolution": [None, row.resolution]})
     db.session.flush()
     return open_discrepancies(event)
+
+
+def _measurement_flag(aspect: SchemeAspect, group: list[Mark]) -> tuple[bool, DiscrepancyKind]:
+    """A judge's two entries that differ (double entry), else marks of several judges far apart."""
+    by_judge: dict[int, list[Decimal]] = {}
+    for mark in group:
+        by_judge.setdefault(mark.judge_id, []).append(mark.value)
+    if any(scoring.measurement_discrepancy(entries) for entries in by_judge.values()):
+        return True, DiscrepancyKind.DOUBLE_ENTRY
+    first_entries = [entries[0] for entries in by_judge.values()]
+    return scoring.continuous_outlier(first_entries, aspect.max_mark), DiscrepancyKind.OUTLIER
 
 
 def _label(discrepancy: Discrepancy) -> str:

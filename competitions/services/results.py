@@ -195,7 +195,8 @@ def compute(event: Event) -> list[Computed]:
         awards = scoring.assign_awards(ranked, event.award_ratios)
     except scoring.SchemeError as error:
         raise DomainError(error) from None
-    standardised = scoring.standardised_scores(totals)
+    standardised = scoring.standardised_scores(totals, Decimal(event.standard_centre),
+                                               Decimal(event.standard_spread))
     shared = Counter(r.rank for r in ranked)
     promotion = scoring.honours(ranked, top=event.promotion_top_n) if event.promotion_top_n else set()
     title = scoring.honours(ranked, top=event.title_top_n) if event.title_top_n else set()

@@ -204,3 +204,32 @@ def test_the_control_page_names_the_judges_of_a_discrepancy(app, world, client, 
     login(setup.chief)
     html = client.get(f"/judging/events/{setup.event}/control").get_data(as_text=True)
     assert all(name in html for name in names)
+
+
+def test_judges_measured_marks_close_together_are_not_a_discrepancy(app, world):
+    """Several judges measuring the same aspect differ a little: that is not a double entry."""
+    with app.app_context():
+        setup = scoring_event(world, contestants=1)
+        first = setup.contestants[0]
+        for index, judge_id in enumerate(setup.judges):
+            mark_all(setup, judge_id, {(first, "尺寸精度"): 30 + index})  # 30, 31, 32 of 40
+        assert control.open_discrepancies(db.session.get(Event, setup.event)) == []
+
+
+def test_a_measured_mark_far_from_the_other_judges_is_flagged_for_the_chief(app, world):
+    with app.app_context():
+        setup = scoring_event(world, contestants=1)
+        first = setup.contestants[0]
+        for judge_id, value in zip(setup.judges, (30, 31, 12), strict=True):  # 12 is 18.5 below, > 20% of 40
+            mark_all(setup, judge_id, {(first, "尺寸精度"): value})
+        (flagged,) = control.open_discrepancies(db.session.get(Event, setup.event))
+        assert flagged.kind == "outlier"
+
+
+def test_the_events_judgement_spread_setting_is_used(app, world):
+    with app.app_context():
+        setup = scoring_event(world, contestants=1)
+        event = db.session.get(Event, setup.event)
+        event.judgement_max_spread = 2
+        _all_judges_mark(setup, judged={0: 0, 1: 2, 2: 1})
+        assert control.open_discrepancies(event) == []

@@ -712,3 +712,25 @@ def test_deviations_from_the_others_mean_add_up_to_zero_on_each_panel(panels):
     for panel in panels:
         stats = scoring.judge_deviation([panel])
         assert abs(sum(s.mean_deviation for s in stats.values())) < D("1e-20")
+
+
+@given(st.lists(st.decimals(0, 40, places=2), min_size=2, max_size=6))
+def test_equal_continuous_marks_are_never_outliers(marks):
+    assert not scoring.continuous_outlier([marks[0]] * len(marks), Decimal(40))
+
+
+def test_a_continuous_mark_far_from_the_others_is_an_outlier():
+    assert scoring.continuous_outlier([Decimal(30), Decimal(31), Decimal(12)], Decimal(40))
+    assert not scoring.continuous_outlier([Decimal(30), Decimal(31), Decimal(32)], Decimal(40))
+    assert not scoring.continuous_outlier([Decimal(30)], Decimal(40))
+
+
+def test_judgement_tolerance_is_configurable():
+    assert scoring.judgement_discrepancy([Decimal(0), Decimal(2)])
+    assert not scoring.judgement_discrepancy([Decimal(0), Decimal(2)], tolerance=Decimal(2))
+
+
+def test_standardised_scores_use_the_events_centre_and_spread():
+    scores = scoring.standardised_scores({"a": Decimal(60), "b": Decimal(70), "c": Decimal(80)},
+                                         centre=Decimal(500), spread=Decimal(50))
+    assert scores["b"] == Decimal(500) and scores["c"] > Decimal(500) > scores["a"]
