@@ -11,13 +11,10 @@ dropped at the end.
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -25,13 +22,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
+from bench.common import bulk_insert, database  # noqa: E402
 from competitions.models import Contestant, Event, JudgeAssignment, Mark  # noqa: E402
 from competitions.services import competitions, results, schemes  # noqa: E402
 from core import create_app  # noqa: E402
 from core.accounts import services as accounts  # noqa: E402
-from core.config import normalise_database_url  # noqa: E402
 from core.extensions import db  # noqa: E402
 from core.organizations.models import Enterprise, Union, UnionKind  # noqa: E402
 from core.people.models import SkillLevel, Worker  # noqa: E402
@@ -48,47 +45,15 @@ SCHEME = [
 REPEAT = 5
 
 
-@contextmanager
-def database():
-    """(backend, url, engine options) of a throwaway database, removed afterwards."""
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if not url:
-        with tempfile.TemporaryDirectory() as tmp:
-            yield "sqlite", f"sqlite:///{tmp}/bench.sqlite3", {}
-        return
-    schema = f"bench_competition_{os.getpid()}"
-    admin = sa.create_engine(normalise_database_url(url))
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield "postgresql", url, {"connect_args": {"options": f"-csearch_path={schema}"}}
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def _bulk(model, rows: list[dict], returning: bool = True) -> list[int]:
-    """Insert ``rows`` in batches; returns the new ids in order when asked."""
-    ids: list[int] = []
-    for start in range(0, len(rows), 5_000):
-        batch = rows[start:start + 5_000]
-        if returning:
-            ids += db.session.scalars(insert(model).returning(model.id, sort_by_parameter_order=True), batch).all()
-        else:
-            db.session.execute(insert(model), batch)
-    return ids
-
-
 def load(rng: random.Random) -> dict:
     """Enterprises, workers, judges, a rechecked event with its scheme, contestants, marks."""
     district = Union(kind=UnionKind.DISTRICT.value, name="朝阳区总工会", region_code="110105")
     db.session.add(district)
     db.session.flush()
-    enterprise_ids = _bulk(Enterprise, [{"name": f"北京第{n}精密制造有限公司", "uscc": f"BENCH{n:013d}",
+    enterprise_ids = bulk_insert(Enterprise, [{"name": f"北京第{n}精密制造有限公司", "uscc": f"BENCH{n:013d}",
                                          "district_union_id": district.id, "version": 1}
                                         for n in range(ENTERPRISES)])
-    worker_ids = _bulk(Worker, [{
+    worker_ids = bulk_insert(Worker, [{
         "name": f"选手{n}", "gender": "male", "id_number_encrypted": "-", "id_number_hash": f"bench-{n}",
         "id_number_masked": "110105********0000", "birth_date": date(1985, 1, 1), "mobile": "13900000000",
         "enterprise_id": enterprise_ids[n % ENTERPRISES], "occupation": "钳工",
@@ -115,7 +80,7 @@ def load(rng: random.Random) -> dict:
     db.session.add_all([JudgeAssignment(event_id=event.id, user_id=j.id, is_chief=n == 0)
                         for n, j in enumerate(judges)])
     db.session.flush()
-    contestant_ids = _bulk(Contestant, [{
+    contestant_ids = bulk_insert(Contestant, [{
         "event_id": event.id, "worker_id": w, "enterprise_id": enterprise_ids[n % ENTERPRISES],
         "status": "checked_in", "source": "enterprise", "blind_number": f"B{n:04d}", "station": f"S{n:04d}",
         "version": 1} for n, w in enumerate(worker_ids)])
@@ -132,7 +97,7 @@ def load(rng: random.Random) -> dict:
                 mark_rows.append({"event_id": event.id, "aspect_id": aspect.id, "contestant_id": contestant_id,
                                   "judge_id": judge.id, "entry": 1, "value": value,
                                   "client_key": f"{contestant_id}-{aspect.id}-{judge.id}", "version": 1})
-    _bulk(Mark, mark_rows, returning=False)
+    bulk_insert(Mark, mark_rows, returning=False)
     db.session.commit()
     return {"event_id": event.id, "judge_id": judges[1].id, "aspect_id": aspects[0].id,
             "contestant_id": contestant_ids[0], "marks": len(mark_rows)}
@@ -198,7 +163,7 @@ def _save_mark(app, sample: dict) -> str:
 
 
 def main() -> None:
-    with database() as (backend, url, engine_options):
+    with database("bench_competition") as (backend, url, engine_options):
         app = create_app("testing", {"DATABASE_URL": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options})
         with app.app_context():
             db.create_all()

@@ -10,13 +10,10 @@ that it drops at the end (the database's other contents are not touched).
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -24,10 +21,10 @@ from urllib.parse import urlencode
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
-from sqlalchemy import event, insert, select  # noqa: E402
+from sqlalchemy import event, select  # noqa: E402
 
+from bench.common import bulk_insert, database  # noqa: E402
 from core import create_app, crypto, demo  # noqa: E402
-from core.config import normalise_database_url  # noqa: E402
 from core.extensions import db  # noqa: E402
 from core.organizations.models import Enterprise, Union, UnionKind  # noqa: E402
 from core.people.models import SkillLevel, Worker  # noqa: E402
@@ -69,36 +66,6 @@ POOL_STATES = [NominationState.QUALIFIED, NominationState.NOT_PROPOSED, Nominati
                NominationState.WITHDRAWN]
 
 
-@contextmanager
-def database():
-    """(url, engine options) of a throwaway database, removed afterwards."""
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if not url:
-        with tempfile.TemporaryDirectory() as tmp:
-            yield "sqlite", f"sqlite:///{tmp}/bench.sqlite3", {}
-        return
-    schema = f"bench_registry_{os.getpid()}"
-    admin = sa.create_engine(normalise_database_url(url))
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield "postgresql", url, {"connect_args": {"options": f"-csearch_path={schema}"}}
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def _bulk(model, rows: list[dict]) -> list[int]:
-    """Insert ``rows`` in one statement per batch; returns the new ids in order."""
-    ids: list[int] = []
-    for start in range(0, len(rows), 2_000):
-        ids += db.session.scalars(
-            insert(model).returning(model.id, sort_by_parameter_order=True),
-            rows[start:start + 2_000]).all()
-    return ids
-
-
 def load(rng: random.Random) -> dict:
     """Organisations, 12,000 workers, 8 cycles, 12,000 nominations, 2,000 titles."""
     demo.load(workers_per_enterprise=1)
@@ -115,7 +82,7 @@ def load(rng: random.Random) -> dict:
         known.add(uscc)
         enterprise_rows.append({"name": f"北京{district.name.removesuffix('总工会')}第{n + 1}精密制造有限公司",
                                 "uscc": uscc, "district_union_id": district.id, "version": 1})
-    _bulk(Enterprise, enterprise_rows)
+    bulk_insert(Enterprise, enterprise_rows)
     enterprises = db.session.execute(select(Enterprise.id, Enterprise.name, Union.name)
                                      .join(Union, Union.id == Enterprise.district_union_id)).all()
 
@@ -137,7 +104,7 @@ def load(rng: random.Random) -> dict:
             "enterprise_id": enterprise.id, "occupation": rng.choice(OCCUPATIONS),
             "skill_level": SkillLevel.LEVEL_1.value, "years_in_occupation": rng.randint(5, 30),
             "version": 1})
-    worker_ids = _bulk(Worker, worker_rows)
+    worker_ids = bulk_insert(Worker, worker_rows)
     enterprise_of = {w: row["enterprise_id"] for w, row in zip(worker_ids, worker_rows, strict=True)}
     name_of = {w: row["name"] for w, row in zip(worker_ids, worker_rows, strict=True)}
     enterprise_names = {eid: (name, district) for eid, name, district in enterprises}
@@ -165,7 +132,7 @@ def load(rng: random.Random) -> dict:
             "enterprise_id": enterprise_of[worker_id], "state": state.value,
             "statement": "长期扎根生产一线，攻克多项技术难题。", "version": 1,
             "submitted_at": datetime(cycle.year, 4, 1), "_cycle": cycle, "_occupation": occupation})
-    nomination_ids = _bulk(Nomination, [{k: v for k, v in r.items() if not k.startswith("_")}
+    nomination_ids = bulk_insert(Nomination, [{k: v for k, v in r.items() if not k.startswith("_")}
                                         for r in nomination_rows])
 
     title_rows, achievement_rows = [], []
@@ -183,8 +150,8 @@ def load(rng: random.Random) -> dict:
                 "nomination_id": nomination_id, "kind": AchievementKind.COMPETITION.value,
                 "title": f"北京市职工职业技能大赛第{n + 1}名", "achieved_on": date(cycle.year - 1 - n, 10, 1),
                 "description": "在全市决赛中获得优异成绩。", "publishable": publishable})
-    title_ids = _bulk(CraftsmanTitle, title_rows)
-    _bulk(NominationAchievement, achievement_rows)
+    title_ids = bulk_insert(CraftsmanTitle, title_rows)
+    bulk_insert(NominationAchievement, achievement_rows)
     db.session.commit()
     sample = db.session.get(CraftsmanTitle, title_ids[len(title_ids) // 2])
     return {"title_id": sample.id, "year": sample.year, "district": sample.district,
@@ -202,7 +169,7 @@ def _median_ms(fn, repeat: int = REPEAT) -> float:
 
 
 def main() -> None:
-    with database() as (backend, url, engine_options):
+    with database("bench_registry") as (backend, url, engine_options):
         app = create_app("testing", {"DATABASE_URL": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options})
         with app.app_context():
             db.create_all()
