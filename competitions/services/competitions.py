@@ -8,10 +8,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from competitions import scoring, states
-from competitions.models import Competition, Event, EventState, ModuleKind
+from competitions.models import Competition, Contestant, ContestantStatus, Event, EventState, ModuleKind
 from competitions.services import schemes
 from core.audit import services as audit
 from core.errors import ConcurrentEditError, DomainError
@@ -240,7 +240,14 @@ def start_check_in(event: Event, *, by) -> None:
 
 
 def start_scoring(event: Event, *, by) -> None:
-    """Scoring begins: the scheme must be complete, and is frozen from now on."""
+    """Scoring begins: the scheme must be complete, and is frozen from now on; every
+    checked-in contestant must have drawn a station and blind number (a late arrival after
+    the draw needs a redraw first)."""
     states.event_action(event.state, EventState.SCORING)  # refuse an illegal move before freezing
+    undrawn = db.session.scalar(select(func.count()).select_from(Contestant).where(
+        Contestant.event_id == event.id, Contestant.status == ContestantStatus.CHECKED_IN.value,
+        Contestant.blind_number.is_(None)))
+    if undrawn:
+        raise DomainError(_l("还有 %(n)s 名已检录选手没有抽签（加密号），请先重新抽签", n=undrawn))
     schemes.freeze(event, by=by)
     move_event(event, EventState.SCORING, by=by)

@@ -383,3 +383,14 @@ def test_only_the_administrator_sees_names_beside_blind_numbers(app, world, clie
     judge_page = client.get(f"/competitions/judging/events/{event_id}").get_data(as_text=True)
     assert all(n in judge_page for n in numbers)
     assert not any(name in judge_page for name in ("甲", "乙", "丙"))
+
+
+def test_scoring_cannot_start_while_a_checked_in_contestant_has_no_blind_number(app, world):
+    with app.app_context():
+        event = _checked_in_event(world)
+        registration.check_in_all(event, by=None)
+        with pytest.raises(DomainError, match="没有抽签"):
+            competitions.start_scoring(event, by=None)
+        registration.draw_lots(event, by=None)
+        competitions.start_scoring(event, by=None)
+        assert event.state == "scoring"
