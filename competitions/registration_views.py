@@ -50,13 +50,7 @@ def _confirmed() -> None:
 
 def _run(call, message: str) -> None:
     """Call one service and commit, or roll back and flash the refusal."""
-    try:
-        call()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
+    if commit_or_report(None, call) is not REFUSED:
         flash(message, "success")
 
 

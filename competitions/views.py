@@ -189,13 +189,7 @@ def move_event(event_id: int, move: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     service, _target, message = _MOVES[move]
-    try:
-        service(event, by=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
+    if commit_or_report(None, lambda: service(event, by=current_user)) is not REFUSED:
         flash(str(message), "success")
     return redirect(url_for(".event", event_id=event.id))
 
@@ -312,13 +306,7 @@ def _remove(kind: str, item_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = item.name
-    try:
-        service(item, by=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
+    if commit_or_report(None, lambda: service(item, by=current_user)) is not REFUSED:
         flash(_("已删除“%(n)s”", n=name), "success")
     return _back_to(event)
 

@@ -42,8 +42,9 @@ def apply_domain_error(form, error) -> bool:
 def commit_or_report(form, call, *, stale_message=None):
     """Run a service call and commit once; on refusal roll back and tell the user.
 
-    A DomainError goes to its form field (or a flash); a stale record (someone saved first)
-    is flashed. The form keeps what was typed either way. Returns the call's result, or
+    A DomainError goes to its form field (or a flash; always a flash when ``form`` is None,
+    for actions that redirect); a stale record (someone saved first) is flashed. The form
+    keeps what was typed either way. Returns the call's result, or
     :data:`REFUSED` when nothing was saved.
     """
     try:
@@ -56,7 +57,7 @@ def commit_or_report(form, call, *, stale_message=None):
         return REFUSED
     except DomainError as error:
         db.session.rollback()
-        if not apply_domain_error(form, error):
+        if form is None or not apply_domain_error(form, error):
             flash(str(error), "danger")
         return REFUSED
     return result

@@ -13,14 +13,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from core import navigation
 from core.access import roles_required
 from core.audit.models import AuditEntry
-from core.errors import DomainError
 from core.extensions import db
-from core.forms import ConfirmForm, apply_domain_error
+from core.forms import REFUSED, ConfirmForm, commit_or_report
 from core.organizations.models import Enterprise, Union, UnionKind
 from core.pagination import paginate
 from core.people.models import SkillLevel, Worker
@@ -111,13 +109,10 @@ def _detail_url(nomination: Nomination, anchor: str | None = None) -> str:
     return url_for(".detail", nomination_id=nomination.id, _anchor=anchor)
 
 
-def _refused(error: Exception) -> None:
-    """Undo the request's changes and say why (a stale page gets its own message)."""
-    db.session.rollback()
-    if isinstance(error, StaleDataError):
-        flash(_("该推荐已被他人修改或处理，请查看最新情况后再操作。"), "danger")
-    else:
-        flash(str(error), "danger")
+def _commit(form, call):
+    """core.forms.commit_or_report, with this page's message for a nomination changed meanwhile
+    (``form`` None: the route redirects, so every refusal is flashed)."""
+    return commit_or_report(form, call, stale_message=_l("该推荐已被他人修改或处理，请查看最新情况后再操作。"))
 
 
 def rules_summary(cycle: SelectionCycle) -> list[str]:
@@ -292,11 +287,9 @@ def create():
     if not form.validate_on_submit():
         flash(_("请选择推荐工种"), "danger")
         return redirect(back)
-    try:
-        nomination = services.create_draft(cycle, worker, form.occupation_id.data, by=current_user)
-        db.session.commit()
-    except DomainError as error:
-        _refused(error)
+    nomination = _commit(None, lambda: services.create_draft(  # the page redirects: flash
+        cycle, worker, form.occupation_id.data, by=current_user))
+    if nomination is REFUSED:
         return redirect(back)
     flash(_("已为 %(name)s 创建推荐草稿，请填写个人陈述、主要成果并上传证明材料后提交",
             name=worker.name), "success")
@@ -321,18 +314,10 @@ def edit(nomination_id: int):
     if request.method == "GET":
         form.version.data = str(nomination.version)
     if form.validate_on_submit():
-        try:
-            services.update_draft(nomination, occupation_id=form.occupation_id.data,
-                                  statement=form.statement.data, expected_version=_version(form),
-                                  by=current_user)
-            db.session.commit()
-        except StaleDataError as error:
-            _refused(error)
-        except DomainError as error:
-            db.session.rollback()
-            if not apply_domain_error(form, error):
-                flash(str(error), "danger")
-        else:
+        saved = _commit(form, lambda: services.update_draft(
+            nomination, occupation_id=form.occupation_id.data, statement=form.statement.data,
+            expected_version=_version(form), by=current_user))
+        if saved is not REFUSED:
             flash(_("已保存"), "success")
             return redirect(_detail_url(nomination))
     return render_template("craftsmen/nominations/edit.html", form=form, nomination=nomination)
@@ -348,14 +333,9 @@ def add_achievement(nomination_id: int):
             kind=form.kind.data, title=form.title.data, achieved_on=form.achieved_on.data,
             description=form.description.data, publishable=form.publishable.data,
             attachment_id=form.attachment_id.data or None)
-        try:
-            services.add_achievement(nomination, data, evidence=form.file.data, by=current_user)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if not apply_domain_error(form, error):
-                flash(str(error), "danger")
-        else:
+        added = _commit(form, lambda: services.add_achievement(
+            nomination, data, evidence=form.file.data, by=current_user))
+        if added is not REFUSED:
             flash(_("已添加成果“%(title)s”", title=data.title), "success")
             return redirect(_detail_url(nomination, "achievements"))
     return _render_detail(nomination, achievement_form=form)
@@ -366,14 +346,10 @@ def add_achievement(nomination_id: int):
 def remove_achievement(nomination_id: int, achievement_id: int):
     nomination = _load_own(nomination_id)
     achievement = _child_of(NominationAchievement, achievement_id, nomination)
-    if ConfirmForm().validate_on_submit():
-        try:
-            services.remove_achievement(nomination, achievement, by=current_user)
-            db.session.commit()
-        except DomainError as error:
-            _refused(error)
-        else:
-            flash(_("已删除成果"), "success")
+    form = ConfirmForm()
+    if form.validate_on_submit() and _commit(None, lambda: services.remove_achievement(
+            nomination, achievement, by=current_user)) is not REFUSED:
+        flash(_("已删除成果"), "success")
     return redirect(_detail_url(nomination, "achievements"))
 
 
@@ -383,14 +359,9 @@ def upload(nomination_id: int):
     nomination = _load_own(nomination_id)
     form = AttachmentForm()
     if form.validate_on_submit():
-        try:
-            attachment = services.add_attachment(nomination, form.file.data, by=current_user)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if not apply_domain_error(form, error):
-                flash(str(error), "danger")
-        else:
+        attachment = _commit(form, lambda: services.add_attachment(
+            nomination, form.file.data, by=current_user))
+        if attachment is not REFUSED:
             flash(_("已上传“%(name)s”", name=attachment.original_name), "success")
             return redirect(_detail_url(nomination, "attachments"))
     return _render_detail(nomination, attachment_form=form)
@@ -401,14 +372,10 @@ def upload(nomination_id: int):
 def remove_attachment(nomination_id: int, attachment_id: int):
     nomination = _load_own(nomination_id)
     attachment = _child_of(NominationAttachment, attachment_id, nomination)
-    if ConfirmForm().validate_on_submit():
-        try:
-            services.remove_attachment(nomination, attachment, by=current_user)
-            db.session.commit()
-        except DomainError as error:
-            _refused(error)
-        else:
-            flash(_("已删除附件"), "success")
+    form = ConfirmForm()
+    if form.validate_on_submit() and _commit(None, lambda: services.remove_attachment(
+            nomination, attachment, by=current_user)) is not REFUSED:
+        flash(_("已删除附件"), "success")
     return redirect(_detail_url(nomination, "attachments"))
 
 
@@ -431,12 +398,9 @@ def submit(nomination_id: int):
     nomination = _load_own(nomination_id)
     form = SubmitNominationForm()
     if form.validate_on_submit():
-        try:
-            action = services.submit(nomination, expected_version=_version(form), by=current_user)
-            db.session.commit()
-        except (DomainError, StaleDataError) as error:
-            _refused(error)
-        else:
+        action = _commit(None, lambda: services.submit(
+            nomination, expected_version=_version(form), by=current_user))
+        if action is not REFUSED:
             flash(_("已重新提交，等待工会资格审查") if action == "resubmit"
                   else _("已提交，等待工会资格审查"), "success")
     return redirect(_detail_url(nomination))
@@ -449,12 +413,9 @@ def delete(nomination_id: int):
     form = DeleteDraftForm()
     if form.validate_on_submit():
         name = nomination.worker.name
-        try:
-            services.delete_draft(nomination, expected_version=_version(form), by=current_user)
-            db.session.commit()
-        except (DomainError, StaleDataError) as error:
-            _refused(error)
-        else:
+        deleted = _commit(None, lambda: services.delete_draft(
+            nomination, expected_version=_version(form), by=current_user))
+        if deleted is not REFUSED:
             flash(_("已删除 %(name)s 的推荐草稿", name=name), "success")
             return redirect(url_for(".index"))
     return redirect(_detail_url(nomination))
@@ -513,17 +474,10 @@ def decide(nomination_id: int):
     form = DecisionForm()
     if form.validate_on_submit():
         decision = form.decision
-        try:
-            services.decide(nomination, decision, form.reason.data,
-                            expected_version=_version(form), by=current_user)
-            db.session.commit()
-        except StaleDataError as error:
-            _refused(error)
-        except DomainError as error:
-            db.session.rollback()
-            if not apply_domain_error(form, error):
-                flash(str(error), "danger")
-        else:
+        decided = _commit(form, lambda: services.decide(
+            nomination, decision, form.reason.data, expected_version=_version(form),
+            by=current_user))
+        if decided is not REFUSED:
             name = nomination.worker.name
             flash({"qualify": _("%(name)s 已通过资格审查，进入人才库", name=name),
                    "return": _("已将 %(name)s 的推荐退回修改", name=name),

@@ -142,12 +142,6 @@ def move_cycle(cycle_id: int, move: str):
                 flash(message, "danger")
         return redirect(url_for(".cycle", cycle_id=cycle.id))
     service, message = _MOVES[move]
-    try:
-        service(cycle, by=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
+    if commit_or_report(None, lambda: service(cycle, by=current_user)) is not REFUSED:
         flash(str(message), "success")
     return redirect(url_for(".cycle", cycle_id=cycle.id))
