@@ -26,11 +26,9 @@ from competitions.services import registration as services
 from core import excel, navigation
 from core.access import roles_required
 from core.accounts.models import User, UserRole
-from core.errors import DomainError
 from core.extensions import db
-from core.forms import REFUSED, ConfirmForm, commit_or_report
+from core.forms import REFUSED, ConfirmForm, commit_or_report, import_or_report
 from core.organizations.models import Enterprise
-from core.people.importer import ImportRefused
 from core.people.models import Worker
 from core.roles import Role
 from core.timeutil import utcnow
@@ -162,19 +160,9 @@ def import_contestants(event_id: int):
     form = ContestantImportForm()
     problems = []
     if form.validate_on_submit():
-        try:
-            rows = excel.read_rows(form.file.data.stream, services.IMPORT_REQUIRED)
-            count = services.import_contestants(event, rows, by=current_user)
-        except excel.SheetError as error:
-            form.file.errors.append(str(error))
-        except ImportRefused as refused:
-            db.session.rollback()
-            problems = refused.problems
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
+        count, problems = import_or_report(form, services.IMPORT_REQUIRED, lambda rows: services.import_contestants(
+            event, rows, by=current_user))
+        if count is not REFUSED:
             flash(_("已导入 %(n)s 名选手", n=count), "success")
             return redirect(url_for(".contestants", event_id=event.id))
     return render_template("competitions/registration/import.html", event=event, form=form,

@@ -26,9 +26,8 @@ from competitions.services import competitions as services
 from competitions.services import scheme_excel, schemes
 from core import excel, navigation
 from core.access import roles_required
-from core.errors import DomainError
 from core.extensions import db
-from core.forms import REFUSED, ConfirmForm, commit_or_report
+from core.forms import REFUSED, ConfirmForm, commit_or_report, import_or_report
 from core.roles import Role
 from core.timeutil import beijing_to_utc, utc_to_beijing
 
@@ -339,19 +338,9 @@ def import_scheme(event_id: int):
     form = SchemeImportForm()
     problems = []
     if form.validate_on_submit():
-        try:
-            rows = excel.read_rows(form.file.data.stream, scheme_excel.REQUIRED)
-            count = scheme_excel.import_scheme(event, rows, by=current_user)
-        except excel.SheetError as error:
-            form.file.errors.append(str(error))
-        except scheme_excel.ImportRefused as refused:
-            db.session.rollback()
-            problems = refused.problems
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error), "danger")
-        else:
-            db.session.commit()
+        count, problems = import_or_report(form, scheme_excel.REQUIRED, lambda rows: scheme_excel.import_scheme(
+            event, rows, by=current_user))
+        if count is not REFUSED:
             flash(_("已导入评分标准：%(n)s 个评分细项", n=count), "success")
             return _back_to(event)
     return render_template("competitions/scheme/import.html", event=event, form=form, problems=problems,

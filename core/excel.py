@@ -67,6 +67,14 @@ class RowProblem:
     reason: str
 
 
+class ImportRefused(Exception):
+    """Nothing was imported; ``problems`` says why, row by row."""
+
+    def __init__(self, problems: list[RowProblem]):
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+
+
 class SheetError(ValueError):
     """The file is not a readable workbook or lacks required columns."""
 

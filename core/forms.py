@@ -63,6 +63,31 @@ def commit_or_report(form, call, *, stale_message=None):
     return result
 
 
+def import_or_report(form, required, call):
+    """Read the workbook uploaded in ``form.file``, hand its rows to ``call`` and commit once.
+
+    Returns ``(count, problems)``: ``count`` is what ``call`` returned, or :data:`REFUSED` when
+    nothing was imported; ``problems`` lists every bad row (all or nothing). An unreadable file
+    is reported on the file field, any other refusal is flashed.
+    """
+    from core import excel
+
+    try:
+        count = call(excel.read_rows(form.file.data.stream, required))
+        db.session.commit()
+    except excel.SheetError as error:
+        form.file.errors.append(str(error))
+        return REFUSED, []
+    except excel.ImportRefused as refused:
+        db.session.rollback()
+        return REFUSED, refused.problems
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return REFUSED, []
+    return count, []
+
+
 #: What :func:`commit_or_report` returns when the change was refused.
 REFUSED = object()
 

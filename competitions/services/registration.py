@@ -19,11 +19,10 @@ from competitions import rules
 from competitions.models import Contestant, ContestantStatus, Event, EventState, RegistrationSource
 from core.audit import services as audit
 from core.errors import DomainError
-from core.excel import RowProblem, workbook
+from core.excel import ImportRefused, RowProblem, workbook
 from core.extensions import db
 from core.i18n import local_datetime
 from core.people import services as people
-from core.people.importer import ImportRefused
 from core.people.models import SkillLevel, Worker
 from core.timeutil import utcnow
 from core.validators import InvalidIdentifier, check_id_number

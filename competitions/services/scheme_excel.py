@@ -16,8 +16,7 @@ from flask_babel import lazy_gettext as _l
 from competitions.models import AspectKind, Event, ModuleKind
 from competitions.services import schemes
 from competitions.services.schemes import AspectData, CriterionDraft, ModuleData, ModuleDraft, as_decimal
-from core.excel import RowProblem, workbook
-from core.people.importer import ImportRefused
+from core.excel import ImportRefused, RowProblem, workbook
 
 COLUMNS = ("模块", "模块权重", "模块类型", "评分项", "评分细项", "类型", "满分", "步长")
 #: 步长 may be left out of a sheet that has no stepped aspects.

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from flask_babel import lazy_gettext as _l
 
 from core.audit import services as audit
-from core.excel import RowProblem
+from core.excel import ImportRefused, RowProblem
 from core.people import services
 from core.people.models import Gender, SkillLevel
 
@@ -100,11 +100,3 @@ def import_workers(rows: Sequence[tuple[int, dict]], enterprise, *, by) -> int:
         services.create_worker(data, by=by)
     audit.record("worker.import", enterprise, by=by, changes={"count": [None, len(ready)]})
     return len(ready)
-
-
-class ImportRefused(Exception):
-    """Nothing was imported; ``problems`` says why, row by row."""
-
-    def __init__(self, problems: list[RowProblem]):
-        super().__init__(f"{len(problems)} problems")
-        self.problems = problems

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from core import excel
 from core.access import roles_required
 from core.extensions import db
-from core.forms import REFUSED, commit_or_report
+from core.forms import REFUSED, commit_or_report, import_or_report
 from core.organizations import rules as org_rules
 from core.organizations.models import Enterprise
 from core.pagination import paginate
@@ -133,16 +133,9 @@ def import_workers():
     problems = []
     if form.validate_on_submit():
         enterprise = db.session.get(Enterprise, form.enterprise_id.data)
-        try:
-            rows = excel.read_rows(form.file.data.stream, importer.REQUIRED)
-            count = importer.import_workers(rows, enterprise, by=current_user)
-        except excel.SheetError as error:
-            form.file.errors.append(str(error))
-        except importer.ImportRefused as refused:
-            db.session.rollback()
-            problems = refused.problems
-        else:
-            db.session.commit()
+        count, problems = import_or_report(form, importer.REQUIRED, lambda rows: importer.import_workers(
+            rows, enterprise, by=current_user))
+        if count is not REFUSED:
             flash(_("已导入 %(n)s 名职工", n=count), "success")
             return redirect(url_for(".index", enterprise_id=enterprise.id))
     return render_template("people/import.html", form=form, problems=problems,
