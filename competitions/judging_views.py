@@ -8,7 +8,6 @@ is checked by the services, whose :class:`marking.NotAssigned` becomes a 403.
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -117,10 +116,10 @@ def _sheet_context(event, module, contestant, values=None, errors=None):
 
 
 def _plain(value) -> str:
-    """A mark without trailing zeros; discrepancy details hold marks as text."""
+    """A mark without trailing zeros (40.00 → 40), as the scheme page shows figures."""
     from competitions.services.schemes import plain
 
-    return plain(Decimal(str(value)))
+    return plain(value)
 
 
 @bp.route("/events/<int:event_id>/modules/<int:module_id>/contestants/<int:contestant_id>",

@@ -39,6 +39,7 @@ from competitions.models import (
     SchemeAspect,
     SchemeModule,
 )
+from competitions.services import schemes
 from core.audit import services as audit
 from core.errors import DomainError
 from core.extensions import db
@@ -167,13 +168,8 @@ def parse_mark(aspect: SchemeAspect, text: str) -> Decimal:
 def _arith_aspect(aspect: SchemeAspect) -> scoring.Aspect:
     criterion = aspect.criterion
     return scoring.Aspect(key=str(aspect.id), module_key=str(criterion.module_id), criterion=criterion.name,
-                          name=aspect.name, kind=aspect.kind, max_mark=_plain(aspect.max_mark),
-                          step=_plain(aspect.step) if aspect.step is not None else None)
-
-
-def _plain(value: Decimal) -> Decimal:
-    """40.00 → 40, 0.50 → 0.5: messages show the figures as the scheme page does."""
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+                          name=aspect.name, kind=aspect.kind, max_mark=Decimal(schemes.plain(aspect.max_mark)),
+                          step=Decimal(schemes.plain(aspect.step)) if aspect.step is not None else None)
 
 
 def own_marks(event: Event, judge, contestant: Contestant, aspects: Iterable[SchemeAspect]

@@ -154,11 +154,12 @@ def weight_problems(modules: list[tuple[str, Decimal]], theory_cap: Decimal, *,
     return problems
 
 
-def plain(value: Decimal | None) -> str:
-    """A Decimal without trailing zeros: 30, 0.5, 12.25."""
+def plain(value: Decimal | str | None) -> str:
+    """A Decimal (or its text, as discrepancy details keep marks) without trailing zeros:
+    30, 0.5, 12.25."""
     if value is None:
         return ""
-    text = format(value, "f")
+    text = format(value if isinstance(value, Decimal) else Decimal(value), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
