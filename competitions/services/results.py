@@ -32,12 +32,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select, type_coerce
+from sqlalchemy import Integer, cast, delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
-from sqlalchemy.types import NullType
 
 from competitions import scoring, states
 from competitions.models import (
@@ -96,31 +94,27 @@ def event_scheme(event: Event) -> EventScheme:
     return EventScheme(scheme, aspects, {str(m.id): m.name for m in modules})
 
 
-#: Sums, lowest and highest marks are exact to the cent (see :func:`_exact`).
+#: Sums, lowest and highest marks come from the database as whole cents (see :func:`_load_mark_stats`).
 CENT = Decimal("0.01")
 
 
-def _exact(value) -> Decimal:
-    """A SUM, MIN or MAX of ``Mark.value`` as the exact Decimal it stands for.
+def _cents(expression):
+    """An aggregate of ``Mark.value`` as a whole number of cents, rounded by the database.
 
-    PostgreSQL returns NUMERIC aggregates as Decimals, already exact. SQLite has no decimal
-    type: marks are stored as binary floats (or integers), and their SUM comes back as a float
-    that may be off by a rounding error (e.g. 41.849999999999994 for 41.85). Marks have at
-    most two decimals (``Numeric(7, 2)``, and entry refuses more) and a group holds a handful
-    of them, so that error is far below half a cent, and rounding to two decimals gives back
-    the exact sum. This is the one place where that rounding is done.
+    PostgreSQL's NUMERIC aggregates are exact. SQLite has no decimal type: marks are stored as
+    binary floats, and their SUM may be off by a rounding error (e.g. 41.849999999999994 for
+    41.85). Marks have at most two decimals (``Numeric(7, 2)``, and entry refuses more) and a
+    group holds a handful of them, so that error is far below half a cent, and rounding the
+    sum × 100 to a whole number gives back the exact sum. This is the one place where that
+    rounding is done; integers also travel and compare faster than decimals.
     """
-    if isinstance(value, Decimal):
-        return value.quantize(CENT)
-    return Decimal(str(value)).quantize(CENT)
+    return cast(func.round(expression * 100), Integer)
 
 
-@lru_cache(maxsize=65536)
-def _aspect_mark(aspect: scoring.Aspect, count: int, total, low, high, double_entry: bool) -> Decimal:
-    """One aspect's mark from its marks' statistics as the database returns them (see the
-    module docstring). Pure, hence cached: most contestants share the same few judgement
-    score combinations, and a hit skips the conversion to exact Decimals."""
-    stats = scoring.MarkStats(count, _exact(total), _exact(low), _exact(high))
+def _aspect_mark(aspect: scoring.Aspect, count: int, total: int, low: int, high: int,
+                 double_entry: bool) -> Decimal:
+    """One aspect's mark from its marks' statistics in cents (see the module docstring)."""
+    stats = scoring.MarkStats(count, total * CENT, low * CENT, high * CENT)
     if aspect.kind == scoring.AspectKind.JUDGEMENT or double_entry or count == 1:
         return scoring.aspect_mark_from_stats(aspect, stats)
     return scoring.continuous_mark_from_stats(aspect, stats)
@@ -144,13 +138,10 @@ class Computed:
 def _load_mark_stats(event_id: int) -> dict[tuple[int, int], tuple]:
     """The statistics of every contestant's marks on every aspect, in one GROUP BY query:
     (contestant, aspect) -> (count, sum, lowest, highest, second entry present), the sums and
-    extremes raw from the driver (:func:`_exact` makes them exact, in :func:`_aspect_mark`)."""
-    def raw(expression):  # no result processing: SQLite's float is converted once, by _exact
-        return type_coerce(expression, NullType())
-
+    extremes in whole cents (:func:`_cents`)."""
     rows = db.session.execute(
-        select(Mark.contestant_id, Mark.aspect_id, func.count(), raw(func.sum(Mark.value)),
-               raw(func.min(Mark.value)), raw(func.max(Mark.value)), func.max(Mark.entry))
+        select(Mark.contestant_id, Mark.aspect_id, func.count(), _cents(func.sum(Mark.value)),
+               _cents(func.min(Mark.value)), _cents(func.max(Mark.value)), func.max(Mark.entry))
         .where(Mark.event_id == event_id).group_by(Mark.contestant_id, Mark.aspect_id))
     return {(contestant_id, aspect_id): (count, total, low, high, last_entry == 2)
             for contestant_id, aspect_id, count, total, low, high, last_entry in rows}
@@ -175,6 +166,7 @@ def compute(event: Event) -> list[Computed]:
     stats = _load_mark_stats(event.id)
     aspects = [(aspect_id, aspect, aspect.key) for aspect_id, aspect in plan.aspects.items()]
     module_scores: dict[int, dict[str, Decimal]] = {}
+    memo: dict[tuple, Decimal] = {}  # most contestants share a few judgement score combinations
     for contestant_id in blind:
         aspect_marks = {}
         try:
@@ -182,7 +174,10 @@ def compute(event: Event) -> list[Computed]:
                 group = stats.get((contestant_id, aspect_id))
                 if group is None:
                     raise scoring.SchemeError(_l("“%(name)s”尚未录入分数", name=aspect.name))
-                aspect_marks[key] = _aspect_mark(aspect, *group)
+                mark = memo.get((aspect_id, group))
+                if mark is None:
+                    mark = memo[(aspect_id, group)] = _aspect_mark(aspect, *group)
+                aspect_marks[key] = mark
             module_scores[contestant_id] = scorer(aspect_marks)
         except scoring.SchemeError as error:
             raise DomainError(_l("选手 %(n)s：%(e)s", n=_contestant_label(contestant_id, blind),
@@ -207,71 +202,76 @@ def compute(event: Event) -> list[Computed]:
             for r in ranked]
 
 
-def compute_results(event: Event, *, by, audited: bool = True) -> list[Result]:
+def compute_results(event: Event, *, by, audited: bool = True) -> list[Computed]:
     """Compute and store every result of ``event`` (replacing earlier ones); flushes.
+    Returns the computed results, best first.
 
     Allowed from the lock to the recheck; after publication only through
     :func:`recompute_after_appeal`.
     """
     if event.state_enum not in COMPUTABLE_STATES:
         raise DomainError(_l("只有在成绩锁定后、公布前才能计算成绩"))
-    results = _store(event, compute(event))
+    computed = compute(event)
+    _store(event, computed)
     if audited:
-        audit.record("results.compute", event, by=by, changes={"contestants": [None, len(results)]})
-    return results
+        audit.record("results.compute", event, by=by, changes={"contestants": [None, len(computed)]})
+    return computed
 
 
-def recompute_after_appeal(event: Event) -> list[Result]:
+def recompute_after_appeal(event: Event) -> list[Computed]:
     """Recompute a published event after an upheld appeal (the ruling is audited by the caller)."""
     if event.state_enum != EventState.PUBLISHED:
         raise DomainError(_l("成绩尚未公布"))
-    return _store(event, compute(event))
+    computed = compute(event)
+    _store(event, computed)
+    return computed
 
 
-def _store(event: Event, computed: list[Computed]) -> list[Result]:
-    """Write the computed results: earlier rows of the same contestants are updated, stale
-    ones deleted, new ones inserted in one bulk INSERT (a first computation inserts them all)."""
-    existing = {r.contestant_id: r for r in db.session.scalars(
-        select(Result).where(Result.event_id == event.id))}
+def _store(event: Event, computed: list[Computed]) -> None:
+    """Write the computed results in bulk statements, without loading a row as an object:
+    earlier rows of the same contestants are updated, stale ones deleted, new ones inserted
+    (a first computation inserts them all). Result objects already in the session are
+    expired, so that they read the new figures."""
+    existing = dict(db.session.execute(select(Result.contestant_id, Result.id)
+                                       .where(Result.event_id == event.id)).all())
     now = utcnow()
-    values, new = {}, []
+    updated, new = [], []
     for c in computed:
-        values[c.contestant_id] = {
+        values = {
             "total": c.total.quantize(FOUR_PLACES),
             "module_totals": {key: str(score.quantize(FOUR_PLACES)) for key, score in c.module_scores.items()},
             "rank": c.rank, "rank_shared": c.rank_shared, "standardised": c.standardised,
             "award": c.award.value if c.award else None, "recommend_promotion": c.promotion,
             "recommend_title": c.title, "computed_at": now}
-        result = existing.pop(c.contestant_id, None)
-        if result is None:
+        result_id = existing.pop(c.contestant_id, None)
+        if result_id is None:
             new.append({"event_id": event.id, "contestant_id": c.contestant_id,
-                        "published_at": event.published_at, **values[c.contestant_id]})
+                        "published_at": event.published_at, **values})
         else:
-            for name, value in values[c.contestant_id].items():
-                setattr(result, name, value)
-            values[c.contestant_id] = result
-    for stale in existing.values():  # e.g. a contestant disqualified since the last computation
-        db.session.delete(stale)
+            updated.append({"id": result_id, **values})
     db.session.flush()
-    if new:  # one executemany, then the event's rows read back (those updated are the same objects)
+    if existing:  # e.g. a contestant disqualified since the last computation
+        db.session.execute(delete(Result).where(Result.id.in_(existing.values())))
+    if updated:
+        db.session.execute(update(Result), updated)
+    if new:
         db.session.execute(insert(Result), new)
-        values.update((r.contestant_id, r) for r in db.session.scalars(
-            select(Result).where(Result.event_id == event.id)))
-    return [values[c.contestant_id] for c in computed]
+    for instance in list(db.session.identity_map.values()):
+        if isinstance(instance, Result):
+            db.session.expire(instance)
 
 
-def publish(event: Event, *, by) -> list[Result]:
+def publish(event: Event, *, by) -> list[Computed]:
     """Publish the results: only from the rechecked state (the transitions table decides).
     Results are computed afresh from the marks as they stand, then made public."""
     states.event_action(event.state, EventState.PUBLISHED)  # refuse before computing anything
-    results = compute_results(event, by=by, audited=False)
+    computed = compute_results(event, by=by, audited=False)
     now = utcnow()
     event.published_at = now
-    for result in results:
-        result.published_at = now
+    db.session.execute(update(Result).where(Result.event_id == event.id).values(published_at=now))
     move_event(event, EventState.PUBLISHED, by=by)
-    audit.record("results.publish", event, by=by, changes={"contestants": [None, len(results)]})
-    return results
+    audit.record("results.publish", event, by=by, changes={"contestants": [None, len(computed)]})
+    return computed
 
 
 # Reading ----------------------------------------------------------------------------------------

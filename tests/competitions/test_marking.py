@@ -4,6 +4,7 @@ separate rows per judge, read-only after the sheet is submitted."""
 from __future__ import annotations
 
 import re
+import threading
 import uuid
 from types import SimpleNamespace
 
@@ -214,6 +215,70 @@ def test_two_judges_marks_both_kept(app, world, client, login, setup):
     with app.app_context():
         assert sorted(db.session.execute(select(Mark.judge_id, Mark.value)).all()) == sorted(
             [(world.users.judge, 1), (setup.judges[1], 3)])
+
+
+def _post_together(app, login, posters) -> list:
+    """Run each (user id, url, page with the form, [form data...]) poster in a thread of its own,
+    with its own client and database connection, all released at the same moment by a barrier;
+    returns (form data, status, JSON) of every post, or the exception a thread raised."""
+    barrier = threading.Barrier(len(posters))
+    outcomes: list = []
+
+    def run(client, url, token, posts):
+        try:
+            barrier.wait(timeout=10)
+            for data in posts:
+                response = client.post(url, data={"csrf_token": token, **data})
+                outcomes.append((data, response.status_code, response.get_json(silent=True)))
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            outcomes.append(error)
+
+    threads = []
+    for user_id, url, page, posts in posters:
+        client = login(user_id, as_client=app.test_client())
+        threads.append(threading.Thread(target=run, args=(client, url, csrf_token(client, page), posts)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_judges_saving_at_the_same_moment_lose_no_mark(app, world, login, setup):
+    """Three judges save every mark of the event in parallel requests (one thread and one
+    database connection each, released together): every mark is stored, each in its own row."""
+    url = f"/judging/events/{setup.event}/marks"
+    values = {"笔试成绩": "80", "尺寸精度": "30", "加工工艺合理性": "2"}
+    posters = []
+    for n, judge_id in enumerate(setup.judges):
+        posts = [{"aspect_id": setup.ids.aspects[name], "contestant_id": contestant_id,
+                  "value": str(int(value) - n), "client_key": f"{judge_id}-{contestant_id}-{name}", "entry": 1}
+                 for contestant_id in setup.contestants for name, value in values.items()]
+        posters.append((judge_id, url, sheet_url(setup), posts))
+    outcomes = _post_together(app, login, posters)
+    assert len(outcomes) == sum(len(posts) for *_, posts in posters)
+    for outcome in outcomes:
+        data, status, body = outcome  # an exception raised in a thread fails here, shown
+        assert (status, body) == (200, {"ok": True, "value": data["value"], "changed": True}), outcome
+    with app.app_context():
+        stored = sorted(db.session.execute(select(Mark.judge_id, Mark.contestant_id, Mark.aspect_id, Mark.value)))
+        expected = sorted((judge_id, post["contestant_id"], post["aspect_id"], int(post["value"]))
+                          for judge_id, _, _, posts in posters for post in posts)
+        assert [tuple(row) for row in stored] == expected
+
+
+def test_one_judge_saving_one_mark_from_two_tablets_at_once_ends_as_one_row(app, world, login, setup):
+    """The same mark saved at the same moment from two tablets (two clients, two connections):
+    one row, holding one of the two values; neither request fails."""
+    url = f"/judging/events/{setup.event}/marks"
+    aspect = setup.ids.aspects["尺寸精度"]
+    posters = [(world.users.judge, url, sheet_url(setup),
+                [{"aspect_id": aspect, "contestant_id": setup.contestants[0], "value": value,
+                  "client_key": f"tablet-{value}", "entry": 1}]) for value in ("31", "32")]
+    outcomes = _post_together(app, login, posters)
+    assert [(status, body["ok"]) for _, status, body in outcomes] == [(200, True), (200, True)], outcomes
+    with app.app_context():
+        assert db.session.scalars(select(Mark.value)).all() in ([31], [32])
 
 
 def test_same_judge_saving_one_mark_twice_at_once_ends_as_one_row(app, world, setup, monkeypatch):

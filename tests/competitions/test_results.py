@@ -142,7 +142,8 @@ def test_publish_only_from_the_rechecked_state(app, world):
         db.session.commit()
         event = db.session.get(Event, data.event_id)
         assert event.state == "published" and event.published_at is not None
-        assert len(stored) == 5 and all(r.published_at == event.published_at for r in stored)
+        rows = db.session.scalars(select(Result).where(Result.event_id == event.id)).all()
+        assert len(stored) == len(rows) == 5 and all(r.published_at == event.published_at for r in rows)
         actions = set(db.session.scalars(select(AuditEntry.action).where(AuditEntry.target_id == event.id)))
         assert {"event.publish", "results.publish"} <= actions
 

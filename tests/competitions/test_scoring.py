@@ -368,14 +368,28 @@ def test_an_off_step_lowest_or_highest_continuous_mark_is_refused_from_stats():
 
 
 @given(st.lists(st.decimals(min_value=0, max_value=D("99999.99"), places=2), min_size=1, max_size=12))
-def test_sqlite_float_sums_of_marks_rounded_to_the_cent_are_exact(values):
-    # SQLite returns SUM/MIN/MAX of the NUMERIC marks as binary floats; results rounds them to
-    # two decimals (its _exact), which must give back the exact Decimal figures.
-    from competitions.services.results import _exact
+def test_sqlite_float_sums_of_marks_rounded_to_whole_cents_are_exact(values):
+    # SQLite stores the NUMERIC marks as binary floats, so SUM/MIN/MAX come back inexact;
+    # results has the database round them to whole cents (its _cents), which must give back
+    # the exact figures.
+    import sqlite3
 
-    floats = [float(v) for v in values]
-    assert _exact(sum(floats)) == sum(values, D(0))
-    assert _exact(min(floats)) == min(values) and _exact(max(floats)) == max(values)
+    from sqlalchemy import column, func, select, table
+    from sqlalchemy.dialects import sqlite
+
+    from competitions.services.results import _cents
+
+    marks = table("marks", column("value"))
+    query = select(_cents(func.sum(marks.c.value)), _cents(func.min(marks.c.value)),
+                   _cents(func.max(marks.c.value)))
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE TABLE marks (value NUMERIC(7, 2))")
+    connection.executemany("INSERT INTO marks VALUES (?)", [(float(v),) for v in values])
+    sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+    total, low, high = connection.execute(sql).fetchone()
+    connection.close()
+    assert total * D("0.01") == sum(values, D(0))
+    assert low * D("0.01") == min(values) and high * D("0.01") == max(values)
 
 
 # Discrepancies -------------------------------------------------------------------------------
