@@ -1,0 +1,28 @@
+"""Certificates (荣誉证书): issuing with a snapshot of every printed field, signed PDFs with an
+embedded Chinese font and a QR code, public verification, revocation and replacement,
+verifiable-credential export, downloads and batch issuing.
+
+Features call :mod:`certificates.services`; this package never imports a feature. What a
+feature can issue in bulk (a cycle's titles, an event's awards, ...) it registers with
+:mod:`certificates.sources`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from flask_babel import lazy_gettext as _l
+
+#: The navigation group of the feature's own pages.
+NAV_GROUP = _l("证书")
+
+#: One blueprint per area of the feature (each module defines ``bp``).
+BLUEPRINT_MODULES: tuple[str, ...] = ()
+
+
+def init_app(app) -> None:
+    from certificates import models  # noqa: F401 - register the tables
+
+    for name in BLUEPRINT_MODULES:
+        module = importlib.import_module(name)
+        app.register_blueprint(module.bp)
