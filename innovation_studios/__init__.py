@@ -12,7 +12,16 @@ from flask_babel import lazy_gettext as _l
 NAV_GROUP = _l("创新工作室")
 
 #: One blueprint per area of the feature (each module defines ``bp``).
-BLUEPRINT_MODULES: tuple[str, ...] = ()
+BLUEPRINT_MODULES: tuple[str, ...] = (
+    "innovation_studios.views",              # studio lists and the studio page (PART A)
+    "innovation_studios.application_views",  # applications, teams, leaders, the union's check (PART A)
+    "innovation_studios.review_views",       # expert review, naming, delisting (PART A)
+    "innovation_studios.public_views",       # the public directory of named studios (PART A)
+    "innovation_studios.alliance_views",  # studio alliances and joint projects (PART C)
+    "innovation_studios.achievement_views",  # achievements, evidence, Excel export (PART B)
+    "innovation_studios.funding_views",      # funding grants and their use (PART B)
+    "innovation_studios.assessment_views",   # annual assessment, rectification, delisting (PART B)
+)
 
 
 def init_app(app) -> None:
@@ -21,3 +30,8 @@ def init_app(app) -> None:
     for name in BLUEPRINT_MODULES:
         module = importlib.import_module(name)
         app.register_blueprint(module.bp)
+
+    if "certificates" in app.config["FEATURES"]:  # naming and membership certificates, batches
+        from innovation_studios import certificates as _certificates
+
+        _certificates.register()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.audit import services as audit
 from core.extensions import db
+from innovation_studios import certificates as studio_certificates
 from innovation_studios import states
 from innovation_studios.models import Studio, StudioState
 
@@ -22,4 +23,5 @@ def move_studio(studio: Studio, target: StudioState, *, by, note: str | None = N
         recorded["note"] = [None, note[:500]]
     recorded.update(changes or {})
     audit.record(f"studio.{action}", studio, by=by, changes=recorded)
+    studio_certificates.after_move(studio, action, by=by, note=note)  # naming issues, delisting revokes
     return action
