@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export FLASK_APP := wsgi:app
 
-.PHONY: run test bench lint install test-install translations extract-messages browser clean
+.PHONY: run test bench lint install test-install translations extract-messages browser font clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ translations: $(VENV)/.installed
 
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
-		-o translations/messages.pot $(wildcard core craftsmen competitions innovation_studios certificates templates)
+		-o translations/messages.pot $(wildcard core craftsmen competitions innovation_studios certificates indicators api templates)
 	$(BIN)/pybabel update -N --no-fuzzy-matching -i translations/messages.pot -d translations
 
 ## Headless Chromium and a Chinese font from the OS packages, for the browser tests.
@@ -37,7 +37,13 @@ browser:
 		( $(SUDO) apt-get update -qq && \
 		  $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei )
 
-run: install translations
+## The Chinese font certificate PDFs embed, unless CERTIFICATE_FONT_PATH names another one.
+font:
+	@[ -n "$$CERTIFICATE_FONT_PATH" ] || [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || \
+		( $(SUDO) apt-get update -qq && \
+		  $(SUDO) apt-get install -y -qq --no-install-recommends fonts-wqy-microhei )
+
+run: install translations font
 	APP_CONFIG=development $(BIN)/flask db upgrade
 	APP_CONFIG=development $(BIN)/flask seed-demo --if-empty
 	@echo "打开 http://127.0.0.1:5000 （按 Ctrl+C 停止）"
@@ -47,7 +53,7 @@ test: test-install translations browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-bench: test-install translations
+bench: test-install translations font
 	@for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 lint: test-install

@@ -17,11 +17,23 @@ from flask_babel import lazy_gettext as _l
 NAV_GROUP = _l("证书")
 
 #: One blueprint per area of the feature (each module defines ``bp``).
-BLUEPRINT_MODULES: tuple[str, ...] = ()
+BLUEPRINT_MODULES: tuple[str, ...] = (
+    "certificates.views",           # administrators: list, detail, revoke, replace
+    "certificates.verify_views",    # public verification, status lists, published keys
+    "certificates.download_views",  # workers, enterprises and administrators download PDFs
+    "certificates.batch_views",     # administrators: batch issuing with a ZIP, in the background
+)
 
 
 def init_app(app) -> None:
-    from certificates import models  # noqa: F401 - register the tables
+    from certificates import cli, models  # noqa: F401 - register the tables
+    from certificates.config import init_config
+
+    init_config(app)
+    cli.init_app(app)
+    from certificates import batch_commands, models_batches  # noqa: F401 - batch tables
+
+    batch_commands.init_app(app)
 
     for name in BLUEPRINT_MODULES:
         module = importlib.import_module(name)

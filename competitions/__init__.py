@@ -24,3 +24,8 @@ def init_app(app) -> None:
     for name in BLUEPRINT_MODULES:
         module = importlib.import_module(name)
         app.register_blueprint(module.bp)
+
+    if "certificates" in app.config["FEATURES"]:  # awards as certificates, events as batches
+        from competitions import certificates as _certificates
+
+        _certificates.register()

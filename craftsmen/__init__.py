@@ -25,3 +25,8 @@ def init_app(app) -> None:
     for name in BLUEPRINT_MODULES:
         module = importlib.import_module(name)
         app.register_blueprint(module.bp)
+
+    if "certificates" in app.config["FEATURES"]:  # titles as certificates, cycles as batches
+        from craftsmen import certificates as _certificates
+
+        _certificates.register()

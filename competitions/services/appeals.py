@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from competitions import certificates as award_certificates
 from competitions import scoring
 from competitions.models import (
     Appeal,
@@ -142,6 +143,7 @@ def uphold(appeal: Appeal, ruling: str, corrections: dict[int, object], *, by) -
     db.session.add_all(rows)
     db.session.flush()
     results_service.recompute_after_appeal(event)
+    award_certificates.sync_awards(event, by=by)
     result = db.session.scalar(select(Result).where(Result.contestant_id == appeal.contestant_id))
     _rule(appeal, AppealStatus.UPHELD, ruling, by)
     appeal.corrected_total = result.total if result else None

@@ -20,6 +20,7 @@ from core.extensions import db
 from core.i18n import chinese_date
 from core.organizations.models import Enterprise
 from core.timeutil import beijing_today
+from craftsmen import certificates as craftsman_certificates
 from craftsmen.models import (
     CraftsmanTitle,
     CycleStatus,
@@ -88,6 +89,7 @@ def name_cycle(cycle: SelectionCycle, *, by, today: date | None = None) -> list[
     db.session.flush()
     audit.record("cycle.name", cycle, by=by,
                  changes={"named": [0, len(titles)], "named_on": [None, today.isoformat()]})
+    craftsman_certificates.issue_for_titles(titles, by=by)
     return titles
 
 
@@ -105,5 +107,6 @@ def revoke_title(title: CraftsmanTitle, reason: str, *, by, today: date | None =
     title.revoked_on = today
     title.revoke_reason = reason
     db.session.flush()
+    craftsman_certificates.revoke_for_title(title, reason, by=by)
     audit.record("title.revoke", title, by=by, label=f"{title.name} · {title.title}",
                  changes={"revoked_on": [None, today.isoformat()], "reason": [None, reason[:500]]})

@@ -93,6 +93,8 @@ def test_production_starts_with_proper_secrets(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     monkeypatch.setenv("SECRET_KEY", "k" * 48)
     monkeypatch.setenv("DATA_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("CERTIFICATE_SIGNING_KEY", "Y2VydGlmaWNhdGUtc2lnbmluZy1rZXktMzItYnl0ZXM=")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://gj.example.org")
     assert create_app("production").config["ENV_NAME"] == "production"
 
 

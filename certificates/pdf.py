@@ -1,0 +1,508 @@
+"""The certificate as a PDF: A4 landscape, a red and gold frame, the title 荣誉证书, the holder and
+the honour, the issuing body with a red seal and the date, the serial and a QR code that links
+to the public verification page. The Chinese font is embedded (a TrueType subset, so copied text
+is real Chinese), and the signed credential travels inside the file as ``credential.json``.
+
+Everything printed comes from the certificate's snapshot: rendering needs neither the database
+nor the app, so :func:`render_many` can spread a batch over several processes.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import json
+import math
+import multiprocessing
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from reportlab import rl_config
+from reportlab.graphics.barcode import qrencoder
+from reportlab.lib.colors import Color
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.pdfbase import pdfdoc
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from certificates import fonts
+
+#: Binary (Flate only) streams: ASCII85 on top makes files 25% larger and costs a fifth of the
+#: rendering time. (A process-wide ReportLab setting; nothing here needs 7-bit-clean PDFs.)
+rl_config.useA85 = 0
+
+PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
+RED = Color(0.70, 0.07, 0.11)
+SEAL_RED = Color(0.86, 0.08, 0.10)
+GOLD = Color(0.78, 0.60, 0.22)
+LIGHT_GOLD = Color(0.91, 0.78, 0.42)
+PAPER = Color(1.0, 0.985, 0.94)
+INK = Color(0.13, 0.11, 0.10)
+GREY = Color(0.38, 0.34, 0.30)
+
+#: The body's left and right edges.
+BODY_LEFT = 118
+BODY_RIGHT = PAGE_WIDTH - 118
+BODY_WIDTH = BODY_RIGHT - BODY_LEFT
+#: Characters that must not start a line (they stay with the previous one).
+NO_LINE_START = set("，。、；：！？）》」』”’·…—%")
+#: Characters that must not end a line.
+NO_LINE_END = set("（《「『“‘")
+
+CREDENTIAL_NAME = "credential.json"
+PRODUCER = "北京市总工会 证书系统"
+#: Holders addressed as a person ("同志") rather than an organisation.
+PERSON_HOLDERS = {"worker"}
+
+
+@dataclass(frozen=True)
+class RenderInput:
+    """Everything a certificate's PDF shows and carries; plain data (picklable)."""
+
+    snapshot: dict
+    verification_code: str
+    holder_type: str
+    credential: bytes
+    font_path: str
+
+
+def render_input(certificate, font_path: str | None = None) -> RenderInput:
+    """What :func:`render` needs from ``certificate`` (call inside the app)."""
+    from certificates import credentials
+
+    return RenderInput(
+        snapshot=dict(certificate.snapshot), verification_code=certificate.verification_code,
+        holder_type=certificate.holder_type,
+        credential=json.dumps(credentials.credential(certificate), ensure_ascii=False, indent=2).encode("utf-8"),
+        font_path=font_path or fonts.font_path())
+
+
+def render_pdf(certificate) -> bytes:
+    """The PDF of ``certificate``."""
+    return render(render_input(certificate))
+
+
+def verification_link(snapshot: dict, code: str) -> str:
+    """The address the QR code holds: the verification page with the code filled in."""
+    return f"{snapshot['base_url']}/verify/{snapshot['serial']}?code={code}"
+
+
+def format_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}" if len(code) == 8 else code
+
+
+# --- Text fitting ----------------------------------------------------------------------------
+
+def wrap(text: str, font: str, size: float, width: float, first_indent: float = 0) -> list[str]:
+    """Break ``text`` into lines no wider than ``width`` (Chinese breaks between characters;
+    Latin words stay whole when they can; closing punctuation never starts a line)."""
+    return _wrap_measured(_measure(text, font), font, width / size, (width - first_indent) / size)
+
+
+def _tokens(text: str) -> list[str]:
+    """Characters, except that runs of ASCII letters/digits (with a leading space) stay together."""
+    tokens: list[str] = []
+    for char in text:
+        if tokens and char.isascii() and char.isalnum() and tokens[-1][-1:].isascii() \
+                and (tokens[-1][-1:].isalnum() or tokens[-1] == " "):
+            tokens[-1] += char
+        else:
+            tokens.append(char)
+    return tokens
+
+
+def _measure(text: str, font: str) -> list[tuple[str, float, float]]:
+    """(token, width, width without its leading space) at size 1: widths scale with the size."""
+    measured = []
+    for token in _tokens(text):
+        unit = stringWidth(token, font, 1)
+        stripped = token.lstrip()
+        measured.append((token, unit, unit if stripped == token else stringWidth(stripped, font, 1)))
+    return measured
+
+
+def _wrap_measured(measured, font: str, width: float, first_width: float) -> list[str]:
+    """:func:`wrap` on measured tokens, in units of the font size."""
+    lines: list[str] = []
+    current: list[tuple[str, float]] = []
+    used = 0.0
+    limit = first_width
+    for token, unit, stripped_unit in measured:
+        if not current or used + unit <= limit or token[0] in NO_LINE_START:
+            current.append((token, unit))  # closing punctuation may hang over the edge a little
+            used += unit
+            continue
+        carried = [current.pop()] if current[-1][0][-1] in NO_LINE_END else []
+        lines.append("".join(t for t, _ in current))
+        current = carried + [(token.lstrip(), stripped_unit)]
+        used = sum(u for _, u in current)
+        limit = width
+        if used > limit and len(current) == 1 and len(current[0][0]) > 1:  # a word wider than a line
+            word = current[0][0]
+            while stringWidth(word, font, 1) > limit and len(word) > 1:
+                cut = len(word)
+                while cut > 1 and stringWidth(word[:cut], font, 1) > limit:
+                    cut -= 1
+                lines.append(word[:cut])
+                word = word[cut:]
+            current = [(word, stringWidth(word, font, 1))]
+            used = current[0][1]
+    if current:
+        lines.append("".join(t for t, _ in current))
+    return [line for line in lines if line]
+
+
+def fit_line(text: str, font: str, largest: float, smallest: float, width: float) -> float:
+    """The largest size (not below ``smallest``) at which ``text`` fits ``width`` on one line."""
+    natural = stringWidth(text, font, 1)
+    if natural <= 0:
+        return largest
+    return max(smallest, min(largest, width / natural))
+
+
+def fit_block(text: str, font: str, largest: float, smallest: float, width: float, height: float,
+              leading: float = 1.55, first_indent_chars: float = 0) -> tuple[float, list[str]]:
+    """The size and lines of ``text`` wrapped into ``width`` x ``height``.
+
+    The largest size that fits is taken (shrinking in half points), except that a short last
+    line (under a third of the width) is avoided by shrinking up to 15% more. At ``smallest`` the lines
+    are returned even if they are taller than ``height``.
+    """
+    size = largest
+    fitting = None
+    measured = _measure(text, font)
+    while True:
+        lines = _wrap_measured(measured, font, width / size, width / size - first_indent_chars)
+        fits = len(lines) * size * leading <= height
+        if fits and fitting is None:
+            fitting = (size, lines)
+        if fits and (len(lines) == 1 or stringWidth(lines[-1], font, size) >= width * 0.35):
+            return size, lines
+        if size <= smallest or (fitting is not None and size <= fitting[0] * 0.85):
+            return fitting or (size, lines)
+        size = max(smallest, size - 0.5)
+
+
+# --- Drawing ---------------------------------------------------------------------------------
+
+def _frame(canvas: Canvas) -> None:
+    """The frame, the same on every certificate: drawn once, then copied as PDF operators."""
+    canvas._code.extend(_frame_operators())
+
+
+@functools.cache
+def _frame_operators() -> tuple[str, ...]:
+    scratch = Canvas(io.BytesIO(), pagesize=(PAGE_WIDTH, PAGE_HEIGHT))
+    start = len(scratch._code)
+    scratch.saveState()
+    _draw_frame(scratch)
+    scratch.restoreState()
+    return tuple(scratch._code[start:])
+
+
+def _draw_frame(canvas: Canvas) -> None:
+    """Paper, a red band with a gold rule inside it, a double gold frame, corner ornaments."""
+    w, h = PAGE_WIDTH, PAGE_HEIGHT
+    canvas.setFillColor(RED)
+    canvas.rect(0, 0, w, h, stroke=0, fill=1)
+    canvas.setFillColor(PAPER)
+    canvas.rect(26, 26, w - 52, h - 52, stroke=0, fill=1)
+    canvas.setStrokeColor(LIGHT_GOLD)
+    canvas.setLineWidth(0.9)
+    canvas.rect(11, 11, w - 22, h - 22, stroke=1, fill=0)
+    canvas.setStrokeColor(GOLD)
+    canvas.setLineWidth(2.2)
+    canvas.rect(36, 36, w - 72, h - 72, stroke=1, fill=0)
+    canvas.setLineWidth(0.7)
+    canvas.rect(42, 42, w - 84, h - 84, stroke=1, fill=0)
+    # Corner ornaments: a gold lozenge with a fret (回纹) corner.
+    canvas.setFillColor(GOLD)
+    for cx, cy, sx, sy in ((42, 42, 1, 1), (w - 42, 42, -1, 1), (42, h - 42, 1, -1), (w - 42, h - 42, -1, -1)):
+        path = canvas.beginPath()
+        path.moveTo(cx, cy)
+        path.lineTo(cx + sx * 34, cy)
+        path.lineTo(cx + sx * 34, cy + sy * 6)
+        path.lineTo(cx + sx * 6, cy + sy * 6)
+        path.lineTo(cx + sx * 6, cy + sy * 34)
+        path.lineTo(cx, cy + sy * 34)
+        path.close()
+        canvas.drawPath(path, stroke=0, fill=1)
+        diamond = canvas.beginPath()
+        mx, my = cx + sx * 18, cy + sy * 18
+        diamond.moveTo(mx, my - 7)
+        diamond.lineTo(mx + 7, my)
+        diamond.lineTo(mx, my + 7)
+        diamond.lineTo(mx - 7, my)
+        diamond.close()
+        canvas.drawPath(diamond, stroke=0, fill=1)
+    # Rules either side of the title.
+    canvas.setLineWidth(1.2)
+    y = h - 112
+    for x0, x1 in ((180, 300), (w - 300, w - 180)):
+        canvas.line(x0, y, x1, y)
+        canvas.line(x0 + 20, y - 5, x1 - 20, y - 5)
+
+
+def _title(canvas: Canvas, font: str, title: str) -> None:
+    size, spacing = 46, 16
+    width = stringWidth(title, font, size) + spacing * (len(title) - 1)
+    canvas.saveState()
+    text = canvas.beginText((PAGE_WIDTH - width) / 2, PAGE_HEIGHT - 128)
+    text.setFont(font, size)
+    text.setCharSpace(spacing)
+    text.setTextRenderMode(2)  # fill and stroke: a heavier face than the font's regular weight
+    canvas.setFillColor(RED)
+    canvas.setStrokeColor(RED)
+    canvas.setLineWidth(1.1)
+    text.textOut(title)
+    text.setCharSpace(0)
+    text.setTextRenderMode(0)
+    canvas.drawText(text)
+    canvas.restoreState()
+
+
+def _star(canvas: Canvas, cx: float, cy: float, outer: float) -> None:
+    inner = outer * 0.382
+    path = canvas.beginPath()
+    for i in range(10):
+        radius = outer if i % 2 == 0 else inner
+        angle = math.pi / 2 + i * math.pi / 5
+        x, y = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
+        if i == 0:
+            path.moveTo(x, y)
+        else:
+            path.lineTo(x, y)
+    path.close()
+    canvas.drawPath(path, stroke=0, fill=1)
+
+
+def _seal(canvas: Canvas, font: str, cx: float, cy: float, issuer: str, radius: float = 58) -> None:
+    """A round red seal: double ring, a star, the issuing body's name along the upper arc."""
+    canvas.saveState()
+    canvas.setFillAlpha(0.82)
+    canvas.setStrokeAlpha(0.82)
+    canvas.setStrokeColor(SEAL_RED)
+    canvas.setFillColor(SEAL_RED)
+    canvas.setLineWidth(3.2)
+    canvas.circle(cx, cy, radius, stroke=1, fill=0)
+    canvas.setLineWidth(0.8)
+    canvas.circle(cx, cy, radius - 5, stroke=1, fill=0)
+    _star(canvas, cx, cy, radius * 0.30)
+    # The name along the arc, clockwise from the lower left to the lower right, in heavy strokes:
+    # characters as large as fit (closely spaced, as carved), over at most 270 degrees.
+    n = len(issuer)
+    size = 19.0
+    while True:
+        text_radius = radius - 6 - 0.9 * size
+        span = math.degrees(1.12 * size * (n - 1) / text_radius) if n > 1 else 0
+        if span <= 270 or size <= 6:
+            break
+        size -= 0.5
+    canvas.setLineWidth(0.5)
+    for i, char in enumerate(issuer):
+        angle = 90 + span / 2 - (span * i / (n - 1) if n > 1 else 0)
+        rad = math.radians(angle)
+        canvas.saveState()
+        canvas.translate(cx + text_radius * math.cos(rad), cy + text_radius * math.sin(rad))
+        canvas.rotate(angle - 90)
+        text = canvas.beginText(-stringWidth(char, font, size) / 2, 0)
+        text.setFont(font, size)
+        text.setTextRenderMode(2)
+        text.textOut(char)
+        canvas.drawText(text)
+        canvas.restoreState()
+    canvas.setFont(font, 9)
+    canvas.drawCentredString(cx, cy - radius * 0.58, "证书专用章")
+    canvas.restoreState()
+
+
+#: The QR mask pattern. The standard's choice of the "best" of the eight masks (a penalty score
+#: for each) costs six times the encoding itself; any mask decodes, and with a URL of random
+#: characters every mask gives an evenly mixed pattern (tests decode every certificate's code).
+QR_MASK = 0
+
+
+def qr_modules(value: str) -> list[list[bool]]:
+    """The modules (rows of dark/light) of ``value``'s QR code, error correction level M."""
+    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    qr.addData(value)
+    qr.version = qr.calculate_version()
+    qr.makeImpl(False, QR_MASK)
+    return qr.modules
+
+
+def _qr(canvas: Canvas, value: str, x: float, y: float, size: float) -> None:
+    """The QR code as one path in module units (runs of dark modules merged), written as raw
+    operators: a few hundred rectangles would otherwise each format four floats."""
+    modules = qr_modules(value)
+    count = len(modules)
+    border = 2
+    box = size / (count + 2 * border)
+    canvas.setFillColor(Color(1, 1, 1))
+    canvas.rect(x, y, size, size, stroke=0, fill=1)
+    ops = []
+    for r, row in enumerate(modules):
+        top = count - 1 - r
+        c = 0
+        while c < count:
+            if row[c]:
+                start = c
+                while c < count and row[c]:
+                    c += 1
+                ops.append(f"{start} {top} {c - start} 1 re")
+            else:
+                c += 1
+    canvas.saveState()
+    canvas.setFillColor(Color(0, 0, 0))
+    canvas.translate(x + border * box, y + border * box)
+    canvas.scale(box, box)
+    canvas._code.append("\n".join(ops) + "\nf")
+    canvas.restoreState()
+
+
+def _attach(canvas: Canvas, name: str, data: bytes, description: str) -> None:
+    """Embed ``data`` as an attached file (PDF EmbeddedFiles name tree)."""
+    doc = canvas._doc
+    stream = pdfdoc.PDFStream(
+        pdfdoc.PDFDictionary({"Type": pdfdoc.PDFName("EmbeddedFile"),
+                              "Subtype": pdfdoc.PDFName("application#2Fjson"),
+                              "Params": pdfdoc.PDFDictionary({"Size": len(data)})}),
+        zlib.compress(data, 6), filters=[])
+    stream.dictionary["Filter"] = pdfdoc.PDFName("FlateDecode")
+    filespec = pdfdoc.PDFDictionary({
+        "Type": pdfdoc.PDFName("Filespec"), "F": pdfdoc.PDFString(name),
+        "UF": pdfdoc.PDFString(name), "Desc": pdfdoc.PDFString(description),
+        "AFRelationship": pdfdoc.PDFName("Data"),
+        "EF": pdfdoc.PDFDictionary({"F": doc.Reference(stream), "UF": doc.Reference(stream)})})
+    doc.Catalog.Names = pdfdoc.PDFDictionary({"EmbeddedFiles": pdfdoc.PDFDictionary(
+        {"Names": pdfdoc.PDFArray([pdfdoc.PDFString(name), doc.Reference(filespec)])})})
+
+
+def _draw_lines(canvas: Canvas, font: str, size: float, lines: Sequence[str], x: float, y: float,
+                leading: float, first_indent: float = 0) -> float:
+    """Draw ``lines`` from baseline ``y`` down; returns the baseline after the last."""
+    canvas.setFont(font, size)
+    for i, line in enumerate(lines):
+        canvas.drawString(x + (first_indent if i == 0 else 0), y, line)
+        y -= leading
+    return y
+
+
+def render(data: RenderInput) -> bytes:
+    """The certificate PDF for ``data``."""
+    snap = data.snapshot
+    font = fonts.font_name(data.font_path)
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1, lang="zh-CN",
+                    initialFontName=font, initialFontSize=12)
+    canvas.setTitle(f"{snap['title']} {snap['serial']}")
+    canvas.setAuthor(snap["issuer"])
+    canvas.setSubject(f"{snap['holder_name']}：{snap['honour']}")
+    canvas.setKeywords([snap["kind_label"], snap["serial"]])
+    canvas.setCreator(PRODUCER)
+    canvas.setProducer(PRODUCER)
+
+    _frame(canvas)
+    _title(canvas, font, snap["title"])
+
+    # The holder: one line, shrinking; very long names wrap onto a second line, then shrink more.
+    salutation = "同志：" if data.holder_type in PERSON_HOLDERS else "："
+    name = snap["holder_name"]
+    canvas.setFillColor(INK)
+    y = PAGE_HEIGHT - 222
+    suffix_size = 20
+    name_room = BODY_WIDTH - stringWidth(salutation, font, suffix_size) - 6
+    name_size = fit_line(name, font, 30, 16, name_room)
+    if stringWidth(name, font, name_size) <= name_room:
+        canvas.setFont(font, name_size)
+        canvas.drawString(BODY_LEFT, y, name)
+        canvas.setFont(font, suffix_size)
+        canvas.drawString(BODY_LEFT + stringWidth(name, font, name_size) + 3, y, salutation)
+        y -= 56
+    else:
+        size, lines = fit_block(name + salutation, font, 16, 6, BODY_WIDTH, 64, leading=1.3)
+        y += 8
+        y = _draw_lines(canvas, font, size, lines, BODY_LEFT, y, size * 1.3) - 28
+
+    # The body: the sentence of the kind with the honour, indented two characters.
+    body_height = 124 if not snap.get("details") else 100
+    size, lines = fit_block(snap["body"], font, 24, 9, BODY_WIDTH, body_height, leading=1.65,
+                            first_indent_chars=2)
+    y = _draw_lines(canvas, font, size, lines, BODY_LEFT, y, size * 1.65, first_indent=2 * size)
+
+    details = "　　".join(f"{label}：{value}" for label, value in snap.get("details") or [])
+    if details:
+        canvas.setFillColor(GREY)
+        dsize, dlines = fit_block(details, font, 14, 7, BODY_WIDTH - 28, 44, leading=1.45)
+        y = _draw_lines(canvas, font, dsize, dlines, BODY_LEFT + 28, y - 4, dsize * 1.45) - 6
+        canvas.setFillColor(INK)
+    closing = min(20.0, size)
+    canvas.setFont(font, closing)
+    canvas.drawString(BODY_LEFT + 2 * closing, max(y - 8, 172), "特发此证，以资鼓励。")
+
+    # The issuing body and the date, with the seal over them.
+    issuer_x = PAGE_WIDTH - 215
+    canvas.setFillColor(INK)
+    isize = fit_line(snap["issuer"], font, 20, 9, 240)
+    canvas.setFont(font, isize)
+    canvas.drawCentredString(issuer_x, 142, snap["issuer"])
+    canvas.setFont(font, 17)
+    canvas.drawCentredString(issuer_x, 112, snap["issued_on_text"])
+    _seal(canvas, font, issuer_x, 134, snap["issuer"])
+
+    # Verification: QR code, serial and code.
+    link = verification_link(snap, data.verification_code)
+    _qr(canvas, link, 64, 62, 88)
+    canvas.setFillColor(INK)
+    canvas.setFont(font, 11)
+    canvas.drawString(162, 130, f"证书编号：{snap['serial']}")
+    canvas.drawString(162, 110, f"验证码：{format_code(data.verification_code)}")
+    canvas.setFillColor(GREY)
+    canvas.setFont(font, 8.5)
+    verify_page = f"{snap['base_url']}/verify"
+    canvas.drawString(162, 90, "扫描二维码，或访问")
+    canvas.setFont(font, fit_line(verify_page, font, 8.5, 5, 200))
+    canvas.drawString(162, 78, verify_page)
+    canvas.setFont(font, 8.5)
+    canvas.drawString(162, 66, "输入证书编号和验证码核验真伪")
+
+    _attach(canvas, CREDENTIAL_NAME, data.credential, "可验证电子证书（Open Badges 3.0，W3C VC）")
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+# --- Many at once ----------------------------------------------------------------------------
+
+def _render_chunk(items: list[RenderInput]) -> list[bytes]:
+    return [render(item) for item in items]
+
+
+def render_many(items: Iterable, processes: int = 2) -> list[bytes]:
+    """PDFs of many certificates (or :class:`RenderInput`), in order, over ``processes`` cores.
+
+    Certificates are turned into plain inputs here, in the caller's app context; the workers
+    only draw. The font is registered once per worker process.
+    """
+    inputs = [item if isinstance(item, RenderInput) else render_input(item) for item in items]
+    if processes <= 1 or len(inputs) < 8:
+        return [render(item) for item in inputs]
+    # forkserver: a clean process to fork from, never a copy of a web server's threads and locks
+    # (batches render from a background thread). As usual with multiprocessing, the caller's main
+    # module must be safe to import (its work under ``if __name__ == "__main__":``).
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if context.get_start_method() == "forkserver":
+        # The server starts once per process and stays: workers of every later batch fork from
+        # it with ReportLab already imported.
+        context.set_forkserver_preload(["__main__", __name__])
+    chunk = max(1, min(50, len(inputs) // (processes * 4) or 1))
+    chunks = [inputs[i:i + chunk] for i in range(0, len(inputs), chunk)]
+    with context.Pool(processes, initializer=_warm_font, initargs=(inputs[0].font_path,)) as pool:
+        results = pool.map(_render_chunk, chunks)
+    return [pdf for part in results for pdf in part]
+
+
+def _warm_font(path: str) -> None:
+    fonts.font_name(path)

@@ -1,0 +1,1 @@
+"""Services of the certificates package: :mod:`.issuing` (issue, revoke, replace, render)."""

@@ -1,0 +1,194 @@
+"""Checking a certificate handed in as a PDF or as its credential (JSON), without the web site.
+
+The checks, each reported on its own line: the document is an Open Badges credential; its
+signature verifies with a key of the issuing body; its serial is well formed (and, for a PDF,
+printed on the page together with the holder's name); and, where it can be found out, whether
+it has been revoked or replaced: from the database of the app, or from the published status list.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from certificates import credentials, signing
+from certificates.models import Certificate, CertificateStatus
+
+#: The name of the credential attached to every certificate PDF.
+ATTACHMENT_NAME = "credential.json"
+SERIAL_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,39}$")
+
+
+class UnreadableDocument(ValueError):
+    """The file is neither a certificate PDF with its credential nor a credential JSON."""
+
+
+@dataclass
+class Check:
+    ok: bool | None  # None: could not be checked
+    message: str
+
+
+@dataclass
+class Report:
+    serial: str = ""
+    holder_name: str = ""
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return all(check.ok is not False for check in self.checks)
+
+    def add(self, ok: bool | None, message: str) -> None:
+        self.checks.append(Check(ok, message))
+
+
+@dataclass
+class Document:
+    credential: dict
+    pdf_text: str | None = None
+
+
+def read_document(data: bytes) -> Document:
+    """The credential in ``data`` (a certificate PDF or a JSON credential)."""
+    if data[:5] == b"%PDF-":
+        return _read_pdf(data)
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise UnreadableDocument("文件既不是证书 PDF，也不是 JSON 格式的电子证书") from exc
+    if not isinstance(document, dict):
+        raise UnreadableDocument("JSON 内容不是电子证书（应为一个对象）")
+    return Document(document)
+
+
+def _read_pdf(data: bytes) -> Document:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        attachments = reader.attachments
+        text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    except Exception as exc:  # pypdf raises many kinds of errors on damaged files
+        raise UnreadableDocument(f"PDF 文件已损坏，无法读取（{type(exc).__name__}）") from exc
+    contents = attachments.get(ATTACHMENT_NAME)
+    if not contents:
+        raise UnreadableDocument(f"PDF 中没有嵌入电子证书（附件 {ATTACHMENT_NAME}），不是本系统签发的证书")
+    try:
+        document = json.loads(contents[0].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise UnreadableDocument("PDF 中嵌入的电子证书已损坏") from exc
+    if not isinstance(document, dict):
+        raise UnreadableDocument("PDF 中嵌入的电子证书已损坏")
+    return Document(document, text)
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text or "")
+
+
+#: Looks a credential's status up: (ok or None when unknown, message).
+StatusLookup = Callable[[dict], tuple[bool | None, str]]
+
+
+def check(document: Document, public_keys: dict, status_lookup: StatusLookup | None = None) -> Report:
+    """Every check on ``document``; ``report.valid`` is False when any of them failed."""
+    cred = document.credential
+    report = Report(serial=credentials.serial_of(cred))
+    types = cred.get("type") or []
+    if not (isinstance(types, list) and "VerifiableCredential" in types and "OpenBadgeCredential" in types):
+        report.add(False, "不是 Open Badges 3.0 电子证书（type 不含 VerifiableCredential / OpenBadgeCredential）")
+        return report
+    try:
+        report.holder_name = credentials.holder_name_of(cred)
+    except (AttributeError, TypeError):
+        report.holder_name = ""
+    try:
+        kid = signing.verify(cred, public_keys)
+    except signing.ProofError as error:
+        report.add(False, f"签名：{error}")
+        return report
+    report.add(True, f"签名：有效（发证机构密钥 {kid}）")
+
+    serial = report.serial
+    if not SERIAL_PATTERN.match(serial) or not str(cred.get("id", "")).endswith("/verify/" + serial):
+        report.add(False, f"证书编号：格式错误或与证书标识不符（{serial or '空'}）")
+        return report
+    report.add(True, f"证书编号：{serial}")
+    if document.pdf_text is not None:
+        printed = _compact(document.pdf_text)
+        if serial not in printed or _compact(report.holder_name) not in printed:
+            report.add(False, "PDF：页面上印的编号或姓名与嵌入的电子证书不一致（PDF 可能被改动）")
+        else:
+            report.add(True, "PDF：页面上的编号和姓名与电子证书一致")
+
+    if status_lookup is None:
+        report.add(None, "撤销状态：未核对（没有可用的数据库，也未指定 --online 地址）")
+    else:
+        ok, message = status_lookup(cred)
+        report.add(ok, f"撤销状态：{message}")
+    return report
+
+
+# --- Where the status comes from -------------------------------------------------------------
+
+def database_lookup(session) -> StatusLookup:
+    """Status from the app's own database, matching serial and signature."""
+    def lookup(cred: dict) -> tuple[bool | None, str]:
+        serial = credentials.serial_of(cred)
+        certificate = session.scalar(select(Certificate).where(Certificate.serial == serial))
+        if certificate is None:
+            return False, f"数据库中没有编号为 {serial} 的证书"
+        if certificate.signature != (cred.get("proof") or {}).get("proofValue"):
+            return False, f"与编号 {serial} 实际签发的证书不符"
+        status = certificate.status_enum
+        if status == CertificateStatus.VALID:
+            return True, "有效（已在数据库中核对）"
+        when = certificate.revoked_at.date().isoformat() if certificate.revoked_at else ""
+        if status == CertificateStatus.REPLACED:
+            newer = certificate.replaced_by.serial if certificate.replaced_by else ""
+            return False, f"已于 {when} 被换发的证书 {newer} 取代，原证书不再有效"
+        return False, f"已于 {when} 撤销，理由：{certificate.revoke_reason}"
+    return lookup
+
+
+def fetch_json(url: str, timeout: float = 10) -> dict:
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(f"不支持的地址：{url}")
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - scheme checked
+        return json.loads(response.read().decode("utf-8"))
+
+
+def status_list_lookup(base_url: str, public_keys: dict, fetch=None) -> StatusLookup:
+    """Status from the signed status list published under ``base_url``."""
+    def lookup(cred: dict) -> tuple[bool | None, str]:
+        entry = cred.get("credentialStatus") or {}
+        if entry.get("type") != "BitstringStatusListEntry" or entry.get("statusPurpose") != "revocation":
+            return False, "电子证书没有撤销状态条目"
+        path = urlsplit(str(entry.get("statusListCredential") or "")).path
+        url = base_url.rstrip("/") + path
+        try:
+            listing = (fetch or fetch_json)(url)
+        except (OSError, ValueError) as exc:
+            return None, f"无法获取状态列表 {url}（{exc}）"
+        try:
+            signing.verify(listing, public_keys)
+        except signing.ProofError as error:
+            return False, f"状态列表签名无效（{error}）"
+        subject = listing.get("credentialSubject") or {}
+        try:
+            bits = credentials.decode_bits(str(subject.get("encodedList") or ""))
+            revoked = credentials.bit_is_set(bits, int(entry.get("statusListIndex")))
+        except (ValueError, TypeError, OSError) as exc:
+            return False, f"状态列表无法解读（{exc}）"
+        if revoked:
+            return False, f"已撤销（据 {url} 公布的状态列表）"
+        return True, f"有效（据 {url} 公布的状态列表）"
+    return lookup

@@ -1,0 +1,192 @@
+"""Public verification of certificates, and what machines verify against.
+
+``/verify/<serial>?code=...`` (the QR code's link) shows the certificate as issued and whether it
+is still valid, revoked (with date and reason) or replaced (with a link to the current one).
+Without the right verification code nothing is revealed, not even whether the serial exists:
+serials are sequential and could be walked. Failed look-ups are rate-limited per address.
+
+For machines: the signed revocation lists (W3C Bitstring Status List) at
+``/certificates/status/<n>``, the issuing body's public keys at
+``/.well-known/certificate-keys.json`` (JWK set) and ``/.well-known/did.json`` (did:web), and
+each certificate's credential as JSON (with its code).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
+from sqlalchemy import select
+
+from certificates import credentials, signing
+from certificates.forms import VerifyForm
+from certificates.models import Certificate, CertificateStatus
+from certificates.services.issuing import CODE_LENGTH
+from core import navigation
+from core.access import public
+from core.error_pages import MESSAGES
+from core.extensions import db, limiter
+
+bp = Blueprint("certificates_verify", __name__)
+
+navigation.add("certificates_verify.verify_form", _l("证书核验"))
+
+WRONG = _l("证书编号或验证码不正确。请核对证书左下方印的编号和 8 位验证码（不区分大小写）。")
+LIMITED = _l("核验失败次数过多，请于 %(t)s 后再试。")
+#: Compared against when the serial does not exist, so that both failures take the same time.
+_DUMMY_CODE = "X" * CODE_LENGTH
+
+
+def normalise_code(text: str) -> str:
+    return "".join(ch for ch in (text or "").upper() if ch.isalnum())
+
+
+def normalise_serial(text: str) -> str:
+    return "".join((text or "").split()).upper()
+
+
+def _failed(response) -> bool:
+    """Only failed look-ups count toward the limit."""
+    return response.status_code == 404
+
+
+def _on_breach(limit_hit):
+    again = datetime.fromtimestamp(limit_hit.reset_at, UTC).replace(tzinfo=None)
+    form = VerifyForm(formdata=None, serial=normalise_serial(request.view_args.get("serial", "")
+                                                             if request.view_args else ""))
+    refusal = str(LIMITED) % {"t": format_datetime(again, "yyyy-MM-dd HH:mm")}
+    return current_app.response_class(
+        render_template("certificates/verify/form.html", form=form, refusal=refusal), status=429)
+
+
+verify_limit = limiter.shared_limit(lambda: current_app.config["CERTIFICATE_VERIFY_RATE_LIMIT"],
+                                    scope="certificate-verify", deduct_when=_failed,
+                                    on_breach=_on_breach)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def rate_limited(error: RateLimitExceeded):
+    if error.response is not None:
+        return error.response
+    title, message = MESSAGES[429]
+    return render_template("errors/error.html", code=429, title=title, message=message), 429
+
+
+def find(serial: str, code: str) -> Certificate | None:
+    """The certificate with ``serial`` when ``code`` is its verification code, else None."""
+    serial, code = normalise_serial(serial), normalise_code(code)
+    certificate = None
+    if 0 < len(serial) <= 40:
+        certificate = db.session.scalar(select(Certificate).where(Certificate.serial == serial))
+    expected = certificate.verification_code if certificate is not None else _DUMMY_CODE
+    matches = hmac.compare_digest(code.encode(), expected.encode())
+    return certificate if matches and certificate is not None else None
+
+
+def current_of(certificate: Certificate) -> Certificate:
+    """The certificate that finally replaced ``certificate`` (itself when not replaced)."""
+    seen = {certificate.id}
+    while certificate.replaced_by is not None and certificate.replaced_by.id not in seen:
+        certificate = certificate.replaced_by
+        seen.add(certificate.id)
+    return certificate
+
+
+@bp.get("/verify")
+@public
+def verify_form():
+    form = VerifyForm(formdata=None, serial=normalise_serial(request.args.get("serial", ""))[:40])
+    return render_template("certificates/verify/form.html", form=form)
+
+
+@bp.post("/verify")
+@public
+def verify_submit():
+    form = VerifyForm()
+    if form.validate_on_submit():
+        code = normalise_code(form.code.data)
+        return redirect(url_for(".certificate", serial=normalise_serial(form.serial.data), code=code))
+    return render_template("certificates/verify/form.html", form=form)
+
+
+def _wrong(serial: str, code: str):
+    form = VerifyForm(formdata=None, serial=serial[:40], code=code[:20])
+    form.code.errors = [str(WRONG)]
+    return render_template("certificates/verify/form.html", form=form), 404
+
+
+@bp.get("/verify/<string(maxlength=60):serial>")
+@public
+@verify_limit
+def certificate(serial: str):
+    code = request.args.get("code", "")
+    if not code.strip():
+        form = VerifyForm(formdata=None, serial=normalise_serial(serial)[:40])
+        return render_template("certificates/verify/form.html", form=form, ask_code=True)
+    found = find(serial, code)
+    if found is None:
+        return _wrong(normalise_serial(serial), code)
+    if found.serial != serial:  # typed in lower case or with spaces: show the canonical address
+        return redirect(url_for(".certificate", serial=found.serial, code=found.verification_code))
+    current = current_of(found) if found.status == CertificateStatus.REPLACED.value else None
+    try:
+        signing.verify(credentials.credential(found), signing.keyring().public)
+        signature_ok = True
+    except signing.ProofError:
+        signature_ok = False
+    return render_template("certificates/verify/result.html", certificate=found, snap=found.snapshot,
+                           current=current, signature_ok=signature_ok)
+
+
+@bp.get("/verify/<string(maxlength=60):serial>/credential.json")
+@public
+@verify_limit
+def credential_json(serial: str):
+    found = find(serial, request.args.get("code", ""))
+    if found is None:
+        return _wrong(normalise_serial(serial), request.args.get("code", ""))
+    return _json(credentials.credential(found), attachment=f"{found.serial}.credential.json")
+
+
+def _json(document: dict, attachment: str | None = None, cache_seconds: int = 0):
+    response = current_app.response_class(json.dumps(document, ensure_ascii=False, indent=2),
+                                          mimetype="application/json")
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = f"public, max-age={cache_seconds}" if cache_seconds else "no-store"
+    if attachment:
+        response.headers["Content-Disposition"] = f'attachment; filename="{attachment}"'
+    return response
+
+
+@bp.get("/certificates/status/<int:list_number>")
+@public
+def status_list(list_number: int):
+    """The signed revocation list (BitstringStatusListCredential) number ``list_number``."""
+    if list_number < 1 or list_number > credentials.list_count():
+        abort(404)
+    return _json(credentials.status_list_credential(list_number), cache_seconds=60)
+
+
+@bp.get("/.well-known/certificate-keys.json")
+@public
+def keys():
+    """The issuing body's public keys (JWK set), the current one first."""
+    ring = signing.keyring()
+    base = credentials.public_base()
+    return _json({"issuer": current_app.config["CERTIFICATE_ISSUER"], "id": signing.did_web(base),
+                  "current": ring.current_id,
+                  "keys": [signing.jwk(key) for key in ring.public.values()],
+                  "statusLists": [credentials.status_url(base, n) for n in range(1, credentials.list_count() + 1)]},
+                 cache_seconds=3600)
+
+
+@bp.get("/.well-known/did.json")
+@public
+def did_document():
+    """The did:web document naming the keys that sign certificates."""
+    return _json(signing.did_document(credentials.public_base(), signing.keyring()), cache_seconds=3600)

@@ -1,0 +1,221 @@
+"""Public verification (/verify/<serial>?code=...) and the administrators' certificate pages.
+
+Without the right code the page reveals nothing, not even whether the serial exists; failed
+look-ups are rate-limited. Valid, revoked (reason and date) and replaced (link to the current
+certificate) are told apart. Administrators list, filter, revoke and replace.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from certificates.models import Certificate, CertificateKind
+from certificates.services import issuing
+from core.extensions import db
+from tests.certificates.conftest import load
+from tests.certificates.samples import issue_for
+from tests.conftest import csrf_token
+
+
+def _page(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_the_qr_link_shows_a_valid_certificate_as_issued(client, issued):
+    response = client.get(f"/verify/{issued.serial}?code={issued.code}")
+    html = _page(response)
+    assert response.status_code == 200
+    assert 'data-status="valid"' in html and "该证书真实有效" in html
+    for printed in ("李明", "2026年度北京大工匠（钳工）", "北京市总工会", "二〇二六年五月一日", issued.serial,
+                    "朝阳精工有限公司", "电子签名校验通过"):
+        assert printed in html, printed
+
+
+def test_the_code_may_be_typed_in_lower_case_with_a_dash(client, issued):
+    code = f"{issued.code[:4].lower()}-{issued.code[4:].lower()}"
+    assert client.get(f"/verify/{issued.serial}?code={code}").status_code == 200
+
+
+def test_a_wrong_code_says_so_and_reveals_nothing_else(client, issued):
+    wrong = "".join("A" if ch != "A" else "B" for ch in issued.code)
+    wrong_code = client.get(f"/verify/{issued.serial}?code={wrong}")
+    unknown = client.get(f"/verify/BJGJ-2026-999999?code={issued.code}")
+    for response in (wrong_code, unknown):
+        html = _page(response)
+        assert response.status_code == 404
+        assert "证书编号或验证码不正确" in html
+        assert "李明" not in html and "钳工" not in html and "有效" not in html.split("<main")[1]
+
+
+def test_without_a_code_the_page_asks_for_it_and_shows_nothing_of_the_certificate(client, issued):
+    response = client.get(f"/verify/{issued.serial}")
+    html = _page(response)
+    assert response.status_code == 200
+    assert "请输入证书上印的验证码" in html and f'value="{issued.serial}"' in html
+    assert "李明" not in html
+    unknown = client.get("/verify/BJGJ-2026-999999")  # answered exactly alike: no existence oracle
+    assert unknown.status_code == 200 and "请输入证书上印的验证码" in _page(unknown)
+
+
+def test_the_form_leads_to_the_result(client, issued):
+    token = csrf_token(client, "/verify")
+    response = client.post("/verify", data={"csrf_token": token, "serial": f" {issued.serial.lower()} ",
+                                            "code": issued.code.lower()})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/verify/{issued.serial}?code={issued.code}")
+
+
+def test_the_form_refuses_empty_input_and_keeps_what_was_typed(client):
+    token = csrf_token(client, "/verify")
+    html = _page(client.post("/verify", data={"csrf_token": token, "serial": "BJGJ-2026-000001", "code": ""}))
+    assert "请填写验证码" in html and 'value="BJGJ-2026-000001"' in html
+
+
+def test_a_revoked_certificate_shows_the_date_and_reason(app, client, issued):
+    with app.app_context():
+        issuing.revoke(load(issued.id), "经查实，申报材料不实", by=None)
+        db.session.commit()
+    html = _page(client.get(f"/verify/{issued.serial}?code={issued.code}"))
+    assert 'data-status="revoked"' in html and "已于" in html and "撤销，不再有效" in html
+    assert "经查实，申报材料不实" in html
+    assert "该证书真实有效" not in html
+
+
+def test_a_replaced_certificate_links_to_the_current_one(app, client, issued):
+    with app.app_context():
+        old = load(issued.id)
+        second = issuing.replace(old, issuing.request_for_correction(old, holder_name="李明", honour="第二版"),
+                                 "更正荣誉名称", by=None)
+        third = issuing.replace(second, issuing.request_for_correction(second, holder_name="李明", honour="第三版"),
+                                "再次更正", by=None)
+        db.session.commit()
+        current = (third.serial, third.verification_code)
+    html = _page(client.get(f"/verify/{issued.serial}?code={issued.code}"))
+    assert 'data-status="replaced"' in html and "更正荣誉名称" in html
+    assert f"/verify/{current[0]}?code={current[1]}" in html  # the end of the chain
+    assert 'data-status="valid"' in _page(client.get(f"/verify/{current[0]}?code={current[1]}"))
+
+
+def test_the_credential_can_be_downloaded_with_the_code_only(client, issued):
+    response = client.get(f"/verify/{issued.serial}/credential.json?code={issued.code}")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.get_json()["credentialSubject"]["licenseNumber"] == issued.serial
+    assert client.get(f"/verify/{issued.serial}/credential.json?code=WRONG").status_code == 404
+    assert client.get(f"/verify/{issued.serial}/credential.json").status_code == 404
+
+
+def test_failed_look_ups_are_rate_limited_keeping_the_serial(app, client, issued):
+    app.config["CERTIFICATE_VERIFY_RATE_LIMIT"] = "3 per 10 minutes"
+    try:
+        for _ in range(3):
+            assert client.get(f"/verify/{issued.serial}?code=WRONG123").status_code == 404
+        refused = client.get(f"/verify/{issued.serial}?code={issued.code}")
+        html = _page(refused)
+        assert refused.status_code == 429
+        assert "核验失败次数过多" in html and f'value="{issued.serial}"' in html and "李明" not in html
+    finally:
+        app.config["CERTIFICATE_VERIFY_RATE_LIMIT"] = "20 per 10 minutes"
+
+
+def test_successful_look_ups_do_not_count_toward_the_limit(app, client, issued):
+    app.config["CERTIFICATE_VERIFY_RATE_LIMIT"] = "2 per 10 minutes"
+    try:
+        for _ in range(5):
+            assert client.get(f"/verify/{issued.serial}?code={issued.code}").status_code == 200
+    finally:
+        app.config["CERTIFICATE_VERIFY_RATE_LIMIT"] = "20 per 10 minutes"
+
+
+def test_a_serial_longer_than_any_real_one_is_not_found(client):
+    assert client.get("/verify/" + "A" * 61 + "?code=ABCDEFGH").status_code == 404
+
+
+# --- Administrators --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def several(app, world):
+    with app.app_context():
+        issue_for(world.worker_a, "a", honour="北京大工匠")
+        issue_for(world.worker_b, "b", honour="竞赛一等奖", kind=CertificateKind.COMPETITION_AWARD)
+        revoked = issue_for(world.worker_c, "c", honour="北京大工匠")
+        issuing.revoke(revoked, "材料不实", by=None)
+        db.session.commit()
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("", {"李明", "王芳", "赵强"}),
+    ("?kind=competition_award", {"王芳"}),
+    ("?status=revoked", {"赵强"}),
+    ("?q=bjgj-2026-000001", {"李明"}),
+    ("?q=王芳", {"王芳"}),
+    ("?year=2025", set()),
+    ("?year=2026&kind=craftsman_title&status=valid", {"李明"}),
+    ("?kind=nonsense&status=whatever&year=abc", {"李明", "王芳", "赵强"}),
+])
+def test_administrators_list_and_filter_certificates(client, login, world, several, query, expected):
+    login(world.users.admin)
+    html = _page(client.get("/certificates" + query))
+    assert {name for name in ("李明", "王芳", "赵强") if name in html} == expected
+
+
+def test_only_administrators_see_the_certificate_pages(client, login, world, issued):
+    for user in (world.users.enterprise, world.users.worker, world.users.reviewer):
+        login(user)
+        assert client.get("/certificates").status_code == 403
+        assert client.get(f"/certificates/{issued.id}").status_code == 403
+    assert client.get("/certificates").status_code in (302, 403)
+
+
+def test_an_administrator_revokes_with_a_reason_and_confirmation(app, client, login, world, issued):
+    login(world.users.admin)
+    page = f"/certificates/{issued.id}"
+    html = _page(client.get(page))
+    assert issued.serial in html and pdf_code(issued.code) in html
+    token = csrf_token(client, page)
+    refused = _page(client.post(f"{page}/revoke", data={"csrf_token": token, "revoke-reason": "材料不实"}))
+    assert "请先勾选确认" in refused and "材料不实" in refused
+    done = client.post(f"{page}/revoke", data={"csrf_token": token, "revoke-reason": "材料不实",
+                                                     "revoke-confirmed": "y"})
+    assert done.status_code == 302
+    with app.app_context():
+        certificate = load(issued.id)
+        assert (certificate.status, certificate.revoke_reason) == ("revoked", "材料不实")
+    assert "已于" in _page(client.get(page))
+
+
+def test_an_administrator_replaces_with_a_corrected_name(app, client, login, world, issued):
+    login(world.users.admin)
+    page = f"/certificates/{issued.id}"
+    token = csrf_token(client, page)
+    response = client.post(f"{page}/replace", data={
+        "csrf_token": token, "replace-holder_name": "李明（更正）", "replace-honour": "2026年度北京大工匠（钳工）",
+        "replace-reason": "姓名有误", "replace-confirmed": "y"})
+    assert response.status_code == 302
+    with app.app_context():
+        old = load(issued.id)
+        new = db.session.get(Certificate, old.replaced_by_id)
+        assert response.headers["Location"].endswith(f"/certificates/{new.id}")
+        assert (old.status, new.holder_name, new.replaces_id) == ("replaced", "李明（更正）", old.id)
+
+
+def test_a_refused_replacement_keeps_what_was_typed(app, client, login, world, issued):
+    login(world.users.admin)
+    page = f"/certificates/{issued.id}"
+    token = csrf_token(client, page)
+    html = _page(client.post(f"{page}/replace", data={
+        "csrf_token": token, "replace-holder_name": "刘䶮", "replace-honour": "更正后的称号",
+        "replace-reason": "姓名有误", "replace-confirmed": "y"}))
+    assert "U+4DAE" in html and "更正后的称号" in html and "姓名有误" in html
+    with app.app_context():
+        assert load(issued.id).status == "valid"
+
+
+def pdf_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def test_the_navigation_offers_verification_to_everyone(client):
+    assert re.search(r'href="/verify"[^>]*>证书核验<', _page(client.get("/")))
