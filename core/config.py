@@ -86,7 +86,7 @@ class BaseConfig:
     TRUSTED_PROXY_HOPS = 0
 
     #: Feature packages loaded by the app factory, in order.
-    FEATURES = ("craftsmen", "competitions", "innovation_studios", "certificates")
+    FEATURES = ("craftsmen", "competitions", "innovation_studios", "certificates", "indicators", "api")
 
     #: Uploaded files (nomination evidence, ...) live here, outside the web root.
     UPLOAD_FOLDER = str(PROJECT_ROOT / "instance" / "uploads")

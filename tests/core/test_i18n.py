@@ -24,7 +24,8 @@ EN_PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
 EN_MO = EN_PO.with_suffix(".mo")
 
 #: The same inputs and keywords as ``make extract-messages``.
-SOURCE_DIRS = ("core", "craftsmen", "competitions", "innovation_studios", "certificates", "templates")
+SOURCE_DIRS = ("core", "craftsmen", "competitions", "innovation_studios", "certificates", "indicators", "api",
+               "templates")
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")

@@ -16,7 +16,7 @@ IDENTITIES = ["anonymous", "admin", "reviewer", "enterprise", "expert", "judge",
 #: Routes a role may use only for some records, where the sample record is not one of them.
 #: Experts see a nomination only while their panel scores it (tests/craftsmen/test_review.py).
 OWNERSHIP_REFUSALS = {("craftsmen_nomination.detail", "expert"),
-                      ("craftsmen_nomination.download", "expert")}
+                      ("craftsmen_nomination.download", "expert"), ("api.get_nomination", "expert")}
 #: Appeals are ruled on by administrators and the competition's arbitration members only.
 OWNERSHIP_REFUSALS |= {("competitions_results.rule_appeal", identity)
                        for identity in ("reviewer", "enterprise", "expert", "judge", "worker")}
@@ -27,7 +27,7 @@ ROLE_OF = {"admin": Role.ADMIN, "reviewer": Role.UNION_REVIEWER, "enterprise": R
 def _sample_args(world, spare_user_id: int, records: dict) -> dict:
     """Path arguments pointing at records every role with access may legitimately see."""
     return {"worker_id": world.worker_a, "enterprise_id": world.ent_a, "user_id": spare_user_id,
-            "move": "open", **records}
+            "move": "open", "asset": "api-docs.js", "unknown_path": "no-such-operation", **records}
 
 
 def _make_records(world) -> dict:
@@ -37,7 +37,24 @@ def _make_records(world) -> dict:
     cycle = make_cycle()
     return {**_review_records(world), "cycle_id": cycle.id, **_publication_records(world),
             **_nomination_records(world, cycle), **_judging_records(_competition_records(world)),
-            **_results_records(world)}
+            **_results_records(world), **_indicator_records(), **_alliance_records(world),
+            **_certificate_records(world), **_batch_records(world),
+            **_studio_record_records(world, _studio_records(world)), **_api_records(world)}
+
+
+def _api_records(world) -> dict:
+    """An API token of the administrator (API 令牌 page), and a token of each identity for the
+    API's routes, which take a bearer token and never the login cookie."""
+    from api import services
+    from core.accounts.models import User
+
+    def issue(user_id: int, name: str) -> tuple:
+        user = db.session.get(User, user_id)
+        return services.issue(user, name, 30, by=user)
+
+    sample, _secret = issue(world.users.admin, "路由测试令牌")
+    bearer = {identity: issue(getattr(world.users, identity), "路由测试")[1] for identity in ROLE_OF}
+    return {"token_id": sample.id, "api_bearer": bearer}
 
 
 def _judging_records(records: dict) -> dict:
@@ -147,6 +164,139 @@ def _publication_records(world) -> dict:
     return {"notice_id": notice.id, "objection_id": objection.id, "title_id": title.id}
 
 
+def _indicator_records() -> dict:
+    """The plan's indicators, and a reported value of 职工之家 (规划指标)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from indicators import services
+    from tests.indicators.conftest import indicator
+
+    services.load_plan()
+    homes = indicator("worker_homes")
+    entry = services.report_value(homes, year=2023, value=Decimal(15200), as_of=date(2023, 12, 31),
+                                  source_note="2023年度工会统计年报", by=None)
+    return {"indicator_id": homes.id, "indicator_report_id": entry.id}
+
+
+def _alliance_records(world) -> dict:
+    """A studio alliance led by 朝阳精工's studio (``world.users.enterprise``) with 海淀机械's
+    studio, and a completed joint project of both whose results 朝阳精工 may still record as an
+    achievement (创新工作室联盟)."""
+    from datetime import date
+
+    from innovation_studios.alliance_models import (
+        Alliance,
+        AllianceLeadTerm,
+        AllianceMembership,
+        JointProject,
+        JointProjectStudio,
+    )
+    from tests.innovation_studios.factories import make_studio
+
+    lead = make_studio(world, enterprise=world.ent_a, named_on=date(2024, 1, 10))
+    member = make_studio(world, enterprise=world.ent_b, named_on=date(2024, 1, 10))
+    alliance = Alliance(name="路由测试联盟", kind="related", founded_on=date(2024, 3, 1), charter="章程")
+    db.session.add(alliance)
+    db.session.flush()
+    memberships = [AllianceMembership(alliance_id=alliance.id, studio_id=s.id, joined_on=date(2024, 3, 1))
+                   for s in (lead, member)]
+    db.session.add_all([*memberships, AllianceLeadTerm(alliance_id=alliance.id, studio_id=lead.id,
+                                                       starts_on=date(2024, 3, 1))])
+    project = JointProject(alliance_id=alliance.id, title="联合攻关", goal="目标", lead_studio_id=lead.id,
+                           starts_on=date(2025, 1, 1), due_on=date(2025, 12, 31), status="completed",
+                           results="成果")
+    db.session.add(project)
+    db.session.flush()
+    participation = JointProjectStudio(project_id=project.id, studio_id=lead.id)
+    db.session.add_all([participation, JointProjectStudio(project_id=project.id, studio_id=member.id)])
+    db.session.flush()
+    return {"alliance_id": alliance.id, "membership_id": memberships[1].id, "joint_project_id": project.id,
+            "participation_id": participation.id}
+
+
+def _certificate_records(world) -> dict:
+    """A certificate of worker_a (朝阳精工, ``world.users.worker``), its serial and status list."""
+    from tests.certificates.samples import issue_for
+
+    certificate = issue_for(world.worker_a, "route-guard")
+    return {"certificate_id": certificate.id, "serial": certificate.serial, "list_number": 1}
+
+
+def _batch_records(world) -> dict:
+    """A finished certificate batch (批量颁发): its ZIP is not on disk, so downloading it is 404."""
+    from certificates.models_batches import CertificateBatch
+
+    batch = CertificateBatch(source="craftsmen.titles", scope_id="1", scope_label="路由测试周期",
+                             source_label="北京大工匠选树周期", state="done", total=0)
+    db.session.add(batch)
+    db.session.flush()
+    return {"batch_id": batch.id}
+
+
+def _studio_records(world) -> dict:
+    """A named studio of 朝阳精工 (``world.users.enterprise``, 朝阳 reviewer) led by worker_a
+    (``world.users.worker``) with a member, and the review batch of its year and level whose
+    panel ``world.users.expert`` sits on and leads (创新工作室). Listed last: its ``studio_id``
+    is the one the studio pages get."""
+    from core.accounts.models import User
+    from innovation_studios.services import review
+    from tests.innovation_studios.factories import make_studio
+
+    studio = make_studio(world, "named", members=1, name="路由测试创新工作室")
+    panel = review.form_panel(studio.applied_year, studio.level_sought, [world.users.expert],
+                              world.users.expert, by=db.session.get(User, world.users.admin))
+    return {"studio_id": studio.id, "member_id": studio.members[0].id, "studio_panel_id": panel.id,
+            "studio_batch_id": panel.scope_id}
+
+
+def _studio_record_records(world, records: dict) -> dict:
+    """The studio's records (成果, 经费, 年度考核): an achievement with an evidence row (its file
+    is not on disk: downloading it is 404), a grant with a use, this year's open round with the
+    studio's submitted report, and last year's failed report with its open rectification."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from core.timeutil import beijing_today
+    from innovation_studios.achievement_models import (
+        Achievement,
+        AchievementEvidence,
+        AchievementMember,
+        AnnualReport,
+        AssessmentRound,
+        FundingGrant,
+        FundingUse,
+        Rectification,
+    )
+    from innovation_studios.models import Studio
+
+    studio = db.session.get(Studio, records["studio_id"])
+    today = beijing_today()
+    achievement = Achievement(studio_id=studio.id, kind="innovation", title="路由测试革新", achieved_on=today,
+                              economic_benefit=Decimal("1.5"))
+    achievement.members = [AchievementMember(worker_id=studio.leader_worker_id)]
+    achievement.evidence = [AchievementEvidence(original_name="证明.pdf", stored_name="route-guard-evidence.pdf",
+                                                content_type="application/pdf", size=10, sha256="0" * 64)]
+    grant = FundingGrant(studio_id=studio.id, year=today.year, amount=Decimal(10), source="补助",
+                         used=Decimal(1))
+    grant.uses = [FundingUse(used_on=today, amount=Decimal(1), purpose="资料费")]
+    current = AssessmentRound(year=today.year, deadline=today + timedelta(days=30))
+    last = AssessmentRound(year=today.year - 1, deadline=date(today.year, 1, 31), status="closed")
+    db.session.add_all([achievement, grant, current, last])
+    db.session.flush()
+    report = AnnualReport(round_id=current.id, studio_id=studio.id, state="submitted", summary="总结",
+                          next_plan="计划")
+    failed = AnnualReport(round_id=last.id, studio_id=studio.id, state="graded", grade="fail", grade_note="问题")
+    db.session.add_all([report, failed])
+    db.session.flush()
+    rectification = Rectification(studio_id=studio.id, report_id=failed.id, started_on=today,
+                                  deadline=today + timedelta(days=60), requirements="整改要求")
+    db.session.add(rectification)
+    db.session.flush()
+    return {**records, "studio_achievement_id": achievement.id, "achievement_evidence_id": achievement.evidence[0].id,
+            "funding_grant_id": grant.id, "funding_use_id": grant.uses[0].id, "assessment_round_id": current.id,
+            "annual_report_id": report.id, "rectification_id": rectification.id}
+
 def _routes(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint in EXEMPT_ENDPOINTS:
@@ -190,14 +340,20 @@ def test_every_route_answers_each_role_as_its_rule_says(app, world, client, logi
             url = rule.build({k: args[k] for k in rule.arguments}, append_unknown=False)[1]
             if identity != "anonymous":
                 login(getattr(world.users, identity))  # again: an earlier route may be /logout
-            response = client.open(url, method=method)
             access = app.view_functions[rule.endpoint].access_rule
+            token_route = getattr(access, "token", False)  # the API: a bearer token, not the cookie
+            headers = ({"Authorization": f"Bearer {records['api_bearer'][identity]}"}
+                       if token_route and identity != "anonymous" else {})
+            response = client.open(url, method=method, headers=headers)
             status = response.status_code
             if status >= 500:
                 failures.append(f"{method} {url}: {status}")
             elif access.public:
                 if status in (401, 403):
                     failures.append(f"{method} {url} is public but answered {status}")
+            elif identity == "anonymous" and token_route:
+                if status != 401:
+                    failures.append(f"{method} {url} answered {status} without a token, expected 401")
             elif identity == "anonymous":
                 if not (status == 302 and "/login" in response.headers["Location"]):
                     failures.append(f"{method} {url} let an anonymous visitor in ({status})")
