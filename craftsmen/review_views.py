@@ -10,34 +10,24 @@ a lead only their own panel's flags.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core import navigation
 from core.access import roles_required
-from core.errors import DomainError
 from core.extensions import db
-from core.forms import REFUSED, apply_domain_error, commit_or_report
-from core.review_panels import rules as panel_rules
+from core.forms import REFUSED, commit_or_report
 from core.review_panels import scoring
 from core.review_panels import services as panels
+from core.review_panels import views_helpers as pages
+from core.review_panels.forms import ReopenForm, ResolveForm
 from core.review_panels.models import ReviewPanel
 from core.roles import Role
 from craftsmen import NAV_GROUP
 from craftsmen.models import CycleOccupation, Nomination, NominationState, SelectionCycle
-from craftsmen.review_forms import (
-    MARK_PREFIX,
-    AdjustForm,
-    ConflictForm,
-    GenerateForm,
-    PanelForm,
-    ReopenForm,
-    ResolveForm,
-    sheet_form,
-    typed_marks,
-)
+from craftsmen.review_forms import AdjustForm, ConflictForm, GenerateForm, PanelForm
 from craftsmen.services import review
 
 bp = Blueprint("craftsmen_review", __name__, url_prefix="/craftsmen/review")
@@ -56,13 +46,6 @@ panels.register_scope(review.PANEL_SCOPE, panels.ScopeProvider(
 @bp.context_processor
 def review_helpers():
     return {"score2": scoring.display, "SheetStatus": panels.SheetStatus, "NominationState": NominationState}
-
-
-def _flash_form_errors(form) -> None:
-    """For forms that redirect back: their errors (including a refusal) go to flashes."""
-    for errors in form.errors.values():
-        for message in errors:
-            flash(str(message), "danger")
 
 
 # Administrators -------------------------------------------------------------------------------
@@ -86,13 +69,7 @@ def cycle(cycle_id: int):
 def panel_form(occupation_id: int):
     occupation = db.get_or_404(CycleOccupation, occupation_id)
     panel = review.panel_of(occupation)
-    experts = panels.expert_choices()
-    if panel is not None:  # keep current members selectable even if their account was disabled
-        experts += [m.user for m in panel.members if m.user not in experts]
-    form = PanelForm(experts=experts, overlaps=review.employer_overlaps(occupation))
-    if request.method == "GET" and panel is not None:
-        form.members.data = sorted(panel.member_ids())
-        form.lead_user_id.data = panel.lead_user_id or 0
+    form = pages.panel_form(PanelForm, panel, review.employer_overlaps(occupation))
     if form.validate_on_submit() and commit_or_report(form, lambda: review.form_panel(
             occupation, form.members.data, form.lead_user_id.data or None, by=current_user)) is not REFUSED:
         flash(_("已保存“%(name)s”评审组", name=occupation.name), "success")
@@ -127,7 +104,7 @@ def generate(occupation_id: int):
     if form.validate_on_submit() and commit_or_report(form, lambda: review.generate_proposed_list(
             occupation, by=current_user, accept_boundary_tie=form.accept_boundary_tie.data)) is not REFUSED:
         flash(_("已生成“%(name)s”建议名单", name=occupation.name), "success")
-    _flash_form_errors(form)  # e.g. a tie at the quota line, reported on the confirmation checkbox
+    pages.flash_form_errors(form)  # e.g. a tie at the quota line, reported on the confirmation checkbox
     return redirect(url_for(".proposed", occupation_id=occupation.id))
 
 
@@ -150,25 +127,6 @@ def adjust(nomination_id: int):
 
 # Experts ---------------------------------------------------------------------------------------
 
-def _member_panel(panel_id: int) -> ReviewPanel:
-    """The panel, if it is a craftsman panel the current expert sits on (404 / 403 otherwise)."""
-    panel = db.get_or_404(ReviewPanel, panel_id)
-    if panel.scope != review.PANEL_SCOPE:
-        abort(404)
-    if not panel_rules.can_score_on(current_user, panel):
-        abort(403)
-    return panel
-
-
-def _lead_panel(panel_id: int) -> ReviewPanel:
-    panel = db.get_or_404(ReviewPanel, panel_id)
-    if panel.scope != review.PANEL_SCOPE:
-        abort(404)
-    if not panel_rules.can_lead(current_user, panel):
-        abort(403)
-    return panel
-
-
 def _subject(panel: ReviewPanel, subject_id: int) -> Nomination:
     nomination = db.get_or_404(Nomination, subject_id)
     if not review.is_subject(panel, nomination):
@@ -186,63 +144,27 @@ def expert_tasks():
 @bp.route("/panels/<int:panel_id>/nominations/<int:subject_id>", methods=["GET", "POST"])
 @roles_required(Role.EXPERT)
 def sheet(panel_id: int, subject_id: int):
-    panel = _member_panel(panel_id)
+    panel = pages.member_panel(panel_id, review.PANEL_SCOPE)
     nomination = _subject(panel, subject_id)
-    subject = review.subject_of(nomination)
-    rubric = scoring.Rubric.from_data(panel.rubric)
-    own = panels.own_sheet(panel, current_user, subject)
-    excluded = panels.exclusion_reason(panel, current_user, subject)
-    status = 200
-    form = sheet_form(rubric, data=_sheet_data(own) if request.method == "GET" else None)
-    if request.method == "POST" and excluded:
-        flash(excluded, "danger")
-        status = 403
-    elif form.validate_on_submit():
-        try:
-            review.save_sheet(panel, nomination, current_user, typed_marks(form, rubric),
-                              comment=form.comment.data or "", submit=bool(form.submit_sheet.data))
-        except panels.InvalidMarks as error:
-            db.session.rollback()
-            for key, message in error.errors.items():
-                form[MARK_PREFIX + key].errors.append(message)
-        except DomainError as error:
-            db.session.rollback()
-            if not apply_domain_error(form, error):
-                flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash(_("评分已提交") if form.submit_sheet.data else _("草稿已保存"), "success")
-            return redirect(url_for(".sheet", panel_id=panel.id, subject_id=nomination.id))
-    return _render_sheet(panel, nomination, form=form), status
+    return pages.score_sheet(
+        panel, review.subject_of(nomination),
+        save=lambda marks, **how: review.save_sheet(panel, nomination, current_user, marks, **how),
+        saved_url=url_for(".sheet", panel_id=panel.id, subject_id=nomination.id),
+        render=lambda form: _render_sheet(panel, nomination, form=form))
 
 
 def _render_sheet(panel: ReviewPanel, nomination: Nomination, *, form=None, conflict_form=None):
     """The score sheet page; a form just posted is shown as typed, the others start afresh."""
-    subject = review.subject_of(nomination)
-    rubric = scoring.Rubric.from_data(panel.rubric)
-    own = panels.own_sheet(panel, current_user, subject)
-    if form is None:
-        form = sheet_form(rubric, formdata=None, data=_sheet_data(own))
     return render_template(
-        "craftsmen/review/sheet.html", panel=panel, nomination=nomination, rubric=rubric, form=form,
-        own=own, excluded=panels.exclusion_reason(panel, current_user, subject),
-        others=panels.others_sheets(panel, current_user, subject), is_open=review.scoring_open(panel),
-        conflict_form=conflict_form or ConflictForm(formdata=None),
-        is_lead=panel_rules.is_lead(current_user, panel), mark_prefix=MARK_PREFIX)
-
-
-def _sheet_data(own) -> dict:
-    if own is None:
-        return {}
-    data = {MARK_PREFIX + key: value for key, value in (own.marks or {}).items()}
-    data["comment"] = own.comment
-    return data
+        "craftsmen/review/sheet.html", nomination=nomination, is_open=review.scoring_open(panel),
+        **pages.sheet_context(panel, review.subject_of(nomination), form=form,
+                              conflict_form=conflict_form, conflict_form_class=ConflictForm))
 
 
 @bp.post("/panels/<int:panel_id>/nominations/<int:subject_id>/conflict")
 @roles_required(Role.EXPERT)
 def declare_conflict(panel_id: int, subject_id: int):
-    panel = _member_panel(panel_id)
+    panel = pages.member_panel(panel_id, review.PANEL_SCOPE)
     nomination = _subject(panel, subject_id)
     form = ConflictForm()
     if form.validate_on_submit() and commit_or_report(form, lambda: review.declare_conflict(
@@ -259,16 +181,10 @@ def _form_prefix(nomination_id: int) -> str:
     return f"n{nomination_id}"
 
 
-def _reopenable(sheets) -> list:
-    """The sheets the current user may send back: never their own (the lead's own sheet goes
-    back only at an administrator's request)."""
-    return [s for s in sheets if s.user_id != current_user.id]
-
-
 @bp.get("/panels/<int:panel_id>/flags")
 @roles_required(Role.EXPERT, Role.ADMIN)
 def flags(panel_id: int):
-    return _render_flags(_lead_panel(panel_id))
+    return _render_flags(pages.lead_panel(panel_id, review.PANEL_SCOPE))
 
 
 def _render_flags(panel: ReviewPanel, *, nomination_id: int | None = None, resolve_form=None,
@@ -278,14 +194,8 @@ def _render_flags(panel: ReviewPanel, *, nomination_id: int | None = None, resol
     occupation = review.occupation_of(panel)
     standings = review.standings(occupation)
     flagged = [e for e in standings.entries if e.result is not None and e.result.flagged]
-    forms = {}
-    for e in flagged:
-        prefix = _form_prefix(e.nomination.id)
-        resolve = ResolveForm(formdata=None, prefix=prefix)
-        reopen = ReopenForm(formdata=None, prefix=prefix, sheets=_reopenable(e.result.sheets))
-        if e.nomination.id == nomination_id:
-            resolve, reopen = resolve_form or resolve, reopen_form or reopen
-        forms[e.nomination.id] = (resolve, reopen)
+    forms = pages.lead_forms(((e.nomination.id, e.result.sheets) for e in flagged), prefix=_form_prefix,
+                             posted_id=nomination_id, resolve_form=resolve_form, reopen_form=reopen_form)
     return render_template("craftsmen/review/flags.html", panel=panel, occupation=occupation,
                            flagged=flagged, forms=forms, is_open=review.scoring_open(panel),
                            is_admin=current_user.has_role(Role.ADMIN))
@@ -294,7 +204,7 @@ def _render_flags(panel: ReviewPanel, *, nomination_id: int | None = None, resol
 @bp.post("/panels/<int:panel_id>/nominations/<int:subject_id>/resolve")
 @roles_required(Role.EXPERT, Role.ADMIN)
 def resolve(panel_id: int, subject_id: int):
-    panel = _lead_panel(panel_id)
+    panel = pages.lead_panel(panel_id, review.PANEL_SCOPE)
     nomination = _subject(panel, subject_id)
     form = ResolveForm(prefix=_form_prefix(nomination.id))
     if form.validate_on_submit() and commit_or_report(form, lambda: review.resolve_disagreement(
@@ -307,9 +217,9 @@ def resolve(panel_id: int, subject_id: int):
 @bp.post("/panels/<int:panel_id>/nominations/<int:subject_id>/reopen")
 @roles_required(Role.EXPERT, Role.ADMIN)
 def reopen(panel_id: int, subject_id: int):
-    panel = _lead_panel(panel_id)
+    panel = pages.lead_panel(panel_id, review.PANEL_SCOPE)
     nomination = _subject(panel, subject_id)
-    form = ReopenForm(prefix=_form_prefix(nomination.id), sheets=_reopenable(
+    form = ReopenForm(prefix=_form_prefix(nomination.id), sheets=pages.reopenable(
         panels.submitted_sheets(panel, review.subject_of(nomination))))
     if form.validate_on_submit() and commit_or_report(form, lambda: review.reopen_sheet(
             panel, nomination, form.expert_id.data, form.reason.data, by=current_user)) is not REFUSED:

@@ -17,28 +17,17 @@ from sqlalchemy.orm import selectinload
 
 from core import navigation
 from core.access import roles_required
-from core.errors import DomainError
 from core.extensions import db
-from core.forms import REFUSED, apply_domain_error, commit_or_report
-from core.review_panels import rules as panel_rules
+from core.forms import REFUSED, commit_or_report
 from core.review_panels import scoring
 from core.review_panels import services as panels
+from core.review_panels import views_helpers as pages
+from core.review_panels.forms import ReopenForm, ResolveForm
 from core.review_panels.models import ReviewPanel
 from core.roles import Role
 from core.timeutil import beijing_today
 from innovation_studios import NAV_GROUP, leaders, rules
-from innovation_studios.forms import (
-    MARK_PREFIX,
-    AfterReviewForm,
-    ConflictForm,
-    DelistForm,
-    NameForm,
-    PanelForm,
-    ReopenForm,
-    ResolveForm,
-    sheet_form,
-    typed_marks,
-)
+from innovation_studios.forms import AfterReviewForm, ConflictForm, DelistForm, NameForm, PanelForm
 from innovation_studios.models import Studio, StudioLevel, StudioMember, StudioReviewBatch, StudioState
 from innovation_studios.services import review
 from innovation_studios.services import studios as services
@@ -66,12 +55,6 @@ def _commit(form, call):
     return commit_or_report(form, call, stale_message=_l("该工作室已被他人修改或处理，请查看最新情况后再操作。"))
 
 
-def _flash_form_errors(form) -> None:
-    for errors in form.errors.values():
-        for message in errors:
-            flash(str(message), "danger")
-
-
 # Administrators: batches and panels ---------------------------------------------------------------
 
 @bp.get("/")
@@ -96,13 +79,7 @@ def panel_form():
     batch = db.session.scalar(db.select(StudioReviewBatch).where(
         StudioReviewBatch.year == year, StudioReviewBatch.level == level))
     panel = review.panel_of(batch) if batch is not None else None
-    experts = panels.expert_choices()
-    if panel is not None:
-        experts += [m.user for m in panel.members if m.user not in experts]
-    form = PanelForm(experts=experts, overlaps=review.employer_overlaps(batch) if batch else {})
-    if request.method == "GET" and panel is not None:
-        form.members.data = sorted(panel.member_ids())
-        form.lead_user_id.data = panel.lead_user_id or 0
+    form = pages.panel_form(PanelForm, panel, review.employer_overlaps(batch) if batch else {})
     if form.validate_on_submit():
         saved = _commit(form, lambda: review.form_panel(year, level, form.members.data,
                                                         form.lead_user_id.data or None, by=current_user))
@@ -166,7 +143,7 @@ def name(studio_id: int):
             flash(_("已命名“%(name)s”，编号 %(number)s", name=studio.name, number=studio.number), "success")
             return redirect(url_for("studios.detail", studio_id=studio.id))
     if studio.state_enum is not StudioState.UNDER_REVIEW:
-        _flash_form_errors(form)
+        pages.flash_form_errors(form)
         return redirect(url_for("studios.detail", studio_id=studio.id))
     return _render_decide(studio, name_form=form)
 
@@ -186,7 +163,7 @@ def after_review(studio_id: int):
                   else _("“%(name)s”不予命名", name=studio.name), "success")
             return redirect(url_for("studios.detail", studio_id=studio.id))
     if studio.state_enum is not StudioState.UNDER_REVIEW:
-        _flash_form_errors(form)
+        pages.flash_form_errors(form)
         return redirect(url_for("studios.detail", studio_id=studio.id))
     return _render_decide(studio, after_form=form)
 
@@ -214,24 +191,6 @@ def delist(studio_id: int):
 
 # Experts ------------------------------------------------------------------------------------------
 
-def _member_panel(panel_id: int) -> ReviewPanel:
-    panel = db.get_or_404(ReviewPanel, panel_id)
-    if panel.scope != review.PANEL_SCOPE:
-        abort(404)
-    if not panel_rules.can_score_on(current_user, panel):
-        abort(403)
-    return panel
-
-
-def _lead_panel(panel_id: int) -> ReviewPanel:
-    panel = db.get_or_404(ReviewPanel, panel_id)
-    if panel.scope != review.PANEL_SCOPE:
-        abort(404)
-    if not panel_rules.can_lead(current_user, panel):
-        abort(403)
-    return panel
-
-
 def _subject(panel: ReviewPanel, studio_id: int) -> Studio:
     studio = load_subject(studio_id)
     if not review.is_subject(panel, studio):
@@ -255,68 +214,32 @@ def expert_tasks():
                            groups=review.expert_panels(current_user))
 
 
-def _sheet_data(own) -> dict:
-    if own is None:
-        return {}
-    data = {MARK_PREFIX + key: value for key, value in (own.marks or {}).items()}
-    data["comment"] = own.comment
-    return data
-
-
-def _render_sheet(panel: ReviewPanel, studio: Studio, *, form=None, conflict_form=None, status=200):
-    subject = review.subject_of(studio)
-    rubric = scoring.Rubric.from_data(panel.rubric)
-    own = panels.own_sheet(panel, current_user, subject)
-    if form is None:
-        form = sheet_form(rubric, formdata=None, data=_sheet_data(own))
+def _render_sheet(panel: ReviewPanel, studio: Studio, *, form=None, conflict_form=None):
     return render_template(
-        "innovation_studios/review/sheet.html", panel=panel, studio=studio, rubric=rubric, form=form,
-        own=own, excluded=panels.exclusion_reason(panel, current_user, subject),
-        others=panels.others_sheets(panel, current_user, subject),
+        "innovation_studios/review/sheet.html", studio=studio,
         is_open=studio.state_enum is StudioState.UNDER_REVIEW,
-        conflict_form=conflict_form or ConflictForm(formdata=None),
-        is_lead=panel_rules.is_lead(current_user, panel), mark_prefix=MARK_PREFIX,
         flags=leaders.flags_for([studio.leader]).get(studio.leader_worker_id, []),
-        members=[m for m in studio.members if m.left_on is None]), status
+        members=[m for m in studio.members if m.left_on is None],
+        **pages.sheet_context(panel, review.subject_of(studio), form=form, conflict_form=conflict_form,
+                              conflict_form_class=ConflictForm))
 
 
 @bp.route("/panels/<int:studio_panel_id>/studios/<int:studio_id>", methods=["GET", "POST"])
 @roles_required(Role.EXPERT)
 def sheet(studio_panel_id: int, studio_id: int):
-    panel = _member_panel(studio_panel_id)
+    panel = pages.member_panel(studio_panel_id, review.PANEL_SCOPE)
     studio = _subject(panel, studio_id)
-    subject = review.subject_of(studio)
-    rubric = scoring.Rubric.from_data(panel.rubric)
-    own = panels.own_sheet(panel, current_user, subject)
-    excluded = panels.exclusion_reason(panel, current_user, subject)
-    form = sheet_form(rubric, data=_sheet_data(own) if request.method == "GET" else None)
-    if request.method == "POST" and excluded:
-        flash(excluded, "danger")
-        return _render_sheet(panel, studio, form=form, status=403)
-    if form.validate_on_submit():
-        try:
-            review.save_sheet(panel, studio, current_user, typed_marks(form, rubric),
-                              comment=form.comment.data or "", submit=bool(form.submit_sheet.data))
-        except panels.InvalidMarks as error:
-            db.session.rollback()
-            for key, message in error.errors.items():
-                form[MARK_PREFIX + key].errors.append(message)
-        except DomainError as error:
-            db.session.rollback()
-            if not apply_domain_error(form, error):
-                flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash(_("评分已提交") if form.submit_sheet.data else _("草稿已保存"), "success")
-            return redirect(url_for(".sheet", studio_panel_id=panel.id, studio_id=studio.id))
-        return _render_sheet(panel, studio, form=form)
-    return _render_sheet(panel, studio, form=form)
+    return pages.score_sheet(
+        panel, review.subject_of(studio),
+        save=lambda marks, **how: review.save_sheet(panel, studio, current_user, marks, **how),
+        saved_url=url_for(".sheet", studio_panel_id=panel.id, studio_id=studio.id),
+        render=lambda form: _render_sheet(panel, studio, form=form))
 
 
 @bp.post("/panels/<int:studio_panel_id>/studios/<int:studio_id>/conflict")
 @roles_required(Role.EXPERT)
 def declare_conflict(studio_panel_id: int, studio_id: int):
-    panel = _member_panel(studio_panel_id)
+    panel = pages.member_panel(studio_panel_id, review.PANEL_SCOPE)
     studio = _subject(panel, studio_id)
     form = ConflictForm()
     if form.validate_on_submit() and _commit(form, lambda: review.declare_conflict(
@@ -328,36 +251,33 @@ def declare_conflict(studio_panel_id: int, studio_id: int):
 
 # Panel leads ------------------------------------------------------------------------------------------
 
+def _form_prefix(studio_id: int) -> str:
+    return f"s{studio_id}"
+
+
 def _render_flags(panel: ReviewPanel, *, studio_id: int | None = None, resolve_form=None,
-                  reopen_form=None, status=200):
+                  reopen_form=None):
     found = review.batch_of(panel)
     entries = [e for e in review.standings(found, include_decided=False)
                if e.result is not None and e.result.flagged]
-    forms = {}
-    for e in entries:
-        prefix = f"s{e.studio.id}"
-        resolve = ResolveForm(formdata=None, prefix=prefix)
-        reopen = ReopenForm(formdata=None, prefix=prefix,
-                            sheets=[s for s in e.result.sheets if s.user_id != current_user.id])
-        if e.studio.id == studio_id:
-            resolve, reopen = resolve_form or resolve, reopen_form or reopen
-        forms[e.studio.id] = (resolve, reopen)
+    forms = pages.lead_forms(((e.studio.id, e.result.sheets) for e in entries), prefix=_form_prefix,
+                             posted_id=studio_id, resolve_form=resolve_form, reopen_form=reopen_form)
     return render_template("innovation_studios/review/flags.html", panel=panel, batch=found,
-                           entries=entries, forms=forms, is_admin=current_user.has_role(Role.ADMIN)), status
+                           entries=entries, forms=forms, is_admin=current_user.has_role(Role.ADMIN))
 
 
 @bp.get("/panels/<int:studio_panel_id>/flags")
 @roles_required(Role.EXPERT, Role.ADMIN)
 def flags(studio_panel_id: int):
-    return _render_flags(_lead_panel(studio_panel_id))
+    return _render_flags(pages.lead_panel(studio_panel_id, review.PANEL_SCOPE))
 
 
 @bp.post("/panels/<int:studio_panel_id>/studios/<int:studio_id>/resolve")
 @roles_required(Role.EXPERT, Role.ADMIN)
 def resolve(studio_panel_id: int, studio_id: int):
-    panel = _lead_panel(studio_panel_id)
+    panel = pages.lead_panel(studio_panel_id, review.PANEL_SCOPE)
     studio = _subject(panel, studio_id)
-    form = ResolveForm(prefix=f"s{studio.id}")
+    form = ResolveForm(prefix=_form_prefix(studio.id))
     if form.validate_on_submit() and _commit(form, lambda: review.resolve_disagreement(
             panel, studio, form.note.data, by=current_user)) is not REFUSED:
         flash(_("已确认“%(name)s”的评分", name=studio.name), "success")
@@ -368,10 +288,10 @@ def resolve(studio_panel_id: int, studio_id: int):
 @bp.post("/panels/<int:studio_panel_id>/studios/<int:studio_id>/reopen")
 @roles_required(Role.EXPERT, Role.ADMIN)
 def reopen(studio_panel_id: int, studio_id: int):
-    panel = _lead_panel(studio_panel_id)
+    panel = pages.lead_panel(studio_panel_id, review.PANEL_SCOPE)
     studio = _subject(panel, studio_id)
-    form = ReopenForm(prefix=f"s{studio.id}", sheets=[
-        s for s in panels.submitted_sheets(panel, review.subject_of(studio)) if s.user_id != current_user.id])
+    form = ReopenForm(prefix=_form_prefix(studio.id), sheets=pages.reopenable(
+        panels.submitted_sheets(panel, review.subject_of(studio))))
     if form.validate_on_submit() and _commit(form, lambda: review.reopen_sheet(
             panel, studio, form.expert_id.data, form.reason.data, by=current_user)) is not REFUSED:
         flash(_("已退回该专家重新评分"), "success")
