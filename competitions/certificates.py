@@ -23,7 +23,7 @@ from core.extensions import db
 from core.timeutil import utc_to_beijing
 
 SOURCE = "competitions.awards"
-AWARD_DETAIL = "奖项"
+AWARD_DETAIL = "奖项"  # certificates.services.issuing.AWARD_DETAIL: the sentence names this award
 #: Reasons printed on the verification page of a certificate changed by an appeal ruling.
 REPLACED_REASON = "仲裁裁决后成绩重新计算，奖项变更"
 REVOKED_REASON = "仲裁裁决后成绩重新计算，不再获奖"

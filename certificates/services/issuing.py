@@ -171,7 +171,7 @@ def _snapshot(clean: dict, serial: str, base: str, issued_at) -> dict:
         "kind_label": kind_label,
         "holder_name": clean["name"],
         "honour": clean["honour"],
-        "body": BODY_TEXT[kind].format(honour=clean["honour"]),
+        "body": body_text(kind, clean["honour"], dict(clean["details"])),
         "details": clean["details"],
         "issuer": clean["issuer"],
         "issued_on": issued_on.isoformat(),
@@ -190,6 +190,17 @@ BODY_TEXT = {
     CertificateKind.ALLIANCE_MEMBERSHIP: "被吸纳为“{honour}”成员单位。",
 }
 BODY_CLOSING = "特发此证，以资鼓励。"
+
+#: The detail that names a competition award (一等奖...), printed in the sentence too.
+AWARD_DETAIL = "奖项"
+AWARD_BODY_TEXT = "在{honour}中成绩优异，荣获{award}。"
+
+
+def body_text(kind: CertificateKind, honour: str, details: dict) -> str:
+    """The certificate's sentence: :data:`BODY_TEXT` of its kind, naming the award if given."""
+    if kind == CertificateKind.COMPETITION_AWARD and details.get(AWARD_DETAIL):
+        return AWARD_BODY_TEXT.format(honour=honour, award=details[AWARD_DETAIL])
+    return BODY_TEXT[kind].format(honour=honour)
 
 
 _DIGITS = "〇一二三四五六七八九"

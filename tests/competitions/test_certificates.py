@@ -38,6 +38,7 @@ def _assert_certificates_match_awards(data) -> None:
         if result is not None and result.award:
             assert certificate is not None, blind
             assert dict(certificate.snapshot["details"])["奖项"] == AWARD_TEXT[result.award], blind
+            assert certificate.snapshot["body"].endswith(f"中成绩优异，荣获{AWARD_TEXT[result.award]}。"), blind
         else:
             assert certificate is None, blind
 
