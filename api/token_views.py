@@ -25,7 +25,7 @@ bp = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")
 ONCE_KEY = "api_token_once"
 
 #: Every role: each user manages their own tokens.
-navigation.add("api_tokens.index", _l("API 令牌"), *Role, group=_l("我的账户"))
+navigation.add("api_tokens.index", _l("API 令牌"), *Role, group=navigation.ACCOUNT)
 
 
 def _page(form: CreateTokenForm | None = None, new_secret: str | None = None, status: int = 200):

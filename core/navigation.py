@@ -1,7 +1,9 @@
 """The navigation bar: each item names the roles that see it, so a role sees only what it may use.
 
 Feature packages add their items with :func:`add` when their blueprint is registered. Items of
-one ``group`` fold into a drop-down menu when a user sees more than one of them.
+one ``group`` fold into a drop-down menu when a user sees more than one of them. Public items
+(no roles) form the group :data:`PUBLIC`: a visitor sees them one by one; a signed-in user, who
+has menus of their own, finds them in one drop-down at the end.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ class NavGroup:
 
 
 ADMINISTRATION = _l("管理")
+PUBLIC = _l("公开信息")
+#: Items about the signed-in user's own account, shown under their name rather than in the bar.
+ACCOUNT = _l("我的账户")
 
 
 _ITEMS: list[NavItem] = []
@@ -41,7 +46,7 @@ _ITEMS: list[NavItem] = []
 def add(endpoint: str, label, *roles: Role, group=None) -> None:
     """Add an item for holders of ``roles``; with no roles it is public, shown to everyone."""
     if all(item.endpoint != endpoint for item in _ITEMS):
-        _ITEMS.append(NavItem(endpoint, label, frozenset(roles), group))
+        _ITEMS.append(NavItem(endpoint, label, frozenset(roles), group if roles or group else PUBLIC))
 
 
 add("main.admin_home", _l("工作台"), Role.ADMIN)
@@ -64,8 +69,14 @@ def items_for(user) -> list[NavItem]:
 
 
 def menu_for(user) -> list[NavItem | NavGroup]:
-    """The navigation in order: single items, and groups where the user sees several items."""
-    items = items_for(user)
+    """The navigation in order: single items, and groups where the user sees several items;
+    the public items flat for a visitor, in one group at the end for a signed-in user."""
+    account = str(ACCOUNT)
+    items = [i for i in items_for(user) if str(i.group) != account]
+    if not getattr(user, "is_authenticated", False):
+        return items
+    public = str(PUBLIC)
+    items = [i for i in items if str(i.group) != public] + [i for i in items if str(i.group) == public]
     menu: list[NavItem | NavGroup] = []
     placed: set = set()
     for item in items:
@@ -81,9 +92,15 @@ def menu_for(user) -> list[NavItem | NavGroup]:
     return menu
 
 
+def account_items_for(user) -> list[NavItem]:
+    """The items of the user's own account menu (:data:`ACCOUNT`)."""
+    return [i for i in items_for(user) if str(i.group) == str(ACCOUNT)]
+
+
 def init_app(app) -> None:
     @app.context_processor
     def navigation_context():
-        return {"nav_menu": lambda: menu_for(current_user)}
+        return {"nav_menu": lambda: menu_for(current_user),
+                "nav_account": lambda: account_items_for(current_user)}
 
     app.jinja_env.tests["navgroup"] = lambda entry: isinstance(entry, NavGroup)

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.e2e
 
 def _create_token(page, name: str) -> str:
     page.goto("/")
+    page.locator("#nav a.dropdown-toggle").last.click()  # the user's own menu, under their name
     page.locator("#nav").get_by_role("link", name="API 令牌").click()
     expect(page.get_by_role("heading", name="API 令牌", exact=True)).to_be_visible()
     page.get_by_label("令牌名称").fill(name)
