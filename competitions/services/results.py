@@ -136,16 +136,18 @@ class Computed:
     title: bool
 
 
-def _load_mark_stats(event_id: int) -> dict[tuple[int, int], tuple]:
+def _load_mark_stats(event_id: int) -> dict[int, dict[int, tuple]]:
     """The statistics of every contestant's marks on every aspect, in one GROUP BY query:
-    (contestant, aspect) -> (count, sum, lowest, highest, second entry present), the sums and
+    contestant -> aspect -> (count, sum, lowest, highest, second entry present), the sums and
     extremes in whole cents (:func:`_cents`)."""
     rows = db.session.execute(
         select(Mark.contestant_id, Mark.aspect_id, func.count(), _cents(func.sum(Mark.value)),
                _cents(func.min(Mark.value)), _cents(func.max(Mark.value)), func.max(Mark.entry))
         .where(Mark.event_id == event_id).group_by(Mark.contestant_id, Mark.aspect_id))
-    return {(contestant_id, aspect_id): (count, total, low, high, last_entry == 2)
-            for contestant_id, aspect_id, count, total, low, high, last_entry in rows}
+    stats: dict[int, dict[int, tuple]] = defaultdict(dict)
+    for contestant_id, aspect_id, count, total, low, high, last_entry in rows:
+        stats[contestant_id][aspect_id] = (count, total, low, high, last_entry == 2)
+    return stats
 
 
 def _contestant_label(contestant_id: int, blind: dict[int, str | None]) -> str:
@@ -165,19 +167,25 @@ def compute(event: Event) -> list[Computed]:
                                             Contestant.status.not_in(NOT_RANKED))).all()
     blind = dict(contestants)
     stats = _load_mark_stats(event.id)
-    aspects = [(aspect_id, aspect, aspect.key) for aspect_id, aspect in plan.aspects.items()]
+    # Judgement marks repeat (a few score combinations across all contestants): computed once each.
+    aspects = [(aspect_id, aspect, aspect.key, aspect.kind == scoring.AspectKind.JUDGEMENT)
+               for aspect_id, aspect in plan.aspects.items()]
     module_scores: dict[int, dict[str, Decimal]] = {}
-    memo: dict[tuple, Decimal] = {}  # most contestants share a few judgement score combinations
+    memo: dict[tuple, Decimal] = {}
     for contestant_id in blind:
+        own = stats.get(contestant_id, {})
         aspect_marks = {}
         try:
-            for aspect_id, aspect, key in aspects:
-                group = stats.get((contestant_id, aspect_id))
+            for aspect_id, aspect, key, repeats in aspects:
+                group = own.get(aspect_id)
                 if group is None:
                     raise scoring.SchemeError(_l("“%(name)s”尚未录入分数", name=aspect.name))
-                mark = memo.get((aspect_id, group))
-                if mark is None:
-                    mark = memo[(aspect_id, group)] = _aspect_mark(aspect, *group)
+                if repeats:
+                    mark = memo.get((aspect_id, group))
+                    if mark is None:
+                        mark = memo[(aspect_id, group)] = _aspect_mark(aspect, *group)
+                else:
+                    mark = _aspect_mark(aspect, *group)
                 aspect_marks[key] = mark
             module_scores[contestant_id] = scorer(aspect_marks)
         except scoring.SchemeError as error:
