@@ -18,14 +18,17 @@ import hashlib
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app, send_file
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.errors import DomainError
+from core.timeutil import utcnow
 
 #: Content signatures of the accepted types: (magic bytes, MIME type, extension).
 SIGNATURES = (
@@ -41,6 +44,19 @@ _DOOMED_FILES = "uploads_doomed_files"
 
 class UploadRefused(DomainError):
     """The file is refused (type, size or emptiness); the message says why."""
+
+
+class StoredFileColumns:
+    """The columns of a table of uploaded files (a :class:`StoredFile` and who uploaded it when);
+    a feature's attachment model adds its own key and the record it belongs to."""
+
+    original_name: Mapped[str] = mapped_column(sa.String(200))
+    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 @dataclass(frozen=True)

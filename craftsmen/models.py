@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.timeutil import utcnow
+from core.uploads import StoredFileColumns
 
 
 class CraftsmanLevel(StrEnum):
@@ -250,7 +251,7 @@ class NominationAchievement(db.Model):
         return AchievementKind(self.kind)
 
 
-class NominationAttachment(db.Model):
+class NominationAttachment(StoredFileColumns, db.Model):
     """An evidence file, stored outside the web root under a random name."""
 
     __tablename__ = "nomination_attachments"
@@ -258,13 +259,6 @@ class NominationAttachment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     nomination_id: Mapped[int] = mapped_column(sa.ForeignKey("nominations.id", ondelete="CASCADE"),
                                                index=True)
-    original_name: Mapped[str] = mapped_column(sa.String(200))
-    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(sa.String(64))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     nomination: Mapped[Nomination] = relationship(back_populates="attachments")
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.timeutil import utcnow
+from core.uploads import StoredFileColumns
 
 #: 万元 to four decimals: exact to the yuan.
 MONEY = sa.Numeric(16, 4)
@@ -128,7 +129,7 @@ class AchievementMember(db.Model):
     worker = relationship("Worker")
 
 
-class AchievementEvidence(db.Model):
+class AchievementEvidence(StoredFileColumns, db.Model):
     """An evidence file (certificate, acceptance note, paper), stored outside the web root."""
 
     __tablename__ = "studio_achievement_evidence"
@@ -136,13 +137,6 @@ class AchievementEvidence(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     achievement_id: Mapped[int] = mapped_column(
         sa.ForeignKey("studio_achievements.id", ondelete="CASCADE"), index=True)
-    original_name: Mapped[str] = mapped_column(sa.String(200))
-    stored_name: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(sa.String(64))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     achievement: Mapped[Achievement] = relationship(back_populates="evidence")
 
