@@ -12,7 +12,6 @@ dropped at the end.
 from __future__ import annotations
 
 import random
-import statistics
 import sys
 import time
 from datetime import date, datetime, timedelta
@@ -24,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from bench.common import bulk_insert, database  # noqa: E402
+from bench.common import bulk_insert, database, log_in, median_ms  # noqa: E402
 from competitions.models import Contestant, Event, JudgeAssignment, Mark  # noqa: E402
 from competitions.services import competitions, results, schemes  # noqa: E402
 from core import create_app  # noqa: E402
@@ -103,16 +102,6 @@ def load(rng: random.Random) -> dict:
             "contestant_id": contestant_ids[0], "marks": len(mark_rows)}
 
 
-def _median_ms(fn, repeat: int = REPEAT) -> float:
-    fn()  # warm up
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
-
-
 def _compute(event_id: int) -> None:
     """The results service, as the administrator's button runs it; rolled back so that every
     run inserts the 1,000 Result rows afresh."""
@@ -139,11 +128,7 @@ def _save_mark(app, sample: dict) -> str:
         db.session.commit()
         from core.accounts.models import User
 
-        cookie = db.session.get(User, sample["judge_id"]).get_id()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = cookie
-        session["_fresh"] = True
+        client = log_in(app.test_client(), db.session.get(User, sample["judge_id"]))
     app.config["WTF_CSRF_ENABLED"] = False
     counter = iter(range(10_000))
     url = f"/judging/events/{sample['event_id']}/marks"
@@ -156,7 +141,7 @@ def _save_mark(app, sample: dict) -> str:
             raise RuntimeError(f"{response.status_code} {response.get_data(as_text=True)[:200]}")
 
     try:
-        return f"competition_save_mark: {_median_ms(save, 20):.1f} ms"
+        return f"competition_save_mark: {median_ms(save, 20):.1f} ms"
     except RuntimeError as error:
         return f"competition_save_mark: skipped (the scoring route refused the bench's mark: {error})"
 
@@ -175,8 +160,8 @@ def main() -> None:
             print(f"# bench_competition on {backend}", file=sys.stderr)
             print(f"competition_marks_loaded: {sample['marks']} marks")
             print(f"competition_bulk_load_time: {load_s:.1f} s")
-            compute_ms = _median_ms(lambda: _compute(sample["event_id"]))
-            plain_ms = _median_ms(lambda: _plain_group_by(sample["event_id"]))
+            compute_ms = median_ms(lambda: _compute(sample["event_id"]), REPEAT)
+            plain_ms = median_ms(lambda: _plain_group_by(sample["event_id"]), REPEAT)
             print(f"competition_results_compute: {compute_ms:.1f} ms")
             print(f"competition_plain_group_by: {plain_ms:.1f} ms")
             print(f"competition_results_ratio: {compute_ms / plain_ms:.2f} x")

@@ -11,7 +11,6 @@ that it drops at the end (the database's other contents are not touched).
 from __future__ import annotations
 
 import random
-import statistics
 import sys
 import time
 from datetime import date, datetime, timedelta
@@ -23,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
 
-from bench.common import bulk_insert, database  # noqa: E402
+from bench.common import bulk_insert, database, median_ms  # noqa: E402
 from core import create_app, crypto, demo  # noqa: E402
 from core.extensions import db  # noqa: E402
 from core.organizations.models import Enterprise, Union, UnionKind  # noqa: E402
@@ -158,16 +157,6 @@ def load(rng: random.Random) -> dict:
             "occupation": sample.occupation, "surname": sample.name[0]}
 
 
-def _median_ms(fn, repeat: int = REPEAT) -> float:
-    fn()  # warm up: templates compiled, caches filled
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
-
-
 def main() -> None:
     with database("bench_registry") as (backend, url, engine_options):
         app = create_app("testing", {"DATABASE_URL": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options})
@@ -208,7 +197,7 @@ def main() -> None:
             assert response.status_code == 200, (path, response.status_code)
             if label == "registry_filtered_page":
                 assert "没有符合条件的工匠" not in response.get_data(as_text=True)
-            print(f"{label}: {_median_ms(lambda p=path: client.get(p)):.1f} ms")
+            print(f"{label}: {median_ms(lambda p=path: client.get(p), REPEAT):.1f} ms")
         event.listen(engine, "before_cursor_execute", count)
         client.get(filtered)
         event.remove(engine, "before_cursor_execute", count)

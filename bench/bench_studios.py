@@ -13,7 +13,6 @@ PostgreSQL database, inside a schema of its own that it drops at the end.
 from __future__ import annotations
 
 import random
-import statistics
 import sys
 import time
 from datetime import date, timedelta
@@ -26,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy import event, select  # noqa: E402
 
-from bench.common import bulk_insert, database  # noqa: E402
+from bench.common import bulk_insert, database, log_in, medians_ms  # noqa: E402
 from core import create_app, crypto, demo  # noqa: E402
 from core.accounts.models import User  # noqa: E402
 from core.extensions import db  # noqa: E402
@@ -249,30 +248,6 @@ def load(rng: random.Random) -> dict:
             "alliance_id": first_alliance, "achievements": achievements, "alliances": alliances}
 
 
-def _medians_ms(fn, repeat: int = REPEAT) -> tuple[float, float]:
-    """Median wall-clock and CPU time of ``fn`` in milliseconds. The CPU time (of this process:
-    the app and the SQLite engine, not a PostgreSQL server) shows the page's own cost when
-    other processes share the machine."""
-    fn()  # warm up: templates compiled, caches filled
-    wall, cpu = [], []
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        fn()
-        wall.append((time.perf_counter() - start) * 1000)
-        cpu.append((time.process_time() - start_cpu) * 1000)
-    return statistics.median(wall), statistics.median(cpu)
-
-
-def _admin_client(app):
-    with app.app_context():
-        cookie = db.session.scalar(select(User).where(User.username == "admin")).get_id()
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = cookie
-        session["_fresh"] = True
-    return client
-
-
 def main() -> None:
     with database("bench_studios") as (backend, url, engine_options):
         app = create_app("testing", {"DATABASE_URL": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options})
@@ -303,7 +278,8 @@ def main() -> None:
             "alliance_directory": ("/alliances", "联盟"),
             "alliance_export": (f"/alliances/manage/alliances.xlsx?year={TODAY.year}", None),
         }
-        client = _admin_client(app)
+        with app.app_context():
+            client = log_in(app.test_client(), db.session.scalar(select(User).where(User.username == "admin")))
         statements: list[str] = []
 
         def count(_conn, _cursor, statement, *_args):
@@ -316,7 +292,7 @@ def main() -> None:
             if expected:
                 assert expected in response.get_data(as_text=True), (path, expected)
             response.close()
-            wall, cpu[label] = _medians_ms(lambda p=path: client.get(p))
+            wall, cpu[label] = medians_ms(lambda p=path: client.get(p), REPEAT)
             print(f"{label}: {wall:.1f} ms")
             statements.clear()
             event.listen(engine, "before_cursor_execute", count)

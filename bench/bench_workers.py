@@ -6,7 +6,6 @@ database and prints one figure a line as ``name: value unit``.
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
 import time
@@ -16,20 +15,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
+from bench.common import log_in, median_ms  # noqa: E402
 from core import create_app, demo  # noqa: E402
 from core.accounts.models import User  # noqa: E402
 from core.extensions import db  # noqa: E402
 from core.people import services  # noqa: E402
 from core.people.models import Worker  # noqa: E402
-
-
-def _median_ms(fn, repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
 
 
 def main() -> None:
@@ -46,7 +37,7 @@ def main() -> None:
             numbers = [w.id_number for w in db.session.scalars(select(Worker).limit(200))]
             admin_id = db.session.scalar(select(User.id).where(User.username == "admin"))
             enterprise_id = db.session.scalar(select(User.id).where(User.username == "enterprise"))
-            lookup_us = _median_ms(lambda: [services.find_by_id_number(n) for n in numbers], 5) \
+            lookup_us = median_ms(lambda: [services.find_by_id_number(n) for n in numbers], 5) \
                 * 1000 / len(numbers)
         print(f"workers_loaded: {total} workers")
         print(f"demo_load_rate: {total / load_s:.0f} workers/s")
@@ -58,11 +49,9 @@ def main() -> None:
                                      ("worker_search_admin", admin_id, "/workers/?q=%E9%92%B3%E5%B7%A5"),
                                      ("worker_detail_admin", admin_id, "/workers/1")):
             with app.app_context():
-                cookie = db.session.get(User, user_id).get_id()
-            with client.session_transaction() as session:
-                session["_user_id"] = cookie
+                log_in(client, db.session.get(User, user_id))
             assert client.get(path).status_code == 200
-            print(f"{label}_page: {_median_ms(lambda p=path: client.get(p), 30):.1f} ms")
+            print(f"{label}_page: {median_ms(lambda p=path: client.get(p), 30):.1f} ms")
 
 
 if __name__ == "__main__":
