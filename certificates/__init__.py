@@ -34,6 +34,10 @@ def init_app(app) -> None:
     from certificates import batch_commands, models_batches  # noqa: F401 - batch tables
 
     batch_commands.init_app(app)
+    from certificates.services import batches
+    from core import health
+
+    health.register_backlog(batches.oldest_queued)
 
     for name in BLUEPRINT_MODULES:
         module = importlib.import_module(name)

@@ -1,10 +1,10 @@
 """Batch issuing for administrators: pick a scope (a cycle, an event, a naming year, an
-alliance), and the certificates are issued, rendered and zipped in the background while the
-batch's page shows the progress; the ZIP is downloaded from there."""
+alliance), and the job queue's workers issue, render and zip the certificates while the
+batch's page shows the progress; the ZIP is downloaded (streamed from the storage) there."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,7 +13,7 @@ from certificates import NAV_GROUP, sources
 from certificates.batch_forms import BatchForm
 from certificates.models_batches import BatchState, CertificateBatch
 from certificates.services import batches
-from core import navigation
+from core import navigation, storage
 from core.access import roles_required
 from core.extensions import db
 from core.forms import REFUSED, ConfirmForm, commit_or_report
@@ -45,7 +45,7 @@ def create():
         key = sources.parse_key(form.scope.data)
         batch = commit_or_report(form, lambda: batches.queue(*key, by=current_user))
         if batch is not REFUSED:
-            batches.start_in_background(batch.id)
+            batches.enqueue(batch.id)
             flash(_("已创建批次：%(n)s 张证书正在后台颁发，本页显示进度。", n=batch.total), "success")
             return redirect(url_for(".detail", batch_id=batch.id))
     return _index_page(form)
@@ -63,7 +63,7 @@ def detail(batch_id: int):
     batch = _batch_or_404(batch_id)
     return render_template("certificates/batches/detail.html", batch=batch,
                            failures=batches.failed_items(batch), can_resume=batches.can_resume(batch),
-                           has_zip=batches.zip_path(batch) is not None, states=BatchState,
+                           has_zip=batches.zip_key(batch) is not None, states=BatchState,
                            resume_form=ConfirmForm())
 
 
@@ -86,7 +86,7 @@ def resume(batch_id: int):
     form = ConfirmForm()
     if form.validate_on_submit() and commit_or_report(
             None, lambda: batches.resume(batch, by=current_user)) is not REFUSED:
-        batches.start_in_background(batch.id)
+        batches.enqueue(batch.id)
         flash(_("批次已继续，已完成的部分不会重复颁发。"), "success")
     return redirect(url_for(".detail", batch_id=batch_id))
 
@@ -95,11 +95,11 @@ def resume(batch_id: int):
 @roles_required(Role.ADMIN)
 def download_zip(batch_id: int):
     batch = _batch_or_404(batch_id)
-    path = batches.zip_path(batch)
-    if path is None or batch.state != BatchState.DONE:
+    key = batches.zip_key(batch) if batch.state == BatchState.DONE else None
+    if key is None:
         abort(404)
     name = f"证书批次{batch.id}_{batches.safe_file_part(batch.scope_label)}.zip"
-    response = send_file(path, mimetype="application/zip", as_attachment=True, download_name=name,
-                         conditional=True, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    try:
+        return storage.stream_response(key, mimetype="application/zip", download_name=name)
+    except FileNotFoundError:
+        abort(404)

@@ -1,9 +1,9 @@
 """Batch issuing: everything issuable in one scope (a cycle, an event, a naming year, an
 alliance) issued and rendered in the background, then packed into one ZIP.
 
-The whole state lives in the database, item by item, so a batch whose process died carries
+The whole state lives in the database, item by item, so a batch whose worker died carries
 on where it stopped: issuing is idempotent by source key, and an item's PDF is rendered once
-(see :mod:`certificates.services.batches`).
+into the shared storage (see :mod:`certificates.services.batches`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from core.timeutil import utcnow
 class BatchState(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
+    #: Every item is rendered: one runner is packing the ZIP.
+    PACKING = "packing"
     DONE = "done"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
@@ -29,6 +31,7 @@ class BatchState(StrEnum):
     @property
     def label(self):
         return {BatchState.QUEUED: _l("排队中"), BatchState.RUNNING: _l("进行中"),
+                BatchState.PACKING: _l("打包中"),
                 BatchState.DONE: _l("已完成"), BatchState.FAILED: _l("失败"),
                 BatchState.INTERRUPTED: _l("已中断")}[self]
 
@@ -36,7 +39,10 @@ class BatchState(StrEnum):
 #: States a runner may pick a batch up from (a failed batch only when someone asks again).
 RUNNABLE_STATES = frozenset({BatchState.QUEUED, BatchState.INTERRUPTED})
 #: States in which a batch still holds its scope: no second batch for the scope meanwhile.
-ACTIVE_STATES = frozenset({BatchState.QUEUED, BatchState.RUNNING, BatchState.INTERRUPTED})
+ACTIVE_STATES = frozenset({BatchState.QUEUED, BatchState.RUNNING, BatchState.PACKING,
+                           BatchState.INTERRUPTED})
+#: States in which some worker is (or should be) working on the batch.
+WORKING_STATES = frozenset({BatchState.RUNNING, BatchState.PACKING})
 
 
 class CertificateBatch(db.Model):
@@ -69,9 +75,11 @@ class CertificateBatch(db.Model):
     finished_at: Mapped[datetime | None]
     #: Touched while a runner works; a running batch that stopped touching it was interrupted.
     heartbeat_at: Mapped[datetime | None]
-    #: Which process and thread is running it (host:pid:thread), for the log and the stale check.
+    #: Which worker process issues it (host:pid), for the log; the claim guards on it.
     runner: Mapped[str] = mapped_column(sa.String(100), default="")
-    #: The ZIP's file name inside the batch folder (outside the web root), once packed.
+    #: How many times a worker claimed the batch: a batch that keeps failing stops after a few.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: The ZIP's name in the storage's batch folder, once packed.
     zip_name: Mapped[str | None] = mapped_column(sa.String(100))
     zip_size: Mapped[int | None]
     requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

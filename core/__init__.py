@@ -20,6 +20,7 @@ def create_app(profile: str | None = None, overrides: dict | None = None) -> Fla
     register_extensions(app)
     register_blueprints(app)
     register_features(app)
+    register_jobs(app)
     register_hooks(app)
     register_errorhandlers(app)
     register_commands(app)
@@ -79,6 +80,7 @@ def import_models() -> None:
     """Import every model module so metadata is complete (migrations, create_all)."""
     from core.accounts import models as _accounts  # noqa: F401
     from core.audit import models as _audit  # noqa: F401
+    from core.jobs import models as _jobs  # noqa: F401
     from core.organizations import models as _orgs  # noqa: F401
     from core.people import models as _people  # noqa: F401
     from core.review_panels import models as _panels  # noqa: F401
@@ -107,9 +109,19 @@ def register_features(app: Flask) -> None:
         importlib.import_module(name).init_app(app)
 
 
-def register_hooks(app: Flask) -> None:
-    from core import navigation, security
+def register_jobs(app: Flask) -> None:
+    """The job queue, once every feature declared its jobs."""
+    from core import jobs
+    from core.people import jobs as _people_jobs  # noqa: F401 - declares the import job
 
+    jobs.init_app(app)
+
+
+def register_hooks(app: Flask) -> None:
+    from core import logs, metrics, navigation, security
+
+    logs.init_app(app)
+    metrics.init_app(app)
     security.init_app(app)
     navigation.init_app(app)
 

@@ -96,11 +96,46 @@ class BaseConfig:
     SECRET_KEY: str | None = None
     DATA_ENCRYPTION_KEY: str | None = None
 
+    #: Redis (``redis://host:6379/0``): the default for the job queue and the rate limits when
+    #: they are not set on their own.
+    REDIS_URL: str | None = None
+    #: The job queue (Huey): ``redis://…`` in production, ``sqlite:///…`` on one machine,
+    #: ``immediate`` to run jobs at once in the caller (tests). Default: REDIS_URL, else a
+    #: SQLite file in ``instance/``.
+    HUEY_URL: str | None = None
+    #: A queued job older than this makes ``/readyz`` report the queue as lagging.
+    QUEUE_LAG_LIMIT_SECONDS = 300
+    #: Worker imports with more rows than this run as a background job with a progress page.
+    WORKER_IMPORT_INLINE_ROWS = 200
+
+    #: Where stored files live: ``local`` (UPLOAD_FOLDER) or ``s3`` (S3-compatible object storage).
+    STORAGE_BACKEND = "local"
+    S3_ENDPOINT_URL: str | None = None
+    S3_BUCKET: str | None = None
+    S3_ACCESS_KEY_ID: str | None = None
+    S3_SECRET_ACCESS_KEY: str | None = None
+    S3_REGION = "us-east-1"
+    #: A key prefix inside the bucket (e.g. ``craftsman/``), for a bucket shared with others.
+    S3_PREFIX = ""
+
+    #: Health and metrics: seconds each readiness check may take; addresses that may read
+    #: ``/metrics`` (comma-separated addresses or networks).
+    READINESS_TIMEOUT_SECONDS = 2
+    METRICS_ALLOWED_IPS = "127.0.0.1,::1"
+    #: ``json`` (one object per line, production) or ``text``.
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
+    #: Seconds to wait for a PostgreSQL connection before giving up.
+    DATABASE_CONNECT_TIMEOUT = 3
+    #: ``flask backup create`` writes here unless told otherwise.
+    BACKUP_FOLDER = str(PROJECT_ROOT / "instance" / "backups")
+
 
 class ProductionConfig(BaseConfig):
     """Production: everything sensitive comes from the environment."""
 
     ENV_NAME = "production"
+    LOG_FORMAT = "json"
 
 
 class DevelopmentConfig(BaseConfig):
@@ -119,6 +154,7 @@ class TestingConfig(BaseConfig):
     DATA_ENCRYPTION_KEY = TESTING_DATA_KEY
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
+    HUEY_URL = "immediate"
 
 
 PROFILES = {
@@ -150,7 +186,7 @@ def load_config(app, profile: str | None = None, overrides: dict | None = None) 
     instance = Path(app.instance_path)
 
     for name in ("SECRET_KEY", "DATA_ENCRYPTION_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI",
-                 "PDF_FONT_PATH", "UPLOAD_FOLDER", "TRUSTED_PROXY_HOPS"):
+                 "PDF_FONT_PATH", "UPLOAD_FOLDER", "TRUSTED_PROXY_HOPS", *DEPLOYMENT_SETTINGS):
         if os.environ.get(name):
             app.config[name] = os.environ[name]
     if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in {"1", "true", "yes"}:
@@ -179,9 +215,39 @@ def load_config(app, profile: str | None = None, overrides: dict | None = None) 
     if overrides:
         app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
+    _derive_deployment_settings(app.config, instance)
 
     if profile == "production":
         check_production_secrets(app.config)
+
+
+#: Settings of a deployment read from the environment (see deploy/craftsman.env.example).
+DEPLOYMENT_SETTINGS = (
+    "REDIS_URL", "HUEY_URL", "QUEUE_LAG_LIMIT_SECONDS", "WORKER_IMPORT_INLINE_ROWS",
+    "STORAGE_BACKEND", "S3_ENDPOINT_URL", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY",
+    "S3_REGION", "S3_PREFIX", "READINESS_TIMEOUT_SECONDS", "METRICS_ALLOWED_IPS", "LOG_FORMAT",
+    "LOG_LEVEL", "DATABASE_CONNECT_TIMEOUT", "BACKUP_FOLDER",
+)
+
+
+def _derive_deployment_settings(config, instance: Path) -> None:
+    """Defaults that depend on other settings: Redis for the queue (and the rate limits unless
+    they name their own storage), a short PostgreSQL connect timeout."""
+    redis_url = config.get("REDIS_URL")
+    if not config.get("HUEY_URL"):
+        config["HUEY_URL"] = redis_url or f"sqlite:///{instance / 'huey.sqlite3'}"
+    if redis_url and config.get("RATELIMIT_STORAGE_URI", "memory://") == "memory://" \
+            and not os.environ.get("RATELIMIT_STORAGE_URI"):
+        config["RATELIMIT_STORAGE_URI"] = redis_url
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", int(config.get("DATABASE_CONNECT_TIMEOUT") or 3))
+        options["connect_args"] = connect_args
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    for name in ("QUEUE_LAG_LIMIT_SECONDS", "WORKER_IMPORT_INLINE_ROWS", "READINESS_TIMEOUT_SECONDS",
+                 "DATABASE_CONNECT_TIMEOUT"):
+        config[name] = int(config[name])
 
 
 def normalise_database_url(url: str) -> str:

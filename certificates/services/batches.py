@@ -1,24 +1,25 @@
 """Batch issuing: every certificate of a scope (a cycle, an event, a naming year, an
-alliance) issued, rendered and packed into one ZIP, in the background, resumable.
+alliance) issued, rendered and packed into one ZIP by the job queue's workers.
 
 * :func:`queue` (in the administrator's request) asks the source's provider
   (:mod:`certificates.sources`) for the scope's requests and stores one item per request, the
-  request itself included; the request returns at once.
-* :func:`run_batch` does the work, in a worker thread started by the request
-  (:func:`start_in_background`) or in ``flask certificates run-batches``. It first *claims* the
-  batch with one guarded UPDATE, so two runners never work on one batch, then goes through
-  the items in chunks, committing after each: issue (idempotent by source key), render the
-  PDF into the batch's working folder, and finally pack the ZIP (written beside its final
-  name and renamed, so a half-written ZIP is never offered).
-* Every chunk also touches the batch's ``heartbeat_at``. A running batch whose runner stopped
-  touching it, or whose process is gone, is *interrupted* (:func:`mark_interrupted`); running
-  it again (:func:`resume`, the "继续" button, ``flask certificates resume-batches``, or the
-  first request after the app starts) carries on with the items not yet done. Nothing is
+  request itself included; the view commits and queues the job ``certificates.batch.run``.
+* :func:`run_batch` (that job, in ``flask jobs worker``) first *claims* the batch with one
+  guarded UPDATE, so two workers never issue for one batch, then issues the pending items in
+  chunks, committing after each (issuing is idempotent by source key), and queues one
+  ``certificates.batch.render`` job per group of issued items, so several workers render one
+  batch side by side. Each PDF goes into the shared storage (:mod:`core.storage`).
+* The render job that finds nothing left to render packs the ZIP (:func:`pack`): a guarded
+  move to *packing* lets only one of them do it; the ZIP is stored whole under its final key.
+* Progress and a heartbeat are kept on the batch. A batch whose worker was killed stops
+  beating; the periodic job ``certificates.batch.recover`` takes it as *interrupted* and
+  queues it again, and the next run carries on with what is left (:func:`recover`). Nothing is
   issued twice: an item already issued keeps its certificate, and issuing the same source key
-  again returns the live certificate.
+  again returns the live certificate. After ``MAX_ATTEMPTS`` claims a batch fails for good,
+  with a message (the "继续" button tries again).
 
-Services flush and never commit; the runner is the exception, since it is the transaction
-owner of its own thread or command.
+Services flush and never commit; the jobs here are the exception, since each is the
+transaction owner of its own work.
 """
 
 from __future__ import annotations
@@ -27,15 +28,13 @@ import contextlib
 import logging
 import os
 import re
-import shutil
 import socket
-import threading
+import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import Enum
-from pathlib import Path
 
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale
@@ -49,12 +48,14 @@ from certificates.models import Certificate, CertificateKind, CertificateStatus,
 from certificates.models_batches import (
     ACTIVE_STATES,
     RUNNABLE_STATES,
+    WORKING_STATES,
     BatchState,
     CertificateBatch,
     CertificateBatchItem,
     ItemState,
 )
 from certificates.services import issuing
+from core import jobs, storage
 from core.audit import services as audit
 from core.config import ConfigurationError
 from core.errors import DomainError
@@ -65,11 +66,17 @@ log = logging.getLogger(__name__)
 
 #: Items issued between two commits (and heartbeats).
 CHUNK = 50
-#: Items rendered between two commits: rendering takes ~30 ms a certificate, and the
-#: multi-process renderer pays off on bigger groups.
-RENDER_CHUNK = 100
-#: A running batch whose heartbeat is older than this many seconds is taken as interrupted.
+#: Items one render job draws (~30 ms a certificate): small enough that several workers share
+#: a batch, big enough that the queue's overhead does not count.
+RENDER_CHUNK = 50
+#: A working batch whose heartbeat is older than this many seconds is taken as interrupted.
 DEFAULT_STALE_SECONDS = 120
+#: A batch still queued after this many seconds is queued again (its job may have been lost).
+LOST_AFTER_SECONDS = 600
+#: Claims after which a batch that keeps failing is marked failed instead of retried.
+MAX_ATTEMPTS = 3
+#: The storage folder of batches: ``<BATCH_PREFIX>/batch-<id>/<pdf>`` and the ZIPs beside.
+BATCH_PREFIX = "certificate-batches"
 #: The list of the ZIP's certificates, packed beside them.
 MANIFEST_NAME = "证书清单.xlsx"
 
@@ -109,26 +116,16 @@ def request_from_json(data: dict) -> issuing.IssueRequest:
 
 # --- Files ---------------------------------------------------------------------------------------
 
-def batch_folder() -> Path:
-    """Where ZIPs and working files live: outside the web root, beside the uploads."""
-    configured = current_app.config.get("CERTIFICATE_BATCH_FOLDER")
-    folder = Path(configured) if configured else Path(current_app.config["UPLOAD_FOLDER"]) / "certificate-batches"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _work_prefix(batch_id: int) -> str:
+    return f"{BATCH_PREFIX}/batch-{batch_id}"
 
 
-def _work_folder(batch: CertificateBatch) -> Path:
-    folder = batch_folder() / f"batch-{batch.id}"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def zip_path(batch: CertificateBatch) -> Path | None:
-    """The batch's ZIP on disk, or None while it is not packed (or was removed)."""
+def zip_key(batch: CertificateBatch) -> str | None:
+    """The batch's ZIP in the storage, or None while it is not packed (or was removed)."""
     if not batch.zip_name:
         return None
-    path = batch_folder() / batch.zip_name
-    return path if path.is_file() else None
+    key = f"{BATCH_PREFIX}/{batch.zip_name}"
+    return key if storage.storage().size(key) is not None else None
 
 
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
@@ -143,12 +140,6 @@ def safe_file_part(text: str, limit: int = 60) -> str:
 def file_name(certificate: Certificate) -> str:
     """A certificate's PDF name in the ZIP: unique by serial, readable by holder."""
     return f"{safe_file_part(certificate.serial, 40)}_{safe_file_part(certificate.holder_name)}.pdf"
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    part = path.with_name(path.name + ".part")
-    part.write_bytes(content)
-    os.replace(part, path)
 
 
 # --- Queueing -------------------------------------------------------------------------------------
@@ -222,12 +213,12 @@ def can_resume(batch: CertificateBatch) -> bool:
 
 
 def resume(batch: CertificateBatch, *, by) -> CertificateBatch:
-    """Make ``batch`` runnable again; the caller starts a runner. Items that failed are tried
-    again (e.g. after the font was fixed); items done stay done."""
+    """Make ``batch`` runnable again; the caller commits and queues it (:func:`enqueue`). Items
+    that failed are tried again (e.g. after the font was fixed); items done stay done."""
     mark_interrupted()
     db.session.refresh(batch)
     state = batch.state_enum
-    if state == BatchState.RUNNING:
+    if state in WORKING_STATES:
         raise DomainError(_l("该批次正在进行中，请稍候查看进度"))
     if not can_resume(batch):
         raise DomainError(_l("该批次已全部完成，无需继续"))
@@ -239,6 +230,7 @@ def resume(batch: CertificateBatch, *, by) -> CertificateBatch:
         batch.state = BatchState.QUEUED.value
         batch.finished_at = None
     batch.error = ""
+    batch.attempts = 0
     for item in batch.items:
         if item.state == ItemState.FAILED:
             item.state = (ItemState.ISSUED if item.certificate_id else ItemState.PENDING).value
@@ -258,54 +250,62 @@ def resume(batch: CertificateBatch, *, by) -> CertificateBatch:
 # --- Runners --------------------------------------------------------------------------------------
 
 def runner_name() -> str:
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{threading.get_ident()}"
+    """This worker process (host:pid), recorded on the batch it issues."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}"
 
 
-def _runner_gone(runner: str) -> bool:
-    """True when ``runner`` surely no longer runs: its thread (here) or process (this host) is gone."""
-    parts = (runner or "").rsplit(":", 2)
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
-        return not runner
-    host, pid, thread = parts[0], int(parts[1]), int(parts[2])
-    if host != socket.gethostname()[:60]:
-        return False  # another machine: only the heartbeat tells
-    if pid == os.getpid():
-        return thread not in {t.ident for t in threading.enumerate()}
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+def enqueue(batch_id: int) -> None:
+    """Queue the batch's run (commit the batch first)."""
+    jobs.enqueue("certificates.batch.run", batch_id)
 
 
 def mark_interrupted(now=None) -> int:
-    """Running batches whose runner is gone (or silent too long) become interrupted."""
+    """Working batches whose heartbeat stopped (their worker was killed or lost) become
+    interrupted; the ids are queued again by :func:`recover`."""
     now = now or utcnow()
     seconds = int(current_app.config.get("CERTIFICATE_BATCH_STALE_SECONDS", DEFAULT_STALE_SECONDS))
     stale_before = now - timedelta(seconds=seconds)
-    running = db.session.execute(select(CertificateBatch.id, CertificateBatch.runner,
-                                        CertificateBatch.heartbeat_at)
-                                 .where(CertificateBatch.state == BatchState.RUNNING.value)).all()
-    gone = [runner for _id, runner, _beat in running if _runner_gone(runner)]
-    candidates = [batch_id for batch_id, runner, beat in running
-                  if runner in gone or beat is None or beat < stale_before]
+    working = [s.value for s in WORKING_STATES]
+    candidates = list(db.session.scalars(select(CertificateBatch.id).where(
+        CertificateBatch.state.in_(working),
+        or_(CertificateBatch.heartbeat_at.is_(None), CertificateBatch.heartbeat_at < stale_before))))
     if not candidates:
         return 0
     result = db.session.execute(
         update(CertificateBatch)
-        .where(CertificateBatch.id.in_(candidates), CertificateBatch.state == BatchState.RUNNING.value,
-               or_(CertificateBatch.runner.in_(gone or [""]), CertificateBatch.heartbeat_at.is_(None),
-                   CertificateBatch.heartbeat_at < stale_before))
+        .where(CertificateBatch.id.in_(candidates), CertificateBatch.state.in_(working),
+               or_(CertificateBatch.heartbeat_at.is_(None), CertificateBatch.heartbeat_at < stale_before))
         .values(state=BatchState.INTERRUPTED.value, runner=""),
         execution_options={"synchronize_session": False})
     for instance in list(db.session.identity_map.values()):
         if isinstance(instance, CertificateBatch) and instance.id in candidates:
             db.session.expire(instance)
     if result.rowcount:
-        log.warning("证书批次中断（运行进程已停止）：%s", ", ".join(map(str, candidates)))
+        log.warning("证书批次中断（处理进程已无心跳）：%s", ", ".join(map(str, candidates)))
     return result.rowcount
+
+
+def recover(now=None) -> list[int]:
+    """Take silent batches as interrupted and queue them again, with batches queued long ago
+    (their job may have been lost with the queue). Queuing one twice is harmless: only one
+    run claims it. Commits."""
+    now = now or utcnow()
+    mark_interrupted(now)
+    db.session.commit()
+    lost_before = now - timedelta(seconds=LOST_AFTER_SECONDS)
+    pending = list(db.session.scalars(select(CertificateBatch.id).where(or_(
+        CertificateBatch.state == BatchState.INTERRUPTED.value,
+        (CertificateBatch.state == BatchState.QUEUED.value) & (CertificateBatch.created_at < lost_before)))
+        .order_by(CertificateBatch.id)))
+    for batch_id in pending:
+        enqueue(batch_id)
+    return pending
+
+
+def oldest_queued() -> datetime | None:
+    """When the oldest batch still waiting for a worker was queued (the queue's lag)."""
+    return db.session.scalar(select(func.min(CertificateBatch.created_at)).where(
+        CertificateBatch.state.in_([BatchState.QUEUED.value, BatchState.INTERRUPTED.value])))
 
 
 def _claim(batch_id: int, runner: str) -> bool:
@@ -315,6 +315,7 @@ def _claim(batch_id: int, runner: str) -> bool:
         .where(CertificateBatch.id == batch_id,
                CertificateBatch.state.in_([s.value for s in RUNNABLE_STATES]))
         .values(state=BatchState.RUNNING.value, runner=runner, heartbeat_at=now, error="",
+                attempts=CertificateBatch.attempts + 1,
                 started_at=func.coalesce(CertificateBatch.started_at, now)),
         execution_options={"synchronize_session": False})
     db.session.commit()
@@ -340,13 +341,17 @@ def _store_counts(batch: CertificateBatch) -> None:
     db.session.flush()
 
 
-def _touch(batch_id: int, holder: str, /, **values) -> None:
-    """Heartbeat and progress, only while ``holder`` (this runner) still holds the batch."""
+def _touch(batch_id: int, holder: str | None, /, **values) -> None:
+    """Heartbeat and progress, while the batch is worked on (and, with ``holder``, only while
+    that runner still holds it)."""
     db.session.flush()
+    condition = [CertificateBatch.id == batch_id]
+    if holder is None:
+        condition.append(CertificateBatch.state.in_([s.value for s in WORKING_STATES]))
+    else:
+        condition += [CertificateBatch.runner == holder, CertificateBatch.state == BatchState.RUNNING.value]
     result = db.session.execute(
-        update(CertificateBatch)
-        .where(CertificateBatch.id == batch_id, CertificateBatch.runner == holder,
-               CertificateBatch.state == BatchState.RUNNING.value)
+        update(CertificateBatch).where(*condition)
         .values(heartbeat_at=utcnow(), **_counts(batch_id), **values),
         execution_options={"synchronize_session": False})
     if result.rowcount != 1:
@@ -408,31 +413,64 @@ def _revoked(source_key: str) -> str | None:
 
 
 def _render(certificates: Sequence[Certificate]) -> list[bytes]:
-    """PDFs of ``certificates`` in order, over ``CERTIFICATE_RENDER_PROCESSES`` processes
-    (default 2; the renderer draws small groups in this process)."""
+    """PDFs of ``certificates`` in order (``CERTIFICATE_RENDER_PROCESSES``, default 1: workers
+    scale by running more of them)."""
     from certificates import pdf
 
-    processes = int(current_app.config.get("CERTIFICATE_RENDER_PROCESSES", 2))
+    processes = int(current_app.config.get("CERTIFICATE_RENDER_PROCESSES", 1))
     return list(pdf.render_many(list(certificates), processes=processes))
 
 
-def _render_issued(batch: CertificateBatch, runner: str, work: Path) -> None:
-    while True:
-        items = db.session.scalars(
-            select(CertificateBatchItem)
-            .where(CertificateBatchItem.batch_id == batch.id,
-                   CertificateBatchItem.state == ItemState.ISSUED.value)
-            .options(joinedload(CertificateBatchItem.certificate))
-            .order_by(CertificateBatchItem.position).limit(RENDER_CHUNK)).all()
-        if not items:
-            return
-        for item, content in zip(items, _render([item.certificate for item in items]), strict=True):
-            name = file_name(item.certificate)
-            _write_atomically(work / name, content)
-            item.file_name = name
-            item.state = ItemState.RENDERED.value
-        _touch(batch.id, runner)
-        db.session.commit()
+def _issued_groups(batch_id: int) -> list[tuple[int, int]]:
+    """Issued, unrendered items as (first, last) position ranges of ``RENDER_CHUNK`` items."""
+    positions = list(db.session.scalars(
+        select(CertificateBatchItem.position)
+        .where(CertificateBatchItem.batch_id == batch_id,
+               CertificateBatchItem.state == ItemState.ISSUED.value)
+        .order_by(CertificateBatchItem.position)))
+    return [(group[0], group[-1]) for group in
+            (positions[i:i + RENDER_CHUNK] for i in range(0, len(positions), RENDER_CHUNK))]
+
+
+def _queue_rendering(batch_id: int) -> None:
+    """One render job per group of issued items; with none left, pack at once."""
+    groups = _issued_groups(batch_id)
+    db.session.commit()
+    for first, last in groups:
+        jobs.enqueue("certificates.batch.render", batch_id, first, last)
+    if not groups:
+        pack(batch_id)
+
+
+def render_group(batch_id: int, first: int, last: int) -> None:
+    """The render job: draw the issued items between positions ``first`` and ``last`` into the
+    storage, then pack the ZIP when nothing is left to render. Running it twice is harmless."""
+    batch = db.session.get(CertificateBatch, batch_id)
+    if batch is None or batch.state_enum not in WORKING_STATES:
+        return
+    items = db.session.scalars(
+        select(CertificateBatchItem)
+        .where(CertificateBatchItem.batch_id == batch_id,
+               CertificateBatchItem.state == ItemState.ISSUED.value,
+               CertificateBatchItem.position.between(first, last))
+        .options(joinedload(CertificateBatchItem.certificate))
+        .order_by(CertificateBatchItem.position)).all()
+    try:
+        with _site_context(batch):
+            if items:
+                contents = _render([item.certificate for item in items])
+                for item, content in zip(items, contents, strict=True):
+                    name = file_name(item.certificate)
+                    storage.put_bytes(f"{_work_prefix(batch_id)}/{name}", content)
+                    item.file_name = name
+                    item.state = ItemState.RENDERED.value
+                _touch(batch_id, None)
+                db.session.commit()
+            pack(batch_id)
+    except _LostClaim:
+        db.session.rollback()
+    except (DomainError, ConfigurationError) as error:  # e.g. no certificate font installed
+        _fail(batch_id, None, str(error))
 
 
 def _manifest(batch: CertificateBatch, items: Sequence[CertificateBatchItem]) -> bytes:
@@ -459,37 +497,62 @@ def _manifest(batch: CertificateBatch, items: Sequence[CertificateBatchItem]) ->
                               widths={headers[1]: 22, headers[4]: 36, headers[7]: 40, headers[8]: 40})
 
 
-def _pack(batch: CertificateBatch, runner: str, work: Path) -> None:
+def pack(batch_id: int) -> bool:
+    """Pack the ZIP once every item is rendered or failed; False when items are left to render
+    or another runner packs. The ZIP is built in a temporary file and stored whole."""
+    db.session.commit()
+    left = db.session.scalar(select(func.count()).select_from(CertificateBatchItem).where(
+        CertificateBatchItem.batch_id == batch_id,
+        CertificateBatchItem.state.in_([ItemState.PENDING.value, ItemState.ISSUED.value])))
+    if left:
+        return False
+    claimed = db.session.execute(
+        update(CertificateBatch)
+        .where(CertificateBatch.id == batch_id, CertificateBatch.state == BatchState.RUNNING.value)
+        .values(state=BatchState.PACKING.value, heartbeat_at=utcnow()),
+        execution_options={"synchronize_session": False})
+    db.session.commit()
+    if claimed.rowcount != 1:
+        return False
+    batch = db.session.get(CertificateBatch, batch_id)
+    db.session.refresh(batch)
     items = db.session.scalars(
-        select(CertificateBatchItem).where(CertificateBatchItem.batch_id == batch.id)
+        select(CertificateBatchItem).where(CertificateBatchItem.batch_id == batch_id)
         .options(joinedload(CertificateBatchItem.certificate))
         .order_by(CertificateBatchItem.position)).all()
-    missing = [item for item in items if item.state == ItemState.RENDERED
-               and not (work / (item.file_name or "")).is_file()]
-    if missing:  # e.g. the working folder was cleaned up meanwhile: render those again
-        for item in missing:
-            item.state = ItemState.ISSUED.value
-        db.session.flush()
-        _render_issued(batch, runner, work)
-        return _pack(batch, runner, work)
     rendered = [item for item in items if item.state == ItemState.RENDERED]
     if not rendered:
         first_error = next((item.error for item in items if item.error), "")
         raise DomainError(str(_l("没有生成任何证书。")) + first_error)
-    folder = batch_folder()
-    name = f"certificate-batch-{batch.id}.zip"
-    part = folder / (name + ".part")
-    with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for item in rendered:
-            archive.write(work / item.file_name, arcname=item.file_name)
-        archive.writestr(MANIFEST_NAME, _manifest(batch, items))
-    os.replace(part, folder / name)
-    now = utcnow()
-    _touch(batch.id, runner, state=BatchState.DONE.value, finished_at=now, zip_name=name,
-           zip_size=(folder / name).stat().st_size, active_key=None, runner="")
+    backend = storage.storage()
+    prefix = _work_prefix(batch_id)
+    missing = []
+    with tempfile.TemporaryFile() as buffer:
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for item in rendered:
+                try:
+                    with backend.open(f"{prefix}/{item.file_name}") as pdf_file:
+                        archive.writestr(item.file_name, pdf_file.read())
+                except (FileNotFoundError, ValueError):
+                    missing.append(item)
+            archive.writestr(MANIFEST_NAME, _manifest(batch, items))
+        if missing:  # e.g. the working files were cleaned up meanwhile: render those again
+            for item in missing:
+                item.state = ItemState.ISSUED.value
+            batch.state = BatchState.RUNNING.value
+            db.session.commit()
+            _queue_rendering(batch_id)
+            return False
+        name = f"certificate-batch-{batch_id}.zip"
+        buffer.seek(0)
+        size = backend.put(f"{BATCH_PREFIX}/{name}", buffer)
+    _touch(batch_id, None, state=BatchState.DONE.value, finished_at=utcnow(), zip_name=name,
+           zip_size=size, active_key=None, runner="")
     db.session.commit()
-    shutil.rmtree(work, ignore_errors=True)
-    return None
+    with contextlib.suppress(OSError, storage.StorageError):
+        backend.delete_prefix(prefix)
+    log.info("证书批次 %s 完成", batch_id)
+    return True
 
 
 def _site_context(batch: CertificateBatch):
@@ -500,44 +563,64 @@ def _site_context(batch: CertificateBatch):
     return current_app.test_request_context("/", base_url=batch.base_url)
 
 
-def _fail(batch_id: int, runner: str, message: str) -> None:
+def _fail(batch_id: int, runner: str | None, message: str) -> None:
+    """Mark the batch failed (by its ``runner``, or by any job while it is worked on)."""
     db.session.rollback()
+    condition = [CertificateBatch.id == batch_id]
+    if runner is None:
+        condition.append(CertificateBatch.state.in_([s.value for s in WORKING_STATES]))
+    else:
+        condition += [CertificateBatch.runner == runner, CertificateBatch.state == BatchState.RUNNING.value]
     db.session.execute(
-        update(CertificateBatch)
-        .where(CertificateBatch.id == batch_id, CertificateBatch.runner == runner,
-               CertificateBatch.state == BatchState.RUNNING.value)
+        update(CertificateBatch).where(*condition)
         .values(state=BatchState.FAILED.value, error=message[:2000], finished_at=utcnow(),
                 active_key=None, runner="", **_counts(batch_id)),
         execution_options={"synchronize_session": False})
     db.session.commit()
 
 
+def _system_error_message(error: BaseException) -> str:
+    with force_locale("zh"):
+        return str(_l("处理时出现系统错误（%(e)s），详情见服务器日志。排除问题后可点“继续”。",
+                      e=type(error).__name__))
+
+
 def run_batch(batch_id: int) -> bool:
-    """Run one batch to its end (or failure). False when another runner holds it."""
+    """The run job: claim the batch, issue what is pending and queue its rendering. False when
+    another runner holds it (or it is not runnable).
+
+    An unexpected error leaves the batch interrupted and raises, so the queue retries it;
+    after ``MAX_ATTEMPTS`` claims it fails with a message instead.
+    """
     runner = runner_name()
     if not _claim(batch_id, runner):
         return False
     batch = db.session.get(CertificateBatch, batch_id)
-    log.info("证书批次 %s 开始（%s 项）", batch_id, batch.total)
+    db.session.refresh(batch)
+    log.info("证书批次 %s 开始（第 %s 次，%s 项）", batch_id, batch.attempts, batch.total)
     try:
         with _site_context(batch):
-            work = _work_folder(batch)
             _issue_pending(batch, runner)
-            _render_issued(batch, runner, work)
-            _pack(batch, runner, work)
+            _touch(batch_id, runner)
+            _queue_rendering(batch_id)
     except _LostClaim:
         db.session.rollback()
         log.warning("证书批次 %s 已由其他进程接手，本进程停止", batch_id)
         return False
     except (DomainError, ConfigurationError) as error:  # e.g. no certificate font installed
-        _fail(batch_id, runner, str(error))
+        _fail(batch_id, None, str(error))
     except Exception as error:
         log.exception("证书批次 %s 处理失败", batch_id)
-        with force_locale("zh"):
-            message = str(_l("处理时出现系统错误（%(e)s），详情见服务器日志。排除问题后可点“继续”。",
-                             e=type(error).__name__))
-        _fail(batch_id, runner, message)
-    log.info("证书批次 %s 结束", batch_id)
+        if batch.attempts >= MAX_ATTEMPTS:
+            _fail(batch_id, runner, _system_error_message(error))
+            return True
+        db.session.rollback()
+        db.session.execute(update(CertificateBatch)
+                           .where(CertificateBatch.id == batch_id, CertificateBatch.runner == runner)
+                           .values(state=BatchState.INTERRUPTED.value, runner=""),
+                           execution_options={"synchronize_session": False})
+        db.session.commit()
+        raise
     return True
 
 
@@ -546,52 +629,23 @@ def runnable_ids() -> list[int]:
         CertificateBatch.state.in_([s.value for s in RUNNABLE_STATES])).order_by(CertificateBatch.id)))
 
 
-def run_pending() -> list[int]:
-    """Run every queued or interrupted batch, one after another; the ids that ran."""
-    mark_interrupted()
-    db.session.commit()
-    ran, tried = [], set()
-    while True:
-        pending = [batch_id for batch_id in runnable_ids() if batch_id not in tried]
-        if not pending:
-            return ran
-        tried.add(pending[0])
-        if run_batch(pending[0]):
-            ran.append(pending[0])
+# --- Jobs -----------------------------------------------------------------------------------------
+
+@jobs.job("certificates.batch.run", retries=MAX_ATTEMPTS - 1, retry_delay=10)
+def run_job(batch_id: int) -> None:
+    run_batch(batch_id)
 
 
-# --- Background threads ---------------------------------------------------------------------------
-
-def _thread_main(app, batch_id: int | None) -> None:
-    with app.app_context():
-        try:
-            if batch_id is None:
-                run_pending()
-            else:
-                run_batch(batch_id)
-        except Exception:
-            log.exception("证书批次后台线程出错")
-            db.session.rollback()
-        finally:
-            db.session.remove()
+@jobs.job("certificates.batch.render", retries=3, retry_delay=5)
+def render_job(batch_id: int, first: int, last: int) -> None:
+    render_group(batch_id, first, last)
 
 
-def background_enabled() -> bool:
-    """``CERTIFICATE_BATCH_BACKGROUND`` (default on): the request that queues a batch starts a
-    worker thread. Off: ``flask certificates run-batches --watch`` runs them."""
-    return bool(current_app.config.get("CERTIFICATE_BATCH_BACKGROUND", True))
-
-
-def start_in_background(batch_id: int | None = None) -> threading.Thread | None:
-    """Run ``batch_id`` (None: every pending batch) in a worker thread with its own app
-    context and database session. Commit the batch before calling this."""
-    if not background_enabled():
-        return None
-    app = current_app._get_current_object()
-    thread = threading.Thread(target=_thread_main, args=(app, batch_id), daemon=True,
-                              name=f"certificate-batch-{batch_id or 'pending'}")
-    thread.start()
-    return thread
+@jobs.periodic("certificates.batch.recover", minutes=1)
+def recover_job() -> None:
+    recovered = recover()
+    if recovered:
+        log.info("重新排队的证书批次：%s", ", ".join(map(str, recovered)))
 
 
 # --- Reading --------------------------------------------------------------------------------------

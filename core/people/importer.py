@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from flask_babel import lazy_gettext as _l
 
@@ -48,12 +48,16 @@ def _flag(text: str, default: bool) -> bool | None:
     return None
 
 
-def parse(rows: Sequence[tuple[int, dict]], enterprise_id: int, *, by) -> tuple[list, list[RowProblem]]:
-    """Check every row; returns the WorkerData to create and the problems (row, column, reason)."""
+def parse(rows: Sequence[tuple[int, dict]], enterprise_id: int, *, by,
+          progress: Callable[[int], object] | None = None) -> tuple[list, list[RowProblem]]:
+    """Check every row; returns the WorkerData to create and the problems (row, column, reason).
+    ``progress`` is told how many rows were checked, after each."""
     found: list[RowProblem] = []
     ready = []
     seen: dict[str, int] = {}
-    for number, row in rows:
+    for checked, (number, row) in enumerate(rows, start=1):
+        if progress is not None and checked > 1:
+            progress(checked - 1)
         gender_text = row.get("性别", "")
         data = services.WorkerData(
             name=row.get("姓名", ""), gender=_GENDERS.get(gender_text.strip().lower(), ""),
@@ -89,11 +93,12 @@ def parse(rows: Sequence[tuple[int, dict]], enterprise_id: int, *, by) -> tuple[
     return ready, found
 
 
-def import_workers(rows: Sequence[tuple[int, dict]], enterprise, *, by) -> int:
+def import_workers(rows: Sequence[tuple[int, dict]], enterprise, *, by,
+                   progress: Callable[[int], object] | None = None) -> int:
     """Create every row's worker, or raise ImportRefused listing every problem."""
     if not rows:
         raise ImportRefused([RowProblem(1, "", str(_l("表格中没有数据行")))])
-    ready, found = parse(rows, enterprise.id, by=by)
+    ready, found = parse(rows, enterprise.id, by=by, progress=progress)
     if found:
         raise ImportRefused(found)
     for data in ready:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -15,6 +15,7 @@ from core.organizations import rules as org_rules
 from core.organizations.models import Enterprise
 from core.pagination import paginate
 from core.people import importer, rules, services
+from core.people import jobs as people_jobs
 from core.people.forms import WorkerForm, WorkerImportForm
 from core.people.models import SkillLevel, Worker
 from core.roles import Role
@@ -133,6 +134,10 @@ def import_workers():
     problems = []
     if form.validate_on_submit():
         enterprise = db.session.get(Enterprise, form.enterprise_id.data)
+        job = _queue_if_large(form, enterprise)
+        if job is not None:
+            flash(_("表格共 %(n)s 行，正在后台检查和导入，本页显示进度。", n=job.total), "success")
+            return redirect(url_for("jobs.detail", job_id=job.id))
         count, problems = import_or_report(form, importer.REQUIRED, lambda rows: importer.import_workers(
             rows, enterprise, by=current_user))
         if count is not REFUSED:
@@ -140,6 +145,23 @@ def import_workers():
             return redirect(url_for(".index", enterprise_id=enterprise.id))
     return render_template("people/import.html", form=form, problems=problems,
                            columns=importer.COLUMNS, required=importer.REQUIRED)
+
+
+def _queue_if_large(form, enterprise):
+    """A sheet with more rows than ``WORKER_IMPORT_INLINE_ROWS`` becomes a background job
+    (committed and queued); smaller ones are imported in the request (None)."""
+    stream = form.file.data.stream
+    try:
+        rows = len(excel.read_rows(stream, importer.REQUIRED))
+    except excel.SheetError:
+        rows = 0  # reported by the import in the request
+    stream.seek(0)
+    if rows <= current_app.config["WORKER_IMPORT_INLINE_ROWS"]:
+        return None
+    job = people_jobs.queue_import(stream.read(), enterprise, rows=rows, by=current_user)
+    db.session.commit()
+    people_jobs.enqueue(job)
+    return job
 
 
 @bp.get("/import-template.xlsx")

@@ -1,12 +1,12 @@
-"""Batch issuing: a whole scope issued, rendered and zipped in the background with visible
-progress; an interrupted batch carries on without issuing anything twice."""
+"""Batch issuing: a whole scope issued, rendered and zipped by the job queue with visible
+progress; an interrupted batch carries on without issuing anything twice.
+
+The suite's queue is in immediate mode (a queued job runs at once, in its own app context);
+tests/core/test_jobs.py runs batches through a real worker process."""
 
 from __future__ import annotations
 
 import io
-import os
-import socket
-import threading
 import zipfile
 from datetime import timedelta
 from types import SimpleNamespace
@@ -19,6 +19,7 @@ from certificates import sources
 from certificates.models import Certificate
 from certificates.models_batches import BatchState, CertificateBatch, CertificateBatchItem, ItemState
 from certificates.services import batches
+from core import storage
 from core.accounts.models import User
 from core.errors import DomainError
 from core.extensions import db
@@ -43,14 +44,6 @@ def sample(app, world):
     sources.unregister(SAMPLE_SOURCE)
 
 
-@pytest.fixture
-def foreground(app):
-    """Batches are not started in a thread: the test runs them itself."""
-    app.config["CERTIFICATE_BATCH_BACKGROUND"] = False
-    yield
-    app.config.pop("CERTIFICATE_BATCH_BACKGROUND")
-
-
 def _admin(world) -> User:
     return db.session.get(User, world.users.admin)
 
@@ -66,14 +59,7 @@ def _certificate_count() -> int:
 
 
 def _zip(batch: CertificateBatch) -> zipfile.ZipFile:
-    return zipfile.ZipFile(batches.zip_path(batch))
-
-
-def _join_batch_threads() -> None:
-    for thread in threading.enumerate():
-        if thread.name.startswith("certificate-batch-"):
-            thread.join(timeout=60)
-            assert not thread.is_alive()
+    return zipfile.ZipFile(io.BytesIO(storage.read_bytes(batches.zip_key(batch))))
 
 
 class Died(BaseException):
@@ -134,9 +120,9 @@ def test_running_a_batch_issues_renders_and_zips_the_whole_scope(app, world, sam
             rows = list(sheet.iter_rows(min_row=2, values_only=True))
         assert [row[1] for row in rows] == serials
         assert rows[0][2] == "李明" and rows[0][8] == "本批次新颁发"
-        # The working files are gone once packed; the ZIP lives outside the web root.
-        assert not (batches.batch_folder() / f"batch-{batch_id}").exists()
-        assert str(batches.batch_folder()).startswith(app.config["UPLOAD_FOLDER"])
+        # The working files are gone once packed; the ZIP is in the storage, outside the web root.
+        assert list(storage.storage().list(f"certificate-batches/batch-{batch_id}")) == []
+        assert batches.zip_key(batch) == f"certificate-batches/certificate-batch-{batch_id}.zip"
 
 
 def test_certificates_issued_before_are_packed_but_not_issued_again(app, world, sample):
@@ -231,10 +217,9 @@ def test_a_batch_interrupted_while_rendering_renders_only_what_is_left(app, worl
         dying[0] = False
         batch = db.session.get(CertificateBatch, batch_id)
         assert (batch.state, batch.issued, batch.done) == ("running", 5, 4)
-        # This process is alive, but the runner's thread is not: the batch is interrupted at once.
-        batch.runner = f"{socket.gethostname()[:60]}:{os.getpid()}:1"
-        db.session.commit()
-        assert batches.mark_interrupted() == 1
+        # The worker is gone: its heartbeat goes stale and the batch is taken as interrupted.
+        assert batches.mark_interrupted() == 0
+        assert batches.mark_interrupted(utcnow() + timedelta(minutes=5)) == 1
         db.session.commit()
         assert batches.run_batch(batch_id)  # interrupted batches are runnable as they are
         batch = db.session.get(CertificateBatch, batch_id)
@@ -245,10 +230,10 @@ def test_a_batch_interrupted_while_rendering_renders_only_what_is_left(app, worl
             assert len([n for n in archive.namelist() if n.endswith(".pdf")]) == 5
 
 
-def test_a_batch_on_another_machine_is_interrupted_only_when_its_heartbeat_stops(app, world, sample):
+def test_a_batch_is_interrupted_only_when_its_heartbeat_stops(app, world, sample):
     with app.app_context():
         batch_id = _queue(world)
-        batches._claim(batch_id, "another-machine:4242:99")
+        batches._claim(batch_id, "another-machine:4242")
         assert batches.mark_interrupted() == 0
         assert batches.mark_interrupted(utcnow() + timedelta(seconds=30)) == 0
         assert batches.mark_interrupted(utcnow() + timedelta(minutes=3)) == 1
@@ -305,8 +290,7 @@ def test_the_administrator_starts_a_batch_and_watches_it_finish(app, world, samp
     response = client.post("/certificates/batches", data={
         "csrf_token": csrf_token(client, "/certificates/batches"), "scope": f"{SAMPLE_SOURCE}|a"})
     assert response.status_code == 302
-    detail_url = response.headers["Location"]
-    _join_batch_threads()  # the request returned at once; the thread did the work
+    detail_url = response.headers["Location"]  # the queued job ran (immediate mode)
     with app.app_context():
         batch = db.session.scalar(select(CertificateBatch))
         assert detail_url.endswith(f"/certificates/batches/{batch.id}")
@@ -322,7 +306,7 @@ def test_the_administrator_starts_a_batch_and_watches_it_finish(app, world, samp
     assert zipfile.ZipFile(io.BytesIO(download.data)).testzip() is None
 
 
-def test_a_running_batch_page_polls_its_status(app, world, sample, client, login, foreground):
+def test_a_running_batch_page_polls_its_status(app, world, sample, client, login):
     with app.app_context():
         batch_id = _queue(world)
     login(world.users.admin)
@@ -345,7 +329,7 @@ def test_asking_for_a_batch_of_an_empty_scope_says_so_on_the_page(app, world, sa
 def test_the_resume_button_carries_an_interrupted_batch_on(app, world, sample, client, login):
     with app.app_context():
         batch_id = _queue(world)
-        batches._claim(batch_id, "gone-host:1:1")
+        batches._claim(batch_id, "gone-host:1")
         db.session.get(CertificateBatch, batch_id).heartbeat_at = utcnow() - timedelta(hours=1)
         db.session.commit()
     login(world.users.admin)
@@ -354,7 +338,6 @@ def test_the_resume_button_carries_an_interrupted_batch_on(app, world, sample, c
     response = client.post(f"/certificates/batches/{batch_id}/resume",
                            data={"csrf_token": csrf_token(client, f"/certificates/batches/{batch_id}")})
     assert response.status_code == 302
-    _join_batch_threads()
     with app.app_context():
         assert db.session.get(CertificateBatch, batch_id).state == "done"
         assert _certificate_count() == 5
@@ -368,47 +351,84 @@ def test_only_administrators_run_batches(world, client, login):
 
 # --- Outside requests ------------------------------------------------------------------------
 
-def test_the_run_batches_command_runs_queued_batches(app, world, sample):
+def test_the_resume_batches_command_queues_a_batch_whose_worker_stopped_beating(app, world, sample):
     with app.app_context():
         batch_id = _queue(world)
-    result = app.test_cli_runner().invoke(args=["certificates", "run-batches"])
-    assert result.exit_code == 0, result.output
-    assert f"批次 {batch_id}" in result.output and "已完成" in result.output
-    with app.app_context():
-        assert db.session.get(CertificateBatch, batch_id).state == "done"
-    again = app.test_cli_runner().invoke(args=["certificates", "run-batches"])
-    assert "没有需要运行的证书批次" in again.output
-
-
-def test_the_resume_batches_command_carries_on_a_batch_whose_process_is_gone(app, world, sample):
-    with app.app_context():
-        batch_id = _queue(world)
-        batches._claim(batch_id, f"{socket.gethostname()[:60]}:{os.getpid()}:1")
+        batches._claim(batch_id, "gone-host:1")
+        db.session.get(CertificateBatch, batch_id).heartbeat_at = utcnow() - timedelta(hours=1)
+        db.session.commit()
     result = app.test_cli_runner().invoke(args=["certificates", "resume-batches"])
     assert result.exit_code == 0, result.output
-    assert "标为已中断" in result.output and "已完成" in result.output
+    assert f"已重新排队的证书批次：{batch_id}" in result.output
     with app.app_context():
         assert db.session.get(CertificateBatch, batch_id).state == "done"
+    again = app.test_cli_runner().invoke(args=["certificates", "resume-batches"])
+    assert "没有需要继续的证书批次" in again.output
 
 
-def test_interrupted_batches_carry_on_after_the_app_restarts(app, world, sample, database_url):
-    from core import create_app
+def test_the_recovery_job_carries_on_a_killed_workers_batch_without_duplicates(app, world, sample,
+                                                                                monkeypatch):
+    monkeypatch.setattr(batches, "CHUNK", 2)
+    real_issue, calls = batches.issuing.issue, []
 
+    def dying_issue(request, *, by):
+        calls.append(request.source_key)
+        if len(calls) == 4:  # killed in the middle of the second chunk
+            raise Died
+        return real_issue(request, by=by)
+
+    monkeypatch.setattr(batches.issuing, "issue", dying_issue)
     with app.app_context():
         batch_id = _queue(world)
-        batches._claim(batch_id, f"{socket.gethostname()[:60]}:{os.getpid()}:1")
-    restarted = create_app("testing", {"DATABASE_URL": database_url,
-                                       "UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"],
-                                       "CERTIFICATE_BATCH_AUTO_RESUME": True})
-    try:
-        restarted.test_client().get("/")
-        _join_batch_threads()
-        with app.app_context():
-            batch = db.session.get(CertificateBatch, batch_id)
-            assert (batch.state, batch.done) == ("done", 5)
-            assert db.session.scalar(select(func.count()).select_from(CertificateBatchItem).where(
-                CertificateBatchItem.state == ItemState.RENDERED.value)) == 5
-    finally:
-        with restarted.app_context():
-            db.session.remove()
-            db.engine.dispose()
+        with pytest.raises(Died):
+            batches.enqueue(batch_id)
+    monkeypatch.setattr(batches.issuing, "issue", real_issue)
+    with app.app_context():
+        assert db.session.get(CertificateBatch, batch_id).state == "running"
+        assert _certificate_count() in (2, 3)  # the first chunk (SQLite may keep a savepoint's)
+        assert batches.recover() == []  # still beating a moment ago: not taken for dead
+        assert batches.recover(utcnow() + timedelta(minutes=5)) == [batch_id]
+        batch = db.session.get(CertificateBatch, batch_id)
+        assert (batch.state, batch.issued, batch.done, batch.attempts) == ("done", 5, 5, 2)
+        assert all(item.certificate_id for item in batch.items)
+        assert _certificate_count() == 5
+        assert db.session.scalar(select(func.count(func.distinct(Certificate.source_key)))) == 5
+
+
+def test_a_render_job_run_twice_renders_nothing_twice_and_packs_once(app, world, sample, monkeypatch):
+    monkeypatch.setattr(batches, "RENDER_CHUNK", 2)
+    queued = []
+    monkeypatch.setattr(batches.jobs, "enqueue", lambda name, *args: queued.append((name, args)))
+    with app.app_context():
+        batch_id = _queue(world)
+        assert batches.run_batch(batch_id)
+        renders = [args for name, args in queued if name == "certificates.batch.render"]
+        assert renders == [(batch_id, 1, 2), (batch_id, 3, 4), (batch_id, 5, 5)]
+        # Two workers take the groups; one group's job is delivered twice.
+        for args in [renders[1], renders[0], renders[1]]:
+            batches.render_group(*args)
+        batch = db.session.get(CertificateBatch, batch_id)
+        assert (batch.state, batch.done) == ("running", 4)
+        batches.render_group(*renders[2])
+        assert not batches.pack(batch_id)  # already packed by the last group: only once
+        batch = db.session.get(CertificateBatch, batch_id)
+        assert (batch.state, batch.done, batch.zip_size > 0) == ("done", 5, True)
+        with _zip(batch) as archive:
+            assert len([n for n in archive.namelist() if n.endswith(".pdf")]) == 5
+
+
+def test_a_batch_that_keeps_failing_stops_after_a_few_attempts(app, world, sample, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(batches, "_issue_pending", broken)
+    with app.app_context():
+        batch_id = _queue(world)
+        for _attempt in range(batches.MAX_ATTEMPTS - 1):
+            with pytest.raises(RuntimeError):
+                batches.run_batch(batch_id)
+            assert db.session.get(CertificateBatch, batch_id).state == "interrupted"
+        assert batches.run_batch(batch_id)
+        batch = db.session.get(CertificateBatch, batch_id)
+        assert batch.state == "failed" and "RuntimeError" in batch.error
+        assert batches.can_resume(batch)

@@ -231,7 +231,20 @@ def _batch_records(world) -> dict:
                              source_label="北京大工匠选树周期", state="done", total=0)
     db.session.add(batch)
     db.session.flush()
-    return {"batch_id": batch.id}
+    return {"batch_id": batch.id, **_job_records(world)}
+
+
+def _job_records(world) -> dict:
+    """A finished background job (a worker import) asked for by the administrator: others see
+    404 for it, as for a job that does not exist."""
+    from core.jobs.models import BackgroundJob
+
+    job = BackgroundJob(kind="people.import_workers", state="done", total=3, done=3,
+                        result={"count": 3, "enterprise_id": world.ent_a},
+                        requested_by_id=world.users.admin)
+    db.session.add(job)
+    db.session.flush()
+    return {"job_id": job.id}
 
 
 def _studio_records(world) -> dict:

@@ -38,7 +38,7 @@
         set("done", data.done);
         set("failed", data.failed);
         set("state_label", data.state_label);
-        if (data.state === "queued" || data.state === "running") {
+        if (data.state === "queued" || data.state === "running" || data.state === "packing") {
           window.setTimeout(poll, INTERVAL_MS);
         } else {
           window.location.reload();
