@@ -10,7 +10,8 @@ from flask_login import current_user
 
 #: Endpoints a user who must change their password may still reach.
 _PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "main.set_language",
-                            "static", "bootstrap.static", "main.healthz"}
+                            "static", "bootstrap.static", "main.healthz",
+                            "main.readyz", "metrics"}
 
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\\]")

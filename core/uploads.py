@@ -4,29 +4,31 @@ root under random names, served only as downloads.
 * The type comes from the file's first bytes (PDF, PNG or JPEG), never from its name or the
   browser's declared type: a text file named ``证书.pdf`` is refused.
 * Sizes are enforced while reading, so an oversized file is never held whole in memory.
-* Files live in ``app.config["UPLOAD_FOLDER"]``, named by a random token; the original name is
-  kept only in the database and used as the download name.
-* Disk and database stay in step with the transaction: a file stored in a transaction that
-  rolls back is deleted, and a file whose row is deleted goes from disk only once the deletion
-  is committed (see :func:`discard_on_rollback` and :func:`delete_after_commit`).
+* Files live in the storage (:mod:`core.storage`: the ``UPLOAD_FOLDER`` folder or an S3
+  bucket), named by a random token; the original name is kept only in the database and used
+  as the download name. Downloads stream from the storage.
+* Storage and database stay in step with the transaction: a file stored in a transaction that
+  rolls back is deleted, and a file whose row is deleted goes from the storage only once the
+  deletion is committed (see :func:`discard_on_rollback` and :func:`delete_after_commit`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, send_file
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from core import storage
 from core.errors import DomainError
 from core.timeutil import utcnow
 
@@ -104,19 +106,23 @@ def download_name(original_name: str, content_type: str) -> str:
 
 
 def path_of(stored_name: str) -> Path:
-    """Where a stored file lives; refuses names that could leave the folder."""
+    """Where a stored file lives in the local folder; refuses names that could leave it."""
+    return Path(current_app.config["UPLOAD_FOLDER"]) / _checked(stored_name)
+
+
+def _checked(stored_name: str) -> str:
     if not stored_name or "/" in stored_name or "\\" in stored_name or stored_name.startswith("."):
         raise ValueError("invalid stored name")
-    return Path(current_app.config["UPLOAD_FOLDER"]) / stored_name
+    return stored_name
 
 
 def store(file_storage, *, max_bytes: int, room_bytes: int,
           total_bytes: int | None = None) -> StoredFile:
-    """Check and write an uploaded file (a werkzeug ``FileStorage``).
+    """Check and store an uploaded file (a werkzeug ``FileStorage``).
 
     ``max_bytes`` is the limit for one file, ``room_bytes`` what is left of the limit for all
     files of the record, ``total_bytes`` that limit as the message names it (default: the
-    ``UPLOAD_MAX_TOTAL_BYTES`` setting). Raises :class:`UploadRefused` and writes nothing when
+    ``UPLOAD_MAX_TOTAL_BYTES`` setting). Raises :class:`UploadRefused` and stores nothing when
     the file fails.
     """
     if file_storage is None or not getattr(file_storage, "filename", None):
@@ -133,22 +139,20 @@ def store(file_storage, *, max_bytes: int, room_bytes: int,
                "请上传扫描件或照片", name=original), field="file")
     limit = min(max_bytes, room_bytes)
     stored_name = secrets.token_hex(16) + EXTENSIONS[content_type]
-    target = path_of(stored_name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
     digest = hashlib.sha256()
     size = 0
-    try:
-        with partial.open("xb") as out:
-            chunk = head
-            while chunk:
-                size += len(chunk)
-                if size > max_bytes:
-                    break  # too big whatever the room: no need to read on
-                if size <= limit:
-                    digest.update(chunk)
-                    out.write(chunk)
-                chunk = stream.read(_CHUNK)
+    # Checked in a temporary file first (in memory while small): only a whole, accepted file
+    # reaches the storage.
+    with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as buffer:
+        chunk = head
+        while chunk:
+            size += len(chunk)
+            if size > max_bytes:
+                break  # too big whatever the room: no need to read on
+            if size <= limit:
+                digest.update(chunk)
+                buffer.write(chunk)
+            chunk = stream.read(_CHUNK)
         if size > max_bytes:
             raise UploadRefused(_l("文件“%(name)s”超过单个文件 %(limit)s 的上限",
                                    name=original, limit=megabytes(max_bytes)), field="file")
@@ -158,9 +162,8 @@ def store(file_storage, *, max_bytes: int, room_bytes: int,
                    "请先删除不需要的附件", name=original,
                    limit=megabytes(total_bytes or current_app.config["UPLOAD_MAX_TOTAL_BYTES"])),
                 field="file")
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+        buffer.seek(0)
+        storage.storage().put(stored_name, buffer)
     return StoredFile(stored_name=stored_name, original_name=original, content_type=content_type,
                       size=size, sha256=digest.hexdigest())
 
@@ -168,22 +171,23 @@ def store(file_storage, *, max_bytes: int, room_bytes: int,
 def remove(stored_name: str) -> None:
     """Delete a stored file now (missing files are fine: the goal is that it is gone)."""
     with contextlib.suppress(ValueError):
-        path_of(stored_name).unlink(missing_ok=True)
+        storage.storage().delete(_checked(stored_name))
 
 
 def discard_on_rollback(session, stored_name: str) -> None:
-    """Delete ``stored_name`` from disk if the session's transaction rolls back."""
-    session.info.setdefault(_NEW_FILES, []).append(path_of(stored_name))
+    """Delete ``stored_name`` from the storage if the session's transaction rolls back."""
+    session.info.setdefault(_NEW_FILES, []).append((storage.storage(), _checked(stored_name)))
 
 
 def delete_after_commit(session, stored_name: str) -> None:
-    """Delete ``stored_name`` from disk once the session's transaction commits."""
-    session.info.setdefault(_DOOMED_FILES, []).append(path_of(stored_name))
+    """Delete ``stored_name`` from the storage once the session's transaction commits."""
+    session.info.setdefault(_DOOMED_FILES, []).append((storage.storage(), _checked(stored_name)))
 
 
 def _remove_listed(session, key: str) -> None:
-    for path in session.info.pop(key, []):
-        path.unlink(missing_ok=True)
+    for backend, stored_name in session.info.pop(key, []):
+        with contextlib.suppress(OSError, storage.StorageError):
+            backend.delete(stored_name)
 
 
 @event.listens_for(Session, "after_commit")
@@ -201,17 +205,9 @@ def _after_rollback(session, previous_transaction):
 
 
 def send(stored_name: str, *, original_name: str, content_type: str):
-    """A download response: the stored MIME type, always as an attachment, never sniffed.
-
-    Raises ``FileNotFoundError`` when the file is missing from disk.
-    """
-    path = path_of(stored_name)
-    if not path.is_file():
-        raise FileNotFoundError(stored_name)
-    response = send_file(path, mimetype=content_type, as_attachment=True,
-                         download_name=download_name(original_name, content_type),
-                         conditional=False, etag=False, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
+    """A download streamed from the storage: the stored MIME type, always as an attachment,
+    never sniffed. Raises ``FileNotFoundError`` when the file is missing."""
+    response = storage.stream_response(_checked(stored_name), mimetype=content_type,
+                                       download_name=download_name(original_name, content_type))
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -118,10 +118,11 @@ def test_forbidden_page_is_in_chinese(world, client, login):
     assert response.status_code == 403 and "无权访问" in response.get_data(as_text=True)
 
 
-def test_healthz_answers_503_when_the_database_is_unreachable(tmp_path):
+def test_readyz_answers_503_when_the_database_is_unreachable_while_healthz_stays_up(tmp_path):
     app = create_app("testing", {"DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"})
-    response = app.test_client().get("/healthz")
-    assert response.status_code == 503 and response.json["database"] == "unreachable"
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503 and response.json["checks"]["database"]["status"].startswith("failed")
+    assert app.test_client().get("/healthz").status_code == 200
 
 
 def test_oversized_request_is_refused(app, world, client, login):

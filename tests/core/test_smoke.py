@@ -1,7 +1,7 @@
-def test_healthz_answers_ok_when_database_reachable(client):
-    response = client.get("/healthz")
+def test_readyz_answers_ok_when_database_reachable(client):
+    response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json["database"] == "ok"
+    assert response.json["checks"]["database"]["status"] == "ok"
 
 
 def test_world_builds(world, client, login):

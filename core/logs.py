@@ -1,0 +1,94 @@
+"""Logs: one JSON object per line (``LOG_FORMAT=json``, production) or plain text, each line of
+a request carrying its request id, which the response returns in ``X-Request-ID``.
+
+The id comes from the proxy (nginx sets ``X-Request-ID``) when it looks like one, otherwise it
+is made here. Request lines name the endpoint, status and duration; never query strings,
+form data or personal data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+
+from flask import g, has_request_context, request
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+access_log = logging.getLogger("craftsman.access")
+
+
+def current_request_id() -> str | None:
+    return g.get("request_id") if has_request_context() else None
+
+
+class JsonFormatter(logging.Formatter):
+    """A log record as one JSON object."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+                 "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        request_id = getattr(record, "request_id", None) or current_request_id()
+        if request_id:
+            entry["request_id"] = request_id
+        for key in ("method", "path", "endpoint", "status", "duration_ms", "remote_addr", "user_id"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        request_id = current_request_id()
+        return f"{line} [{request_id}]" if request_id else line
+
+
+JsonFormatter.converter = time.gmtime
+
+
+def configure(app) -> None:
+    """Send the root logger's records to stderr in the configured format."""
+    handler = logging.StreamHandler(sys.stderr)
+    if app.config.get("LOG_FORMAT") == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if getattr(existing, "_craftsman", False):
+            root.removeHandler(existing)
+    handler._craftsman = True
+    root.addHandler(handler)
+    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    app.logger.handlers.clear()
+    app.logger.propagate = True
+
+
+def init_app(app) -> None:
+    if not app.testing:
+        configure(app)
+
+    @app.before_request
+    def assign_request_id():
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.request_clock = time.perf_counter()
+
+    @app.after_request
+    def log_request(response):
+        request_id = g.get("request_id")
+        if request_id:
+            response.headers["X-Request-ID"] = request_id
+            user_id = getattr(g.get("_login_user"), "id", None)  # only if loaded: no query here
+            access_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
+                "method": request.method, "path": request.path, "status": response.status_code,
+                "endpoint": request.endpoint or "", "remote_addr": request.remote_addr,
+                "duration_ms": round((time.perf_counter() - g.get("request_clock", 0)) * 1000, 1),
+                "user_id": user_id})
+        return response
