@@ -46,8 +46,10 @@ font:
 run: install translations font
 	APP_CONFIG=development $(BIN)/flask db upgrade
 	APP_CONFIG=development $(BIN)/flask seed-demo --if-empty
-	@echo "打开 http://127.0.0.1:5000 （按 Ctrl+C 停止）"
-	APP_CONFIG=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "打开 http://127.0.0.1:5000 （按 Ctrl+C 停止；后台任务 worker 随之停止）"
+	@APP_CONFIG=development $(BIN)/flask jobs worker --workers 2 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  APP_CONFIG=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: test-install translations browser
 	$(BIN)/ruff check .

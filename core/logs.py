@@ -42,10 +42,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+class RequestIdFilter(logging.Filter):
+    """Stamp each record with the request id while the request is being served."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(record, "request_id", None):
+            record.request_id = current_request_id()
+        return True
+
+
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        request_id = current_request_id()
+        request_id = getattr(record, "request_id", None) or current_request_id()
         return f"{line} [{request_id}]" if request_id else line
 
 
@@ -55,6 +64,7 @@ JsonFormatter.converter = time.gmtime
 def configure(app) -> None:
     """Send the root logger's records to stderr in the configured format."""
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RequestIdFilter())
     if app.config.get("LOG_FORMAT") == "json":
         handler.setFormatter(JsonFormatter())
     else:
@@ -87,7 +97,8 @@ def init_app(app) -> None:
             response.headers["X-Request-ID"] = request_id
             user_id = getattr(g.get("_login_user"), "id", None)  # only if loaded: no query here
             access_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
-                "method": request.method, "path": request.path, "status": response.status_code,
+                "request_id": request_id, "method": request.method, "path": request.path,
+                "status": response.status_code,
                 "endpoint": request.endpoint or "", "remote_addr": request.remote_addr,
                 "duration_ms": round((time.perf_counter() - g.get("request_clock", 0)) * 1000, 1),
                 "user_id": user_id})

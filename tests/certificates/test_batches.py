@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from certificates import sources
 from certificates.models import Certificate
-from certificates.models_batches import BatchState, CertificateBatch, CertificateBatchItem, ItemState
+from certificates.models_batches import BatchState, CertificateBatch
 from certificates.services import batches
 from core import storage
 from core.accounts.models import User

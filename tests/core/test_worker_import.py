@@ -3,6 +3,7 @@ column and reason; and the export that masks what the reader may not see."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 from openpyxl import Workbook, load_workbook
@@ -112,3 +113,83 @@ def test_export_masks_id_numbers_the_reader_may_not_see(app, world, client, logi
     sheet = load_workbook(io.BytesIO(client.get("/workers/export.xlsx").data)).active
     assert clear in [c.value for row in sheet.iter_rows() for c in row]
     assert sheet.max_row == 2  # the header and its one worker
+
+
+# --- Large sheets: a background job with a progress page ---------------------------------------
+
+def _large_sheets(app, rows: int = 1):
+    """Sheets with more than ``rows`` rows go to the job queue (immediate in the suite)."""
+    app.config["WORKER_IMPORT_INLINE_ROWS"] = rows
+
+
+def test_a_large_sheet_is_imported_by_a_job_whose_page_shows_the_outcome(app, world, client, login):
+    _large_sheets(app)
+    try:
+        login(world.users.enterprise)
+        rows = [_row(name, factories.id_number()) for name in ("甲", "乙", "丙")]
+        response = _upload(client, world, rows)
+        assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+        page = client.get(response.headers["Location"])
+        html = page.get_data(as_text=True)
+        assert "已导入 3 名职工" in html and "data-status-url" not in html
+        status = client.get(response.headers["Location"] + "/status").get_json()
+        assert (status["state"], status["done"], status["total"], status["percent"]) == ("done", 3, 3, 100)
+        assert _count(app) == 6
+        from core import storage
+
+        with app.app_context():
+            assert list(storage.storage().list("imports")) == []  # the sheet is gone once imported
+        login(world.users.other_enterprise)
+        assert client.get(response.headers["Location"]).status_code == 404
+    finally:
+        app.config["WORKER_IMPORT_INLINE_ROWS"] = 200
+
+
+def test_a_large_sheet_with_bad_rows_imports_nothing_and_the_job_lists_them(app, world, client, login):
+    _large_sheets(app)
+    try:
+        login(world.users.enterprise)
+        rows = [_row("甲", factories.id_number()), _row("乙", "110105198506150011"), _row("", factories.id_number())]
+        response = _upload(client, world, rows)
+        html = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert "未导入任何数据" in html and "身份证号" in html and "姓名" in html
+        assert _count(app) == 3
+    finally:
+        app.config["WORKER_IMPORT_INLINE_ROWS"] = 200
+
+
+def test_an_import_job_whose_worker_died_runs_again_and_creates_nobody_twice(app, world, monkeypatch):
+    from datetime import timedelta
+
+    from core.jobs import services as job_services
+    from core.jobs.models import BackgroundJob
+    from core.organizations.models import Enterprise
+    from core.people import jobs as people_jobs
+    from core.people import services as people_services
+    from core.timeutil import utcnow
+
+    real_create, calls = people_services.create_worker, []
+
+    def dying_create(data, *, by):
+        calls.append(data.name)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the worker is stopped half way through the rows
+        return real_create(data, by=by)
+
+    rows = [_row(name, factories.id_number()) for name in ("甲", "乙", "丙")]
+    with app.app_context():
+        job = people_jobs.queue_import(_xlsx(rows).read(), db.session.get(Enterprise, world.ent_a),
+                                       rows=3, by=None)
+        db.session.commit()
+        job_id = job.id
+        monkeypatch.setattr(people_services, "create_worker", dying_create)
+        with contextlib.suppress(KeyboardInterrupt):
+            people_jobs.enqueue(job)
+    monkeypatch.setattr(people_services, "create_worker", real_create)
+    assert _count(app) == 3  # all or nothing: none of the sheet's rows
+    with app.app_context():
+        assert db.session.get(BackgroundJob, job_id).state == "running"
+        assert job_services.recover(utcnow() + timedelta(minutes=5)) == [job_id]
+        job = db.session.get(BackgroundJob, job_id)
+        assert (job.state, job.attempts, job.result["count"]) == ("done", 2, 3)
+    assert _count(app) == 6
