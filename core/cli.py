@@ -9,9 +9,10 @@ from core.extensions import db
 
 
 def init_app(app) -> None:
-    from core import storage_cli
+    from core import backup_cli, storage_cli
 
     storage_cli.init_app(app)
+    backup_cli.init_app(app)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="只在数据库为空时加载")
