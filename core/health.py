@@ -82,7 +82,7 @@ def _check_redis(timeout: int) -> None:
 def _check_storage(timeout: int) -> None:
     from core import storage
 
-    storage.storage().check()
+    storage.storage().check(timeout)
 
 
 def _check_queue(timeout: int) -> None:

@@ -95,7 +95,7 @@ class LocalStorage:
                     part.startswith(".") for part in path.relative_to(self.root).parts):
                 yield StoredObject(path.relative_to(self.root).as_posix(), path.stat().st_size)
 
-    def check(self) -> None:
+    def check(self, timeout: float | None = None) -> None:
         """Raise StorageError unless the folder can be written."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -115,22 +115,25 @@ class S3Storage:
 
     def __init__(self, *, endpoint_url: str | None, bucket: str, access_key: str | None,
                  secret_key: str | None, region: str, prefix: str = "", timeout: float = 10):
-        import boto3
-        from botocore.config import Config
-
         if not bucket:
             from core.config import ConfigurationError
 
             raise ConfigurationError("STORAGE_BACKEND=s3 时必须设置 S3_BUCKET。")
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
-        self.client = boto3.client(
-            "s3", endpoint_url=endpoint_url or None, aws_access_key_id=access_key or None,
-            aws_secret_access_key=secret_key or None, region_name=region,
-            config=Config(connect_timeout=timeout, read_timeout=max(timeout, 30),
-                          retries={"max_attempts": 3, "mode": "standard"},
-                          signature_version="s3v4", s3={"addressing_style": "path"}))
         self.endpoint_url = endpoint_url
+        self._credentials = {"endpoint_url": endpoint_url or None, "aws_access_key_id": access_key or None,
+                             "aws_secret_access_key": secret_key or None, "region_name": region}
+        self.client = self._client(connect=timeout, read=max(timeout, 30), attempts=3)
+        self._check_clients: dict[float, object] = {}
+
+    def _client(self, *, connect: float, read: float, attempts: int):
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client("s3", **self._credentials, config=Config(
+            connect_timeout=connect, read_timeout=read, retries={"max_attempts": attempts, "mode": "standard"},
+            signature_version="s3v4", s3={"addressing_style": "path"}))
 
     def _key(self, key: str) -> str:
         return self.prefix + check_key(key)
@@ -184,11 +187,17 @@ class S3Storage:
             for item in page.get("Contents", []):
                 yield StoredObject(item["Key"][len(self.prefix):], int(item["Size"]))
 
-    def check(self) -> None:
+    def check(self, timeout: float | None = None) -> None:
+        """Raise StorageError unless the bucket answers (within ``timeout`` seconds, no retry)."""
         from botocore.exceptions import BotoCoreError, ClientError
 
+        client = self.client
+        if timeout is not None:
+            if timeout not in self._check_clients:
+                self._check_clients[timeout] = self._client(connect=timeout, read=timeout, attempts=1)
+            client = self._check_clients[timeout]
         try:
-            self.client.head_bucket(Bucket=self.bucket)
+            client.head_bucket(Bucket=self.bucket)
         except (BotoCoreError, ClientError) as error:
             raise StorageError(str(error)) from error
 
