@@ -8,7 +8,6 @@ Only the setup (certificates, a batch source) is done directly, through the serv
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
@@ -70,7 +69,23 @@ def test_a_worker_downloads_their_certificate_from_my_certificates(app, page, tm
 
 
 @pytest.fixture
-def slow_sample(app, monkeypatch):
+def job_worker(app, tmp_path):
+    """A real queue (a SQLite file) with a Huey consumer in this process, instead of the
+    suite's immediate mode: the request only queues, the consumer does the work meanwhile."""
+    from core.jobs import JobQueue
+
+    saved_url, saved_queue = app.config["HUEY_URL"], app.extensions["jobs"]
+    app.config["HUEY_URL"] = f"sqlite:///{tmp_path / 'huey.sqlite3'}"
+    app.extensions["jobs"] = JobQueue(app)
+    consumer = app.extensions["jobs"].huey.create_consumer(workers=1, periodic=False, max_delay=0.2)
+    consumer.start()
+    yield
+    consumer.stop(graceful=True)
+    app.config["HUEY_URL"], app.extensions["jobs"] = saved_url, saved_queue
+
+
+@pytest.fixture
+def slow_sample(app, monkeypatch, job_worker):
     """A batch source of three certificates whose PDFs take a moment each, so the progress page
     is seen before the batch is done."""
     with app.app_context():
@@ -86,9 +101,6 @@ def slow_sample(app, monkeypatch):
     monkeypatch.setattr(batches, "_render", slow_render)
     monkeypatch.setattr(batches, "RENDER_CHUNK", 1)
     yield
-    for thread in threading.enumerate():
-        if thread.name.startswith("certificate-batch-"):
-            thread.join(timeout=30)
     sources.unregister(SAMPLE_SOURCE)
 
 
