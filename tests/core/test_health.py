@@ -103,3 +103,17 @@ def test_a_request_is_logged_as_one_json_object_with_its_request_id(app, client,
     assert (entry["method"], entry["path"], entry["status"], entry["endpoint"]) == (
         "GET", "/healthz", 200, "main.healthz")
     assert entry["duration_ms"] >= 0
+
+
+def test_job_runs_are_timed_and_failures_counted_in_the_metrics(app, client):
+    from core import jobs
+
+    with app.app_context():
+        jobs.enqueue("jobs.recover")  # a job that finds nothing to do
+    body = client.get("/metrics", environ_base={"REMOTE_ADDR": "127.0.0.1"}).get_data(as_text=True)
+    assert 'craftsman_job_duration_seconds_count{job="jobs.recover",outcome="ok"}' in body
+
+
+def test_the_worker_command_refuses_a_queue_in_immediate_mode(app):
+    result = app.test_cli_runner().invoke(args=["jobs", "worker"])
+    assert result.exit_code != 0 and "immediate" in result.output
