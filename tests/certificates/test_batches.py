@@ -432,3 +432,16 @@ def test_a_batch_that_keeps_failing_stops_after_a_few_attempts(app, world, sampl
         batch = db.session.get(CertificateBatch, batch_id)
         assert batch.state == "failed" and "RuntimeError" in batch.error
         assert batches.can_resume(batch)
+
+
+def test_a_batch_with_nothing_issuable_left_fails_and_says_why(app, world, sample):
+    with app.app_context():
+        for n, worker in enumerate([world.worker_a, world.worker_b, world.worker_c, world.worker_a,
+                                    world.worker_b], start=1):
+            batches.issuing.revoke(issue_for(worker, f"batch:{n}", honour=f"荣誉{n}"), "撤销", by=None)
+        db.session.commit()
+        batch_id = _queue(world)
+        assert batches.run_batch(batch_id)
+        batch = db.session.get(CertificateBatch, batch_id)
+        assert (batch.state, batch.failed, batch.active_key) == ("failed", 5, None)
+        assert "没有生成任何证书" in batch.error
