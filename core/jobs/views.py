@@ -6,12 +6,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, render_template
 from flask_login import current_user
 
+from core import storage
 from core.access import authenticated
 from core.extensions import db
 from core.jobs.models import BackgroundJob
 from core.roles import Role
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _job_or_404(job_id: int) -> BackgroundJob:
@@ -32,6 +34,20 @@ def status_of(job: BackgroundJob) -> dict:
 def detail(job_id: int):
     job = _job_or_404(job_id)
     return render_template("jobs/detail.html", job=job)
+
+
+@bp.get("/<int:job_id>/download")
+@authenticated
+def download(job_id: int):
+    """The file a finished job made (e.g. an export), streamed from the storage."""
+    job = _job_or_404(job_id)
+    key = (job.result or {}).get("file") if job.state == "done" else None
+    if not key:
+        abort(404)
+    try:
+        return storage.stream_response(key, mimetype=XLSX, download_name=job.result.get("name") or "export.xlsx")
+    except FileNotFoundError:
+        abort(404)
 
 
 @bp.get("/<int:job_id>/status")

@@ -14,7 +14,7 @@ from core.forms import REFUSED, commit_or_report, import_or_report
 from core.organizations import rules as org_rules
 from core.organizations.models import Enterprise
 from core.pagination import paginate
-from core.people import importer, rules, services
+from core.people import exports, importer, rules, services
 from core.people import jobs as people_jobs
 from core.people.forms import WorkerForm, WorkerImportForm
 from core.people.models import SkillLevel, Worker
@@ -176,18 +176,15 @@ def import_template():
 @roles_required(*STAFF)
 def export():
     """The workers the user may see; ID numbers in clear only where the user may see them."""
-    query = select(Worker).join(Enterprise).order_by(Enterprise.name, Worker.name)
-    condition = org_rules.visible_enterprise_filter(current_user, Enterprise)
-    if condition is not None:
-        query = query.where(condition)
-    rows = []
-    for w in db.session.scalars(query):
-        rows.append((w.name, str(w.gender_enum.label), w.id_number if rules.can_see_id_number(current_user, w)
-                     else w.id_number_masked, w.birth_date, w.enterprise.name, w.occupation,
-                     w.occupation_code, str(w.skill_level_enum.label), w.years_in_occupation,
-                     "是" if w.is_front_line else "否", "是" if w.in_post else "否", w.honors))
-    headers = ("姓名", "性别", "身份证号", "出生日期", "所在企业", "工种", "职业编码", "技能等级",
-               "从事本工种年限", "一线职工", "在岗", "荣誉")
-    content = excel.workbook("职工", headers, rows,
-                             widths={"身份证号": 22, "所在企业": 30, "荣誉": 30})
-    return excel.download(content, "职工名单.xlsx")
+    content, _count = exports.workbook_for(current_user)
+    return excel.download(content, exports.FILE_NAME)
+
+
+@bp.post("/export-job")
+@roles_required(*STAFF)
+def export_job():
+    """The same export built by a background job (for big lists); its page offers the file."""
+    job = people_jobs.queue_export(by=current_user)
+    db.session.commit()
+    people_jobs.enqueue(job)
+    return redirect(url_for("jobs.detail", job_id=job.id))

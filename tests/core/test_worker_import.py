@@ -193,3 +193,19 @@ def test_an_import_job_whose_worker_died_runs_again_and_creates_nobody_twice(app
         job = db.session.get(BackgroundJob, job_id)
         assert (job.state, job.attempts, job.result["count"]) == ("done", 2, 3)
     assert _count(app) == 6
+
+
+def test_a_background_export_gives_the_same_sheet_to_its_requester_only(app, world, client, login):
+    login(world.users.reviewer)
+    inline = load_workbook(io.BytesIO(client.get("/workers/export.xlsx").data)).active
+    response = client.post("/workers/export-job", data={"csrf_token": csrf_token(client, "/workers/")})
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    job_url = response.headers["Location"]
+    assert "下载 职工名单.xlsx" in client.get(job_url).get_data(as_text=True)
+    download = client.get(f"{job_url}/download")
+    assert download.status_code == 200 and download.headers["Cache-Control"] == "private, no-store"
+    sheet = load_workbook(io.BytesIO(download.data)).active
+    assert list(sheet.values) == list(inline.values)  # the same rows, masked the same way
+    assert all("********" in row[2] for row in list(sheet.values)[1:])
+    login(world.users.enterprise)
+    assert client.get(f"{job_url}/download").status_code == 404
