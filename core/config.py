@@ -68,6 +68,10 @@ class BaseConfig:
     #: Objections to a public notice: per address, and in total (stored objections only).
     OBJECTION_RATE_LIMIT_PER_IP = "5 per hour"
     OBJECTION_RATE_LIMIT_TOTAL = "500 per day"
+    #: ID numbers found registered at another enterprise, per account and window: past the
+    #: limit the account's registrations are refused without any lookup (no ID-number oracle).
+    DUPLICATE_ID_HIT_LIMIT = 10
+    DUPLICATE_ID_HIT_WINDOW_HOURS = 24
 
     PASSWORD_MIN_LENGTH = 10
     #: werkzeug hashing method; scrypt is memory-hard. Tests use a cheap one for speed.

@@ -70,9 +70,11 @@ class RowProblem:
 class ImportRefused(Exception):
     """Nothing was imported; ``problems`` says why, row by row."""
 
-    def __init__(self, problems: list[RowProblem]):
+    def __init__(self, problems: list[RowProblem], after_rollback=None):
         super().__init__(f"{len(problems)} problems")
         self.problems = problems
+        #: As :attr:`core.errors.DomainError.after_rollback`: kept although nothing is imported.
+        self.after_rollback = after_rollback
 
 
 class SheetError(ValueError):
