@@ -18,6 +18,10 @@ def init_app(app) -> None:
 
         from core import demo
 
+        if current_app.config.get("ENV_NAME") == "production":
+            raise click.ClickException(
+                "生产环境（APP_CONFIG=production）不能加载演示数据：演示账号使用公开的密码。"
+                "请用 flask create-admin 创建第一个管理员。")
         feature_demos = [importlib.import_module(f"{name}.demo") for name in current_app.config["FEATURES"]
                          if importlib.util.find_spec(f"{name}.demo")]
         if not demo.database_is_empty():

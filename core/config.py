@@ -157,11 +157,6 @@ def load_config(app, profile: str | None = None, overrides: dict | None = None) 
                  "PDF_FONT_PATH", "UPLOAD_FOLDER", "TRUSTED_PROXY_HOPS"):
         if os.environ.get(name):
             app.config[name] = os.environ[name]
-    if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in {"1", "true", "yes"}:
-        app.config["SESSION_COOKIE_SECURE"] = True
-        app.config["REMEMBER_COOKIE_SECURE"] = True
-        app.config["HSTS_ENABLED"] = True
-        app.config["PREFERRED_URL_SCHEME"] = "https"
 
     if profile == "development":
         app.config.setdefault("SECRET_KEY", None)
@@ -182,10 +177,32 @@ def load_config(app, profile: str | None = None, overrides: dict | None = None) 
 
     if overrides:
         app.config.update(overrides)
+    apply_https_settings(app.config, os.environ)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
 
     if profile == "production":
         check_production_secrets(app.config)
+
+
+def apply_https_settings(config, environ) -> None:
+    """Secure cookies and HSTS when the site is served over HTTPS.
+
+    ``SESSION_COOKIE_SECURE=true`` turns them on, ``false`` off; unset, they follow
+    ``PUBLIC_BASE_URL``: an ``https://`` address means the site is only reached over HTTPS.
+    """
+    explicit = (environ.get("SESSION_COOKIE_SECURE") or "").strip().lower()
+    if explicit in {"1", "true", "yes"}:
+        secure = True
+    elif explicit in {"0", "false", "no"}:
+        secure = False
+    else:
+        base = config.get("PUBLIC_BASE_URL") or environ.get("PUBLIC_BASE_URL") or ""
+        secure = bool(config.get("SESSION_COOKIE_SECURE")) or base.strip().lower().startswith("https://")
+    if secure:
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+        config["HSTS_ENABLED"] = True
+        config["PREFERRED_URL_SCHEME"] = "https"
 
 
 def normalise_database_url(url: str) -> str:
