@@ -24,6 +24,7 @@ KNOWN_DEFAULT_SECRETS = frozenset(
     {"", "dev", "change-me", "changeme", "secret", "testing-secret-key", "development"}
 )
 TESTING_DATA_KEY = "0aEF6q8bB7yK8bRZbq2qTbZ2b0oFvXjv5dZ1lM9o8Ec="
+TESTING_LOOKUP_KEY = "testing-id-lookup-key-not-for-production-use"
 
 
 class ConfigurationError(RuntimeError):
@@ -99,6 +100,8 @@ class BaseConfig:
 
     SECRET_KEY: str | None = None
     DATA_ENCRYPTION_KEY: str | None = None
+    #: Keys the ID-number lookup hash; independent of DATA_ENCRYPTION_KEY's rotation.
+    ID_LOOKUP_KEY: str | None = None
 
 
 class ProductionConfig(BaseConfig):
@@ -121,6 +124,7 @@ class TestingConfig(BaseConfig):
     TESTING = True
     SECRET_KEY = "testing-secret-key"  # noqa: S105 - refused by production checks
     DATA_ENCRYPTION_KEY = TESTING_DATA_KEY
+    ID_LOOKUP_KEY = TESTING_LOOKUP_KEY
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
 
@@ -153,7 +157,7 @@ def load_config(app, profile: str | None = None, overrides: dict | None = None) 
     app.config.from_object(PROFILES[profile])
     instance = Path(app.instance_path)
 
-    for name in ("SECRET_KEY", "DATA_ENCRYPTION_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI",
+    for name in ("SECRET_KEY", "DATA_ENCRYPTION_KEY", "ID_LOOKUP_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI",
                  "PDF_FONT_PATH", "UPLOAD_FOLDER", "TRUSTED_PROXY_HOPS"):
         if os.environ.get(name):
             app.config[name] = os.environ[name]
@@ -167,6 +171,10 @@ def load_config(app, profile: str | None = None, overrides: dict | None = None) 
         if not app.config.get("DATA_ENCRYPTION_KEY"):
             app.config["DATA_ENCRYPTION_KEY"] = _read_or_create_secret(
                 instance / "data_encryption_key", lambda: Fernet.generate_key().decode()
+            )
+        if not app.config.get("ID_LOOKUP_KEY"):
+            app.config["ID_LOOKUP_KEY"] = _read_or_create_secret(
+                instance / "id_lookup_key", lambda: secrets.token_urlsafe(48)
             )
 
     if not app.config.get("DATABASE_URL"):
@@ -235,3 +243,11 @@ def check_production_secrets(config) -> None:
         raise ConfigurationError(
             "拒绝启动：DATA_ENCRYPTION_KEY 不是有效的 Fernet 密钥（32 字节 URL 安全 Base64）。"
         ) from exc
+    lookup_key = config.get("ID_LOOKUP_KEY") or ""
+    if lookup_key in KNOWN_DEFAULT_SECRETS or lookup_key == TESTING_LOOKUP_KEY or len(lookup_key) < 32:
+        raise ConfigurationError(
+            "拒绝启动：ID_LOOKUP_KEY 未设置、是默认值或过短（至少 32 个字符）。它是身份证号查重哈希的"
+            "密钥，与 DATA_ENCRYPTION_KEY 相互独立、轮换加密密钥时保持不变；请用 "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))' 生成并设置。"
+            "已有数据请在设置后运行 flask reencrypt-personal-data。"
+        )

@@ -62,9 +62,11 @@ class WorkerData:
 
 
 def find_by_id_number(id_number: str) -> Worker | None:
-    """The worker holding ``id_number`` (normalised), found through the keyed hash."""
-    digest = crypto.lookup_hash(id_number.strip().upper())
-    return db.session.scalar(select(Worker).where(Worker.id_number_hash == digest))
+    """The worker holding ``id_number`` (normalised), found through the keyed hash (or a
+    legacy hash of a record not yet re-encrypted, see :mod:`core.crypto`)."""
+    digests = crypto.lookup_hashes(id_number.strip().upper())
+    return db.session.scalars(select(Worker).where(Worker.id_number_hash.in_(digests))
+                              .order_by(Worker.id)).first()
 
 
 def problems(data: WorkerData) -> tuple[list[tuple[str, str]], object]:
@@ -176,6 +178,29 @@ def _refuse_duplicate(holder: Worker, by):
     hits = [(holder.id_number_masked, holder.enterprise.name)] if is_foreign_duplicate(holder, by) else []
     return DuplicateIdNumber(duplicate_message(holder, by), field="id_number",
                              after_rollback=(lambda: record_duplicate_hits(by, hits)) if hits else None)
+
+
+def reencrypt_batch(after_id: int, size: int) -> tuple[int | None, int]:
+    """Re-encrypt the next ``size`` worker records after ``after_id`` under the current key and
+    rewrite their lookup hashes under ``ID_LOOKUP_KEY``. Returns the last id handled (None
+    when there are no more) and how many records changed. Versions and timestamps stay: this is
+    not an edit of the record. Flushes, never commits (the command commits each batch)."""
+    rows = db.session.execute(select(Worker.id, Worker.id_number_encrypted, Worker.id_number_hash)
+                              .where(Worker.id > after_id).order_by(Worker.id).limit(size)).all()
+    if not rows:
+        return None, 0
+    changed = 0
+    table = Worker.__table__
+    for worker_id, token, stored_hash in rows:
+        number = crypto.decrypt(token)
+        digest = crypto.lookup_hash(number)
+        if crypto.is_current(token) and stored_hash == digest:
+            continue
+        db.session.execute(table.update().where(table.c.id == worker_id).values(
+            id_number_encrypted=crypto.encrypt(number), id_number_hash=digest))
+        changed += 1
+    db.session.flush()
+    return rows[-1][0], changed
 
 
 def _apply(worker: Worker, data: WorkerData, resident) -> None:
