@@ -74,6 +74,11 @@ class BaseConfig:
     DUPLICATE_ID_HIT_LIMIT = 10
     DUPLICATE_ID_HIT_WINDOW_HOURS = 24
 
+    #: Excel imports: refused before parsing when the archive unpacks to more than this, or
+    #: (while streaming) when the first sheet has more data rows than this.
+    EXCEL_IMPORT_MAX_UNCOMPRESSED_MB = 20
+    EXCEL_IMPORT_MAX_ROWS = 10000
+
     PASSWORD_MIN_LENGTH = 10
     #: werkzeug hashing method; scrypt is memory-hard. Tests use a cheap one for speed.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
@@ -157,8 +162,9 @@ def load_config(app, profile: str | None = None, overrides: dict | None = None) 
     app.config.from_object(PROFILES[profile])
     instance = Path(app.instance_path)
 
-    for name in ("SECRET_KEY", "DATA_ENCRYPTION_KEY", "ID_LOOKUP_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI",
-                 "PDF_FONT_PATH", "UPLOAD_FOLDER", "TRUSTED_PROXY_HOPS"):
+    for name in ("SECRET_KEY", "DATA_ENCRYPTION_KEY", "ID_LOOKUP_KEY", "DATABASE_URL",
+                 "RATELIMIT_STORAGE_URI", "PDF_FONT_PATH", "UPLOAD_FOLDER", "TRUSTED_PROXY_HOPS",
+                 "EXCEL_IMPORT_MAX_UNCOMPRESSED_MB", "EXCEL_IMPORT_MAX_ROWS"):
         if os.environ.get(name):
             app.config[name] = os.environ[name]
 

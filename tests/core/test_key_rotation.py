@@ -29,7 +29,8 @@ def rotating(app):
 
 def _register(client, world, number: str) -> str:
     return client.post("/workers/new", data={
-        "name": "轮换测试", "gender": "male" if int(number[16]) % 2 else "female", "id_number": number, "mobile": "13912345678",
+        "name": "轮换测试", "gender": "male" if int(number[16]) % 2 else "female", "id_number": number,
+        "mobile": "13912345678",
         "enterprise_id": str(world.ent_c), "occupation": "钳工", "skill_level": "level_2",
         "years_in_occupation": "5", "is_front_line": "y", "in_post": "y"}).get_data(as_text=True)
 
