@@ -61,8 +61,11 @@ class BaseConfig:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
 
-    # Rate limits (Flask-Limiter). Use redis://... when more than one process serves.
+    # Rate limits (Flask-Limiter). Use redis://... when more than one process serves: with
+    # memory:// every process counts on its own. Production refuses memory:// unless
+    # RATELIMIT_SINGLE_PROCESS=true says that exactly one process serves.
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_SINGLE_PROCESS = False
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT_PER_IP = "30 per 5 minutes"
     LOGIN_RATE_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
@@ -194,8 +197,43 @@ def load_config(app, profile: str | None = None, overrides: dict | None = None) 
     apply_https_settings(app.config, os.environ)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
 
+    if os.environ.get("RATELIMIT_SINGLE_PROCESS"):
+        app.config["RATELIMIT_SINGLE_PROCESS"] = _truthy(os.environ["RATELIMIT_SINGLE_PROCESS"])
     if profile == "production":
         check_production_secrets(app.config)
+        check_rate_limit_storage(app.config, os.environ)
+
+
+def _truthy(text: str | None) -> bool:
+    return (text or "").strip().lower() in {"1", "true", "yes"}
+
+
+def check_rate_limit_storage(config, environ) -> None:
+    """Refuse process-local rate-limit counters unless exactly one process is said to serve.
+
+    With ``memory://`` each gunicorn worker keeps its own counters: four workers let four
+    times the login guesses through. Shared storage (Redis) is the answer; a deployment that
+    truly runs one process says so with ``RATELIMIT_SINGLE_PROCESS=true`` and is warned at
+    every start.
+    """
+    uri = (config.get("RATELIMIT_STORAGE_URI") or "memory://").strip()
+    if not uri.startswith("memory://"):
+        return
+    try:
+        workers = int(environ.get("WEB_CONCURRENCY") or 1)
+    except ValueError:
+        workers = 2
+    if not config.get("RATELIMIT_SINGLE_PROCESS") or workers > 1:
+        raise ConfigurationError(
+            "拒绝启动：限流计数保存在进程内存中（RATELIMIT_STORAGE_URI=memory://），多个进程"
+            "（如 gunicorn 的多个 worker）各自计数，登录尝试次数等限制会成倍放宽。请设置 "
+            "RATELIMIT_STORAGE_URI=redis://主机:6379 使用共享的 Redis；确实只有一个进程提供服务时，"
+            "可设置 RATELIMIT_SINGLE_PROCESS=true 明确确认（WEB_CONCURRENCY 大于 1 时仍拒绝）。")
+    import logging
+
+    logging.getLogger("core.config").warning(
+        "RATE LIMITS ARE PER PROCESS: RATELIMIT_STORAGE_URI=memory:// with "
+        "RATELIMIT_SINGLE_PROCESS=true. Start exactly one process, or use redis://.")
 
 
 def apply_https_settings(config, environ) -> None:
