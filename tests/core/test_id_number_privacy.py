@@ -214,3 +214,21 @@ def test_a_duplicate_within_the_own_enterprise_is_named_and_not_counted(app, wor
     with app.app_context():
         assert db.session.scalar(select(AuditEntry).where(
             AuditEntry.action == "worker.duplicate_id_refused")) is None
+
+
+def test_api_nomination_for_a_reviewer_gives_back_neither_number_nor_birth_date(
+        app, world, client, masked_worker):
+    from craftsmen.models import NominationState
+    from tests.api.conftest import issue_token
+    from tests.craftsmen.conftest import make_cycle, make_nomination
+
+    worker_id, clear, masked = masked_worker
+    with app.app_context():
+        nomination_id = make_nomination(make_cycle(), worker_id, state=NominationState.SUBMITTED).id
+        db.session.commit()
+        token = issue_token(world.users.reviewer)
+    headers = {"Authorization": f"Bearer {token}"}
+    for path in (f"/api/v1/nominations/{nomination_id}", "/api/v1/nominations"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 200
+        assert not rebuildable(response.get_data(as_text=True), masked, clear)
