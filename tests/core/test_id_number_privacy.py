@@ -232,3 +232,22 @@ def test_api_nomination_for_a_reviewer_gives_back_neither_number_nor_birth_date(
         response = client.get(path, headers=headers)
         assert response.status_code == 200
         assert not rebuildable(response.get_data(as_text=True), masked, clear)
+
+
+def test_an_import_stops_looking_up_numbers_once_the_allowance_is_used(app, world, client, login):
+    from tests.conftest import csrf_token
+
+    app.config["DUPLICATE_ID_HIT_LIMIT"] = 2
+    try:
+        numbers = _foreign_numbers(app, world, 3)
+        login(world.users.enterprise)
+        rows = [_row("甲", n) for n in numbers] + [_row("乙", factories.id_number())]
+        html = client.post("/workers/import", content_type="multipart/form-data", data={
+            "csrf_token": csrf_token(client, "/workers/import"), "enterprise_id": str(world.ent_a),
+            "file": (_xlsx(rows), "w.xlsx")}).get_data(as_text=True)
+        assert html.count("该身份证号已在其他单位登记") == 2 and html.count("登记已暂停") == 1
+        with app.app_context():
+            assert len(db.session.scalars(select(AuditEntry).where(
+                AuditEntry.action == "worker.duplicate_id_refused")).all()) == 2
+    finally:
+        app.config["DUPLICATE_ID_HIT_LIMIT"] = 10
