@@ -90,6 +90,7 @@ APP_CONFIG=production
 FLASK_APP=wsgi:app
 SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(48))')
 DATA_ENCRYPTION_KEY=$("$PY" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')
+ID_LOOKUP_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(48))')
 $(cd "$ROOT" && APP_CONFIG=testing "$FLASK" certificates generate-key | grep '^CERTIFICATE_SIGNING_KEY=')
 PUBLIC_BASE_URL=http://127.0.0.1:${NGINX_PORT}
 DATABASE_URL=postgresql://postgres@127.0.0.1:${PG_PORT}/craftsman_smoke
@@ -115,7 +116,9 @@ export SMOKE_WORK=$WORK SMOKE_PG_PORT=$PG_PORT
 
 "$FLASK" db upgrade >"$WORK/migrate.log" 2>&1
 "$FLASK" storage create-bucket >>"$WORK/migrate.log"
-"$FLASK" seed-demo --if-empty >>"$WORK/migrate.log"
+# Production refuses demo data (public passwords): load it into this throwaway database with the
+# development profile, same database, keys and storage.
+APP_CONFIG=development "$FLASK" seed-demo --if-empty >>"$WORK/migrate.log"
 SMOKE_CYCLES=$("$PY" deploy/smoke_seed.py "$SMOKE_BATCH_SIZE" 2)
 export SMOKE_CYCLES
 

@@ -16,6 +16,7 @@ from flask_babel import force_locale
 
 from core import excel, jobs, storage
 from core.extensions import db
+from core.forms import keep_after_rollback
 from core.jobs import services as job_services
 from core.jobs.models import BackgroundJob, JobState
 from core.people import importer
@@ -88,6 +89,7 @@ def run_import(job_id: int) -> None:
                 progress=lambda n: n % PROGRESS_EVERY == 0 and job_services.progress(job, n))
         except excel.ImportRefused as refused:
             db.session.rollback()
+            keep_after_rollback(refused)  # e.g. the account's lookups of others' ID numbers
             problems = [{"row": p.row, "column": p.column, "reason": str(p.reason)} for p in refused.problems]
             job_services.finish(job, JobState.REFUSED, {"problems": problems})
         except excel.SheetError as error:

@@ -96,10 +96,10 @@ def create():
 @roles_required(*STAFF)
 def detail(worker_id: int):
     worker = _load_visible(worker_id)
+    id_clear = rules.can_see_id_number(current_user, worker)
     return render_template(
-        "people/detail.html", worker=worker,
-        id_number=worker.id_number if rules.can_see_id_number(current_user, worker)
-        else worker.id_number_masked,
+        "people/detail.html", worker=worker, id_clear=id_clear,
+        id_number=worker.id_number if id_clear else worker.id_number_masked,
         show_mobile=rules.can_see_mobile(current_user, worker),
         can_edit=rules.can_edit_worker(current_user, worker),
     )
