@@ -71,7 +71,7 @@ if ! pg_isready -h 127.0.0.1 -p "$PG_PORT" -q; then
     for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p "$PG_PORT" -q && break; sleep 0.5; done
 fi
 for db in craftsman_smoke craftsman_smoke_restored; do
-    dropdb -h 127.0.0.1 -p "$PG_PORT" -U postgres --if-exists "$db"
+    PGOPTIONS="-c client_min_messages=warning" dropdb -h 127.0.0.1 -p "$PG_PORT" -U postgres --if-exists "$db"
     createdb -h 127.0.0.1 -p "$PG_PORT" -U postgres "$db"
 done
 
