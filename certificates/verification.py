@@ -1,15 +1,19 @@
 """Checking a certificate handed in as a PDF or as its credential (JSON), without the web site.
 
-The checks, each reported on its own line: the document is an Open Badges credential; its
-signature verifies with a key of the issuing body; its serial is well formed (and, for a PDF,
-printed on the page together with the holder's name); and, where it can be found out, whether
-it has been revoked or replaced: from the database of the app, or from the published status list.
+The checks, each reported on its own line: for a PDF, first its electronic seal (a PAdES
+signature by a known issuing certificate, intact and covering the whole file: any edit, replaced
+page, appended bytes, removed or foreign signature fails here, each with its own message); the
+document is an Open Badges credential; its signature verifies with a key of the issuing body; its
+serial is well formed (and, for a PDF, printed on the page together with the holder's name); and,
+where it can be found out, whether it has been revoked or replaced: from the database of the app,
+or from the published status list.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import urllib.request
 from collections.abc import Callable
@@ -18,7 +22,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from certificates import credentials, signing
+from certificates import credentials, sealing, signing
 from certificates.models import Certificate, CertificateStatus
 
 #: The name of the credential attached to every certificate PDF.
@@ -52,12 +56,20 @@ class Report:
 
 @dataclass
 class Document:
-    credential: dict
+    credential: dict | None
     pdf_text: str | None = None
+    #: The file itself, when it is a PDF (its seal is checked over these bytes).
+    pdf_bytes: bytes | None = None
+    #: Why the credential could not be read from the PDF (its seal is checked first).
+    problem: str = ""
 
 
 def read_document(data: bytes) -> Document:
-    """The credential in ``data`` (a certificate PDF or a JSON credential)."""
+    """The credential in ``data`` (a certificate PDF or a JSON credential).
+
+    A file that is not a PDF or JSON at all is refused (:class:`UnreadableDocument`); a PDF whose
+    attachment cannot be read is returned with the problem noted, for its seal to be checked first.
+    """
     if data[:5] == b"%PDF-":
         return _read_pdf(data)
     try:
@@ -72,22 +84,33 @@ def read_document(data: bytes) -> Document:
 def _read_pdf(data: bytes) -> Document:
     from pypdf import PdfReader
 
+    quiet = logging.getLogger("pypdf")
+    level, quiet.level = quiet.level, logging.CRITICAL  # damaged streams are reported below, once
     try:
-        reader = PdfReader(io.BytesIO(data))
-        attachments = reader.attachments
-        text = "\n".join(page.extract_text() or "" for page in reader.pages)
-    except Exception as exc:  # pypdf raises many kinds of errors on damaged files
-        raise UnreadableDocument(f"PDF 文件已损坏，无法读取（{type(exc).__name__}）") from exc
-    contents = attachments.get(ATTACHMENT_NAME)
-    if not contents:
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            pages = list(reader.pages)
+        except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds of errors on damaged files
+            raise UnreadableDocument(f"PDF 文件已损坏，无法读取（{type(exc).__name__}）") from exc
+        try:
+            contents = reader.attachments.get(ATTACHMENT_NAME)
+            text = "\n".join(page.extract_text() or "" for page in pages)
+        except Exception as exc:  # noqa: BLE001
+            return Document(None, None, data, f"PDF 内容已损坏，无法读出嵌入的电子证书（{type(exc).__name__}）")
+    finally:
+        quiet.level = level
+    if not contents and b"/ByteRange" not in data:  # neither sealed nor carrying a credential
         raise UnreadableDocument(f"PDF 中没有嵌入电子证书（附件 {ATTACHMENT_NAME}），不是本系统签发的证书")
+    if not contents:
+        return Document(None, text, data,
+                        f"PDF 中没有嵌入电子证书（附件 {ATTACHMENT_NAME}），不是本系统签发的证书")
     try:
         document = json.loads(contents[0].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise UnreadableDocument("PDF 中嵌入的电子证书已损坏") from exc
+    except (UnicodeDecodeError, ValueError):
+        return Document(None, text, data, "PDF 中嵌入的电子证书已损坏")
     if not isinstance(document, dict):
-        raise UnreadableDocument("PDF 中嵌入的电子证书已损坏")
-    return Document(document, text)
+        return Document(None, text, data, "PDF 中嵌入的电子证书已损坏")
+    return Document(document, text, data)
 
 
 def _compact(text: str) -> str:
@@ -98,10 +121,23 @@ def _compact(text: str) -> str:
 StatusLookup = Callable[[dict], tuple[bool | None, str]]
 
 
-def check(document: Document, public_keys: dict, status_lookup: StatusLookup | None = None) -> Report:
-    """Every check on ``document``; ``report.valid`` is False when any of them failed."""
+def check(document: Document, public_keys: dict, status_lookup: StatusLookup | None = None,
+          known_seals: list | None = None) -> Report:
+    """Every check on ``document``; ``report.valid`` is False when any of them failed.
+
+    A PDF whose seal fails is refused on that one line: nothing else in it can be trusted.
+    """
+    report = Report()
+    if document.pdf_bytes is not None:
+        verdict = sealing.check_pdf(document.pdf_bytes, known_seals or [])
+        report.add(verdict.ok, f"电子签章：{verdict.message}")
+        if not verdict.ok:
+            return report
+    if document.credential is None:
+        report.add(False, f"电子证书：{document.problem}")
+        return report
     cred = document.credential
-    report = Report(serial=credentials.serial_of(cred))
+    report.serial = credentials.serial_of(cred)
     types = cred.get("type") or []
     if not (isinstance(types, list) and "VerifiableCredential" in types and "OpenBadgeCredential" in types):
         report.add(False, "不是 Open Badges 3.0 电子证书（type 不含 VerifiableCredential / OpenBadgeCredential）")
@@ -146,7 +182,7 @@ def database_lookup(session) -> StatusLookup:
         certificate = session.scalar(select(Certificate).where(Certificate.serial == serial))
         if certificate is None:
             return False, f"数据库中没有编号为 {serial} 的证书"
-        if certificate.signature != (cred.get("proof") or {}).get("proofValue"):
+        if certificate.signature != credentials.proof_value_of(cred):
             return False, f"与编号 {serial} 实际签发的证书不符"
         status = certificate.status_enum
         if status == CertificateStatus.VALID:
@@ -155,7 +191,7 @@ def database_lookup(session) -> StatusLookup:
         if status == CertificateStatus.REPLACED:
             newer = certificate.replaced_by.serial if certificate.replaced_by else ""
             return False, f"已于 {when} 被换发的证书 {newer} 取代，原证书不再有效"
-        return False, f"已于 {when} 撤销，理由：{certificate.revoke_reason}"
+        return False, f"已于 {when} 撤销（{certificate.public_reason}）"
     return lookup
 
 
