@@ -17,6 +17,7 @@ batch renderer's worker processes seal what they draw.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import datetime as dt
 import functools
 import hashlib
@@ -199,13 +200,19 @@ RESERVED_BEYOND_CHAIN = 1024
 _LOOPS = threading.local()
 
 
-def _loop() -> asyncio.AbstractEventLoop:
-    """An event loop for pyHanko's coroutines, one per thread and kept (a new one per
-    certificate would cost more than the signature)."""
-    loop = getattr(_LOOPS, "loop", None)
-    if loop is None or loop.is_closed():
-        loop = _LOOPS.loop = asyncio.new_event_loop()
-    return loop
+def _run(make_coroutine):
+    """Run pyHanko's coroutine on an event loop kept per thread (a new loop per certificate
+    would cost more than the signature); in a thread that already runs a loop, on a helper
+    thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        loop = getattr(_LOOPS, "loop", None)
+        if loop is None or loop.is_closed():
+            loop = _LOOPS.loop = asyncio.new_event_loop()
+        return loop.run_until_complete(make_coroutine())
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as helper:
+        return helper.submit(_run, make_coroutine).result()
 
 
 def seal_pdf(data: bytes, seal: SealKey, *, box: tuple[float, float, float, float], reason: str,
@@ -229,9 +236,9 @@ def seal_pdf(data: bytes, seal: SealKey, *, box: tuple[float, float, float, floa
     pdf_signer = signers.PdfSigner(meta, _signer(seal), stamp_style=_appearance(),
                                    new_field_spec=fields.SigFieldSpec(FIELD_NAME, box=box, on_page=0))
     reserved = 2 * (len(_cms_parts(seal).certificates) + RESERVED_BEYOND_CHAIN)  # hex digits
-    prepared, _, output = _loop().run_until_complete(pdf_signer.async_digest_doc_for_signing(
+    prepared, _, output = _run(lambda: pdf_signer.async_digest_doc_for_signing(
         writer, bytes_reserved=reserved, output=io.BytesIO()))
-    _loop().run_until_complete(PdfTBSDocument.async_finish_signing(
+    _run(lambda: PdfTBSDocument.async_finish_signing(
         output, prepared, cms_signed_data(seal, prepared.document_digest)))
     return output.getvalue()
 
@@ -397,7 +404,7 @@ def check_pdf(data: bytes, known: list[x509.Certificate]) -> SealVerdict:
 def _validate(signature):
     """pyHanko's integrity check of the signature (digest and CMS signature); trust in the signer
     is decided here by the known issuing certificates, not by a certificate path."""
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
-    return validate_pdf_signature(signature, ValidationContext(allow_fetching=False))
+    return _run(lambda: async_validate_pdf_signature(signature, ValidationContext(allow_fetching=False)))

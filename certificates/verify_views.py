@@ -73,7 +73,7 @@ verify_limit = limiter.shared_limit(lambda: current_app.config["CERTIFICATE_VERI
 @bp.context_processor
 def _upload_form() -> dict:
     """Every page with the verification form offers the file check too."""
-    return {"upload_form": VerifyFileForm(formdata=None)}
+    return {"upload_form": VerifyFileForm(formdata=None, prefix="upload")}
 
 
 def _upload_refused(limit_hit):
@@ -139,7 +139,7 @@ def verify_submit():
 def verify_file():
     """An uploaded certificate PDF or credential, checked as ``flask certificates verify`` does:
     the seal, the credential's signature, the serial and the status in the database."""
-    form = VerifyFileForm()
+    form = VerifyFileForm(prefix="upload")
     if not form.validate_on_submit():
         return render_template("certificates/verify/form.html", form=VerifyForm(formdata=None),
                                upload_form=form), 400

@@ -182,7 +182,7 @@ def test_pdfsig_finds_the_genuine_seal_valid_and_the_painted_copy_invalid(genuin
 
 def _upload(client, data: bytes, name: str = "certificate.pdf"):
     token = csrf_token(client, "/verify")
-    return client.post("/verify/file", data={"csrf_token": token, "file": (io.BytesIO(data), name)},
+    return client.post("/verify/file", data={"csrf_token": token, "upload-file": (io.BytesIO(data), name)},
                        content_type="multipart/form-data")
 
 
@@ -201,7 +201,7 @@ def test_the_verify_page_refuses_each_forgery_with_the_same_message(app, client,
 
 
 def test_the_verify_page_upload_needs_csrf_and_a_file(app, client):
-    assert client.post("/verify/file", data={"file": (io.BytesIO(b"%PDF-1.4"), "a.pdf")},
+    assert client.post("/verify/file", data={"upload-file": (io.BytesIO(b"%PDF-1.4"), "a.pdf")},
                        content_type="multipart/form-data").status_code == 400
     token = csrf_token(client, "/verify")
     missing = client.post("/verify/file", data={"csrf_token": token}, content_type="multipart/form-data")
