@@ -1,6 +1,7 @@
 """Where certificates point: outside production, verification links, QR codes and credential ids
 use the address of the request (or ``PUBLIC_BASE_URL`` when set); a batch, which runs without a
-request, uses the address of the request that queued it. (Production requiring PUBLIC_BASE_URL: tests/certificates/test_signing.py.)"""
+request, uses the address of the request that queued it. (That production requires
+PUBLIC_BASE_URL is tested in tests/certificates/test_signing.py.)"""
 
 from __future__ import annotations
 
