@@ -81,5 +81,31 @@ def generate_key() -> None:
     click.echo("# 请妥善保管私钥；更换密钥时把旧公钥加入 CERTIFICATE_RETIRED_KEYS，已发证书仍可核验。")
 
 
+@group.command("generate-seal")
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False), help="私钥写入的文件（PEM）")
+@click.option("--cert", "cert_file", required=True, type=click.Path(dir_okay=False), help="证书写入的文件（PEM）")
+@click.option("--issuer", default=None, help="证书上的机构名称（默认 CERTIFICATE_ISSUER）")
+def generate_seal(key_file: str, cert_file: str, issuer: str | None) -> None:
+    """生成证书 PDF 电子签章用的 ECDSA P-256 私钥和自签名 X.509 证书（CERTIFICATE_PDF_KEY / _CERT）。
+
+    已有 CA 签发的机构证书时应使用它；本命令不覆盖已存在的文件。
+    """
+    from pathlib import Path
+
+    from certificates import sealing
+
+    for path in (key_file, cert_file):
+        if Path(path).exists():
+            click.echo(f"文件 {path} 已存在，未做任何改动。", err=True)
+            sys.exit(2)
+    seal = sealing.self_signed(issuer or current_app.config["CERTIFICATE_ISSUER"])
+    Path(key_file).write_bytes(seal.key_pem)
+    Path(key_file).chmod(0o600)
+    Path(cert_file).write_bytes(seal.chain_pem)
+    click.echo(f"CERTIFICATE_PDF_KEY={key_file}")
+    click.echo(f"CERTIFICATE_PDF_CERT={cert_file}")
+    click.echo("# 更换签章时把旧证书加入 CERTIFICATE_PDF_KNOWN_CERTS，已签发的 PDF 仍可核验。")
+
+
 def init_app(app) -> None:
     app.cli.add_command(group)

@@ -141,9 +141,15 @@ def fingerprint_key(key) -> str:
 
 
 def seal_key(config) -> SealKey:
-    """The configured seal key and chain; SealConfigurationError when missing or unusable."""
-    key_pem = read_pem(config.get("CERTIFICATE_PDF_KEY"))
-    chain_pem = read_pem(config.get("CERTIFICATE_PDF_CERT"))
+    """The configured seal key and chain; SealConfigurationError when missing or unusable.
+    Read and checked once per configured value (files are read again when the setting changes)."""
+    return _seal_key(config.get("CERTIFICATE_PDF_KEY") or "", config.get("CERTIFICATE_PDF_CERT") or "")
+
+
+@functools.lru_cache(maxsize=8)
+def _seal_key(key_setting: str, cert_setting: str) -> SealKey:
+    key_pem = read_pem(key_setting)
+    chain_pem = read_pem(cert_setting)
     if not key_pem or not chain_pem:
         raise SealConfigurationError("未配置 CERTIFICATE_PDF_KEY 和 CERTIFICATE_PDF_CERT")
     seal = SealKey(key_pem, chain_pem)

@@ -289,3 +289,13 @@ def test_an_administrators_copy_of_a_revoked_certificate_is_stamped_and_still_se
         assert sealing.check_pdf(data, sealing.known_certificates(app.config)).ok
     text = pdf_text(data)
     assert "已撤销" in text and "起失效" in text
+
+
+def test_generate_seal_writes_a_usable_key_and_certificate_and_never_overwrites(app, runner, tmp_path):
+    key, cert = tmp_path / "seal.key.pem", tmp_path / "seal.cert.pem"
+    result = runner.invoke(args=["certificates", "generate-seal", "--key", str(key), "--cert", str(cert)])
+    assert result.exit_code == 0, result.output
+    seal = sealing.seal_key({"CERTIFICATE_PDF_KEY": str(key), "CERTIFICATE_PDF_CERT": str(cert)})
+    assert "北京市总工会" in sealing.load_certificates(seal.chain_pem)[0].subject.rfc4514_string()
+    again = runner.invoke(args=["certificates", "generate-seal", "--key", str(key), "--cert", str(cert)])
+    assert again.exit_code == 2 and key.read_bytes() == seal.key_pem
