@@ -367,6 +367,26 @@ def _title(canvas: Canvas, font: str, title: str) -> None:
     canvas.restoreState()
 
 
+def _seal_rings(canvas: Canvas, cx: float, cy: float, radius: float) -> None:
+    canvas.setLineWidth(3.2)
+    canvas.circle(cx, cy, radius, stroke=1, fill=0)
+    canvas.setLineWidth(0.8)
+    canvas.circle(cx, cy, radius - 5, stroke=1, fill=0)
+    _star(canvas, cx, cy, radius * 0.30)
+
+
+@functools.cache
+def seal_appearance() -> bytes:
+    """The seal's rings and star as PDF operators in the signature field's box: the electronic
+    seal shows as the printed seal, and a copy whose signature was removed loses them."""
+    scratch = Canvas(io.BytesIO(), pagesize=(2 * SEAL_RADIUS, 2 * SEAL_RADIUS))
+    start = len(scratch._code)
+    scratch.setStrokeColor(SEAL_RED)
+    scratch.setFillColor(SEAL_RED)
+    _seal_rings(scratch, SEAL_RADIUS, SEAL_RADIUS, SEAL_RADIUS - 2)
+    return "\n".join(scratch._code[start:]).encode("ascii")
+
+
 def _star(canvas: Canvas, cx: float, cy: float, outer: float) -> None:
     inner = outer * 0.382
     path = canvas.beginPath()
@@ -382,18 +402,17 @@ def _star(canvas: Canvas, cx: float, cy: float, outer: float) -> None:
     canvas.drawPath(path, stroke=0, fill=1)
 
 
-def _seal(canvas: Canvas, font: str, cx: float, cy: float, issuer: str, radius: float = 58) -> None:
-    """A round red seal: double ring, a star, the issuing body's name along the upper arc."""
+def _seal(canvas: Canvas, font: str, cx: float, cy: float, issuer: str, radius: float = 58,
+          rings: bool = True) -> None:
+    """A round red seal: double ring, a star, the issuing body's name along the upper arc.
+    Without ``rings`` the rings and the star are left to the signature's appearance."""
     canvas.saveState()
     canvas.setFillAlpha(0.82)
     canvas.setStrokeAlpha(0.82)
     canvas.setStrokeColor(SEAL_RED)
     canvas.setFillColor(SEAL_RED)
-    canvas.setLineWidth(3.2)
-    canvas.circle(cx, cy, radius, stroke=1, fill=0)
-    canvas.setLineWidth(0.8)
-    canvas.circle(cx, cy, radius - 5, stroke=1, fill=0)
-    _star(canvas, cx, cy, radius * 0.30)
+    if rings:
+        _seal_rings(canvas, cx, cy, radius)
     # The name along the arc, clockwise from the lower left to the lower right, in heavy strokes:
     # characters as large as fit (closely spaced, as carved), over at most 270 degrees.
     n = len(issuer)
@@ -556,7 +575,7 @@ def render(data: RenderInput) -> bytes:
     canvas.drawCentredString(issuer_x, 142, snap["issuer"])
     canvas.setFont(font, 17)
     canvas.drawCentredString(issuer_x, 112, snap["issued_on_text"])
-    _seal(canvas, font, issuer_x, SEAL_CENTRE[1], snap["issuer"])
+    _seal(canvas, font, issuer_x, SEAL_CENTRE[1], snap["issuer"], rings=data.seal is None)
 
     # Verification: QR code, serial and code.
     link = verification_link(snap, data.verification_code)
@@ -581,13 +600,13 @@ def render(data: RenderInput) -> bytes:
     canvas.save()
     if data.seal is None:
         return buffer.getvalue()
-    return sealing.seal_pdf(buffer.getvalue(), data.seal, box=SEAL_BOX,
+    return sealing.seal_pdf(buffer.getvalue(), data.seal, box=SEAL_BOX, appearance=seal_appearance(),
                             reason=f"签发荣誉证书 {snap['serial']}", signer_name=snap["issuer"])
 
 
 #: The seal's place on the page (centre and radius as :func:`render` draws it): the signature
 #: field lies over it.
-SEAL_CENTRE, SEAL_RADIUS = (PAGE_WIDTH - 215, 134), 58
+SEAL_CENTRE, SEAL_RADIUS = (PAGE_WIDTH - 215, 134), 60
 SEAL_BOX = (SEAL_CENTRE[0] - SEAL_RADIUS, SEAL_CENTRE[1] - SEAL_RADIUS,
             SEAL_CENTRE[0] + SEAL_RADIUS, SEAL_CENTRE[1] + SEAL_RADIUS)
 

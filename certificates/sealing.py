@@ -192,12 +192,20 @@ def _signer(seal: SealKey):
                                 cert_registry=SimpleCertificateStore.from_certs(chain))
 
 
-@functools.cache
-def _appearance():
-    """The signature widget's own appearance: nothing drawn over the printed seal."""
+@functools.lru_cache(maxsize=4)
+def _appearance(drawing: bytes | None, size: tuple[float, float]):
+    """The signature widget's appearance: ``drawing`` (PDF operators in a box of ``size``, e.g.
+    the seal's rings and star), or nothing."""
+    from pyhanko.pdf_utils.content import RawContent
+    from pyhanko.pdf_utils.layout import AxisAlignment, BoxConstraints, InnerScaling, Margins, SimpleBoxLayoutRule
     from pyhanko.stamp import TextStampStyle
 
-    return TextStampStyle(border_width=0, stamp_text=" ", background=None)
+    if not drawing:
+        return TextStampStyle(border_width=0, stamp_text=" ", background=None)
+    layout = SimpleBoxLayoutRule(x_align=AxisAlignment.ALIGN_MID, y_align=AxisAlignment.ALIGN_MID,
+                                 margins=Margins(0, 0, 0, 0), inner_content_scaling=InnerScaling.NO_SCALING)
+    return TextStampStyle(border_width=0, stamp_text=" ", background_opacity=0.82, background_layout=layout,
+                          background=RawContent(drawing, box=BoxConstraints(width=size[0], height=size[1])))
 
 
 #: Bytes kept in the signature container beyond the certificate chain (signed attributes,
@@ -222,9 +230,9 @@ def _run(make_coroutine):
 
 
 def seal_pdf(data: bytes, seal: SealKey, *, box: tuple[float, float, float, float], reason: str,
-             signer_name: str) -> bytes:
+             signer_name: str, appearance: bytes | None = None) -> bytes:
     """``data`` (a one-page PDF) with a PAdES B-B signature over the whole file, its field on
-    page 1 at ``box`` (the printed seal).
+    page 1 at ``box``, drawn as ``appearance`` (PDF operators in the box's own coordinates).
 
     pyHanko writes the signature field, its dictionary and the byte range as an incremental
     update and digests the document; the CMS container is then put together from DER parts
@@ -239,7 +247,8 @@ def seal_pdf(data: bytes, seal: SealKey, *, box: tuple[float, float, float, floa
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
         reason=reason, name=signer_name, location="中国 北京")
-    pdf_signer = signers.PdfSigner(meta, _signer(seal), stamp_style=_appearance(),
+    size = (box[2] - box[0], box[3] - box[1])
+    pdf_signer = signers.PdfSigner(meta, _signer(seal), stamp_style=_appearance(appearance, size),
                                    new_field_spec=fields.SigFieldSpec(FIELD_NAME, box=box, on_page=0))
     reserved = 2 * (len(_cms_parts(seal).certificates) + RESERVED_BEYOND_CHAIN)  # hex digits
     prepared, _, output = _run(lambda: pdf_signer.async_digest_doc_for_signing(

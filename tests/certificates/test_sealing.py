@@ -299,3 +299,42 @@ def test_generate_seal_writes_a_usable_key_and_certificate_and_never_overwrites(
     assert "北京市总工会" in sealing.load_certificates(seal.chain_pem)[0].subject.rfc4514_string()
     again = runner.invoke(args=["certificates", "generate-seal", "--key", str(key), "--cert", str(cert)])
     assert again.exit_code == 2 and key.read_bytes() == seal.key_pem
+
+
+def test_the_cli_exits_with_3_when_this_installations_seal_settings_are_broken(app, runner, genuine, tmp_path):
+    file = tmp_path / "genuine.pdf"
+    file.write_bytes(genuine)
+    previous = app.config["CERTIFICATE_PDF_CERT"]
+    app.config["CERTIFICATE_PDF_CERT"] = str(tmp_path / "missing-cert.pem")
+    try:
+        result = runner.invoke(args=["certificates", "verify", str(file)])
+    finally:
+        app.config["CERTIFICATE_PDF_CERT"] = previous
+    assert result.exit_code == 3 and "无法读取文件" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def _red_near(png: bytes, x: float, y: float) -> bool:
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    return any(r > 170 and g < 110 and b < 110
+               for dx in range(-3, 4) for dy in range(-3, 4)
+               for r, g, b in [image.getpixel((round(x) + dx, round(y) + dy))])
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils is installed by make test")
+def test_the_seal_on_the_page_is_the_signatures_appearance(genuine, tmp_path):
+    """The seal's rings and star are drawn by the signature field: a copy whose signature was
+    cut off loses them, while the issuer's name stays printed."""
+    def page_png(data: bytes) -> bytes:
+        file = tmp_path / "page.pdf"
+        file.write_bytes(data)
+        subprocess.run([shutil.which("pdftoppm"), "-r", "72", "-png", "-singlefile", str(file),  # noqa: S603
+                        str(tmp_path / "page")], check=True)
+        return (tmp_path / "page.png").read_bytes()
+
+    cx, cy = pdf.SEAL_CENTRE
+    ring_top = (cx, pdf.PAGE_HEIGHT - (cy + 58))  # image coordinates at 72 dpi
+    assert _red_near(page_png(genuine), *ring_top)
+    assert not _red_near(page_png(stripped(genuine)), *ring_top)
