@@ -381,7 +381,8 @@ class SealVerdict:
 
 def check_pdf(data: bytes, known: list[x509.Certificate]) -> SealVerdict:
     """Whether ``data`` carries one intact seal made by a known issuing certificate over the
-    whole file. Each way a copy can fail has its own message."""
+    whole file. Each way a copy can fail has its own message (in the current locale)."""
+    from flask_babel import gettext as _
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -390,30 +391,30 @@ def check_pdf(data: bytes, known: list[x509.Certificate]) -> SealVerdict:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = list(reader.embedded_signatures)
     except (PdfError, ValueError, KeyError, TypeError, IndexError) as exc:
-        return SealVerdict(False, f"PDF 结构已损坏，无法读取电子签章（{type(exc).__name__}）")
+        return SealVerdict(False, _("PDF 结构已损坏，无法读取电子签章（%(e)s）", e=type(exc).__name__))
     if not signatures:
-        return SealVerdict(False, "PDF 没有发证机构的电子签章：签章已被移除，或不是本系统签发的证书文件")
+        return SealVerdict(False, _("PDF 没有发证机构的电子签章：签章已被移除，或不是本系统签发的证书文件"))
     if len(signatures) > 1:
-        return SealVerdict(False, "PDF 含有多个签名：签章之后又被他人签名或改动")
+        return SealVerdict(False, _("PDF 含有多个签名：签章之后又被他人签名或改动"))
     signature = signatures[0]
     try:
         status = _validate(signature)
     except Exception as exc:  # noqa: BLE001 - pyHanko raises many kinds of errors on damaged data
-        return SealVerdict(False, f"电子签章已损坏，无法校验（{type(exc).__name__}）")
+        return SealVerdict(False, _("电子签章已损坏，无法校验（%(e)s）", e=type(exc).__name__))
     if not (status.intact and status.valid):
-        return SealVerdict(False, "电子签章校验失败：签章之后页面或文件内容被改动（如涂改、替换文字）")
+        return SealVerdict(False, _("电子签章校验失败：签章之后页面或文件内容被改动（如涂改、替换文字）"))
     cert = x509.load_der_x509_certificate(signature.signer_cert.dump())
     name = signature.signer_cert.subject.human_friendly
     if fingerprint(cert) not in {fingerprint(c) for c in known}:
-        return SealVerdict(False, f"电子签章不是发证机构的签章（签名证书：{name}）", name)
+        return SealVerdict(False, _("电子签章不是发证机构的签章（签名证书：%(n)s）", n=name), name)
     byte_range = list(signature.sig_object["/ByteRange"])
     covered = int(byte_range[2]) + int(byte_range[3])
     if covered != len(data):
         tail = data[covered:]
         if b"startxref" in tail or b"xref" in tail:
-            return SealVerdict(False, "签章之后文件被增量修改（页面被替换或添加了内容），签章不覆盖现在的内容", name)
-        return SealVerdict(False, "签章之后文件末尾被追加了数据，签章不覆盖整个文件", name)
-    return SealVerdict(True, f"电子签章有效，覆盖整个文件（{name}）", name)
+            return SealVerdict(False, _("签章之后文件被增量修改（页面被替换或添加了内容），签章不覆盖现在的内容"), name)
+        return SealVerdict(False, _("签章之后文件末尾被追加了数据，签章不覆盖整个文件"), name)
+    return SealVerdict(True, _("电子签章有效，覆盖整个文件（%(n)s）", n=name), name)
 
 
 def _validate(signature):

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from certificates import credentials, sealing, signing
@@ -75,9 +76,9 @@ def read_document(data: bytes) -> Document:
     try:
         document = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise UnreadableDocument("文件既不是证书 PDF，也不是 JSON 格式的电子证书") from exc
+        raise UnreadableDocument(_("文件既不是证书 PDF，也不是 JSON 格式的电子证书")) from exc
     if not isinstance(document, dict):
-        raise UnreadableDocument("JSON 内容不是电子证书（应为一个对象）")
+        raise UnreadableDocument(_("JSON 内容不是电子证书（应为一个对象）"))
     return Document(document)
 
 
@@ -91,25 +92,26 @@ def _read_pdf(data: bytes) -> Document:
             reader = PdfReader(io.BytesIO(data))
             pages = list(reader.pages)
         except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds of errors on damaged files
-            raise UnreadableDocument(f"PDF 文件已损坏，无法读取（{type(exc).__name__}）") from exc
+            raise UnreadableDocument(_("PDF 文件已损坏，无法读取（%(e)s）", e=type(exc).__name__)) from exc
         try:
             contents = reader.attachments.get(ATTACHMENT_NAME)
             text = "\n".join(page.extract_text() or "" for page in pages)
         except Exception as exc:  # noqa: BLE001
-            return Document(None, None, data, f"PDF 内容已损坏，无法读出嵌入的电子证书（{type(exc).__name__}）")
+            problem = _("PDF 内容已损坏，无法读出嵌入的电子证书（%(e)s）", e=type(exc).__name__)
+            return Document(None, None, data, problem)
     finally:
         quiet.level = level
     if not contents and b"/ByteRange" not in data:  # neither sealed nor carrying a credential
-        raise UnreadableDocument(f"PDF 中没有嵌入电子证书（附件 {ATTACHMENT_NAME}），不是本系统签发的证书")
+        raise UnreadableDocument(_("PDF 中没有嵌入电子证书（附件 %(a)s），不是本系统签发的证书", a=ATTACHMENT_NAME))
     if not contents:
         return Document(None, text, data,
-                        f"PDF 中没有嵌入电子证书（附件 {ATTACHMENT_NAME}），不是本系统签发的证书")
+                        _("PDF 中没有嵌入电子证书（附件 %(a)s），不是本系统签发的证书", a=ATTACHMENT_NAME))
     try:
         document = json.loads(contents[0].decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        return Document(None, text, data, "PDF 中嵌入的电子证书已损坏")
+        return Document(None, text, data, _("PDF 中嵌入的电子证书已损坏"))
     if not isinstance(document, dict):
-        return Document(None, text, data, "PDF 中嵌入的电子证书已损坏")
+        return Document(None, text, data, _("PDF 中嵌入的电子证书已损坏"))
     return Document(document, text, data)
 
 
@@ -130,17 +132,17 @@ def check(document: Document, public_keys: dict, status_lookup: StatusLookup | N
     report = Report()
     if document.pdf_bytes is not None:
         verdict = sealing.check_pdf(document.pdf_bytes, known_seals or [])
-        report.add(verdict.ok, f"电子签章：{verdict.message}")
+        report.add(verdict.ok, _("电子签章：%(m)s", m=verdict.message))
         if not verdict.ok:
             return report
     if document.credential is None:
-        report.add(False, f"电子证书：{document.problem}")
+        report.add(False, _("电子证书：%(m)s", m=document.problem))
         return report
     cred = document.credential
     report.serial = credentials.serial_of(cred)
     types = cred.get("type") or []
     if not (isinstance(types, list) and "VerifiableCredential" in types and "OpenBadgeCredential" in types):
-        report.add(False, "不是 Open Badges 3.0 电子证书（type 不含 VerifiableCredential / OpenBadgeCredential）")
+        report.add(False, _("不是 Open Badges 3.0 电子证书（type 不含 VerifiableCredential / OpenBadgeCredential）"))
         return report
     try:
         report.holder_name = credentials.holder_name_of(cred)
@@ -149,27 +151,27 @@ def check(document: Document, public_keys: dict, status_lookup: StatusLookup | N
     try:
         kid = signing.verify(cred, public_keys)
     except signing.ProofError as error:
-        report.add(False, f"签名：{error}")
+        report.add(False, _("签名：%(e)s", e=error))
         return report
-    report.add(True, f"签名：有效（发证机构密钥 {kid}）")
+    report.add(True, _("签名：有效（发证机构密钥 %(k)s）", k=kid))
 
     serial = report.serial
     if not SERIAL_PATTERN.match(serial) or not str(cred.get("id", "")).endswith("/verify/" + serial):
-        report.add(False, f"证书编号：格式错误或与证书标识不符（{serial or '空'}）")
+        report.add(False, _("证书编号：格式错误或与证书标识不符（%(s)s）", s=serial or "—"))
         return report
-    report.add(True, f"证书编号：{serial}")
+    report.add(True, _("证书编号：%(s)s", s=serial))
     if document.pdf_text is not None:
         printed = _compact(document.pdf_text)
         if serial not in printed or _compact(report.holder_name) not in printed:
-            report.add(False, "PDF：页面上印的编号或姓名与嵌入的电子证书不一致（PDF 可能被改动）")
+            report.add(False, _("PDF：页面上印的编号或姓名与嵌入的电子证书不一致（PDF 可能被改动）"))
         else:
-            report.add(True, "PDF：页面上的编号和姓名与电子证书一致")
+            report.add(True, _("PDF：页面上的编号和姓名与电子证书一致"))
 
     if status_lookup is None:
-        report.add(None, "撤销状态：未核对（没有可用的数据库，也未指定 --online 地址）")
+        report.add(None, _("撤销状态：未核对（没有可用的数据库，也未指定 --online 地址）"))
     else:
         ok, message = status_lookup(cred)
-        report.add(ok, f"撤销状态：{message}")
+        report.add(ok, _("撤销状态：%(m)s", m=message))
     return report
 
 
@@ -181,17 +183,17 @@ def database_lookup(session) -> StatusLookup:
         serial = credentials.serial_of(cred)
         certificate = session.scalar(select(Certificate).where(Certificate.serial == serial))
         if certificate is None:
-            return False, f"数据库中没有编号为 {serial} 的证书"
+            return False, _("数据库中没有编号为 %(s)s 的证书", s=serial)
         if certificate.signature != credentials.proof_value_of(cred):
-            return False, f"与编号 {serial} 实际签发的证书不符"
+            return False, _("与编号 %(s)s 实际签发的证书不符", s=serial)
         status = certificate.status_enum
         if status == CertificateStatus.VALID:
-            return True, "有效（已在数据库中核对）"
+            return True, _("有效（已在数据库中核对）")
         when = certificate.revoked_at.date().isoformat() if certificate.revoked_at else ""
         if status == CertificateStatus.REPLACED:
             newer = certificate.replaced_by.serial if certificate.replaced_by else ""
-            return False, f"已于 {when} 被换发的证书 {newer} 取代，原证书不再有效"
-        return False, f"已于 {when} 撤销（{certificate.public_reason}）"
+            return False, _("已于 %(d)s 被换发的证书 %(n)s 取代，原证书不再有效", d=when, n=newer)
+        return False, _("已于 %(d)s 撤销（%(c)s）", d=when, c=certificate.public_reason)
     return lookup
 
 

@@ -338,3 +338,13 @@ def test_the_seal_on_the_page_is_the_signatures_appearance(genuine, tmp_path):
     ring_top = (cx, pdf.PAGE_HEIGHT - (cy + 58))  # image coordinates at 72 dpi
     assert _red_near(page_png(genuine), *ring_top)
     assert not _red_near(page_png(stripped(genuine)), *ring_top)
+
+
+def test_the_verify_page_gives_the_verdict_in_english_to_an_english_browser(app, client, genuine):
+    token = csrf_token(client, "/verify")
+    response = client.post("/verify/file", data={"csrf_token": token,
+                                                 "upload-file": (io.BytesIO(painted_over(genuine)), "a.pdf")},
+                           content_type="multipart/form-data", headers={"Accept-Language": "en"})
+    html = response.get_data(as_text=True)
+    assert "Electronic seal check failed: the page or file was changed after sealing" in html
+    assert "电子签章校验失败" not in html
