@@ -348,3 +348,17 @@ def test_the_verify_page_gives_the_verdict_in_english_to_an_english_browser(app,
     html = response.get_data(as_text=True)
     assert "Electronic seal check failed: the page or file was changed after sealing" in html
     assert "电子签章校验失败" not in html
+
+
+def test_the_production_app_refuses_to_start_without_the_seal(monkeypatch):
+    from core import create_app
+
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATA_ENCRYPTION_KEY", "9aEF6q8bB7yK8bRZbq2qTbZ2b0oFvXjv5dZ1lM9o8Ec=")
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("CERTIFICATE_SIGNING_KEY", "BQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4fICEiIyQ=")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://gj.example.org")
+    monkeypatch.delenv("CERTIFICATE_PDF_KEY", raising=False)
+    monkeypatch.delenv("CERTIFICATE_PDF_CERT", raising=False)
+    with pytest.raises(ConfigurationError, match="CERTIFICATE_PDF_KEY"):
+        create_app("production")
