@@ -122,7 +122,7 @@ def self_signed(issuer: str, key=None, *, days: int = 3650) -> SealKey:
     start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     certificate = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(int.from_bytes(hashlib.sha256(fingerprint_key(key).encode()).digest()[:8], "big"))
+        .serial_number(x509.random_serial_number())
         .not_valid_before(start).not_valid_after(start + dt.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
@@ -132,12 +132,6 @@ def self_signed(issuer: str, key=None, *, days: int = 3650) -> SealKey:
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
     return SealKey(key_pem, certificate.public_bytes(serialization.Encoding.PEM))
-
-
-def fingerprint_key(key) -> str:
-    der = key.public_key().public_bytes(serialization.Encoding.DER,
-                                        serialization.PublicFormat.SubjectPublicKeyInfo)
-    return hashlib.sha256(der).hexdigest()
 
 
 def seal_key(config) -> SealKey:
