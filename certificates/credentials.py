@@ -122,6 +122,20 @@ def achievement_document(snapshot: dict) -> dict:
     }
 
 
+def kind_achievement(kind: CertificateKind, base_url: str, issuer: str) -> dict:
+    """What the shared id of a kind (``…/achievements/craftsman_title``), named by certificates
+    issued before each achievement had an id of its own, stands for: that kind of certificate."""
+    from flask_babel import force_locale
+
+    with force_locale("zh"):
+        label = str(kind.label)
+    description = f"{issuer}颁发的{label}证书（早期签发的证书共用此成就标识，具体荣誉见各证书）"
+    return {"id": f"{base_url}/certificates/achievements/{kind.value}", "type": ["Achievement"],
+            "achievementType": ACHIEVEMENT_TYPE.get(kind.value, "Award"), "name": label,
+            "description": description, "criteria": {"narrative": description},
+            "creator": {"id": signing.did_web(base_url), "type": ["Profile"], "name": issuer}}
+
+
 def unsigned_credential(snapshot: dict, status_index: int) -> dict:
     """The credential document of a certificate, without its proof."""
     base = snapshot["base_url"]

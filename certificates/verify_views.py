@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from certificates import credentials, sealing, signing, verification
 from certificates.forms import UPLOAD_MAX_BYTES, VerifyFileForm, VerifyForm
-from certificates.models import Certificate, CertificateStatus
+from certificates.models import Certificate, CertificateKind, CertificateStatus
 from certificates.services.issuing import CODE_LENGTH
 from core import navigation
 from core.access import public
@@ -226,9 +226,14 @@ def achievement(achievement_key: str):
     achieved (name, description, criteria) and who awards it; nothing about any holder."""
     certificate = db.session.scalar(select(Certificate).where(Certificate.achievement_key == achievement_key)
                                     .order_by(Certificate.id).limit(1))
-    if certificate is None:
+    if certificate is not None:
+        document = credentials.achievement_document(certificate.snapshot)
+    elif achievement_key in {kind.value for kind in CertificateKind}:
+        # The id certificates issued before achievements had ids of their own share per kind.
+        document = credentials.kind_achievement(CertificateKind(achievement_key), credentials.public_base(),
+                                                current_app.config["CERTIFICATE_ISSUER"])
+    else:
         return _json({"error": "not_found", "message": str(_l("没有这项成就"))}), 404
-    document = credentials.achievement_document(certificate.snapshot)
     return _json({"@context": [credentials.VC_CONTEXT, credentials.OB_CONTEXT], **document},
                  cache_seconds=3600)
 

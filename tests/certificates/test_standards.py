@@ -194,3 +194,11 @@ def test_achievement_names_tell_the_details_apart_but_never_the_holder():
     other_enterprise["details"][1][1] = "另一家公司"
     assert credentials.achievement_of(other_enterprise) == achievement
     assert achievement["name"] == "朝阳工匠（2026年朝阳工匠选树）"
+
+
+def test_the_shared_id_of_early_certificates_resolves_to_their_kind(client):
+    response = client.get("/certificates/achievements/competition_award")
+    assert response.status_code == 200
+    document = response.get_json()
+    assert document["id"] == "http://localhost/certificates/achievements/competition_award"
+    assert document["name"] == "竞赛获奖" and document["type"] == ["Achievement"]
