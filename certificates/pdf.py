@@ -130,8 +130,8 @@ BREAK_AFTER = ("有限责任公司", "股份有限公司", "有限公司", "分�
 
 
 def break_points(text: str) -> list[int]:
-    """Positions in ``text`` where a line may break without splitting a word, best first
-    (organisation endings, brackets, spaces, Chinese punctuation)."""
+    """Positions in ``text``, in order, where a line may break without splitting a word: after
+    organisation endings, before brackets, after spaces and Chinese punctuation."""
     points = set()
     for ending in BREAK_AFTER:
         start = text.find(ending)
