@@ -85,6 +85,8 @@ wait_port "$REDIS_PORT" redis
 wait_port "$S3_PORT" "S3 server"
 
 # --- The environment file, as deploy/craftsman.env.example describes it -----------------------
+APP_CONFIG=testing "$FLASK" certificates generate-seal --key "$WORK/seal.key.pem" \
+    --cert "$WORK/seal.cert.pem" >"$WORK/seal.log" 2>&1
 cat >"$WORK/craftsman.env" <<ENV
 APP_CONFIG=production
 FLASK_APP=wsgi:app
@@ -92,6 +94,8 @@ SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(48))')
 DATA_ENCRYPTION_KEY=$("$PY" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')
 ID_LOOKUP_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(48))')
 $(cd "$ROOT" && APP_CONFIG=testing "$FLASK" certificates generate-key | grep '^CERTIFICATE_SIGNING_KEY=')
+CERTIFICATE_PDF_KEY=$WORK/seal.key.pem
+CERTIFICATE_PDF_CERT=$WORK/seal.cert.pem
 PUBLIC_BASE_URL=http://127.0.0.1:${NGINX_PORT}
 DATABASE_URL=postgresql://postgres@127.0.0.1:${PG_PORT}/craftsman_smoke
 REDIS_URL=redis://127.0.0.1:${REDIS_PORT}/0
