@@ -1,7 +1,7 @@
 """Background jobs and batch attempts (expand only: a new table, a column with a default).
 
 Revision ID: fb62c50309e8
-Revises: 4d529c3065c9
+Revises: 603e08561fcf
 Create Date: 2026-12-06 23:01:46.241520
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'fb62c50309e8'
-down_revision = '4d529c3065c9'
+down_revision = '603e08561fcf'
 branch_labels = None
 depends_on = None
 
