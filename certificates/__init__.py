@@ -38,3 +38,7 @@ def init_app(app) -> None:
     for name in BLUEPRINT_MODULES:
         module = importlib.import_module(name)
         app.register_blueprint(module.bp)
+
+    from certificates import workbench
+
+    workbench.register()

@@ -25,6 +25,10 @@ def init_app(app) -> None:
         module = importlib.import_module(name)
         app.register_blueprint(module.bp)
 
+    from competitions import workbench
+
+    workbench.register()
+
     if "certificates" in app.config["FEATURES"]:  # awards as certificates, events as batches
         from competitions import certificates as _certificates
 

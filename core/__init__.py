@@ -109,9 +109,11 @@ def register_features(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from core import navigation, security
+    from core.audit import describe
 
     security.init_app(app)
     navigation.init_app(app)
+    describe.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
