@@ -39,6 +39,8 @@ def init_app(app) -> None:
         module = importlib.import_module(name)
         app.register_blueprint(module.bp)
 
-    from certificates import workbench
+    from certificates import history, notifications, workbench
 
     workbench.register()
+    notifications.register()
+    history.register()

@@ -25,9 +25,11 @@ def init_app(app) -> None:
         module = importlib.import_module(name)
         app.register_blueprint(module.bp)
 
-    from competitions import workbench
+    from competitions import history, notifications, workbench
 
     workbench.register()
+    notifications.register()
+    history.register()
 
     if "certificates" in app.config["FEATURES"]:  # awards as certificates, events as batches
         from competitions import certificates as _certificates

@@ -96,6 +96,17 @@ class BaseConfig:
     SECRET_KEY: str | None = None
     DATA_ENCRYPTION_KEY: str | None = None
 
+    # Notification emails (Flask-Mailman over SMTP); see the README for the variables.
+    MAIL_BACKEND = "smtp"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_TIMEOUT = 10
+    MAIL_DEFAULT_SENDER = "北京市职工技能人才服务平台 <noreply@localhost>"
+
 
 class ProductionConfig(BaseConfig):
     """Production: everything sensitive comes from the environment."""
@@ -119,6 +130,8 @@ class TestingConfig(BaseConfig):
     DATA_ENCRYPTION_KEY = TESTING_DATA_KEY
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
+    #: Emails stay in memory unless a test points them at its own SMTP server.
+    MAIL_BACKEND = "locmem"
 
 
 PROFILES = {
@@ -153,6 +166,13 @@ def load_config(app, profile: str | None = None, overrides: dict | None = None) 
                  "PDF_FONT_PATH", "UPLOAD_FOLDER", "TRUSTED_PROXY_HOPS"):
         if os.environ.get(name):
             app.config[name] = os.environ[name]
+    for name in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
+                 "MAIL_BACKEND"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    for name in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name].lower() in {"1", "true", "yes"}
     if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in {"1", "true", "yes"}:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -87,13 +87,15 @@ def reviewer_home():
 @bp.get("/home/enterprise")
 @roles_required(Role.ENTERPRISE)
 def enterprise_home():
-    enterprise = current_user.enterprise
-    if enterprise is None:
+    if current_user.enterprise_id is None:
         abort(404)
-    workers = db.session.scalar(select(func.count()).select_from(Worker)
-                                .where(Worker.enterprise_id == enterprise.id))
-    return _workbench("main/enterprise_home.html", Role.ENTERPRISE, enterprise=enterprise,
-                      total=workers)
+    workers = (select(func.count()).select_from(Worker)
+               .where(Worker.enterprise_id == Enterprise.id).scalar_subquery())
+    row = db.session.execute(select(Enterprise, workers)
+                             .where(Enterprise.id == current_user.enterprise_id)).first()
+    if row is None:
+        abort(404)
+    return _workbench("main/enterprise_home.html", Role.ENTERPRISE, enterprise=row[0], total=row[1])
 
 
 @bp.get("/home/expert")

@@ -26,9 +26,11 @@ def init_app(app) -> None:
         module = importlib.import_module(name)
         app.register_blueprint(module.bp)
 
-    from craftsmen import workbench
+    from craftsmen import history, notifications, workbench
 
     workbench.register()
+    notifications.register()
+    history.register()
 
     if "certificates" in app.config["FEATURES"]:  # titles as certificates, cycles as batches
         from craftsmen import certificates as _certificates

@@ -33,3 +33,7 @@ def init_app(app) -> None:
         app.register_blueprint(module.bp)
     app.add_template_filter(format_number, "indicator_number")
     cli.init_app(app)
+
+    from indicators import history
+
+    history.register()

@@ -31,9 +31,11 @@ def init_app(app) -> None:
         module = importlib.import_module(name)
         app.register_blueprint(module.bp)
 
-    from innovation_studios import workbench
+    from innovation_studios import history, notifications, workbench
 
     workbench.register()
+    notifications.register()
+    history.register()
 
     if "certificates" in app.config["FEATURES"]:  # naming and membership certificates, batches
         from innovation_studios import certificates as _certificates

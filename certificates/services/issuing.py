@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from certificates import notifications
 from certificates.models import Certificate, CertificateKind, CertificateStatus, HolderType
 from core.audit import services as audit
 from core.errors import DomainError
@@ -86,6 +87,7 @@ def issue(request: IssueRequest, *, by) -> Certificate:
     audit.record("certificate.issue", certificate, by=by,
                  changes={"kind": [None, certificate.kind], "source": [None, certificate.source_key],
                           "serial": [None, certificate.serial]})
+    notifications.certificate_issued(certificate)
     return certificate
 
 
@@ -301,6 +303,7 @@ def revoke(certificate: Certificate, reason: str, *, by) -> None:
     audit.record("certificate.revoke", certificate, by=by,
                  changes={"status": [CertificateStatus.VALID.value, certificate.status],
                           "reason": [None, reason[:500]]})
+    notifications.certificate_revoked(certificate)
 
 
 def replace(certificate: Certificate, request: IssueRequest, reason: str, *, by) -> Certificate:
@@ -325,6 +328,7 @@ def replace(certificate: Certificate, request: IssueRequest, reason: str, *, by)
     audit.record("certificate.issue", new, by=by,
                  changes={"kind": [None, new.kind], "source": [None, new.source_key],
                           "serial": [None, new.serial], "replaces": [None, certificate.serial]})
+    notifications.certificate_issued(new)
     return new
 
 

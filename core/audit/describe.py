@@ -8,13 +8,18 @@ show them. Each feature registers the words for its own objects with :func:`regi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from werkzeug.routing import BuildError
+
+from core.i18n import chinese_date, local_datetime
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,8 @@ def register_object(key: str, label, *, target_type: str | None = None, endpoint
                     id_arg: str = "id", fields: Mapping | None = None,
                     values: Mapping | None = None) -> None:
     """Words for the object whose actions start with ``key.`` (and whose class is
-    ``target_type``): its label, its page and its fields."""
+    ``target_type``): its label, its page and its fields (a field labelled None is an
+    internal reference, left out of what people read)."""
     _OBJECTS[key] = ObjectWords(label, endpoint, id_arg, dict(fields or {}), dict(values or {}))
     if target_type:
         _TYPES[target_type] = key
@@ -76,13 +82,6 @@ def register_object(key: str, label, *, target_type: str | None = None, endpoint
 def register_actions(words: Mapping[str, object]) -> None:
     """Whole-action phrases, e.g. ``{"nomination.achievement_add": _l("添加推荐成果")}``."""
     _ACTIONS.update(words)
-
-
-def _object_key(action: str, target_type: str | None) -> str | None:
-    if target_type and target_type in _TYPES:
-        return _TYPES[target_type]
-    prefix = action.partition(".")[0]
-    return prefix if prefix in _OBJECTS else None
 
 
 def action_label(action: str) -> str:
@@ -124,7 +123,16 @@ def value_label(words: ObjectWords | None, name: str, value) -> str:
             pass
     if isinstance(value, (list, dict)):
         return _("（%(n)s 项）", n=len(value))
-    return str(value)
+    text = str(value)
+    if ISO_DATE.fullmatch(text):
+        return chinese_date(date.fromisoformat(text))
+    if ISO_DATETIME.fullmatch(text):
+        return local_datetime(datetime.fromisoformat(text))
+    return text
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
 
 
 #: Field names many objects share.
@@ -159,8 +167,19 @@ class Described:
     changes: list[tuple[str, str, str]]
 
 
+def _words_for_fields(entry) -> ObjectWords | None:
+    """The words of the action's own object (``studio_funding.grant`` on a studio reads its
+    fields as funding, not as a studio)."""
+    prefix = entry.action.partition(".")[0]
+    if prefix in _OBJECTS:
+        return _OBJECTS[prefix]
+    key = _TYPES.get(entry.target_type or "")
+    return _OBJECTS.get(key) if key else None
+
+
 def target_url(entry) -> str | None:
-    key = _object_key(entry.action, entry.target_type)
+    """The page of the entry's object, when it has one."""
+    key = _TYPES.get(entry.target_type or "")
     words = _OBJECTS.get(key) if key else None
     if words is None or words.endpoint is None or entry.target_id is None:
         return None
@@ -172,19 +191,47 @@ def target_url(entry) -> str | None:
 
 def describe(entry) -> Described:
     """An audit entry in words, with a link to its object where it has a page."""
-    key = _object_key(entry.action, entry.target_type)
-    words = _OBJECTS.get(key) if key else None
+    words = _words_for_fields(entry)
     changes = []
     for name, pair in (entry.changes or {}).items():
-        old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+        if words is not None and name in words.fields and words.fields[name] is None:
+            continue  # an internal reference nobody reads
+        old, new = (list(pair) + [None, None])[:2] if isinstance(pair, list) else (None, pair)
         changes.append((field_label(words, name), value_label(words, name, old),
                         value_label(words, name, new)))
-    target = entry.target_label or (str(words.label) if words else "")
+    target = entry.target_label or type_label(entry.target_type)
     actor = _("系统") if entry.actor_name == "system" else entry.actor_name
     return Described(actor, action_label(entry.action), target, target_url(entry), changes)
 
 
+def _register_core_words() -> None:
+    from core.people.models import SkillLevel
+    from core.roles import Role
+
+    register_object(
+        "account", lazy_pgettext("audit", "账号"), target_type="User", endpoint="accounts.edit",
+                    id_arg="user_id", fields={"roles": _l("角色")},
+                    values={"roles": lambda v: "、".join(str(Role(r).label) for r in v)})
+    register_object(
+        "enterprise", lazy_pgettext("audit", "企业"), target_type="Enterprise",
+                    endpoint="organizations.enterprise", id_arg="enterprise_id")
+    register_object(
+        "worker", lazy_pgettext("audit", "职工"), target_type="Worker", endpoint="people.detail",
+                    id_arg="worker_id", fields={"id_number_masked": _l("身份证号")},
+                    values={"skill_level": lambda v: SkillLevel(v).label,
+                            "gender": lambda v: {"male": _l("男"), "female": _l("女")}[v]})
+    register_object(
+        "panel", lazy_pgettext("audit", "评审组"), target_type="ReviewPanel",
+                    fields={"subject": _l("评审对象")})
+    register_object(
+        "api_token", lazy_pgettext("audit", "API 令牌"))
+    register_actions({"panel.submit_score": _l("提交评分"), "panel.reopen_score": _l("退回重评"),
+                      "panel.resolve_disagreement": _l("处理评分分歧"),
+                      "panel.declare_conflict": _l("申报回避")})
+
+
 def init_app(app) -> None:
+    _register_core_words()
     app.jinja_env.globals["describe_entry"] = describe
     app.jinja_env.globals["audit_action_label"] = action_label
     app.jinja_env.globals["audit_type_label"] = type_label
