@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import importlib
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 #: The navigation group of the feature's own pages.
-NAV_GROUP = _l("创新工作室")
+NAV_GROUP = lazy_pgettext("nav", "创新工作室")
 
 #: One blueprint per area of the feature (each module defines ``bp``).
 BLUEPRINT_MODULES: tuple[str, ...] = (

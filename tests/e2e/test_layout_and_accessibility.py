@@ -37,13 +37,17 @@ def _switch_to_english(page) -> None:
 
 
 def _bar_rows(page) -> int:
-    """How many rows the top bar's items take (their distinct vertical centres)."""
+    """How many rows the top bar's items take: vertical centres more than 12 px apart start a
+    new row."""
     return page.evaluate("""() => {
         const items = [...document.querySelectorAll(
-            '#nav .navbar-nav > .nav-item, #nav > form, #nav .navbar-nav > li > form')];
-        const centres = new Set(items.filter(e => e.offsetParent !== null).map(e => {
-            const r = e.getBoundingClientRect(); return Math.round((r.top + r.bottom) / 8); }));
-        return centres.size;
+            '.navbar-brand, #nav .navbar-nav > .nav-item, #nav > form')]
+            .filter(e => e.offsetParent !== null);
+        const centres = items.map(e => { const r = e.getBoundingClientRect();
+                                         return (r.top + r.bottom) / 2; }).sort((a, b) => a - b);
+        let rows = centres.length ? 1 : 0;
+        for (let i = 1; i < centres.length; i++) if (centres[i] - centres[i - 1] > 12) rows++;
+        return rows;
     }""")
 
 
@@ -60,6 +64,7 @@ def test_the_top_bar_fits_one_line_at_1280_px_in_chinese_and_english(browser, li
         _switch_to_english(page)
         assert page.locator("html").get_attribute("lang") == "en"
         assert _bar_rows(page) == 1, f"{username}: the English top bar wraps"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280
         height = page.evaluate("document.querySelector('nav.navbar').getBoundingClientRect().height")
         assert height < 80, f"{username}: the English top bar is {height}px high"
     finally:
@@ -83,14 +88,23 @@ def test_phone_pages_need_no_sideways_scrolling_at_375_px(browser, live_server, 
 
 
 def _violations(page) -> list[str]:
+    """Serious and critical axe-core violations (WCAG 2.1 A/AA, and the accessible name that
+    must contain the visible label), plus aria-describedby pointing at nothing."""
     page.add_script_tag(content=AXE)
-    found = page.evaluate("""async () => {
-        const result = await axe.run(document, {runOnly: {type: 'tag',
-            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-        return result.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+    return page.evaluate("""async () => {
+        const serious = r => r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
             .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+        const wcag = await axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+        const names = await axe.run(document, {runOnly: {type: 'rule',
+            values: ['label-content-name-mismatch']}});
+        const dangling = [...document.querySelectorAll('[aria-describedby]')].flatMap(e =>
+            e.getAttribute('aria-describedby').split(/\\s+/).filter(id => id && !document.getElementById(id))
+             .map(id => 'aria-describedby points at missing #' + id));
+        const mismatched = names.violations.map(v => v.id + ': ' +
+            v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+        return [...new Set([...serious(wcag), ...mismatched, ...dangling])];
     }""")
-    return found
 
 
 def _main_pages(page) -> list[str]:
