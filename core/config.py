@@ -73,6 +73,8 @@ class BaseConfig:
     #: werkzeug hashing method; scrypt is memory-hard. Tests use a cheap one for speed.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
     PAGE_SIZE = 50
+    #: How lists of Chinese names are ordered: "pinyin" or "strokes" (姓氏笔画).
+    NAME_ORDER = "pinyin"
 
     # Security headers. No inline scripts or styles anywhere.
     CONTENT_SECURITY_POLICY = (
@@ -166,7 +168,7 @@ def load_config(app, profile: str | None = None, overrides: dict | None = None) 
                  "PDF_FONT_PATH", "UPLOAD_FOLDER", "TRUSTED_PROXY_HOPS"):
         if os.environ.get(name):
             app.config[name] = os.environ[name]
-    for name in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
+    for name in ("NAME_ORDER", "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
                  "MAIL_BACKEND"):
         if os.environ.get(name):
             app.config[name] = os.environ[name]
