@@ -115,10 +115,12 @@ def register_features(app: Flask) -> None:
 def register_hooks(app: Flask) -> None:
     from core import navigation, security
     from core.audit import describe
+    from core.review_panels import workbench as panel_workbench
 
     security.init_app(app)
     navigation.init_app(app)
     describe.init_app(app)
+    panel_workbench.register()
 
 
 def register_errorhandlers(app: Flask) -> None:

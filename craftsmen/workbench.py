@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
 from core import workbench
 from core.extensions import db
 from core.organizations.models import Enterprise
 from core.review_panels.models import ReviewPanel
-from core.review_panels.workbench import pending_sheets
+from core.review_panels.workbench import ScopeWork, pending_sheets, register_scope_work
 from core.roles import Role
 from core.workbench import WorkItem, beijing_date
 from craftsmen import rules
@@ -150,22 +151,31 @@ def worker_items(user, today) -> list[WorkItem]:
             for state, title, occupation in rows]
 
 
+def panel_subjects():
+    """What each craftsman panel scores now: qualified nominations of its occupation, while
+    the cycle is in review."""
+    return (select(ReviewPanel.id.label("panel_id"), Nomination.id.label("subject_id"),
+                   Nomination.enterprise_id.label("enterprise_id"))
+            .join(Nomination, and_(Nomination.occupation_id == ReviewPanel.scope_id,
+                                   Nomination.state.in_([s.value for s in SUBJECT_STATES])))
+            .join(SelectionCycle, SelectionCycle.id == Nomination.cycle_id)
+            .where(ReviewPanel.scope == PANEL_SCOPE,
+                   SelectionCycle.status == CycleStatus.REVIEWING.value))
+
+
 def expert_items(user, today) -> list[WorkItem]:
     """Nominations still to score on the expert's panels of cycles in review."""
-    subjects = (select(ReviewPanel.id.label("panel_id"), Nomination.id.label("subject_id"),
-                       Nomination.enterprise_id.label("enterprise_id"))
-                .join(Nomination, and_(Nomination.occupation_id == ReviewPanel.scope_id,
-                                       Nomination.state.in_([s.value for s in SUBJECT_STATES])))
-                .join(SelectionCycle, SelectionCycle.id == Nomination.cycle_id)
-                .where(ReviewPanel.scope == PANEL_SCOPE,
-                       SelectionCycle.status == CycleStatus.REVIEWING.value))
     return [WorkItem(_("待评分的推荐"), url_for("craftsmen_review.expert_tasks"), count=p.pending,
                      context=p.panel_name,
                      note=_("%(n)s 份被退回重评", n=p.reopened) if p.reopened else "")
-            for p in pending_sheets(user, PANEL_SCOPE, SUBJECT_TYPE, subjects)]
+            for p in pending_sheets(user, PANEL_SCOPE, SUBJECT_TYPE, panel_subjects())]
 
 
 def register() -> None:
+    register_scope_work(ScopeWork(
+        PANEL_SCOPE, SUBJECT_TYPE, panel_subjects,
+        lambda panel_id: url_for("craftsmen_review.flags", panel_id=panel_id),
+        _l("推荐评分分歧待组长处理")))
     workbench.add_source(Role.EXPERT, "craftsmen", expert_items)
     workbench.add_source(Role.ADMIN, "craftsmen", admin_items)
     workbench.add_source(Role.UNION_REVIEWER, "craftsmen", reviewer_items)

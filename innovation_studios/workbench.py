@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, literal, or_, select
 
 from core import workbench
 from core.extensions import db
 from core.organizations.models import Enterprise
 from core.review_panels.models import ReviewPanel
-from core.review_panels.workbench import pending_sheets
+from core.review_panels.workbench import ScopeWork, pending_sheets, register_scope_work
 from core.roles import Role
 from core.workbench import WorkItem
 from innovation_studios.achievement_models import (
@@ -41,22 +42,22 @@ def _union_of(user):
                               Enterprise.industry_union_id == user.union_id))
 
 
-def _report_rounds(*conditions) -> list:
-    """Open rounds with the count of their reports matching ``conditions``."""
-    return db.session.execute(
-        select(AssessmentRound.id, AssessmentRound.year, AssessmentRound.deadline,
-               _count(AnnualReport, AnnualReport.round_id == AssessmentRound.id, *conditions))
-        .where(AssessmentRound.status == RoundStatus.OPEN.value)
-        .order_by(AssessmentRound.year)).all()
-
-
 def admin_items(user, today) -> list[WorkItem]:
-    """Applications reviewed and waiting for a decision, open rounds, rectifications due."""
-    under_review, rectifications, next_deadline = db.session.execute(select(
-        _count(Studio, Studio.state == S.UNDER_REVIEW.value),
-        _count(Rectification, Rectification.outcome.is_(None)),
-        select(func.min(Rectification.deadline)).where(Rectification.outcome.is_(None))
-        .scalar_subquery())).one()
+    """Applications reviewed and waiting for a decision, rectifications due, and the open
+    rounds' reports to grade: one query (the counts repeat on each open round's row)."""
+    one_row = select(literal(1).label("one")).subquery()
+    rows = db.session.execute(
+        select(_count(Studio, Studio.state == S.UNDER_REVIEW.value),
+               _count(Rectification, Rectification.outcome.is_(None)),
+               select(func.min(Rectification.deadline)).where(Rectification.outcome.is_(None))
+               .scalar_subquery(),
+               AssessmentRound.id, AssessmentRound.year, AssessmentRound.deadline,
+               _count(AnnualReport, AnnualReport.round_id == AssessmentRound.id,
+                      AnnualReport.state == ReportState.SUBMITTED.value))
+        .select_from(one_row)
+        .outerjoin(AssessmentRound, AssessmentRound.status == RoundStatus.OPEN.value)
+        .order_by(AssessmentRound.year)).all()
+    under_review, rectifications, next_deadline = rows[0][:3]
     items = []
     if under_review:
         items.append(WorkItem(_("评审中的工作室申报：待命名决定"), url_for("studio_review.admin_index"),
@@ -64,8 +65,9 @@ def admin_items(user, today) -> list[WorkItem]:
     if rectifications:
         items.append(WorkItem(_("整改中的工作室：待验收"), url_for("studio_assessments.rectifications"),
                               count=rectifications, deadline=next_deadline))
-    for round_id, year, deadline, submitted in _report_rounds(
-            AnnualReport.state == ReportState.SUBMITTED.value):
+    for *_counts, round_id, year, deadline, submitted in rows:
+        if round_id is None:
+            continue
         items.append(WorkItem(_("年度考核：报告待评定"),
                               url_for("studio_assessments.round_detail", assessment_round_id=round_id),
                               count=submitted, deadline=deadline,
@@ -151,22 +153,30 @@ def worker_items(user, today) -> list[WorkItem]:
             for name, state, leads in rows]
 
 
+def panel_subjects():
+    """What each studio panel scores now: its batch's applications under review."""
+    return (select(ReviewPanel.id.label("panel_id"), Studio.id.label("subject_id"),
+                   Studio.enterprise_id.label("enterprise_id"))
+            .join(StudioReviewBatch, StudioReviewBatch.id == ReviewPanel.scope_id)
+            .join(Studio, (Studio.applied_year == StudioReviewBatch.year)
+                  & (Studio.level_sought == StudioReviewBatch.level)
+                  & (Studio.state == S.UNDER_REVIEW.value))
+            .where(ReviewPanel.scope == PANEL_SCOPE))
+
+
 def expert_items(user, today) -> list[WorkItem]:
     """Applications under review still to score on the expert's studio panels."""
-    subjects = (select(ReviewPanel.id.label("panel_id"), Studio.id.label("subject_id"),
-                       Studio.enterprise_id.label("enterprise_id"))
-                .join(StudioReviewBatch, StudioReviewBatch.id == ReviewPanel.scope_id)
-                .join(Studio, (Studio.applied_year == StudioReviewBatch.year)
-                      & (Studio.level_sought == StudioReviewBatch.level)
-                      & (Studio.state == S.UNDER_REVIEW.value))
-                .where(ReviewPanel.scope == PANEL_SCOPE))
     return [WorkItem(_("待评分的工作室申报"), url_for("studio_review.expert_tasks"), count=p.pending,
                      context=p.panel_name,
                      note=_("%(n)s 份被退回重评", n=p.reopened) if p.reopened else "")
-            for p in pending_sheets(user, PANEL_SCOPE, SUBJECT_TYPE, subjects)]
+            for p in pending_sheets(user, PANEL_SCOPE, SUBJECT_TYPE, panel_subjects())]
 
 
 def register() -> None:
+    register_scope_work(ScopeWork(
+        PANEL_SCOPE, SUBJECT_TYPE, panel_subjects,
+        lambda panel_id: url_for("studio_review.flags", studio_panel_id=panel_id),
+        _l("工作室评分分歧待组长处理")))
     workbench.add_source(Role.EXPERT, "innovation_studios", expert_items)
     workbench.add_source(Role.ADMIN, "innovation_studios", admin_items)
     workbench.add_source(Role.UNION_REVIEWER, "innovation_studios", reviewer_items)

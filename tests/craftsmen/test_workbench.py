@@ -10,6 +10,7 @@ from craftsmen.models import NominationState
 from craftsmen.services import review
 from tests import factories
 from tests.craftsmen.conftest import make_cycle, make_nomination
+from tests.craftsmen.test_review import rv  # noqa: F401,F811 - the review fixture
 
 
 def _count_of(html: str, title: str) -> int | None:
@@ -65,3 +66,19 @@ def test_worker_sees_where_their_nomination_stands(app, client, world, login):
     login(world.users.worker)
     html = client.get("/home/worker").get_data(as_text=True)
     assert "我的推荐：钳工" in html and "退回修改" in html
+
+
+def test_an_unresolved_disagreement_waits_for_the_administrator_and_the_panel_lead(
+        app, client, login, rv):  # noqa: F811 - the fixture imported above
+    from tests.craftsmen.test_review import _flag_b
+
+    with app.app_context():
+        _flag_b(rv)
+    title = "推荐评分分歧待组长处理"
+    login(rv.admin)
+    html = client.get("/home/admin").get_data(as_text=True)
+    assert _count_of(html, title) == 1 and f"/craftsmen/review/panels/{rv.panel}/flags" in html
+    login(rv.lead)
+    assert _count_of(client.get("/home/expert").get_data(as_text=True), title) == 1
+    login(rv.others[1])  # a member, not the lead
+    assert title not in client.get("/home/expert").get_data(as_text=True)
