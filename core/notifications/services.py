@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from core.accounts.models import User, UserRole
 from core.errors import DomainError
@@ -207,7 +208,11 @@ def remind(today: date | None = None) -> int:
         for _name, source in sorted(_REMINDER_SOURCES.items()):
             for reminder in source(day):
                 params = dict(reminder.params, days=days, deadline=day.isoformat())
-                created += len(notify(reminder.user_ids, reminder.kind, params, reminder.url,
-                                      dedupe_key=f"{reminder.key}:{day.isoformat()}:{days}d"))
+                try:
+                    with db.session.begin_nested():
+                        created += len(notify(reminder.user_ids, reminder.kind, params, reminder.url,
+                                              dedupe_key=f"{reminder.key}:{day.isoformat()}:{days}d"))
+                except IntegrityError:
+                    pass  # a run at the same moment sent this one: the unique key keeps it single
     return created
 

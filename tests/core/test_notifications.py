@@ -216,3 +216,36 @@ def test_the_settings_page_saves_an_address_and_refuses_a_bad_one(app, client, w
     with app.app_context():
         settings = services.settings_of(db.session.get(User, world.users.enterprise))
         assert settings.email == "union@example.com" and settings.email_enabled is False
+
+
+def test_reminder_runs_at_the_same_moment_send_each_reminder_once(app, world):
+    import threading
+
+    with app.app_context():
+        cycle = make_cycle()
+        cycle.nomination_closes = utcnow() + timedelta(days=3)
+        make_nomination(cycle, world.worker_a, state=NominationState.DRAFT)
+        db.session.commit()
+        day = (cycle.nomination_closes + timedelta(hours=8)).date() - timedelta(days=3)
+    start = threading.Barrier(3)
+    errors = []
+
+    def run():
+        with app.app_context():
+            try:
+                start.wait(timeout=10)
+                services.remind(day)
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported below
+                db.session.rollback()
+                errors.append(repr(error))
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    with app.app_context():
+        assert len(_notifications_of(world.users.enterprise)) == 1
+    # SQLite may refuse a writer while another holds the lock; nothing else may go wrong.
+    assert all("locked" in e for e in errors), errors
