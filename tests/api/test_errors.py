@@ -188,3 +188,32 @@ def test_english_messages_never_carry_chinese_even_from_an_untranslated_refusal(
     chinese = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
     assert error["message_en"] and not chinese.search(error["message_en"])
     assert error["details"]["reasons_en"] and not any(chinese.search(r) for r in error["details"]["reasons_en"])
+
+
+@pytest.mark.parametrize("path, allowed", [
+    ("/api/v1/nominations", {"GET", "POST"}),
+    ("/api/v1/nominations/1", {"GET", "PATCH"}),
+    ("/api/v1/openapi.json", {"GET"}),
+    ("/api/v1/craftsmen", {"GET"}),
+])
+def test_options_lists_only_the_methods_the_path_serves(client, path, allowed):
+    response = client.open(path, method="OPTIONS")
+    assert response.status_code == 204
+    advertised = {m.strip() for m in response.headers["Allow"].split(",")}
+    assert advertised == allowed | {"HEAD", "OPTIONS"}
+    for method in {"GET", "POST", "PUT", "PATCH", "DELETE"} - allowed:
+        assert client.open(path, method=method).status_code == 405
+
+
+def test_options_on_an_unknown_address_is_the_json_404(client):
+    response = client.open("/api/v1/no-such-operation", method="OPTIONS")
+    assert response.status_code == 404 and response.is_json
+
+
+@pytest.mark.parametrize("query", ["q=%00", "q=%E9%92%B3%00", "occupation=%00"])
+def test_a_nul_byte_in_a_text_filter_is_a_validation_error_not_a_range_error(client, world, query):
+    response = client.get(f"/api/v1/craftsmen?{query}")
+    assert response.status_code == 422
+    body = response.get_json()["error"]
+    assert body["code"] != "out_of_range"
+    assert "NUL" in json.dumps(body, ensure_ascii=False)
