@@ -9,6 +9,7 @@ reminder sources they register (:func:`services.add_reminder_source`) and are se
 
 
 def init_app(app) -> None:
+    from flask import request
     from flask_babel import lazy_gettext as _l
     from flask_login import current_user
 
@@ -26,6 +27,12 @@ def init_app(app) -> None:
     @app.context_processor
     def notification_context():
         def unread():
-            return services.unread_count(current_user) if current_user.is_authenticated else 0
+            """The user's unread count, asked once per request however often the page shows it."""
+            if not current_user.is_authenticated:
+                return 0
+            cache = request.environ
+            if "notifications.unread" not in cache:
+                cache["notifications.unread"] = services.unread_count(current_user)
+            return cache["notifications.unread"]
 
         return {"notifications_unread": unread}
