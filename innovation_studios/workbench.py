@@ -53,19 +53,29 @@ def admin_items(user, today) -> list[WorkItem]:
                .scalar_subquery(),
                AssessmentRound.id, AssessmentRound.year, AssessmentRound.deadline,
                _count(AnnualReport, AnnualReport.round_id == AssessmentRound.id,
-                      AnnualReport.state == ReportState.SUBMITTED.value))
+                      AnnualReport.state == ReportState.SUBMITTED.value),
+               _count(StudioReviewBatch,
+                      ~exists().where(ReviewPanel.scope == PANEL_SCOPE,
+                                      ReviewPanel.scope_id == StudioReviewBatch.id),
+                      exists().where(Studio.applied_year == StudioReviewBatch.year,
+                                     Studio.level_sought == StudioReviewBatch.level,
+                                     Studio.state == S.UNDER_REVIEW.value)))
         .select_from(one_row)
         .outerjoin(AssessmentRound, AssessmentRound.status == RoundStatus.OPEN.value)
         .order_by(AssessmentRound.year)).all()
     under_review, rectifications, next_deadline = rows[0][:3]
+    without_panel = rows[0][-1]
     items = []
+    if without_panel:
+        items.append(WorkItem(_("工作室申报批次尚未组建评审组"), url_for("studio_review.admin_index"),
+                              count=without_panel))
     if under_review:
         items.append(WorkItem(_("评审中的工作室申报：待命名决定"), url_for("studio_review.admin_index"),
                               count=under_review))
     if rectifications:
         items.append(WorkItem(_("整改中的工作室：待验收"), url_for("studio_assessments.rectifications"),
                               count=rectifications, deadline=next_deadline))
-    for *_counts, round_id, year, deadline, submitted in rows:
+    for *_counts, round_id, year, deadline, submitted, _without_panel in rows:
         if round_id is None:
             continue
         items.append(WorkItem(_("年度考核：报告待评定"),

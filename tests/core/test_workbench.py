@@ -101,3 +101,17 @@ def test_an_empty_workbench_says_nothing_waits(client, world, login):
     login(world.users.reviewer)
     html = client.get("/home/reviewer").get_data(as_text=True)
     assert "目前没有等您处理的事项。" in html
+
+
+def test_studio_applications_under_review_without_a_panel_wait_for_the_administrator(app, client, world,
+                                                                                    login):
+    from innovation_studios.services.review import get_or_create_batch
+    from tests.innovation_studios.factories import make_studio
+
+    with app.app_context():
+        studio = make_studio(world, "under_review")
+        get_or_create_batch(studio.applied_year, studio.level_sought)
+        db.session.commit()
+    login(world.users.admin)
+    html = client.get("/home/admin").get_data(as_text=True)
+    assert re.search(r'工作室申报批次尚未组建评审组</a>\s*<span[^>]*data-testid="work-count">1<', html)
