@@ -1,7 +1,7 @@
 """notifications and notification settings
 
 Revision ID: 58c6c18c92c0
-Revises: 4d529c3065c9
+Revises: 603e08561fcf
 Create Date: 2026-12-06 23:06:21.219449
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '58c6c18c92c0'
-down_revision = '4d529c3065c9'
+down_revision = '603e08561fcf'
 branch_labels = None
 depends_on = None
 
