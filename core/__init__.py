@@ -81,6 +81,7 @@ def import_models() -> None:
     from core.accounts import models as _accounts  # noqa: F401
     from core.audit import models as _audit  # noqa: F401
     from core.jobs import models as _jobs  # noqa: F401
+    from core.notifications import models as _notifications  # noqa: F401
     from core.organizations import models as _orgs  # noqa: F401
     from core.people import models as _people  # noqa: F401
     from core.review_panels import models as _panels  # noqa: F401
@@ -96,6 +97,10 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, admin_bp, audit_bp, organizations_bp, people_bp):
         app.register_blueprint(blueprint)
+
+    from core import notifications
+
+    notifications.init_app(app)
 
 
 def register_features(app: Flask) -> None:
@@ -119,11 +124,15 @@ def register_jobs(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from core import logs, metrics, navigation, security
+    from core.audit import describe
+    from core.review_panels import workbench as panel_workbench
 
     logs.init_app(app)
     metrics.init_app(app)
     security.init_app(app)
     navigation.init_app(app)
+    describe.init_app(app)
+    panel_workbench.register()
 
 
 def register_errorhandlers(app: Flask) -> None:
