@@ -62,7 +62,7 @@ def home():
 
 
 def _count(model, *conditions) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
+    return db.session.scalar(select(func.count()).select_from(model).where(*conditions)) or 0
 
 
 @bp.get("/home/admin")
