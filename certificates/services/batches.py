@@ -39,7 +39,7 @@ from enum import Enum
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import CursorResult, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -175,9 +175,10 @@ def queue(source: str, scope_id: str, *, by) -> CertificateBatch:
     """Queue a batch for everything issuable in a scope; nothing is issued yet."""
     with force_locale("zh"):  # the labels are kept with the batch: in Chinese, like the certificates
         scope = sources.find_scope(source, str(scope_id))
-    if scope is None:
+    provider = sources.get(source)
+    if scope is None or provider is None:
         raise DomainError(_l("请选择要批量颁发证书的范围"), field="scope")
-    requests = _unique(sources.get(source).requests(scope.scope_id))
+    requests = _unique(provider.requests(scope.scope_id))
     if not requests:
         raise DomainError(_l("“%(s)s”中没有可颁发证书的记录，未创建批次。", s=scope.label), field="scope")
     existing = active_batch(source, scope.scope_id)
@@ -271,7 +272,7 @@ def mark_interrupted(now=None) -> int:
         or_(CertificateBatch.heartbeat_at.is_(None), CertificateBatch.heartbeat_at < stale_before))))
     if not candidates:
         return 0
-    result = db.session.execute(
+    result: CursorResult = db.session.execute(  # type: ignore[assignment]  # DML: a CursorResult
         update(CertificateBatch)
         .where(CertificateBatch.id.in_(candidates), CertificateBatch.state.in_(working),
                or_(CertificateBatch.heartbeat_at.is_(None), CertificateBatch.heartbeat_at < stale_before))
@@ -310,7 +311,7 @@ def oldest_queued() -> datetime | None:
 
 def _claim(batch_id: int, runner: str) -> bool:
     now = utcnow()
-    result = db.session.execute(
+    result: CursorResult = db.session.execute(  # type: ignore[assignment]  # DML: a CursorResult
         update(CertificateBatch)
         .where(CertificateBatch.id == batch_id,
                CertificateBatch.state.in_([s.value for s in RUNNABLE_STATES]))

@@ -133,7 +133,7 @@ def import_workers():
     form = WorkerImportForm(enterprises=_enterprise_choices())
     problems = []
     if form.validate_on_submit():
-        enterprise = db.session.get(Enterprise, form.enterprise_id.data)
+        enterprise = db.get_or_404(Enterprise, form.enterprise_id.data)
         job = _queue_if_large(form, enterprise)
         if job is not None:
             flash(_("表格共 %(n)s 行，正在后台检查和导入，本页显示进度。", n=job.total), "success")
