@@ -80,7 +80,7 @@ def record_counts() -> dict[str, int]:
     counts = {}
     for table in db.metadata.sorted_tables:
         if table.name in existing:
-            counts[table.name] = db.session.scalar(select(func.count()).select_from(table))
+            counts[table.name] = db.session.scalar(select(func.count()).select_from(table)) or 0
     return counts
 
 

@@ -73,7 +73,7 @@ def configure(app) -> None:
     for existing in list(root.handlers):
         if getattr(existing, "_craftsman", False):
             root.removeHandler(existing)
-    handler._craftsman = True
+    handler._craftsman = True  # type: ignore[attr-defined]  # marks the handler this module added
     root.addHandler(handler)
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     app.logger.handlers.clear()

@@ -17,7 +17,9 @@ def _s3_target() -> storage.S3Storage:
     config["STORAGE_BACKEND"] = "s3"
     if not config.get("S3_BUCKET"):
         raise click.ClickException("请先设置 S3_BUCKET、S3_ENDPOINT_URL 和访问密钥。")
-    return storage.backend_for(config)
+    target = storage.backend_for(config)
+    assert isinstance(target, storage.S3Storage)
+    return target
 
 
 @group.command("check")

@@ -163,7 +163,7 @@ def store(file_storage, *, max_bytes: int, room_bytes: int,
                    limit=megabytes(total_bytes or current_app.config["UPLOAD_MAX_TOTAL_BYTES"])),
                 field="file")
         buffer.seek(0)
-        storage.storage().put(stored_name, buffer)
+        storage.storage().put(stored_name, buffer)  # type: ignore[arg-type]  # a binary file
     return StoredFile(stored_name=stored_name, original_name=original, content_type=content_type,
                       size=size, sha256=digest.hexdigest())
 

@@ -351,7 +351,7 @@ def _touch(batch_id: int, holder: str | None, /, **values) -> None:
         condition.append(CertificateBatch.state.in_([s.value for s in WORKING_STATES]))
     else:
         condition += [CertificateBatch.runner == holder, CertificateBatch.state == BatchState.RUNNING.value]
-    result = db.session.execute(
+    result: CursorResult = db.session.execute(  # type: ignore[assignment]  # DML: a CursorResult
         update(CertificateBatch).where(*condition)
         .values(heartbeat_at=utcnow(), **_counts(batch_id), **values),
         execution_options={"synchronize_session": False})
@@ -507,7 +507,7 @@ def pack(batch_id: int) -> bool:
         CertificateBatchItem.state.in_([ItemState.PENDING.value, ItemState.ISSUED.value])))
     if left:
         return False
-    claimed = db.session.execute(
+    claimed: CursorResult = db.session.execute(  # type: ignore[assignment]  # DML: a CursorResult
         update(CertificateBatch)
         .where(CertificateBatch.id == batch_id, CertificateBatch.state == BatchState.RUNNING.value)
         .values(state=BatchState.PACKING.value, heartbeat_at=utcnow()),
@@ -515,7 +515,7 @@ def pack(batch_id: int) -> bool:
     db.session.commit()
     if claimed.rowcount != 1:
         return False
-    batch = db.session.get(CertificateBatch, batch_id)
+    batch = db.session.get_one(CertificateBatch, batch_id)
     db.session.refresh(batch)
     items = db.session.scalars(
         select(CertificateBatchItem).where(CertificateBatchItem.batch_id == batch_id)
@@ -533,7 +533,7 @@ def pack(batch_id: int) -> bool:
             for item in rendered:
                 try:
                     with backend.open(f"{prefix}/{item.file_name}") as pdf_file:
-                        archive.writestr(item.file_name, pdf_file.read())
+                        archive.writestr(item.file_name or "", pdf_file.read())
                 except (FileNotFoundError, ValueError):
                     missing.append(item)
             archive.writestr(MANIFEST_NAME, _manifest(batch, items))
@@ -596,7 +596,7 @@ def run_batch(batch_id: int) -> bool:
     runner = runner_name()
     if not _claim(batch_id, runner):
         return False
-    batch = db.session.get(CertificateBatch, batch_id)
+    batch = db.session.get_one(CertificateBatch, batch_id)  # claimed just now
     db.session.refresh(batch)
     log.info("证书批次 %s 开始（第 %s 次，%s 项）", batch_id, batch.attempts, batch.total)
     try:

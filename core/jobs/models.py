@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
+from core.extensions import Model
 from core.timeutil import utcnow
 
 
@@ -36,7 +36,7 @@ class JobState(StrEnum):
 FINISHED_STATES = frozenset({JobState.DONE, JobState.REFUSED, JobState.FAILED})
 
 
-class BackgroundJob(db.Model):
+class BackgroundJob(Model):
     """One queued piece of work and its progress."""
 
     __tablename__ = "background_jobs"

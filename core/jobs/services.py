@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 
 from core import jobs
 from core.extensions import db
@@ -37,7 +37,7 @@ def create(kind: str, params: dict, *, total: int = 0, by=None) -> BackgroundJob
 def claim(job_id: int) -> BackgroundJob | None:
     """Take the queued job for this worker (None when another has it or it is finished). Commits."""
     now = utcnow()
-    result = db.session.execute(
+    result: CursorResult = db.session.execute(  # type: ignore[assignment]  # DML: a CursorResult
         update(BackgroundJob)
         .where(BackgroundJob.id == job_id, BackgroundJob.state == JobState.QUEUED.value)
         .values(state=JobState.RUNNING.value, started_at=now, heartbeat_at=now,

@@ -68,6 +68,11 @@ def run_export(job_id: int) -> None:
             raise
 
 
+def _report(job: BackgroundJob, checked: int) -> None:
+    if checked % PROGRESS_EVERY == 0:
+        job_services.progress(job, checked)
+
+
 @jobs.job(KIND, retries=job_services.MAX_ATTEMPTS - 1, retry_delay=10)
 def run_import(job_id: int) -> None:
     """The job: read the stored sheet, check and import it, record the outcome."""
@@ -78,7 +83,7 @@ def run_import(job_id: int) -> None:
     if job is None:
         return
     try:
-        enterprise = db.session.get(Enterprise, job.params["enterprise_id"])
+        enterprise = db.session.get_one(Enterprise, job.params["enterprise_id"])
         by = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
         with force_locale("zh"), storage.storage().open(job.params["file"]) as stream:
             rows = excel.read_rows(stream, importer.REQUIRED)
@@ -86,7 +91,7 @@ def run_import(job_id: int) -> None:
         try:
             count = importer.import_workers(
                 rows, enterprise, by=by,
-                progress=lambda n: n % PROGRESS_EVERY == 0 and job_services.progress(job, n))
+                progress=lambda n: _report(job, n))
         except excel.ImportRefused as refused:
             db.session.rollback()
             keep_after_rollback(refused)  # e.g. the account's lookups of others' ID numbers
