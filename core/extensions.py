@@ -34,3 +34,7 @@ csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+from core.search_indexes import install_trigram_extension  # noqa: E402
+
+install_trigram_extension(db.metadata)

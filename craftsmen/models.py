@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
+from core.search_indexes import DESCENDING, trigram_index
 from core.timeutil import utcnow
 from core.uploads import StoredFileColumns
 
@@ -341,6 +342,15 @@ class CraftsmanTitle(db.Model):
 
     nomination: Mapped[Nomination] = relationship()
     cycle: Mapped[SelectionCycle] = relationship()
+
+    __table_args__ = (
+        # the registry's order (newest year first, then name): its first pages read the index
+        sa.Index("ix_craftsman_titles_listing", sa.desc("year"), "name", "id",
+                 info={DESCENDING: True}),
+        trigram_index("ix_craftsman_titles_name_trgm", "name"),
+        trigram_index("ix_craftsman_titles_enterprise_name_trgm", "enterprise_name"),
+        trigram_index("ix_craftsman_titles_occupation_trgm", "occupation"),
+    )
 
     @property
     def level_enum(self) -> CraftsmanLevel:

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
+from core.search_indexes import trigram_index
 from core.timeutil import utcnow
 
 
@@ -121,6 +122,12 @@ class Studio(db.Model):
 
     enterprise = relationship("Enterprise")
     leader = relationship("Worker", foreign_keys=[leader_worker_id])
+
+    __table_args__ = (
+        # the public directory's order (most recently named first), read backwards
+        sa.Index("ix_studios_named_listing", "named_on", "id"),
+        trigram_index("ix_studios_name_trgm", "name"),
+    )
     members = relationship("StudioMember", back_populates="studio", cascade="all, delete-orphan",
                            order_by="StudioMember.id")
     leader_changes = relationship("StudioLeaderChange", back_populates="studio",
