@@ -8,7 +8,7 @@ pager stops offering page numbers beyond the limit (filters narrow the list inst
 
 from flask import current_app, request
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import lazyload
 
 #: Far beyond any real list; keeps a tampered page number from overflowing the offset.
@@ -48,3 +48,42 @@ def paginate(query, *, count_limit: int = COUNT_LIMIT):
     return BoundedPagination(select=query, session=db.session(), page=page,
                              per_page=current_app.config["PAGE_SIZE"], max_per_page=200,
                              error_out=False, count=True, count_limit=count_limit)
+
+
+class KeysetPage:
+    """A page of a list read newest first from the last row shown (``?before=<id>``).
+
+    Offset paging reads and throws away every row before the page, so page 10,000 of a log
+    of ten million entries costs as much as reading them all; a page that starts below a
+    known row is one index range read however deep it is. There is no total and no page
+    numbers: the reader goes to older entries, or back to the newest.
+
+    ``order`` is the list's order, descending, ending with the id (unique): ``(id,)``, or e.g.
+    ``(created_at, id)``, in which case the row named by ``before`` is read for its place.
+    """
+
+    def __init__(self, query, order, *, per_page: int | None = None):
+        from core.extensions import db
+
+        *leading, id_column = order
+        self.per_page = per_page or current_app.config["PAGE_SIZE"]
+        self.before = request.args.get("before", type=int)
+        if self.before is not None and self.before < 1:
+            self.before = None
+        if self.before is not None and not leading:
+            query = query.where(id_column < self.before)
+        elif self.before is not None:
+            anchor = db.session.execute(select(*order).where(id_column == self.before)).first()
+            if anchor is None:
+                self.before = None
+            else:
+                query = query.where(tuple_(*order) < tuple_(*anchor))
+        rows = list(db.session.scalars(query.order_by(*(c.desc() for c in order))
+                                       .limit(self.per_page + 1)))
+        self.items = rows[:self.per_page]
+        self.has_next = len(rows) > self.per_page
+        self.next_before = self.items[-1].id if self.has_next else None
+
+    @property
+    def is_first(self) -> bool:
+        return self.before is None

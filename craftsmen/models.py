@@ -337,7 +337,7 @@ class CraftsmanTitle(db.Model):
     enterprise_name: Mapped[str] = mapped_column(sa.String(100))
     district: Mapped[str] = mapped_column(sa.String(50), index=True)
     named_on: Mapped[date]
-    revoked_on: Mapped[date | None]
+    revoked_on: Mapped[date | None] = mapped_column(index=True)
     revoke_reason: Mapped[str] = mapped_column(sa.Text, default="")
 
     nomination: Mapped[Nomination] = relationship()

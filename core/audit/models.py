@@ -19,7 +19,7 @@ class AuditEntry(db.Model):
     __tablename__ = "audit_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
@@ -34,6 +34,7 @@ class AuditEntry(db.Model):
     # each filter's index ends with the id so a filtered page is read in order, not sorted.
     __table_args__ = (
         sa.Index("ix_audit_entries_action_listing", "action", "id"),
+        sa.Index("ix_audit_entries_time_listing", "created_at", "id"),
         sa.Index("ix_audit_entries_actor_listing", "actor_id", "id"),
         sa.Index("ix_audit_entries_target_listing", "target_type", "target_id", "id"),
         trigram_index("ix_audit_entries_actor_name_trgm", "actor_name"),

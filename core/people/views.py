@@ -68,7 +68,16 @@ def index():
     enterprise_id = request.args.get("enterprise_id", type=int)
     if enterprise_id:
         query = query.where(Worker.enterprise_id == enterprise_id)
-    page = paginate(query.order_by(Enterprise.name, Worker.name, Worker.id))
+    own = org_rules.only_visible_enterprise(current_user)
+    if own:
+        query = query.where(Worker.enterprise_id == own)
+    # one enterprise's workers are read by name from (enterprise_id, name, id); only a list
+    # across enterprises is ordered by enterprise first
+    if enterprise_id or own:
+        query = query.order_by(Worker.name, Worker.id)
+    else:
+        query = query.order_by(Enterprise.name, Worker.name, Worker.id)
+    page = paginate(query)
     return render_template("people/index.html", page=page, q=q, level=level,
                            skill_levels=list(SkillLevel),
                            can_create=rules.can_create_worker(current_user))

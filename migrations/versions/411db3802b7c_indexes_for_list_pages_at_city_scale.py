@@ -36,16 +36,19 @@ def _postgresql() -> bool:
 def upgrade():
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_entries_action')
+        batch_op.drop_index('ix_audit_entries_created_at')
         batch_op.drop_index('ix_audit_entries_actor_id')
         batch_op.drop_index('ix_audit_entries_target_id')
         batch_op.drop_index('ix_audit_entries_target_type')
         batch_op.create_index('ix_audit_entries_action_listing', ['action', 'id'], unique=False)
+        batch_op.create_index('ix_audit_entries_time_listing', ['created_at', 'id'], unique=False)
         batch_op.create_index('ix_audit_entries_actor_listing', ['actor_id', 'id'], unique=False)
         batch_op.create_index('ix_audit_entries_target_listing', ['target_type', 'target_id', 'id'],
                               unique=False)
 
     op.create_index('ix_craftsman_titles_listing', 'craftsman_titles',
                     [sa.text('year DESC'), 'name', 'id'], unique=False)
+    op.create_index('ix_craftsman_titles_revoked_on', 'craftsman_titles', ['revoked_on'], unique=False)
     op.create_index('ix_enterprises_name', 'enterprises', ['name'], unique=False)
     op.create_index('ix_studios_named_listing', 'studios',
                     ['named_on', 'id'], unique=False)
@@ -67,12 +70,15 @@ def downgrade():
     op.drop_index('ix_workers_enterprise_name', table_name='workers')
     op.drop_index('ix_studios_named_listing', table_name='studios')
     op.drop_index('ix_enterprises_name', table_name='enterprises')
+    op.drop_index('ix_craftsman_titles_revoked_on', table_name='craftsman_titles')
     op.drop_index('ix_craftsman_titles_listing', table_name='craftsman_titles')
 
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_entries_target_listing')
         batch_op.drop_index('ix_audit_entries_actor_listing')
+        batch_op.drop_index('ix_audit_entries_time_listing')
         batch_op.drop_index('ix_audit_entries_action_listing')
+        batch_op.create_index('ix_audit_entries_created_at', ['created_at'], unique=False)
         batch_op.create_index('ix_audit_entries_target_type', ['target_type'], unique=False)
         batch_op.create_index('ix_audit_entries_target_id', ['target_id'], unique=False)
         batch_op.create_index('ix_audit_entries_actor_id', ['actor_id'], unique=False)
