@@ -268,34 +268,37 @@ def pages(sample: dict) -> dict[str, tuple[str, str]]:
     }
 
 
-def measure(label: str, size: dict) -> dict[str, float]:
-    with database(f"bench_scale_{label}") as (_backend, url, engine_options):
-        app = create_app("testing", {"DATABASE_URL": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options})
+def prepare(label: str, size: dict, url: str, engine_options: dict):
+    """An app on a database loaded at ``size``: (app, sample values, users by name)."""
+    app = create_app("testing", {"DATABASE_URL": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options})
+    with app.app_context():
+        db.create_all()
+        started = time.perf_counter()
+        sample = load(size, random.Random(19))
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
+        print(f"scale_load_time_{label}: {time.perf_counter() - started:.0f} s", flush=True)
+        users = {u.username: u for u in db.session.scalars(select(User))}
+        db.session.expunge_all()
+    return app, sample, users
+
+
+def page_timer(app, sample: dict, users: dict, username: str | None, path: str):
+    """A function that requests ``path`` as ``username`` once (checked once here)."""
+    client = app.test_client()
+    if username:
+        log_in(client, users[username])
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return lambda: client.get(path)
+
+
+def lookup_timer(app, sample: dict):
+    def look_up():
         with app.app_context():
-            db.create_all()
-            started = time.perf_counter()
-            sample = load(size, random.Random(19))
-            db.session.execute(sa.text("ANALYZE"))
-            db.session.commit()
-            print(f"scale_load_time_{label}: {time.perf_counter() - started:.0f} s")
-            users = {u.username: u for u in db.session.scalars(select(User))}
-            db.session.expunge_all()
-        results = {}
-        for name, (username, path) in pages(sample).items():
-            client = app.test_client()
-            if username:
-                log_in(client, users[username])
-            response = client.get(path)
-            assert response.status_code == 200, (path, response.status_code)
-            results[name] = median_ms(lambda c=client, p=path: c.get(p), REPEAT)
-        with app.app_context():
-            def look_up():
-                assert find_by_id_number(sample["number"]) is not None
-                db.session.rollback()
-            results["worker_id_number_lookup"] = median_ms(look_up, REPEAT)
+            assert find_by_id_number(sample["number"]) is not None
             db.session.remove()
-            db.engine.dispose()
-        return results
+    return look_up
 
 
 def main() -> None:
@@ -303,14 +306,33 @@ def main() -> None:
         print("# bench_scale needs PostgreSQL: set BENCH_DATABASE_URL=postgresql://... to run it",
               file=sys.stderr)
         return
-    print(f"scale_small_size: {SMALL['titles']} titles, {SMALL['workers']} workers, {SMALL['audit']} audit entries")
-    small = measure("small", SMALL)
-    print(f"scale_large_size: {LARGE['titles']} titles, {LARGE['workers']} workers, {LARGE['audit']} audit entries")
-    large = measure("large", LARGE)
-    for name in small:
-        print(f"{name}_small: {small[name]:.1f} ms")
-        print(f"{name}_large: {large[name]:.1f} ms")
-        print(f"{name}_growth: {large[name] / small[name]:.2f} x")
+    print(f"scale_small_size: {SMALL['titles']} titles, {SMALL['workers']} workers, "
+          f"{SMALL['audit']} audit entries")
+    print(f"scale_large_size: {LARGE['titles']} titles, {LARGE['workers']} workers, "
+          f"{LARGE['audit']} audit entries", flush=True)
+    with database("bench_scale_small") as (_b, small_url, small_options), \
+            database("bench_scale_large") as (_b2, large_url, large_options):
+        small = prepare("small", SMALL, small_url, small_options)
+        large = prepare("large", LARGE, large_url, large_options)
+        # The two sizes are timed page by page, one after the other, so that whatever else the
+        # machine is doing weighs on both alike.
+        for name, (username, path) in pages(small[1]).items():
+            small_ms = median_ms(page_timer(*small, username, path), REPEAT)
+            large_path = pages(large[1])[name][1]
+            large_ms = median_ms(page_timer(*large, username, large_path), REPEAT)
+            report(name, small_ms, large_ms)
+        report("worker_id_number_lookup", median_ms(lookup_timer(small[0], small[1]), REPEAT),
+               median_ms(lookup_timer(large[0], large[1]), REPEAT))
+        for app in (small[0], large[0]):
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+def report(name: str, small_ms: float, large_ms: float) -> None:
+    print(f"{name}_small: {small_ms:.1f} ms")
+    print(f"{name}_large: {large_ms:.1f} ms")
+    print(f"{name}_growth: {large_ms / small_ms:.2f} x", flush=True)
 
 
 if __name__ == "__main__":
