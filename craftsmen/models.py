@@ -203,7 +203,12 @@ class Nomination(db.Model):
         order_by="NominationAttachment.id")
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (sa.UniqueConstraint("cycle_id", "worker_id", name="uq_nominations_worker"),)
+    __table_args__ = (
+        sa.UniqueConstraint("cycle_id", "worker_id", name="uq_nominations_worker"),
+        # the talent pool's order: newest cycle first, then by occupation and qualification
+        sa.Index("ix_nominations_pool_listing", sa.desc("cycle_id"), "occupation_id", "qualified_at",
+                 "id", info={DESCENDING: True}),
+    )
 
     def __str__(self) -> str:
         return f"{self.worker.name} · {self.occupation.name}"

@@ -127,6 +127,7 @@ class Studio(db.Model):
         # the public directory's order (most recently named first), read backwards
         sa.Index("ix_studios_named_listing", "named_on", "id"),
         trigram_index("ix_studios_name_trgm", "name"),
+        trigram_index("ix_studios_number_trgm", "number"),
     )
     members = relationship("StudioMember", back_populates="studio", cascade="all, delete-orphan",
                            order_by="StudioMember.id")

@@ -12,6 +12,7 @@ from core.access import roles_required
 from core.extensions import db
 from core.forms import REFUSED, commit_or_report, import_or_report
 from core.organizations import rules as org_rules
+from core.organizations import services as org_services
 from core.organizations.models import Enterprise
 from core.pagination import paginate
 from core.people import importer, rules, services
@@ -61,7 +62,7 @@ def index():
     if q:
         like = f"%{q}%"
         query = query.where(or_(Worker.name.like(like), Worker.occupation.like(like),
-                                Enterprise.name.like(like)))
+                                Worker.enterprise_id.in_(org_services.enterprise_ids_named_like(q))))
     level = request.args.get("skill_level", "")
     if level in {s.value for s in SkillLevel}:
         query = query.where(Worker.skill_level == level)

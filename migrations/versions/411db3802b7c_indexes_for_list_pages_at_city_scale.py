@@ -24,6 +24,7 @@ TRIGRAM_INDEXES = [
     ("ix_craftsman_titles_occupation_trgm", "craftsman_titles", "occupation"),
     ("ix_enterprises_name_trgm", "enterprises", "name"),
     ("ix_studios_name_trgm", "studios", "name"),
+    ("ix_studios_number_trgm", "studios", "number"),
     ("ix_workers_name_trgm", "workers", "name"),
     ("ix_workers_occupation_trgm", "workers", "occupation"),
 ]
@@ -50,6 +51,8 @@ def upgrade():
                     [sa.text('year DESC'), 'name', 'id'], unique=False)
     op.create_index('ix_craftsman_titles_revoked_on', 'craftsman_titles', ['revoked_on'], unique=False)
     op.create_index('ix_enterprises_name', 'enterprises', ['name'], unique=False)
+    op.create_index('ix_nominations_pool_listing', 'nominations',
+                    [sa.text('cycle_id DESC'), 'occupation_id', 'qualified_at', 'id'], unique=False)
     op.create_index('ix_studios_named_listing', 'studios',
                     ['named_on', 'id'], unique=False)
     op.create_index('ix_workers_enterprise_name', 'workers', ['enterprise_id', 'name', 'id'],
@@ -69,6 +72,7 @@ def downgrade():
 
     op.drop_index('ix_workers_enterprise_name', table_name='workers')
     op.drop_index('ix_studios_named_listing', table_name='studios')
+    op.drop_index('ix_nominations_pool_listing', table_name='nominations')
     op.drop_index('ix_enterprises_name', table_name='enterprises')
     op.drop_index('ix_craftsman_titles_revoked_on', table_name='craftsman_titles')
     op.drop_index('ix_craftsman_titles_listing', table_name='craftsman_titles')

@@ -221,3 +221,18 @@ def test_worker_look_up_by_id_number_uses_its_hash_index(app, world):
 ])
 def test_public_lists_read_only_indexes(app, client, world, path):
     assert_no_large_table_scan(page_plans(app, client, path))
+
+
+@pytest.mark.parametrize(("user", "query"), [
+    ("admin", ""), ("admin", "?q=朝阳精工"), ("admin", "?cycle_id=1&occupation=钳工"), ("reviewer", ""),
+])
+def test_talent_pool_reads_only_indexes(app, client, world, login, user, query):
+    login(getattr(world.users, user))
+    assert_no_large_table_scan(page_plans(app, client, "/craftsmen/nominations/talent-pool" + query))
+
+
+def test_talent_pool_is_read_in_order_from_its_listing_index(app, client, world, login):
+    login(world.users.admin)
+    nodes = list_plan(page_plans(app, client, "/craftsmen/nominations/talent-pool", IN_INDEX_ORDER),
+                      "nominations")
+    assert "ix_nominations_pool_listing" in {n.get("Index Name") for n in nodes}
