@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from core import navigation
 from core.access import roles_required
@@ -519,7 +520,10 @@ def talent_pool():
     # newest cycle first, then its occupations in the cycle's own order: read from the
     # (cycle_id DESC, occupation_id, qualified_at, id) index, not sorted per view
     page = paginate(query.order_by(Nomination.cycle_id.desc(), Nomination.occupation_id,
-                                   Nomination.qualified_at, Nomination.id))
+                                   Nomination.qualified_at, Nomination.id)
+                    .options(selectinload(Nomination.worker), selectinload(Nomination.occupation),
+                             selectinload(Nomination.cycle),
+                             selectinload(Nomination.enterprise).selectinload(Enterprise.district_union)))
     cycles = db.session.scalars(select(SelectionCycle).order_by(SelectionCycle.id.desc())).all()
     occupations = db.session.scalars(select(CycleOccupation.name).distinct()
                                      .order_by(CycleOccupation.name)).all()
