@@ -18,8 +18,6 @@ DESCENDING = "descending"
 
 #: Every trigram index's name ends with this, so that schema comparisons can recognise them.
 TRIGRAM_SUFFIX = "_trgm"
-#: ... and every character index's name with this.
-CHARACTERS_SUFFIX = "_chars"
 
 
 def trigram_index(name: str, column: str) -> sa.Index:
@@ -29,42 +27,13 @@ def trigram_index(name: str, column: str) -> sa.Index:
                     postgresql_ops={column: "gin_trgm_ops"}).ddl_if(dialect="postgresql")
 
 
-def _characters(column):
-    return sa.func.string_to_array(column, sa.null())
-
-
-def character_index(name: str, column) -> sa.Index:
-    """A GIN index of the characters of ``column``, created on PostgreSQL only.
-
-    A trigram index cannot answer ``LIKE '%王%'``: one or two characters hold no trigram, so
-    a surname search would read the whole table. This index finds the rows holding every
-    character of such a short text; ``contains`` rechecks the order with LIKE.
-    """
-    assert name.endswith(CHARACTERS_SUFFIX), name
-    return sa.Index(name, _characters(column), postgresql_using="gin").ddl_if(dialect="postgresql")
-
-
-def contains(column, text: str, dialect: str):
-    """``column`` contains ``text``, put so that an index can answer it on ``dialect``: a
-    trigram index for three characters or more, a :func:`character_index` below that."""
-    like = column.contains(text, autoescape=True)
-    if dialect != "postgresql" or len(text) >= 3:
-        return like
-    from sqlalchemy.dialects.postgresql import ARRAY, array
-
-    characters = sa.cast(array(list(text)), ARRAY(sa.Text))
-    return sa.and_(_characters(column).op("@>")(characters), like)
-
-
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic's filter: a trigram index the database lacks is expected off PostgreSQL, and an
     index with a descending column is compared by its migration only."""
     if type_ != "index":
         return True
-    if name and name.endswith((TRIGRAM_SUFFIX, CHARACTERS_SUFFIX)) and compare_to is None:
+    if name and name.endswith(TRIGRAM_SUFFIX) and compare_to is None:
         return False
-    if name and name.endswith(CHARACTERS_SUFFIX):
-        return False  # an expression index: its migration creates it
     model_index = compare_to if reflected else obj
     return not (model_index is not None and model_index.info.get(DESCENDING))
 

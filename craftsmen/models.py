@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
-from core.search_indexes import DESCENDING, character_index, trigram_index
+from core.search_indexes import DESCENDING, trigram_index
 from core.timeutil import utcnow
 from core.uploads import StoredFileColumns
 
@@ -364,9 +364,3 @@ class CraftsmanTitle(db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_on is not None
-
-
-# Short (one- or two-character) searches of the registry: see core.search_indexes.contains.
-character_index("ix_craftsman_titles_name_chars", CraftsmanTitle.name)
-character_index("ix_craftsman_titles_enterprise_name_chars", CraftsmanTitle.enterprise_name)
-character_index("ix_craftsman_titles_occupation_chars", CraftsmanTitle.occupation)

@@ -8,14 +8,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from core.distinct_values import distinct_values
 from core.extensions import db
 from core.organizations.models import Enterprise, Union
 from core.people.models import Worker
-from core.search_indexes import contains
 from craftsmen.models import (
     CraftsmanLevel,
     CraftsmanTitle,
@@ -72,9 +71,9 @@ def registry_query(filters: RegistryFilters) -> Select:
         joinedload(CraftsmanTitle.cycle).load_only(SelectionCycle.title))
     t = CraftsmanTitle
     if filters.q:
-        dialect = db.session.get_bind().dialect.name
-        query = query.where(or_(*(contains(column, filters.q, dialect)
-                                  for column in (t.name, t.enterprise_name, t.occupation))))
+        query = query.where(t.name.contains(filters.q, autoescape=True)
+                            | t.enterprise_name.contains(filters.q, autoescape=True)
+                            | t.occupation.contains(filters.q, autoescape=True))
     if filters.level:
         query = query.where(t.level == filters.level)
     if filters.year:

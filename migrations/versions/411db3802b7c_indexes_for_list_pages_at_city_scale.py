@@ -30,14 +30,6 @@ TRIGRAM_INDEXES = [
 ]
 
 
-#: (index, table, column): the characters of short texts (one or two) on PostgreSQL.
-CHARACTER_INDEXES = [
-    ("ix_craftsman_titles_name_chars", "craftsman_titles", "name"),
-    ("ix_craftsman_titles_enterprise_name_chars", "craftsman_titles", "enterprise_name"),
-    ("ix_craftsman_titles_occupation_chars", "craftsman_titles", "occupation"),
-]
-
-
 def _postgresql() -> bool:
     return op.get_bind().dialect.name == "postgresql"
 
@@ -71,14 +63,11 @@ def upgrade():
         for name, table, column in TRIGRAM_INDEXES:
             op.create_index(name, table, [column], unique=False, postgresql_using='gin',
                             postgresql_ops={column: 'gin_trgm_ops'})
-        for name, table, column in CHARACTER_INDEXES:
-            op.create_index(name, table, [sa.text(f"string_to_array({column}, NULL)")], unique=False,
-                            postgresql_using='gin')
 
 
 def downgrade():
     if _postgresql():
-        for name, table, _column in reversed(TRIGRAM_INDEXES + CHARACTER_INDEXES):
+        for name, table, _column in reversed(TRIGRAM_INDEXES):
             op.drop_index(name, table_name=table)
 
     op.drop_index('ix_workers_enterprise_name', table_name='workers')

@@ -236,11 +236,3 @@ def test_talent_pool_is_read_in_order_from_its_listing_index(app, client, world,
     nodes = list_plan(page_plans(app, client, "/craftsmen/nominations/talent-pool", IN_INDEX_ORDER),
                       "nominations")
     assert "ix_nominations_pool_listing" in {n.get("Index Name") for n in nodes}
-
-
-@pytest.mark.parametrize("q", ["王", "精工"])
-def test_registry_short_search_uses_the_character_indexes(app, client, world, q):
-    nodes = list_plan(page_plans(app, client, "/registry?q=" + q, BY_SEARCH_INDEX), "craftsman_titles")
-    assert not any(n["Node Type"] == "Seq Scan" for n in nodes)
-    assert {"ix_craftsman_titles_name_chars", "ix_craftsman_titles_enterprise_name_chars",
-            "ix_craftsman_titles_occupation_chars"} <= {n.get("Index Name") for n in nodes}
