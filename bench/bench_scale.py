@@ -15,6 +15,7 @@ is loaded into a schema of its own, dropped at the end.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import random
@@ -31,7 +32,7 @@ from sqlalchemy import select  # noqa: E402
 from sqlalchemy.schema import CreateIndex, DropIndex  # noqa: E402
 
 from bench.common import database, log_in, median_ms  # noqa: E402
-from core import create_app, crypto, demo  # noqa: E402
+from core import collation, create_app, crypto, demo  # noqa: E402
 from core.accounts.models import User  # noqa: E402
 from core.audit.models import AuditEntry  # noqa: E402
 from core.extensions import db  # noqa: E402
@@ -90,6 +91,12 @@ def copy_rows(model, columns: list[str], rows, chunk: int = 50_000) -> None:
                 copy.write(buffer.getvalue())
                 buffer = io.StringIO()
         copy.write(buffer.getvalue())
+
+
+@functools.cache
+def name_keys(name: str) -> tuple[str, str]:
+    """The stored sort keys of a name (pinyin, strokes), as the models compute them."""
+    return collation.pinyin_key(name), collation.stroke_key(name)
 
 
 def drop_secondary_indexes() -> list[sa.Index]:
@@ -193,25 +200,28 @@ def load(size: dict, rng: random.Random) -> dict:
         for n in range(size["titles"]):
             cycle, occupation, worker_id, enterprise_id = nomination(n)
             district = district_names[(enterprise_id - start_enterprise) % len(districts)]
-            yield (start_title + n, start_nomination + n, worker_id, cycle.id, worker_names[n % len(worker_names)],
+            name = worker_names[n % len(worker_names)]
+            yield (start_title + n, start_nomination + n, worker_id, cycle.id, name, *name_keys(name),
                    "北京大工匠" if cycle.level == "city" else "区级工匠", cycle.level, cycle.year,
                    occupation.name, enterprise_names[enterprise_id], district,
                    date(cycle.year, 9, 1), date(cycle.year + 1, 1, 1) if n % 500 == 0 else None, "")
 
-    copy_rows(CraftsmanTitle, ["id", "nomination_id", "worker_id", "cycle_id", "name", "title", "level",
+    copy_rows(CraftsmanTitle, ["id", "nomination_id", "worker_id", "cycle_id", "name", "name_pinyin",
+                               "name_strokes", "title", "level",
                                "year", "occupation", "enterprise_name", "district", "named_on",
                                "revoked_on", "revoke_reason"], titles())
 
     def studios():
         for n in range(size["studios"]):
             year = YEARS[n % len(YEARS)]
-            yield (start_studio + n, f"BJCX-{year}-{n:05d}", f"{OCCUPATIONS[n % 30]}创新工作室{n}", "model_worker",
+            name = f"{OCCUPATIONS[n % 30]}创新工作室{n}"
+            yield (start_studio + n, f"BJCX-{year}-{n:05d}", name, *name_keys(name), "model_worker",
                    "city", "city", enterprise_ids[n % len(enterprise_ids)], start_worker + n, "",
                    "", "", "", "", "", "named", "", datetime(year, 3, 1), year,
                    date(year, 6, 1 + n % 28), "", datetime(year, 1, 1), datetime(year, 1, 1), 1)
 
-    copy_rows(Studio, ["id", "number", "name", "kind", "level_sought", "level", "enterprise_id",
-                       "leader_worker_id", "field", "industry", "space_equipment", "management_rules",
+    copy_rows(Studio, ["id", "number", "name", "name_pinyin", "name_strokes", "kind", "level_sought",
+                       "level", "enterprise_id", "leader_worker_id", "field", "industry", "space_equipment", "management_rules",
                        "plan", "funding_note", "state", "decision_note", "submitted_at", "applied_year",
                        "named_on", "delist_reason", "created_at", "updated_at", "version"], studios())
     copy_rows(Achievement, ["studio_id", "kind", "title", "achieved_on", "issuer", "description",

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core import collation
 from core.extensions import db
 from core.search_indexes import DESCENDING, trigram_index
 from core.timeutil import utcnow
@@ -335,6 +336,11 @@ class CraftsmanTitle(db.Model):
     worker_id: Mapped[int] = mapped_column(sa.ForeignKey("workers.id"), index=True)
     cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_cycles.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(50), index=True)
+    #: Sort keys of the name (:mod:`core.collation`), for the registry's order.
+    name_pinyin: Mapped[str] = mapped_column(sa.String(collation.KEY_LENGTH), index=True,
+                                             default=collation.keys_default("name", "pinyin"))
+    name_strokes: Mapped[str] = mapped_column(sa.String(collation.KEY_LENGTH), index=True,
+                                              default=collation.keys_default("name", "strokes"))
     title: Mapped[str] = mapped_column(sa.String(50))
     level: Mapped[str] = mapped_column(sa.String(16), index=True)
     year: Mapped[int] = mapped_column(index=True)
@@ -349,8 +355,11 @@ class CraftsmanTitle(db.Model):
     cycle: Mapped[SelectionCycle] = relationship()
 
     __table_args__ = (
-        # the registry's order (newest year first, then name): its first pages read the index
-        sa.Index("ix_craftsman_titles_listing", sa.desc("year"), "name", "id",
+        # the registry's order (newest year first, then by name as NAME_ORDER says, see
+        # core.collation): its pages read the index instead of sorting the table
+        sa.Index("ix_craftsman_titles_listing_pinyin", sa.desc("year"), "name_pinyin", "id",
+                 info={DESCENDING: True}),
+        sa.Index("ix_craftsman_titles_listing_strokes", sa.desc("year"), "name_strokes", "id",
                  info={DESCENDING: True}),
         trigram_index("ix_craftsman_titles_name_trgm", "name"),
         trigram_index("ix_craftsman_titles_enterprise_name_trgm", "enterprise_name"),
@@ -364,3 +373,6 @@ class CraftsmanTitle(db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_on is not None
+
+
+collation.keep_name_keys(CraftsmanTitle.name)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
+from core import collation
 from core.distinct_values import distinct_values
 from core.extensions import db
 from core.organizations.models import Enterprise, Union
@@ -86,7 +87,7 @@ def registry_query(filters: RegistryFilters) -> Select:
         query = query.where(t.revoked_on.is_(None))
     elif filters.status == "revoked":
         query = query.where(t.revoked_on.is_not(None))
-    return query.order_by(t.year.desc(), t.name, t.id)
+    return query.order_by(t.year.desc(), collation.order_by_name(t), t.id)
 
 
 @dataclass(frozen=True)

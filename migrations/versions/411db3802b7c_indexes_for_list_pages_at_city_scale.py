@@ -2,7 +2,7 @@
 audit log and, on PostgreSQL only, pg_trgm GIN indexes for substring search.
 
 Revision ID: 411db3802b7c
-Revises: 4d529c3065c9
+Revises: cf121761f796
 Create Date: 2026-12-06 23:40:11.500955
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '411db3802b7c'
-down_revision = '4d529c3065c9'
+down_revision = 'cf121761f796'
 branch_labels = None
 depends_on = None
 
@@ -47,14 +47,14 @@ def upgrade():
         batch_op.create_index('ix_audit_entries_target_listing', ['target_type', 'target_id', 'id'],
                               unique=False)
 
-    op.create_index('ix_craftsman_titles_listing', 'craftsman_titles',
-                    [sa.text('year DESC'), 'name', 'id'], unique=False)
+    op.create_index('ix_craftsman_titles_listing_pinyin', 'craftsman_titles',
+                    [sa.text('year DESC'), 'name_pinyin', 'id'], unique=False)
+    op.create_index('ix_craftsman_titles_listing_strokes', 'craftsman_titles',
+                    [sa.text('year DESC'), 'name_strokes', 'id'], unique=False)
     op.create_index('ix_craftsman_titles_revoked_on', 'craftsman_titles', ['revoked_on'], unique=False)
     op.create_index('ix_enterprises_name', 'enterprises', ['name'], unique=False)
     op.create_index('ix_nominations_pool_listing', 'nominations',
                     [sa.text('cycle_id DESC'), 'occupation_id', 'qualified_at', 'id'], unique=False)
-    op.create_index('ix_studios_named_listing', 'studios',
-                    ['named_on', 'id'], unique=False)
     op.create_index('ix_workers_enterprise_name', 'workers', ['enterprise_id', 'name', 'id'],
                     unique=False)
 
@@ -71,11 +71,11 @@ def downgrade():
             op.drop_index(name, table_name=table)
 
     op.drop_index('ix_workers_enterprise_name', table_name='workers')
-    op.drop_index('ix_studios_named_listing', table_name='studios')
     op.drop_index('ix_nominations_pool_listing', table_name='nominations')
     op.drop_index('ix_enterprises_name', table_name='enterprises')
     op.drop_index('ix_craftsman_titles_revoked_on', table_name='craftsman_titles')
-    op.drop_index('ix_craftsman_titles_listing', table_name='craftsman_titles')
+    op.drop_index('ix_craftsman_titles_listing_strokes', table_name='craftsman_titles')
+    op.drop_index('ix_craftsman_titles_listing_pinyin', table_name='craftsman_titles')
 
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_entries_target_listing')

@@ -43,7 +43,19 @@ def _make_records(world) -> dict:
             **_nomination_records(world, cycle), **_judging_records(_competition_records(world)),
             **_results_records(world), **_indicator_records(), **_alliance_records(world),
             **_certificate_records(world), **_batch_records(world),
-            **_studio_record_records(world, _studio_records(world)), **_api_records(world)}
+            **_studio_record_records(world, _studio_records(world)), **_api_records(world),
+            **_notification_records(world)}
+
+
+def _notification_records(world) -> dict:
+    """A notification of the worker (others opening it get 404: it is not theirs)."""
+    from core.notifications.models import Notification
+
+    notice = Notification(user_id=world.users.worker, kind="panel.assigned", params={"panel": "测试"},
+                          url="/home")
+    db.session.add(notice)
+    db.session.flush()
+    return {"notification_id": notice.id}
 
 
 def _api_records(world) -> dict:
@@ -220,11 +232,13 @@ def _alliance_records(world) -> dict:
 
 
 def _certificate_records(world) -> dict:
-    """A certificate of worker_a (朝阳精工, ``world.users.worker``), its serial and status list."""
+    """A certificate of worker_a (朝阳精工, ``world.users.worker``), its serial, status list and
+    achievement."""
     from tests.certificates.samples import issue_for
 
     certificate = issue_for(world.worker_a, "route-guard")
-    return {"certificate_id": certificate.id, "serial": certificate.serial, "list_number": 1}
+    return {"certificate_id": certificate.id, "serial": certificate.serial, "list_number": 1,
+            "achievement_key": certificate.achievement_key}
 
 
 def _batch_records(world) -> dict:

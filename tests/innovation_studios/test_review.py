@@ -259,7 +259,7 @@ def test_an_expert_scores_from_the_task_list_and_the_administrator_names(app, wo
     login(world.users.expert)
     tasks = client.get("/studios/review/my").get_data(as_text=True)
     assert studio.name in tasks
-    assert "测试创新工作室" in client.get("/home/expert").get_data(as_text=True)
+    assert "待评分的工作室申报" in client.get("/home/expert").get_data(as_text=True)
     sheet = f"/studios/review/panels/{panel_id}/studios/{studio_id}"
     response = client.post(sheet, data={"mark_leader": "101", "mark_innovation": "x", "submit_sheet": "1"})
     html = response.get_data(as_text=True)
