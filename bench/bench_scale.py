@@ -221,7 +221,8 @@ def load(size: dict, rng: random.Random) -> dict:
                    date(year, 6, 1 + n % 28), "", datetime(year, 1, 1), datetime(year, 1, 1), 1)
 
     copy_rows(Studio, ["id", "number", "name", "name_pinyin", "name_strokes", "kind", "level_sought",
-                       "level", "enterprise_id", "leader_worker_id", "field", "industry", "space_equipment", "management_rules",
+                       "level", "enterprise_id", "leader_worker_id", "field", "industry", "space_equipment",
+                       "management_rules",
                        "plan", "funding_note", "state", "decision_note", "submitted_at", "applied_year",
                        "named_on", "delist_reason", "created_at", "updated_at", "version"], studios())
     copy_rows(Achievement, ["studio_id", "kind", "title", "achieved_on", "issuer", "description",
