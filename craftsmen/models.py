@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import collation
 from core.extensions import db
+from core.search_indexes import DESCENDING, trigram_index
 from core.timeutil import utcnow
 from core.uploads import StoredFileColumns
 
@@ -203,7 +204,12 @@ class Nomination(db.Model):
         order_by="NominationAttachment.id")
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (sa.UniqueConstraint("cycle_id", "worker_id", name="uq_nominations_worker"),)
+    __table_args__ = (
+        sa.UniqueConstraint("cycle_id", "worker_id", name="uq_nominations_worker"),
+        # the talent pool's order: newest cycle first, then by occupation and qualification
+        sa.Index("ix_nominations_pool_listing", sa.desc("cycle_id"), "occupation_id", "qualified_at",
+                 "id", info={DESCENDING: True}),
+    )
 
     def __str__(self) -> str:
         return f"{self.worker.name} · {self.occupation.name}"
@@ -342,11 +348,23 @@ class CraftsmanTitle(db.Model):
     enterprise_name: Mapped[str] = mapped_column(sa.String(100))
     district: Mapped[str] = mapped_column(sa.String(50), index=True)
     named_on: Mapped[date]
-    revoked_on: Mapped[date | None]
+    revoked_on: Mapped[date | None] = mapped_column(index=True)
     revoke_reason: Mapped[str] = mapped_column(sa.Text, default="")
 
     nomination: Mapped[Nomination] = relationship()
     cycle: Mapped[SelectionCycle] = relationship()
+
+    __table_args__ = (
+        # the registry's order (newest year first, then by name as NAME_ORDER says, see
+        # core.collation): its pages read the index instead of sorting the table
+        sa.Index("ix_craftsman_titles_listing_pinyin", sa.desc("year"), "name_pinyin", "id",
+                 info={DESCENDING: True}),
+        sa.Index("ix_craftsman_titles_listing_strokes", sa.desc("year"), "name_strokes", "id",
+                 info={DESCENDING: True}),
+        trigram_index("ix_craftsman_titles_name_trgm", "name"),
+        trigram_index("ix_craftsman_titles_enterprise_name_trgm", "enterprise_name"),
+        trigram_index("ix_craftsman_titles_occupation_trgm", "occupation"),
+    )
 
     @property
     def level_enum(self) -> CraftsmanLevel:

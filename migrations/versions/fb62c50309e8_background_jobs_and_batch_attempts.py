@@ -1,7 +1,7 @@
 """Background jobs and batch attempts (expand only: a new table, a column with a default).
 
 Revision ID: fb62c50309e8
-Revises: cf121761f796
+Revises: 411db3802b7c
 Create Date: 2026-12-06 23:01:46.241520
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'fb62c50309e8'
-down_revision = 'cf121761f796'
+down_revision = '411db3802b7c'
 branch_labels = None
 depends_on = None
 
