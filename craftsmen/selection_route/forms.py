@@ -78,3 +78,15 @@ class GenerateForm(FlaskForm):
 class ChallengerForm(FlaskForm):
     worker_id = SelectField(_l("挑战者"), coerce=int, choices=[], validators=[InputRequired(_l("请选择职工"))])
     submit = SubmitField(_l("报名挑战者选拔赛"))
+
+
+class TitleStudioForm(FlaskForm):
+    """A Beijing Grand Craftsman's studio, prefilled from the title and the cycle's funding plan."""
+
+    name = StringField(_l("工作室名称"), validators=[DataRequired(_l("请填写工作室名称")), Length(max=100)])
+    field = StringField(_l("专业领域"), validators=[Optional(), Length(max=64)])
+    named_on = DateField(_l("命名日期"), validators=[InputRequired(_l("请填写命名日期"))])
+    funding_per_year = DecimalField(_l("资助金额（万元/年）"), places=2, validators=[Optional()])
+    funding_years = IntegerField(_l("资助年数"), validators=[Optional(), NumberRange(min=1, max=10)])
+    funding_from = IntegerField(_l("起始年度"), validators=[Optional()])
+    submit = SubmitField(_l("设立并命名工匠创新工作室"))

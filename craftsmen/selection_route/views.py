@@ -24,18 +24,20 @@ from core.people.models import Worker
 from core.review_panels import scoring
 from core.review_panels import services as panels
 from core.roles import Role
-from core.timeutil import beijing_to_utc
+from core.timeutil import beijing_to_utc, beijing_today
 from craftsmen import NAV_GROUP
-from craftsmen.models import CycleOccupation, SelectionCycle
-from craftsmen.selection_route import forms, rules
+from craftsmen.models import CraftsmanLevel, CraftsmanTitle, CycleOccupation, SelectionCycle
+from craftsmen.selection_route import forms, ladder, rules
 from craftsmen.selection_route import services as route
 from craftsmen.selection_route.models import SeedPlayer
+from innovation_studios.services import craftsman_studios
 
 bp = Blueprint("craftsmen_route", __name__, url_prefix="/craftsmen/route")
 
 navigation.add("craftsmen_route.challengers", _l("挑战者报名"), Role.ENTERPRISE, Role.UNION_REVIEWER,
                group=NAV_GROUP)
 navigation.add("craftsmen_route.arbitration", _l("专家仲裁"), Role.EXPERT, group=NAV_GROUP)
+navigation.add("craftsmen_route.my_ladder", _l("成长阶梯"), Role.WORKER)
 
 
 @bp.context_processor
@@ -259,3 +261,47 @@ def arbitration():
         abort(403)
     return render_template("craftsmen/route/arbitration.html",
                            appeals=route.arbitration_appeals(current_user))
+
+
+# The ladder and the studio a title brings ------------------------------------------------------------
+
+@bp.get("/me/ladder")
+@roles_required(Role.WORKER)
+def my_ladder():
+    steps = ladder.ladder(current_user.worker_id) if current_user.worker_id else []
+    return render_template("craftsmen/route/my_ladder.html", steps=steps)
+
+
+def _offered_title(title_id: int) -> CraftsmanTitle:
+    title = db.get_or_404(CraftsmanTitle, title_id)
+    if not rules.can_manage_route(current_user):
+        abort(403)
+    if title.level != CraftsmanLevel.CITY.value or title.is_revoked:
+        abort(404)
+    return title
+
+
+@bp.route("/titles/<int:title_id>/studio", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def title_studio(title_id: int):
+    """Offer the named Beijing Grand Craftsman's 工匠创新工作室, prefilled from the title."""
+    title = _offered_title(title_id)
+    cycle = title.cycle
+    existing = craftsman_studios.studio_led_since(title.worker_id)
+    form = forms.TitleStudioForm()
+    if not form.is_submitted():
+        form.process(data={"name": f"{title.name}工匠创新工作室", "field": title.occupation,
+                           "named_on": beijing_today(), "funding_per_year": cycle.studio_funding_per_year,
+                           "funding_years": cycle.studio_funding_years, "funding_from": title.year})
+    if existing is None and form.validate_on_submit():
+        data = craftsman_studios.TitleStudioData(
+            name=form.name.data, leader_worker_id=title.worker_id, enterprise_id=title.nomination.enterprise_id,
+            field=form.field.data or "", named_on=form.named_on.data,
+            reason=f"{title.year}年{title.title}（{title.occupation}）命名：{cycle.title}",
+            funding_per_year=form.funding_per_year.data, funding_years=form.funding_years.data,
+            funding_from=form.funding_from.data)
+        studio = commit_or_report(form, lambda: craftsman_studios.set_up_for_title(data, by=current_user))
+        if studio is not REFUSED:
+            flash(_("已设立并命名“%(s)s”（%(n)s）", s=studio.name, n=studio.number), "success")
+            return redirect(url_for("craftsmen_public.title_detail", title_id=title.id))
+    return render_template("craftsmen/route/title_studio.html", title=title, form=form, existing=existing)
