@@ -42,7 +42,7 @@ class Road:
     """The road walked to a given point; ids only, reloaded per use."""
 
 
-def _walk(world, *, until: str = "listed") -> Road:
+def _walk(world, *, until: str = "listed", method: str = "competition", weights=(100, 0)) -> Road:
     """钳工 (quota 2) by competition: seed players 李明 and 赵强, challengers 王芳, 钱进, 孙伟, 吴刚;
     qualifier 王芳 90, 孙伟 80, 钱进 70, 吴刚 40 (top 2 advance); final 赵强 95, 王芳 85, 李明 60,
     孙伟 50."""
@@ -51,7 +51,8 @@ def _walk(world, *, until: str = "listed") -> Road:
     fitter = _fitter(cycle)
     road = Road()
     road.cycle, road.occupation = cycle.id, fitter.id
-    road.arbiters = [u.id for u in competition_route(fitter, top_n=2, admin=admin)]
+    road.arbiters = [u.id for u in competition_route(fitter, method=method, weights=weights, top_n=2,
+                                                     admin=admin)]
     seed_a = make_nomination(cycle, world.worker_a)
     seed_c = make_nomination(cycle, world.worker_c)
     route.choose_seed(fitter, seed_a, "上届技能大赛一等奖", by=admin)
@@ -361,3 +362,40 @@ def test_challenger_rows_link_to_their_qualifier_contestants(app, world):
         assert db.session.scalar(select(func.count()).select_from(Challenger).where(
             Challenger.contestant_id.is_not(None))) == 4
         assert road.qualifier
+
+
+# The combined route (多模块组合综合比评) ----------------------------------------------------------------
+
+def _panel_scores(world, road, scores: dict[str, int]) -> None:
+    from core.review_panels.models import ReviewPanel
+    from craftsmen.services import review
+
+    fitter = db.session.get(CycleOccupation, road.occupation)
+    panel = review.form_panel(fitter, [world.users.expert], world.users.expert, by=_user(world.users.admin))
+    for name, value in scores.items():
+        marks = {key: str(value) for key in ("skill", "innovation", "contribution", "legacy")}
+        review.save_sheet(db.session.get(ReviewPanel, panel.id), _nomination_of(road, name),
+                          _user(world.users.expert), marks, submit=True)
+
+
+def test_combined_route_ranks_by_weighted_final_and_panel_scores(app, world):
+    with app.app_context():
+        road = _walk(world, until="final", method="combined", weights=(70, 30))
+        fitter = db.session.get(CycleOccupation, road.occupation)
+        from craftsmen.services import review
+
+        panel_subjects = {n.worker.name for n in review.subject_nominations(fitter)}
+        assert panel_subjects == {"赵强", "王芳", "李明", "孙伟"}  # finalists only, not every challenger
+        with pytest.raises(DomainError, match="专家评审尚未完成"):
+            route.generate_list(fitter, by=None)
+        _panel_scores(world, road, {"赵强": 60, "王芳": 100, "李明": 100, "孙伟": 50})
+        route.generate_list(fitter, by=None)
+        wang, zhao = _nomination_of(road, "王芳"), _nomination_of(road, "赵强")
+        expected_wang = (total_for(85) * 70 + Decimal(100) * 30) / 100
+        assert wang.aggregate_score == expected_wang.quantize(Decimal("0.01"))
+        assert wang.rank == 1 and wang.state == "proposed"
+        assert wang.selection_basis.startswith("竞赛与评审组合·综合得分")
+        # 李明 (final 68.56, panel 100 → 77.99) overtakes 赵强 (final 79.06, panel 60 → 73.34)
+        li = _nomination_of(road, "李明")
+        assert (li.state, li.rank) == ("proposed", 2)
+        assert (zhao.state, zhao.rank) == ("not_proposed", 3)
