@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import selectinload
 
 from competitions.models import Competition, Event, EventState
@@ -30,7 +30,7 @@ from core.i18n import local_datetime
 from core.review_panels import scoring as panel_scoring
 from core.roles import Role
 from core.timeutil import utcnow
-from craftsmen import eligibility
+from craftsmen import eligibility, states
 from craftsmen.models import (
     CycleOccupation,
     CycleStatus,
@@ -48,7 +48,6 @@ from craftsmen.selection_route.models import (
 )
 from craftsmen.services import nominations as nomination_service
 from craftsmen.services import review
-from craftsmen.services.transitions import move_nomination
 
 N = NominationState
 #: Cycle phases in which the road may run (before the 公示).
@@ -547,7 +546,9 @@ class RouteStandings:
     entries: list[RouteEntry]
     problems: list[str]
     cut: ranking.ListCut | None = None
-    others: list[Nomination] = field(default_factory=list)  # pool entries not in the final
+    #: Ids of the occupation's talent-pool entries outside the final still on or waiting for
+    #: the list (they are not proposed when the list is generated).
+    others: list[int] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
@@ -557,27 +558,28 @@ class RouteStandings:
     def generated(self) -> bool:
         return any(e.nomination.state_enum in (N.PROPOSED, N.NOT_PROPOSED) for e in self.entries)
 
-    @property
-    def pending(self) -> list[Nomination]:
-        """Pool entries still waiting for a place on or off the list."""
-        return [n for n in [e.nomination for e in self.entries] + self.others if n.state_enum is N.QUALIFIED]
+
+POOL_VALUES = tuple(s.value for s in review.SUBJECT_STATES)
 
 
-def pool_nominations(occupation: CycleOccupation) -> list[Nomination]:
-    return list(db.session.scalars(select(Nomination).where(
-        Nomination.occupation_id == occupation.id,
-        Nomination.state.in_([s.value for s in review.SUBJECT_STATES]))
-        .options(selectinload(Nomination.worker)).order_by(Nomination.id)))
+def _pool_query(occupation: CycleOccupation):
+    return select(Nomination).where(Nomination.occupation_id == occupation.id,
+                                    Nomination.state.in_(POOL_VALUES))
 
 
-def _final_entries(occupation: CycleOccupation, final: Event, pool: dict[int, Nomination],
-                   seed_ids: set[int]) -> list[RouteEntry]:
+def _final_entries(occupation: CycleOccupation, final: Event) -> list[RouteEntry]:
+    results = competition_results.ranked_workers(final)
+    by_worker = {n.worker_id: n for n in db.session.scalars(
+        _pool_query(occupation).where(Nomination.worker_id.in_([worker_id for worker_id, _, _ in results]))
+        .options(selectinload(Nomination.worker)))}
+    seed_ids = set(db.session.scalars(select(SeedPlayer.nomination_id)
+                                      .where(SeedPlayer.occupation_id == occupation.id)))
     entries = []
-    for result in competition_results.event_results(final):
-        nomination = pool.get(result.contestant.worker_id)
+    for worker_id, total, rank in results:
+        nomination = by_worker.get(worker_id)
         if nomination is not None:
             entries.append(RouteEntry(nomination=nomination, seed=nomination.id in seed_ids,
-                                      final=Decimal(result.total), final_rank=result.rank))
+                                      final=Decimal(total), final_rank=rank))
     return entries
 
 
@@ -601,21 +603,20 @@ def standings(occupation: CycleOccupation) -> RouteStandings:
     """The finalists' scores and places by the route, and what stands in the way of the list."""
     route = route_of(occupation)
     method = occupation.method_enum
-    pool_list = pool_nominations(occupation)
-    pool = {n.worker_id: n for n in pool_list}
     problems: list[str] = []
     if occupation.cycle.status_enum is not CycleStatus.REVIEWING:
         problems.append(str(_l("选树周期不在评审阶段")))
     final = final_of(occupation)
     problems += _published_without_appeals(final, _l("终极挑战赛"))
     if final is None or final.state_enum is not EventState.PUBLISHED:
-        return RouteStandings(occupation, route, [], problems, others=pool_list)
-    seed_ids = {s.nomination_id for s in seeds(occupation)}
-    entries = _final_entries(occupation, final, pool, seed_ids)
+        return RouteStandings(occupation, route, [], problems)
+    entries = _final_entries(occupation, final)
     if method is ReviewMethod.COMBINED:
         problems += _panel_scores(occupation, entries)
-    finalist_ids = {e.nomination.id for e in entries}
-    others = [n for n in pool_list if n.id not in finalist_ids]
+    others = list(db.session.scalars(select(Nomination.id).where(
+        Nomination.occupation_id == occupation.id,
+        Nomination.state.in_([N.QUALIFIED.value, N.PROPOSED.value]),
+        Nomination.id.not_in([e.nomination.id for e in entries])).order_by(Nomination.id)))
     if problems:
         return RouteStandings(occupation, route, entries, problems, others=others)
     finalists = [ranking.Finalist(key=e, final=e.final, final_rank=e.final_rank or 0, panel=e.panel)
@@ -650,42 +651,59 @@ def generate_list(occupation: CycleOccupation, *, by, accept_boundary_tie: bool 
                              names="、".join(t.key.nomination.worker.name for t in tied),
                              quota=occupation.quota), field="accept_boundary_tie")
     method, route = occupation.method_enum, result.route
+    placed = {}  # nomination id -> (target, score, rank, basis)
     for entry in result.entries:
         nomination = entry.nomination
-        before = {"aggregate_score": nomination.aggregate_score, "rank": nomination.rank,
-                  "selection_basis": nomination.selection_basis}
-        nomination.aggregate_score, nomination.rank = entry.score, entry.rank
-        nomination.selection_basis = entry.basis(method, route)
-        changes = audit.diff(before, {"aggregate_score": entry.score, "rank": entry.rank,
-                                      "selection_basis": nomination.selection_basis})
         target = N.PROPOSED if entry.proposed else N.NOT_PROPOSED
+        placed[nomination.id] = (target, entry.score, entry.rank, entry.basis(method, route))
         if nomination.state != target.value:
-            move_nomination(nomination, target, by=by, note="", changes=changes)
-    others = [n.id for n in result.others if n.state_enum in (N.QUALIFIED, N.PROPOSED)]
-    if others:  # one statement: a pool of hundreds of challengers must not take seconds
-        db.session.execute(update(Nomination).where(Nomination.id.in_(others)).values(
-            state=N.NOT_PROPOSED.value, rank=None, aggregate_score=None,
-            selection_basis="", version=Nomination.version + 1).execution_options(synchronize_session=False))
-        for nomination in result.others:
-            if nomination.id in others:
-                db.session.expire(nomination)
-    db.session.flush()
+            action = states.nomination_action(nomination.state, target)
+            audit.record(f"nomination.{action}", nomination, by=by, changes={
+                "state": [nomination.state, target.value], **audit.diff(
+                    {"aggregate_score": nomination.aggregate_score, "rank": nomination.rank},
+                    {"aggregate_score": entry.score, "rank": entry.rank})})
     audit.record("proposed_list.generate", occupation, by=by, label=f"{occupation.cycle.title} · {occupation.name}",
                  changes={"route": [None, occupation.method], "quota": [None, occupation.quota],
                           "proposed": [None, [e.nomination.worker.name for e in result.entries if e.proposed]],
                           "below_minimum": [None, [e.nomination.id for e in result.entries if e.below_minimum]],
-                          "not_in_final": [None, others]})
+                          "not_in_final": [None, result.others]})
+    _store_places(placed)
+    if result.others:  # QUALIFIED / PROPOSED -> NOT_PROPOSED (allowed moves): one statement for hundreds
+        db.session.execute(update(Nomination).where(Nomination.id.in_(result.others)).values(
+            state=N.NOT_PROPOSED.value, rank=None, aggregate_score=None, selection_basis="",
+            version=Nomination.version + 1).execution_options(synchronize_session=False))
+    for entry in result.entries:  # their state, score and place were written by the statement
+        db.session.expire(entry.nomination, ["state", "aggregate_score", "rank", "selection_basis",
+                                             "decision_note", "version"])
+    db.session.flush()
     return result
+
+
+def _store_places(placed: dict) -> None:
+    """The finalists' states, scores, places and bases in one statement."""
+    if not placed:
+        return
+    ids = list(placed)
+
+    def column(index):
+        return case({i: placed[i][index] for i in ids}, value=Nomination.id)
+
+    db.session.execute(update(Nomination).where(Nomination.id.in_(ids)).values(
+        state=case({i: placed[i][0].value for i in ids}, value=Nomination.id),
+        aggregate_score=column(1), rank=column(2), selection_basis=column(3), decision_note="",
+        version=Nomination.version + 1).execution_options(synchronize_session=False))
 
 
 def notice_blockers(occupation: CycleOccupation) -> list[str]:
     """Why a competition-route occupation's list is not ready for the 公示 (empty: ready)."""
-    pool = pool_nominations(occupation)
-    if not pool:
+    counts = dict(db.session.execute(select(Nomination.state, func.count()).where(
+        Nomination.occupation_id == occupation.id, Nomination.state.in_(POOL_VALUES))
+        .group_by(Nomination.state)).all())
+    if not counts:
         return []
-    if not any(n.state_enum in (N.PROPOSED, N.NOT_PROPOSED) for n in pool):
+    if not counts.get(N.PROPOSED.value) and not counts.get(N.NOT_PROPOSED.value):
         return [str(_l("“%(o)s”尚未按竞赛结果生成建议名单", o=occupation.name))]
-    if any(n.state_enum is N.QUALIFIED for n in pool):
+    if counts.get(N.QUALIFIED.value):
         return [str(_l("“%(o)s”的建议名单已过时（生成后有新入库人员），请重新生成", o=occupation.name))]
     return []
 
