@@ -66,7 +66,7 @@ class StageForm(FlaskForm):
     registration_closes = DateTimeLocalField(_l("报名截止（北京时间）"), format="%Y-%m-%dT%H:%M",
                                              validators=[InputRequired(_l("请填写报名截止时间"))])
     quota_per_enterprise = IntegerField(_l("每个单位限报人数"), default=2,
-                                        validators=[InputRequired(), NumberRange(min=1, max=1000)])
+                                        validators=[InputRequired(), NumberRange(min=1, max=100)])
     submit = SubmitField(_l("创建并开放报名"))
 
 

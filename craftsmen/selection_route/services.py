@@ -617,8 +617,9 @@ def standings(occupation: CycleOccupation) -> RouteStandings:
         Nomination.occupation_id == occupation.id,
         Nomination.state.in_([N.QUALIFIED.value, N.PROPOSED.value]),
         Nomination.id.not_in([e.nomination.id for e in entries])).order_by(Nomination.id)))
-    if problems:
+    if len(problems) > (occupation.cycle.status_enum is not CycleStatus.REVIEWING):
         return RouteStandings(occupation, route, entries, problems, others=others)
+    # Places are shown ahead of the review phase too; only generating waits for it.
     finalists = [ranking.Finalist(key=e, final=e.final, final_rank=e.final_rank or 0, panel=e.panel)
                  for e in entries]
     ranked = (ranking.rank_combined(finalists, route.competition_weight, route.panel_weight)
