@@ -48,9 +48,10 @@ def competition_route(occupation: CycleOccupation, *, method: str = "competition
     return group
 
 
-def mark_and_publish(event: Event, theory: dict[int, int], *, by) -> None:
+def mark_and_publish(event: Event, theory: dict[int, int], *, by, publish: bool = True) -> None:
     """Every contestant of ``event`` marked (``theory`` by worker id; other marks equal, so the
-    theory mark decides the order), the event rechecked and its results published."""
+    theory mark decides the order), the event rechecked and (unless told not to) its results
+    published."""
     if not event.modules:
         build_scheme(event)
     ids = event_ids(event)
@@ -66,7 +67,8 @@ def mark_and_publish(event: Event, theory: dict[int, int], *, by) -> None:
             add_mark(event.id, ids.aspects["加工工艺合理性"], contestant.id, judge.id, 2)
     event.state, event.scheme_frozen = "rechecked", True
     db.session.flush()
-    results_service.publish(event, by=by)
+    if publish:
+        results_service.publish(event, by=by)
 
 
 def total_for(theory: int) -> Decimal:
