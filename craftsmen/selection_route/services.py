@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from competitions.models import Competition, Event, EventState
@@ -205,10 +206,14 @@ def choose_seed(occupation: CycleOccupation, nomination: Nomination, reason: str
         raise DomainError(_l("%(name)s 以挑战者身份入库，不能作为种子选手", name=nomination.worker.name),
                           field="nomination_id")
     reason = _text(reason, "reason", _l("请写明选定种子选手的理由"))
+    name = nomination.worker.name
     seed = SeedPlayer(occupation_id=occupation.id, nomination_id=nomination.id, reason=reason,
                       chosen_by_id=getattr(by, "id", None))
     db.session.add(seed)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # chosen a moment ago in another request; the caller rolls back
+        raise DomainError(_l("%(name)s 已是种子选手", name=name), field="nomination_id") from None
     audit.record("route.seed", nomination, by=by, label=str(nomination),
                  changes={"seed": [None, True], "reason": [None, reason[:500]]})
     return seed
@@ -449,12 +454,19 @@ def register_challenger(occupation: CycleOccupation, worker, *, by, now: datetim
     failures = challenger_failures(occupation, worker)
     if failures:
         raise DomainError(_l("%(name)s 不符合本届选树的条件：%(r)s", name=worker.name, r="；".join(failures)))
-    contestant = competition_registration.register_checked(qualifier, worker, by=by)
+    name = worker.name  # the session is unusable after a failed insert
+    try:
+        contestant = competition_registration.register_checked(qualifier, worker, by=by)
+    except IntegrityError:  # entered a moment ago in another request; the caller rolls back
+        raise DomainError(_l("%(name)s 已报名该工种的挑战者选拔赛", name=name)) from None
     challenger = Challenger(occupation_id=occupation.id, worker_id=worker.id, enterprise_id=worker.enterprise_id,
                             contestant_id=contestant.id, registered_by_id=getattr(by, "id", None),
                             registered_at=now)
     db.session.add(challenger)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # registered a moment ago in another request; the caller rolls back
+        raise DomainError(_l("%(name)s 已报名该工种的挑战者选拔赛", name=name)) from None
     audit.record("route.challenger", challenger, by=by, label=f"{occupation.name} #{challenger.id}",
                  changes={"occupation_id": [None, occupation.id], "enterprise_id": [None, worker.enterprise_id]})
     return challenger

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.extensions import db
 from core.timeutil import utcnow
@@ -105,3 +105,43 @@ def test_funding_plan_needs_both_amount_and_years(app, world):
             route.set_funding_plan(cycle, None, 3, by=None)
         route.set_funding_plan(cycle, Decimal("10.00"), 3, by=None)
         assert (cycle.studio_funding_per_year, cycle.studio_funding_years) == (10, 3)
+
+
+def test_enterprise_and_its_union_registering_one_challenger_at_once_make_one_registration(
+        app, world, login):
+    """The enterprise and its district union post the same challenger at the same moment (one
+    thread, client and connection each): one registration, the other told it exists; no 500."""
+    import threading
+
+    from competitions.models import Contestant
+
+    with app.app_context():
+        fitter = make_cycle().occupations[0]
+        competition_route(fitter)
+        route.create_qualifier(fitter, stage_data(), by=_user(world.users.admin))
+        db.session.commit()
+        fitter_id = fitter.id
+    page = f"/craftsmen/route/occupations/{fitter_id}/challengers/new"
+    barrier = threading.Barrier(2)
+    statuses: list = []
+
+    def post(client, token):
+        try:
+            barrier.wait(timeout=10)
+            response = client.post(page, data={"csrf_token": token, "worker_id": world.worker_a})
+            statuses.append(response.status_code)
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            statuses.append(error)
+
+    threads = []
+    for user_id in (world.users.enterprise, world.users.reviewer):
+        client = login(user_id, as_client=app.test_client())
+        threads.append(threading.Thread(target=post, args=(client, csrf_token(client, page))))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [200, 302], statuses
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Challenger)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Contestant)) == 1
