@@ -8,14 +8,14 @@ competitions feature is reached only through its service functions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from competitions.models import Competition, Event, EventState
 from competitions.services import appeals as competition_appeals
@@ -558,9 +558,6 @@ class RouteStandings:
     entries: list[RouteEntry]
     problems: list[str]
     cut: ranking.ListCut | None = None
-    #: Ids of the occupation's talent-pool entries outside the final still on or waiting for
-    #: the list (they are not proposed when the list is generated).
-    others: list[int] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
@@ -581,17 +578,17 @@ def _pool_query(occupation: CycleOccupation):
 
 def _final_entries(occupation: CycleOccupation, final: Event) -> list[RouteEntry]:
     results = competition_results.ranked_workers(final)
-    by_worker = {n.worker_id: n for n in db.session.scalars(
-        _pool_query(occupation).where(Nomination.worker_id.in_([worker_id for worker_id, _, _ in results]))
-        .options(selectinload(Nomination.worker)))}
-    seed_ids = set(db.session.scalars(select(SeedPlayer.nomination_id)
-                                      .where(SeedPlayer.occupation_id == occupation.id)))
+    rows = db.session.execute(
+        _pool_query(occupation).add_columns(SeedPlayer.id)
+        .outerjoin(SeedPlayer, SeedPlayer.nomination_id == Nomination.id)
+        .where(Nomination.worker_id.in_([worker_id for worker_id, _, _ in results]))
+        .options(joinedload(Nomination.worker))).all()
+    by_worker = {nomination.worker_id: (nomination, seed_id is not None) for nomination, seed_id in rows}
     entries = []
     for worker_id, total, rank in results:
-        nomination = by_worker.get(worker_id)
-        if nomination is not None:
-            entries.append(RouteEntry(nomination=nomination, seed=nomination.id in seed_ids,
-                                      final=Decimal(total), final_rank=rank))
+        if worker_id in by_worker:
+            nomination, seed = by_worker[worker_id]
+            entries.append(RouteEntry(nomination=nomination, seed=seed, final=Decimal(total), final_rank=rank))
     return entries
 
 
@@ -625,12 +622,8 @@ def standings(occupation: CycleOccupation) -> RouteStandings:
     entries = _final_entries(occupation, final)
     if method is ReviewMethod.COMBINED:
         problems += _panel_scores(occupation, entries)
-    others = list(db.session.scalars(select(Nomination.id).where(
-        Nomination.occupation_id == occupation.id,
-        Nomination.state.in_([N.QUALIFIED.value, N.PROPOSED.value]),
-        Nomination.id.not_in([e.nomination.id for e in entries])).order_by(Nomination.id)))
     if len(problems) > (occupation.cycle.status_enum is not CycleStatus.REVIEWING):
-        return RouteStandings(occupation, route, entries, problems, others=others)
+        return RouteStandings(occupation, route, entries, problems)
     # Places are shown ahead of the review phase too; only generating waits for it.
     finalists = [ranking.Finalist(key=e, final=e.final, final_rank=e.final_rank or 0, panel=e.panel)
                  for e in entries]
@@ -645,7 +638,7 @@ def standings(occupation: CycleOccupation) -> RouteStandings:
         place.key.below_minimum = True
     order = {id(p.key): i for i, p in enumerate(ranked)}
     entries.sort(key=lambda e: order[id(e)])
-    return RouteStandings(occupation, route, entries, problems, list_cut, others)
+    return RouteStandings(occupation, route, entries, problems, list_cut)
 
 
 def generate_list(occupation: CycleOccupation, *, by, accept_boundary_tie: bool = False) -> RouteStandings:
@@ -675,19 +668,25 @@ def generate_list(occupation: CycleOccupation, *, by, accept_boundary_tie: bool 
                 "state": [nomination.state, target.value], **audit.diff(
                     {"aggregate_score": nomination.aggregate_score, "rank": nomination.rank},
                     {"aggregate_score": entry.score, "rank": entry.rank})})
+    _store_places(placed)
+    # The rest of the talent pool (QUALIFIED / PROPOSED -> NOT_PROPOSED, allowed moves): one
+    # statement for hundreds of challengers.
+    others = sorted(db.session.scalars(update(Nomination).where(
+        Nomination.occupation_id == occupation.id,
+        Nomination.state.in_([N.QUALIFIED.value, N.PROPOSED.value]), Nomination.id.not_in(list(placed)))
+        .values(state=N.NOT_PROPOSED.value, rank=None, aggregate_score=None, selection_basis="",
+                version=Nomination.version + 1)
+        .returning(Nomination.id).execution_options(synchronize_session=False)))
     audit.record("proposed_list.generate", occupation, by=by, label=f"{occupation.cycle.title} · {occupation.name}",
                  changes={"route": [None, occupation.method], "quota": [None, occupation.quota],
                           "proposed": [None, [e.nomination.worker.name for e in result.entries if e.proposed]],
                           "below_minimum": [None, [e.nomination.id for e in result.entries if e.below_minimum]],
-                          "not_in_final": [None, result.others]})
-    _store_places(placed)
-    if result.others:  # QUALIFIED / PROPOSED -> NOT_PROPOSED (allowed moves): one statement for hundreds
-        db.session.execute(update(Nomination).where(Nomination.id.in_(result.others)).values(
-            state=N.NOT_PROPOSED.value, rank=None, aggregate_score=None, selection_basis="",
-            version=Nomination.version + 1).execution_options(synchronize_session=False))
-    for entry in result.entries:  # their state, score and place were written by the statement
-        db.session.expire(entry.nomination, ["state", "aggregate_score", "rank", "selection_basis",
-                                             "decision_note", "version"])
+                          "not_in_final": [None, others]})
+    written = set(placed) | set(others)  # loaded copies of the rows the statements changed are stale
+    for instance in list(db.session.identity_map.values()):
+        if isinstance(instance, Nomination) and instance.id in written:
+            db.session.expire(instance, ["state", "aggregate_score", "rank", "selection_basis",
+                                         "decision_note", "version"])
     db.session.flush()
     return result
 
