@@ -145,3 +145,20 @@ def test_enterprise_and_its_union_registering_one_challenger_at_once_make_one_re
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Challenger)) == 1
         assert db.session.scalar(select(func.count()).select_from(Contestant)) == 1
+
+
+def test_administrator_is_refused_the_ruling_page_of_a_selection_appeal_its_arbitrator_is_not(
+        app, world, client, login):
+    from competitions.services import appeals as appeal_service
+    from tests.craftsmen.test_selection_route import _file_appeal, _walk
+
+    with app.app_context():
+        road = _walk(world, until="final")
+        appeal = _file_appeal(world, road, "李明")
+        db.session.commit()
+        appeal_id = appeal.id
+        assert appeal_service.event_arbitrator_ids(appeal.contestant.event) == frozenset(road.arbiters)
+    login(world.users.admin)
+    assert client.get(f"/competitions/appeals/{appeal_id}").status_code == 403
+    login(road.arbiters[0])
+    assert client.get(f"/competitions/appeals/{appeal_id}").status_code == 200
