@@ -1,7 +1,7 @@
 """Competition road of craftsman selection: routes, seed players, challengers, arbitration groups
 
 Revision ID: 54ebe0601453
-Revises: 603e08561fcf
+Revises: cf121761f796
 Create Date: 2026-12-06 23:11:01.618635
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '54ebe0601453'
-down_revision = '603e08561fcf'
+down_revision = 'cf121761f796'
 branch_labels = None
 depends_on = None
 
