@@ -132,6 +132,7 @@ class Nominee:
     name: str
     occupation: str
     enterprise: str
+    selection_basis: str = ""  # how the nominee was selected (竞赛选拔·终极挑战赛第 1 名, ...)
 
 
 def notice_nominees(notice: PublicNotice) -> list[Nominee]:
@@ -141,7 +142,7 @@ def notice_nominees(notice: PublicNotice) -> list[Nominee]:
     else:
         states = (NominationState.PROPOSED.value,)
     rows = db.session.execute(
-        select(Nomination.id, Worker.name, CycleOccupation.name, Enterprise.name)
+        select(Nomination.id, Worker.name, CycleOccupation.name, Enterprise.name, Nomination.selection_basis)
         .join(Worker, Worker.id == Nomination.worker_id)
         .join(CycleOccupation, CycleOccupation.id == Nomination.occupation_id)
         .join(Enterprise, Enterprise.id == Nomination.enterprise_id)

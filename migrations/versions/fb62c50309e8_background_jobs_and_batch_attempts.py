@@ -1,7 +1,7 @@
 """Background jobs and batch attempts (expand only: a new table, a column with a default).
 
 Revision ID: fb62c50309e8
-Revises: 411db3802b7c
+Revises: 54ebe0601453
 Create Date: 2026-12-06 23:01:46.241520
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'fb62c50309e8'
-down_revision = '411db3802b7c'
+down_revision = '54ebe0601453'
 branch_labels = None
 depends_on = None
 
