@@ -25,6 +25,11 @@ def init_app(app) -> None:
         module = importlib.import_module(name)
         app.register_blueprint(module.bp)
 
+    from core.main import set_role_home
+    from core.roles import Role
+
+    set_role_home(Role.JUDGE, "competitions_judging.index")  # the judge's events, state and progress
+
     if "certificates" in app.config["FEATURES"]:  # awards as certificates, events as batches
         from competitions import certificates as _certificates
 

@@ -12,7 +12,7 @@ Every route is guarded by role; ownership and assignment are checked with
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -122,7 +122,8 @@ def contestants(event_id: int):
     event = db.get_or_404(Event, event_id)
     return render_template("competitions/registration/contestants.html", event=event,
                            contestants=services.contestants(event), undrawn=services.undrawn(event),
-                           confirm=ConfirmForm(), S=ContestantStatus, E=EventState)
+                           confirm=ConfirmForm(), S=ContestantStatus, E=EventState,
+                           out_statuses=services.OUT_STATUSES)
 
 
 @bp.post("/contestants/<int:contestant_id>/check-in")
@@ -150,6 +151,18 @@ def draw_lots(event_id: int):
     _confirmed()
     _run(lambda: services.draw_lots(event, by=current_user), _("抽签完成：已为已检录选手分配赛位和加密号"))
     return redirect(url_for(".contestants", event_id=event.id))
+
+
+@bp.post("/contestants/<int:contestant_id>/out")
+@roles_required(Role.ADMIN)
+def take_out(contestant_id: int):
+    """缺考, 弃赛, 取消资格 or a withdrawal after the draw, with a reason, before the lock."""
+    contestant = db.get_or_404(Contestant, contestant_id)
+    _confirmed()
+    status = request.form.get("status", "")
+    _run(lambda: services.take_out(contestant, status, reason=request.form.get("reason", ""), by=current_user),
+         _("已登记：%(n)s", n=contestant.worker.name))
+    return redirect(url_for(".contestants", event_id=contestant.event_id))
 
 
 @bp.route("/events/<int:event_id>/contestants/import", methods=["GET", "POST"])

@@ -40,10 +40,19 @@ ROLE_HOMES = {
 }
 
 
+#: A feature may give a role a richer landing page of its own (e.g. the judges' event list);
+#: core names no feature, features register here from their ``init_app``.
+FEATURE_HOMES: dict[Role, str] = {}
+
+
+def set_role_home(role: Role, endpoint: str) -> None:
+    FEATURE_HOMES[role] = endpoint
+
+
 def home_endpoint(user) -> str:
     for role, endpoint in ROLE_HOMES.items():
         if user.has_role(role):
-            return endpoint
+            return FEATURE_HOMES.get(role, endpoint)
     return "main.index"
 
 
@@ -120,6 +129,8 @@ def expert_home():
 @bp.get("/home/judge")
 @roles_required(Role.JUDGE)
 def judge_home():
+    if Role.JUDGE in FEATURE_HOMES:
+        return redirect(url_for(FEATURE_HOMES[Role.JUDGE]))
     return render_template("main/judge_home.html")
 
 

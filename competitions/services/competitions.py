@@ -239,15 +239,27 @@ def start_check_in(event: Event, *, by) -> None:
     move_event(event, EventState.CHECK_IN, by=by)
 
 
+def _coverage_label(contestant: Contestant) -> str:
+    """Contestants named for the administrator, who holds the key: blind number and name."""
+    return f"{contestant.blind_number or ''} {contestant.worker.name}".strip()
+
+
 def start_scoring(event: Event, *, by) -> None:
     """Scoring begins: the scheme must be complete, and is frozen from now on; every
     checked-in contestant must have drawn a station and blind number (a late arrival after
-    the draw needs a redraw first)."""
+    the draw needs a redraw first); whoever is still only registered is recorded 缺考; every
+    remaining contestant must have enough judges who are not recused."""
     states.event_action(event.state, EventState.SCORING)  # refuse an illegal move before freezing
     undrawn = db.session.scalar(select(func.count()).select_from(Contestant).where(
         Contestant.event_id == event.id, Contestant.status == ContestantStatus.CHECKED_IN.value,
         Contestant.blind_number.is_(None)))
     if undrawn:
         raise DomainError(_l("还有 %(n)s 名已检录选手没有抽签（加密号），请先重新抽签", n=undrawn))
+    from competitions.services import judges, registration
+
+    registration.mark_no_shows_absent(event, by=by)
+    problem = judges.coverage_message(judges.coverage_shortfalls(event), label=_coverage_label)
+    if problem:
+        raise DomainError(problem)
     schemes.freeze(event, by=by)
     move_event(event, EventState.SCORING, by=by)

@@ -44,6 +44,7 @@ from competitions.models import (
     SchemeAspect,
     SchemeModule,
 )
+from competitions.services import judges as judge_service
 from competitions.services import marking, results
 from competitions.services.competitions import move_event
 from core.audit import services as audit
@@ -154,7 +155,9 @@ def discrepancies(event: Event) -> list[Discrepancy]:
 
 
 def open_discrepancies(event: Event) -> list[Discrepancy]:
-    return [d for d in discrepancies(event) if not d.is_resolved]
+    """Unresolved discrepancies of contestants still competing (one recorded 弃赛 or 取消资格
+    leaves the ranking, and their discrepancies with it)."""
+    return [d for d in discrepancies(event) if not d.is_resolved and not d.contestant.status_enum.is_out]
 
 
 def resolve_discrepancy(discrepancy: Discrepancy, resolution: str, *, note: str = "",
@@ -226,6 +229,10 @@ def lock_problems(event: Event) -> list[str]:
                                n=event.min_judgement_judges, m=len(judges))))
     if not marking.competing(event):
         problems.append(str(_l("没有已检录的选手")))
+    coverage = judge_service.coverage_message(judge_service.coverage_shortfalls(event),
+                                              label=lambda c: c.blind_number)
+    if coverage:
+        problems.append(coverage)
     sheets = {(s.judge_id, s.module_id): s for s in db.session.scalars(
         select(JudgeSheetSubmission).where(JudgeSheetSubmission.event_id == event.id))}
     for judge in judges:

@@ -156,6 +156,67 @@ def withdraw(contestant: Contestant, *, by) -> None:
                  changes={"status": [S.REGISTERED.value, S.WITHDRAWN.value]})
 
 
+# Out of the competition: 缺考, 弃赛, 取消资格, a withdrawal after the draw -------------------
+
+#: What may be recorded, from which statuses, in which event states (always before the lock).
+OUT_STATUSES = {
+    S.ABSENT: (frozenset({S.REGISTERED, S.CHECKED_IN}), frozenset({EventState.CHECK_IN, EventState.SCORING})),
+    S.ABANDONED: (frozenset({S.CHECKED_IN}), frozenset({EventState.CHECK_IN, EventState.SCORING})),
+    S.DISQUALIFIED: (frozenset({S.REGISTERED, S.CHECKED_IN}),
+                     frozenset({EventState.REGISTRATION, EventState.CHECK_IN, EventState.SCORING})),
+    S.WITHDRAWN: (frozenset({S.REGISTERED, S.CHECKED_IN}),
+                  frozenset({EventState.REGISTRATION, EventState.CHECK_IN, EventState.SCORING})),
+}
+REASON_MAX = 500
+
+
+def take_out(contestant: Contestant, status: str, *, reason: str, by, is_chief: bool = False) -> None:
+    """Record that ``contestant`` is out (缺考, 弃赛, 取消资格, or withdrawn after the draw), with a
+    reason, before the lock. They leave the score sheets, the lock checks and the ranking,
+    and the results list them with the status."""
+    try:
+        target = S(status)
+        allowed_from, allowed_states = OUT_STATUSES[target]
+    except (ValueError, KeyError):
+        raise DomainError(_l("请选择缺考、弃赛、取消资格或退赛"), field="status") from None
+    if not rules.can_take_out(by, target, is_chief=is_chief):
+        raise DomainError(_l("只有管理员可以在抽签后为选手办理退赛"), field="status")
+    event = contestant.event
+    if event.state_enum not in allowed_states:
+        raise DomainError(_l("赛项当前为“%(s)s”，不能登记“%(t)s”", s=event.state_enum.label, t=target.label))
+    if contestant.status_enum not in allowed_from:
+        raise DomainError(_l("该选手当前为“%(s)s”，不能登记“%(t)s”", s=contestant.status_enum.label,
+                             t=target.label))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("请填写原因"), field="reason")
+    if len(reason) > REASON_MAX:
+        raise DomainError(_l("原因不能超过 %(n)s 个字", n=REASON_MAX), field="reason")
+    old = contestant.status
+    contestant.status = target.value
+    contestant.status_reason = reason
+    contestant.status_changed_by_id = getattr(by, "id", None)
+    contestant.status_changed_at = utcnow()
+    db.session.flush()
+    audit.record(f"contestant.{target.value}", contestant, by=by,
+                 changes={"status": [old, target.value], "reason": [None, reason]})
+
+
+def mark_no_shows_absent(event: Event, *, by) -> int:
+    """When scoring starts, everyone registered but not checked in is 缺考; returns how many."""
+    waiting = [c for c in contestants(event) if c.status_enum is S.REGISTERED]
+    for contestant in waiting:
+        old = contestant.status
+        contestant.status = S.ABSENT.value
+        contestant.status_reason = str(_l("评分开始时未检录"))
+        contestant.status_changed_by_id = getattr(by, "id", None)
+        contestant.status_changed_at = utcnow()
+        db.session.flush()
+        audit.record("contestant.absent", contestant, by=by,
+                     changes={"status": [old, S.ABSENT.value], "reason": [None, contestant.status_reason]})
+    return len(waiting)
+
+
 # Administrators import from Excel -----------------------------------------------------------
 
 def _ensure_importable(event: Event) -> None:

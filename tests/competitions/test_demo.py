@@ -93,7 +93,7 @@ def test_every_demo_role_finds_its_pages(app, client, login):
         practical_id = turning.modules[1].id
     login(users["judge"].id)
     assert "数控车工" in client.get("/judging/").get_data(as_text=True)
-    assert client.get(f"/judging/events/{ids['数控车工']}/modules/{practical_id}/contestants/{first.id}"
+    assert client.get(f"/judging/events/{ids['数控车工']}/modules/{practical_id}/contestants/{first.blind_number}"
                       ).status_code == 200
     login(users["enterprise"].id)
     assert "钳工" in client.get("/competitions/registration/").get_data(as_text=True)

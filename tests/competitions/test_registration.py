@@ -22,7 +22,7 @@ from core.people.importer import ImportRefused
 from core.people.models import Worker
 from core.timeutil import utcnow
 from tests import factories
-from tests.competitions.conftest import make_event
+from tests.competitions.conftest import assign_judges, make_event
 from tests.conftest import csrf_token
 
 
@@ -358,6 +358,7 @@ def test_redraw_is_refused_once_scoring_has_started(app, world):
         event = _checked_in_event(world)
         registration.check_in_all(event, by=None)
         registration.draw_lots(event, by=None)
+        assign_judges(event)
         competitions.start_scoring(event, by=None)
         numbers = [c.blind_number for c in registration.contestants(event)]
         with pytest.raises(DomainError, match="评分开始后不能重新抽签"):
@@ -392,5 +393,6 @@ def test_scoring_cannot_start_while_a_checked_in_contestant_has_no_blind_number(
         with pytest.raises(DomainError, match="没有抽签"):
             competitions.start_scoring(event, by=None)
         registration.draw_lots(event, by=None)
+        assign_judges(event)
         competitions.start_scoring(event, by=None)
         assert event.state == "scoring"
