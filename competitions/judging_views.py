@@ -24,6 +24,7 @@ from competitions.models import (
     DiscrepancyKind,
     DiscrepancyResolution,
     Event,
+    EventState,
     JudgeConflict,
     Mark,
     MarkChange,
@@ -46,6 +47,8 @@ bp = Blueprint("competitions_judging", __name__, url_prefix="/judging")
 navigation.add("competitions_judging.index", _l("裁判评分"), Role.JUDGE, group=NAV_GROUP)
 
 
+#: Before these states there is nothing to score yet (no blind numbers).
+BEFORE_SCORING = frozenset({EventState.DRAFT, EventState.REGISTRATION, EventState.CHECK_IN})
 #: Labels of the stored values shown on the control page (the enums' values do not overlap).
 LABELS = {item.value: item.label for enum in (DiscrepancyKind, DiscrepancyResolution, RecheckReason,
                                               RecheckOutcome) for item in enum}
@@ -90,7 +93,8 @@ def index():
     """The judge's landing page: every event they judge, its state and their progress."""
     rows = []
     for event, assignment in marking.events_of(current_user):
-        scoring_judge = not assignment.is_chief and event.lots_drawn_at is not None
+        drawn = event.lots_drawn_at is not None or event.state_enum not in BEFORE_SCORING
+        scoring_judge = not assignment.is_chief and drawn
         rows.append((event, assignment, marking.progress(event, current_user) if scoring_judge else None))
     return render_template("competitions/judging/index.html", rows=rows)
 
@@ -292,6 +296,9 @@ def decide_conflict(event_id: int, conflict_id: int):
     if _run(lambda: judges.decide_conflict(conflict, accept=accept, note=request.form.get("note", ""),
                                            by=current_user)) is not REFUSED:
         flash(_("回避申报已处理"), "success")
+        problem = judges.coverage_message(judges.coverage_shortfalls(event), label=lambda c: c.blind_number)
+        if problem:
+            flash(problem, "warning")
     return redirect(url_for(".control_page", event_id=event.id))
 
 

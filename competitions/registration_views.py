@@ -211,9 +211,24 @@ def event_judges(event_id: int):
             event, user, chief=form.is_chief.data, by=current_user))
         if assigned is not REFUSED:
             flash(_("已选派 %(n)s", n=user.display_name), "success")
+            _warn_coverage(event)
             return redirect(url_for(".event_judges", event_id=event.id))
     return render_template("competitions/registration/judges.html", event=event, form=form,
-                           assignments=judges.assignments(event), confirm=ConfirmForm())
+                           assignments=judges.assignments(event), confirm=ConfirmForm(),
+                           coverage=_coverage(event), needed=judges.judges_needed(event))
+
+
+def _coverage(event: Event) -> str | None:
+    """The coverage problem for the key holder: contestants named with blind number and name."""
+    return judges.coverage_message(judges.coverage_shortfalls(event),
+                                   label=lambda c: f"{c.blind_number or ''} {c.worker.name}".strip())
+
+
+def _warn_coverage(event: Event) -> None:
+    """After a change of judges or conflicts: say at once when a contestant is left uncovered."""
+    problem = _coverage(event)
+    if problem:
+        flash(problem, "warning")
 
 
 @bp.post("/judge-assignments/<int:assignment_id>/chief")
@@ -232,7 +247,9 @@ def remove_judge(assignment_id: int):
     assignment = db.get_or_404(JudgeAssignment, assignment_id)
     event_id, name = assignment.event_id, assignment.user.display_name
     _confirmed()
+    event = assignment.event
     _run(lambda: judges.remove_judge(assignment, by=current_user), _("已将 %(n)s 移出本赛项", n=name))
+    _warn_coverage(event)
     return redirect(url_for(".event_judges", event_id=event_id))
 
 
@@ -284,6 +301,6 @@ def declare_conflict(event_id: int):
         saved = commit_or_report(form, lambda: judges.declare_conflict(
             assignment, enterprise_id=form.enterprise_id.data, reason=form.reason.data, by=current_user))
         if saved is not REFUSED:
-            flash(_("已申报回避"), "success")
+            flash(_("已申报回避，裁判长将处理") if saved.state == "pending" else _("已申报回避"), "success")
             return redirect(url_for(".judge_event", event_id=event.id))
     return _judge_event_page(event, assignment, form)

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from competitions import rules
 from competitions.models import Contestant, ContestantStatus, Event, EventState, RegistrationSource
@@ -90,9 +90,17 @@ def contestants(event: Event, enterprise_id: int | None = None) -> list[Contesta
 
 
 def _lock_event(event: Event) -> None:
-    """Serialise registrations of one event (PostgreSQL row lock) so two cannot both pass
-    the quota check; SQLite serialises writers anyway."""
-    db.session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
+    """Serialise registrations of one event so two cannot both pass the quota check.
+
+    PostgreSQL: a row lock on the event. SQLite has no row locks, and its driver starts a
+    transaction only at the first write, so the quota count would run outside any
+    transaction: a write that changes nothing takes the database's write lock first, and a
+    concurrent registration waits for it, then counts what this one committed."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(Event).where(Event.id == event.id).values(id=Event.id)
+                           .execution_options(synchronize_session=False))
+    else:
+        db.session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
 
 
 def _already_message(existing: Contestant) -> str:
@@ -143,13 +151,14 @@ def register(event: Event, worker: Worker, *, by) -> Contestant:
 
 
 def withdraw(contestant: Contestant, *, by) -> None:
-    """Withdraw a registration before check-in; the place is freed."""
+    """Withdraw a registration before the draw; the place is freed. After the draw only an
+    administrator withdraws a contestant, with a reason (:func:`take_out`)."""
     if not (rules.can_manage_registration(by, contestant) or rules.can_manage_contestants(by)):
         raise DomainError(_l("只能撤回本单位的报名"))
+    if contestant.event.state_enum not in IMPORT_STATES or contestant.event.lots_drawn_at is not None:
+        raise DomainError(_l("检录抽签后不能撤回报名，如需退赛请联系竞赛管理员"))
     if contestant.status_enum is not S.REGISTERED:
         raise DomainError(_l("该选手当前为“%(s)s”，不能撤回报名", s=contestant.status_enum.label))
-    if contestant.event.state_enum not in IMPORT_STATES or contestant.event.lots_drawn_at is not None:
-        raise DomainError(_l("检录抽签后不能撤回报名"))
     contestant.status = S.WITHDRAWN.value
     db.session.flush()
     audit.record("contestant.withdraw", contestant, by=by,
