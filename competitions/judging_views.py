@@ -264,7 +264,8 @@ def control_page(event_id: int):
                            discrepancies=control.discrepancies(event), problems=control.lock_problems(event),
                            competing=marking.competing(event), out=results.not_ranked(event),
                            out_statuses=registration.OUT_STATUSES, S=ContestantStatus,
-                           conflicts=judges.pending_conflicts(event),
+                           conflicts=judges.pending_conflicts(event), progress=control.judge_progress(event),
+                           module_count=len(event.modules),
                            items=items, marks=marks_by_id, changes=changes,
                            show_names=rules.can_see_identities(current_user, event), form=ConfirmForm(),
                            plain=_plain, labels=LABELS, judge_names=control.judge_names(event))
@@ -299,6 +300,19 @@ def decide_conflict(event_id: int, conflict_id: int):
         problem = judges.coverage_message(judges.coverage_shortfalls(event), label=lambda c: c.blind_number)
         if problem:
             flash(problem, "warning")
+    return redirect(url_for(".control_page", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/discrepancies/confirm")
+@roles_required(Role.JUDGE)
+def confirm_discrepancies(event_id: int):
+    """Confirm the ticked discrepancies' marks with one note."""
+    event = _chief_event(event_id)
+    ids = [int(v) for v in request.form.getlist("discrepancy_id") if v.isdigit() and len(v) < 10]
+    count = _run(lambda: control.confirm_discrepancies(event, ids, note=request.form.get("note", ""),
+                                                       by=current_user))
+    if count is not REFUSED:
+        flash(_("已确认 %(n)s 处分歧", n=count), "success")
     return redirect(url_for(".control_page", event_id=event.id))
 
 

@@ -27,7 +27,7 @@ from core import excel, navigation
 from core.access import roles_required
 from core.accounts.models import User, UserRole
 from core.extensions import db
-from core.forms import REFUSED, ConfirmForm, commit_or_report, import_or_report
+from core.forms import REFUSED, ConfirmedActionForm, ConfirmForm, commit_or_report, import_or_report
 from core.organizations.models import Enterprise
 from core.people.models import Worker
 from core.roles import Role
@@ -149,6 +149,10 @@ def check_in_all(event_id: int):
 def draw_lots(event_id: int):
     event = db.get_or_404(Event, event_id)
     _confirmed()
+    if event.lots_drawn_at is not None and not ConfirmedActionForm().validate_on_submit():
+        # A redraw replaces every station and blind number: the box must be ticked.
+        flash(_("重新抽签会更换全部赛位和加密号，请先勾选确认"), "danger")
+        return redirect(url_for(".contestants", event_id=event.id))
     _run(lambda: services.draw_lots(event, by=current_user), _("抽签完成：已为已检录选手分配赛位和加密号"))
     return redirect(url_for(".contestants", event_id=event.id))
 

@@ -386,3 +386,95 @@ def test_the_quota_race_holds_for_direct_service_calls_too(app, world, monkeypat
     assert errors == []
     with app.app_context():
         assert registration.places_taken(db.session.get(Event, event_id), world.ent_a) == 2
+
+
+# Guidance for the people doing the work ------------------------------------------------------------
+
+def test_a_redraw_needs_the_confirmation_box(app, world, client, login):
+    with app.app_context():
+        event = _drawn_event(world)
+        db.session.commit()
+        event_id = event.id
+        before = sorted(c.blind_number for c in registration.contestants(event))
+    login(world.users.admin)
+    page = f"/competitions/events/{event_id}/contestants"
+    client.post(f"/competitions/events/{event_id}/draw", data={"csrf_token": csrf_token(client, page)})
+    with app.app_context():
+        assert sorted(c.blind_number for c in registration.contestants(db.session.get(Event, event_id))) == before
+    client.post(f"/competitions/events/{event_id}/draw", data={"csrf_token": csrf_token(client, page),
+                                                               "confirmed": "y"})
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry)
+                                 .where(AuditEntry.action == "event.redraw_lots")) == 1
+
+
+def test_submitting_a_sheet_needs_the_confirmation_box(app, world, client, login):
+    with app.app_context():
+        setup = scoring_event(world)
+        event = db.session.get(Event, setup.event)
+        for contestant_id in setup.contestants:
+            for aspect in event.modules[0].aspects():
+                marking.save_mark(event, _user(world.users.judge), db.session.get(Contestant, contestant_id), aspect,
+                                  "80", client_key=f"k{contestant_id}-{aspect.id}")
+        db.session.commit()
+    login(world.users.judge)
+    url = f"/judging/events/{setup.event}/modules/{setup.ids.theory}/submit"
+    token = csrf_token(client, f"/judging/events/{setup.event}")
+    client.post(url, data={"csrf_token": token})
+    with app.app_context():
+        assert not marking.sheet_submitted(db.session.get(Event, setup.event), _user(world.users.judge),
+                                           db.session.get(Event, setup.event).modules[0])
+    client.post(url, data={"csrf_token": token, "confirmed": "y"})
+    with app.app_context():
+        assert marking.sheet_submitted(db.session.get(Event, setup.event), _user(world.users.judge),
+                                       db.session.get(Event, setup.event).modules[0])
+
+
+def test_the_chief_judge_confirms_several_discrepancies_with_one_note(app, world, client, login):
+    from tests.competitions.test_marking import mark_all
+
+    with app.app_context():
+        setup = scoring_event(world)
+        spread = {(c, "加工工艺合理性"): 0 for c in setup.contestants}
+        mark_all(setup, setup.judges[0], spread)
+        mark_all(setup, setup.judges[1])
+        mark_all(setup, setup.judges[2])
+        db.session.commit()
+        open_ids = [d.id for d in control.open_discrepancies(db.session.get(Event, setup.event))]
+    assert len(open_ids) == 3
+    login(setup.chief)
+    page = f"/judging/events/{setup.event}/control"
+    html = client.get(page).get_data(as_text=True)
+    assert 'data-testid="bulk-confirm"' in html and 'data-testid="judge-progress"' in html
+    client.post(f"/judging/events/{setup.event}/discrepancies/confirm",
+                data={"csrf_token": csrf_token(client, page), "discrepancy_id": open_ids,
+                      "note": "现场复看，维持原分"})
+    with app.app_context():
+        event = db.session.get(Event, setup.event)
+        assert control.open_discrepancies(event) == []
+        assert {d.note for d in control.discrepancies(event)} == {"现场复看，维持原分"}
+
+
+def test_a_reopened_sheet_says_which_contestant_and_item_to_rescore(app, world, client, login):
+    from tests.competitions.test_marking import mark_all
+
+    with app.app_context():
+        setup = scoring_event(world)
+        mark_all(setup, setup.judges[0], {(setup.contestants[1], "加工工艺合理性"): 0})
+        mark_all(setup, setup.judges[1])
+        mark_all(setup, setup.judges[2])
+        (discrepancy,) = control.open_discrepancies(db.session.get(Event, setup.event))
+        control.resolve_discrepancy(discrepancy, "rescored", judge_id=setup.judges[0], by=_user(setup.chief))
+        db.session.commit()
+    login(setup.judges[0])
+    html = client.get(f"/judging/events/{setup.event}").get_data(as_text=True)
+    listed = re.search(r'data-testid="rescore-list">(.*?)</div>', html, re.S).group(1)
+    assert "A002 · 加工工艺合理性" in listed and "A001" not in listed
+
+
+def test_the_tie_break_note_names_modules_not_internal_keys(app, world, client, login):
+    from competitions.results_views import _tie_break_names
+
+    with app.app_context():
+        event = make_event()
+        assert _tie_break_names(event)[0] == "技能操作" and "practical" not in _tie_break_names(event)
