@@ -36,18 +36,24 @@ QUOTA_STATUSES = frozenset({S.REGISTERED, S.CHECKED_IN})
 IMPORT_STATES = frozenset({EventState.REGISTRATION, EventState.CHECK_IN})
 
 #: The import sheet: 姓名 and 身份证号 find the worker record; 工种, when filled, must be the
-#: event's (it catches a sheet meant for another event).
-IMPORT_COLUMNS = ("姓名", "身份证号", "工种")
+#: event's (it catches a sheet meant for another event); 跨工种理由 lets the administrator
+#: enter a worker of another occupation, the reason kept in the audit log.
+IMPORT_COLUMNS = ("姓名", "身份证号", "工种", "跨工种理由")
 IMPORT_REQUIRED = IMPORT_COLUMNS[:2]
-IMPORT_EXAMPLE = ("张建国", "11010519850615001X", "钳工")
+IMPORT_EXAMPLE = ("张建国", "11010519850615001X", "钳工", "")
 
 
 # Eligibility and quota --------------------------------------------------------------------
 
-def eligibility_failures(event: Event, worker: Worker) -> list[str]:
+def eligibility_failures(event: Event, worker: Worker, *, cross_trade: bool = False) -> list[str]:
     """Every eligibility rule of ``event`` that ``worker`` fails (empty: eligible). Ages count
-    on the day of the event, so the answer does not drift during registration."""
+    on the day of the event, so the answer does not drift during registration. The worker's
+    occupation must be the event's, unless an administrator enters them across trades
+    (``cross_trade``, with a reason)."""
     failures = []
+    if not cross_trade and (worker.occupation or "").strip() != event.occupation:
+        failures.append(str(_l("工种为“%(own)s”，与本赛项“%(event)s”不符（跨工种参赛须由竞赛管理员导入并说明理由）",
+                               own=worker.occupation or "—", event=event.occupation)))
     if event.min_skill_level:
         required = SkillLevel(event.min_skill_level)
         if worker.skill_level_enum.rank < required.rank:
@@ -108,8 +114,10 @@ def _already_message(existing: Contestant) -> str:
                   status=existing.status_enum.label))
 
 
-def _enter(event: Event, worker: Worker, existing: Contestant | None, *, source, by) -> Contestant:
-    """Create the contestant, or re-activate a withdrawn one (one row per worker and event)."""
+def _enter(event: Event, worker: Worker, existing: Contestant | None, *, source, by,
+           cross_trade: str = "") -> Contestant:
+    """Create the contestant, or re-activate a withdrawn one (one row per worker and event);
+    ``cross_trade``: the administrator's reason for entering a worker of another occupation."""
     if existing is None:
         existing = Contestant(event_id=event.id, worker_id=worker.id)
         db.session.add(existing)
@@ -119,9 +127,11 @@ def _enter(event: Event, worker: Worker, existing: Contestant | None, *, source,
     existing.registered_by_id = getattr(by, "id", None)
     existing.registered_at = utcnow()
     db.session.flush()
-    audit.record("contestant.register", existing, by=by, changes={
-        "event_id": [None, event.id], "enterprise_id": [None, worker.enterprise_id],
-        "source": [None, source.value]})
+    changes = {"event_id": [None, event.id], "enterprise_id": [None, worker.enterprise_id],
+               "source": [None, source.value]}
+    if cross_trade:
+        changes["cross_trade_reason"] = [None, cross_trade]
+    audit.record("contestant.register", existing, by=by, changes=changes)
     return existing
 
 
@@ -233,15 +243,16 @@ def _ensure_importable(event: Event) -> None:
         raise DomainError(_l("只有在报名或检录阶段、抽签之前才能导入选手"))
 
 
-def parse_import(event: Event, rows: Sequence[tuple[int, dict]]) -> tuple[list[Worker], list[RowProblem]]:
-    """Check every row; returns the workers to register and every problem (row, column, reason).
+def parse_import(event: Event, rows: Sequence[tuple[int, dict]]) -> tuple[list[tuple[Worker, str]], list[RowProblem]]:
+    """Check every row; returns the workers to register (with the cross-trade reason, if any)
+    and every problem (row, column, reason).
 
     Problems never repeat the ID number itself (it is sensitive).
     """
     if not rows:
         return [], [RowProblem(1, "", str(_l("表格中没有数据行")))]
     problems: list[RowProblem] = []
-    ready: list[Worker] = []
+    ready: list[tuple[Worker, str]] = []
     seen: dict[int, int] = {}
     added: dict[int, int] = {}  # enterprise id -> rows of this file taking its places
     for number, row in rows:
@@ -274,7 +285,10 @@ def parse_import(event: Event, rows: Sequence[tuple[int, dict]]) -> tuple[list[W
             existing = contestant_of(event, worker)
             if existing is not None and existing.status_enum in QUOTA_STATUSES:
                 found.append(RowProblem(number, "身份证号", _already_message(existing)))
-            failures = eligibility_failures(event, worker)
+            cross_trade = (row.get("跨工种理由") or "").strip()
+            if len(cross_trade) > REASON_MAX:
+                found.append(RowProblem(number, "跨工种理由", str(_l("原因不能超过 %(n)s 个字", n=REASON_MAX))))
+            failures = eligibility_failures(event, worker, cross_trade=bool(cross_trade))
             if failures:
                 found.append(RowProblem(number, "身份证号", str(_l("不符合参赛条件：%(r)s", r="；".join(failures)))))
             if not found:
@@ -287,7 +301,7 @@ def parse_import(event: Event, rows: Sequence[tuple[int, dict]]) -> tuple[list[W
                     added[worker.enterprise_id] = added.get(worker.enterprise_id, 0) + 1
         problems += found
         if not found and worker is not None:
-            ready.append(worker)
+            ready.append((worker, cross_trade if worker.occupation != event.occupation else ""))
     return ready, problems
 
 
@@ -298,8 +312,9 @@ def import_contestants(event: Event, rows: Sequence[tuple[int, dict]], *, by) ->
     ready, problems = parse_import(event, rows)
     if problems:
         raise ImportRefused(problems)
-    for worker in ready:
-        _enter(event, worker, contestant_of(event, worker), source=RegistrationSource.IMPORT, by=by)
+    for worker, cross_trade in ready:
+        _enter(event, worker, contestant_of(event, worker), source=RegistrationSource.IMPORT, by=by,
+               cross_trade=cross_trade)
     audit.record("event.import_contestants", event, by=by, changes={"count": [None, len(ready)]})
     return len(ready)
 

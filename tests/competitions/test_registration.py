@@ -238,7 +238,7 @@ def test_import_lists_every_bad_row_and_imports_nothing(app, world, client, logi
     with app.app_context():
         assert db.session.scalar(select(Contestant)) is None
         event = db.session.get(Event, open_event)
-        _ready, problems = registration.parse_import(event, [(n, dict(zip(registration.IMPORT_COLUMNS, r,
+        _ready, problems = registration.parse_import(event, [(n, dict(zip(registration.IMPORT_COLUMNS[:3], r,
                                                                           strict=True)))
                                                              for n, r in enumerate(rows, start=2)])
     found = {(p.row, p.column) for p in problems}
@@ -396,3 +396,19 @@ def test_scoring_cannot_start_while_a_checked_in_contestant_has_no_blind_number(
         assign_judges(event)
         competitions.start_scoring(event, by=None)
         assert event.state == "scoring"
+
+
+def test_a_worker_of_another_trade_enters_only_through_the_administrator_with_a_reason(app, world):
+    with app.app_context():
+        event = _open_event()
+        welder = factories.worker(world.ent_a, name="焊工甲", occupation="焊工", skill_level="level_2",
+                                  id_number=factories.id_number(birth=date(1990, 5, 1)))
+        with pytest.raises(DomainError, match="与本赛项“钳工”不符"):
+            registration.register(event, welder, by=_user(world.users.enterprise))
+        with pytest.raises(ImportRefused):
+            registration.import_contestants(event, [(2, {"姓名": "焊工甲", "身份证号": welder.id_number})], by=None)
+        registration.import_contestants(event, [(2, {"姓名": "焊工甲", "身份证号": welder.id_number,
+                                                     "跨工种理由": "钳焊复合岗位，组委会同意"})],
+                                        by=_user(world.users.admin))
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "contestant.register")).one()
+        assert entry.changes["cross_trade_reason"] == [None, "钳焊复合岗位，组委会同意"]
