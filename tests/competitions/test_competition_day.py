@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +19,7 @@ from core.audit.models import AuditEntry
 from core.errors import DomainError
 from core.extensions import db
 from core.people.models import Worker
+from core.timeutil import beijing_today
 from tests import factories
 from tests.competitions.conftest import assign_judges, make_event
 from tests.competitions.test_marking import _post_together, scoring_event, sheet_url
@@ -44,6 +45,7 @@ def _drawn_event(world, names=("甲", "乙", "丙"), *, check_in: int | None = N
         registration.import_contestants(event, [(2, {"姓名": name, "身份证号": _worker(enterprise, name).id_number})],
                                         by=None)
     competitions.start_check_in(event, by=None)
+    event.held_on = beijing_today()  # the competition day
     people = registration.contestants(event)
     for contestant in people[:len(people) if check_in is None else check_in]:
         registration.check_in(contestant, by=None)
@@ -478,3 +480,18 @@ def test_the_tie_break_note_names_modules_not_internal_keys(app, world, client, 
     with app.app_context():
         event = make_event()
         assert _tie_break_names(event)[0] == "技能操作" and "practical" not in _tie_break_names(event)
+
+
+# Data rules ----------------------------------------------------------------------------------------
+
+def test_scoring_does_not_start_before_the_competition_day_without_a_reason(app, world):
+    with app.app_context():
+        event = _drawn_event(world)
+        assign_judges(event)
+        event.held_on = beijing_today() + timedelta(days=1)
+        with pytest.raises(DomainError, match="尚未到来"):
+            competitions.start_scoring(event, by=_user(world.users.admin))
+        competitions.start_scoring(event, by=_user(world.users.admin), early_reason="场地提前交付")
+        assert event.state == "scoring"
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "event.start_scoring_early")).one()
+        assert entry.changes["reason"] == [None, "场地提前交付"]

@@ -20,7 +20,7 @@ from core.excel import workbook
 from core.extensions import db
 from core.people.importer import ImportRefused
 from core.people.models import Worker
-from core.timeutil import utcnow
+from core.timeutil import beijing_today, utcnow
 from tests import factories
 from tests.competitions.conftest import assign_judges, make_event
 from tests.conftest import csrf_token
@@ -287,6 +287,7 @@ def _checked_in_event(world, names=("甲", "乙", "丙")) -> Event:
         registration.import_contestants(event, [(2, {"姓名": name, "身份证号": _worker(enterprise, name).id_number})],
                                         by=None)
     competitions.start_check_in(event, by=None)
+    event.held_on = beijing_today()  # the competition day
     return event
 
 
