@@ -489,9 +489,24 @@ def test_scoring_does_not_start_before_the_competition_day_without_a_reason(app,
         event = _drawn_event(world)
         assign_judges(event)
         event.held_on = beijing_today() + timedelta(days=1)
+        db.session.commit()
         with pytest.raises(DomainError, match="尚未到来"):
             competitions.start_scoring(event, by=_user(world.users.admin))
+        db.session.rollback()  # as the view does: nothing of the refused move stays
+        assert event.state == "check_in" and not event.scheme_frozen
         competitions.start_scoring(event, by=_user(world.users.admin), early_reason="场地提前交付")
         assert event.state == "scoring"
         entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "event.start_scoring_early")).one()
         assert entry.changes["reason"] == [None, "场地提前交付"]
+
+
+def test_plan_indicators_count_an_event_as_held_only_once_its_results_are_published(app, world):
+    from indicators import metrics
+
+    with app.app_context():
+        locked = make_event(state="locked")
+        db.session.commit()
+        assert metrics.get("competitions.events_held").compute().value == 0
+        locked.state = "published"
+        db.session.commit()
+        assert metrics.get("competitions.events_held").compute().value == 1
