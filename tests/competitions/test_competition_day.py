@@ -510,3 +510,20 @@ def test_plan_indicators_count_an_event_as_held_only_once_its_results_are_publis
         locked.state = "published"
         db.session.commit()
         assert metrics.get("competitions.events_held").compute().value == 1
+
+
+def test_a_worker_is_at_least_16_and_has_no_more_years_in_the_trade_than_age_minus_16(app, world):
+    from core.people import services as people
+
+    with app.app_context():
+        today = beijing_today()
+        young = factories.worker_data(world.ent_a, id_number=factories.id_number(
+            birth=today.replace(year=today.year - 15)), years_in_occupation=0)
+        assert any(field == "id_number" and "未满 16 周岁" in message for field, message in people.problems(young)[0])
+        thirty = date(today.year - 30, 1, 1)
+        veteran = factories.worker_data(world.ent_a, id_number=factories.id_number(birth=thirty),
+                                        years_in_occupation=15)
+        (problem,) = people.problems(veteran)[0]
+        assert problem[0] == "years_in_occupation" and "最多 14 年" in problem[1]
+        fine = factories.worker_data(world.ent_a, id_number=factories.id_number(birth=thirty), years_in_occupation=14)
+        assert people.problems(fine)[0] == []
