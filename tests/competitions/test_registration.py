@@ -89,7 +89,8 @@ def test_registration_refused_when_age_on_the_event_day_is_outside_the_range(app
     with app.app_context():
         event = db.session.get(Event, open_event)
         day = event.held_on if (event.held_on.month, event.held_on.day) != (2, 29) else event.held_on - timedelta(1)
-        worker = _worker(world.ent_a, "年龄不符", born=day.replace(year=day.year - age))
+        worker = factories.worker(world.ent_a, name="年龄不符", skill_level="level_2", years_in_occupation=0,
+                                  id_number=factories.id_number(birth=day.replace(year=day.year - age)))
         with pytest.raises(DomainError, match=rule):
             registration.register(event, worker, by=_user(world.users.enterprise))
 
