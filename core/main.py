@@ -40,8 +40,9 @@ ROLE_HOMES = {
 }
 
 
-#: A feature may give a role a richer landing page of its own (e.g. the judges' event list);
-#: core names no feature, features register here from their ``init_app``.
+#: A feature may fill a role's landing page with a view of its own (e.g. the judges' events
+#: with state and progress); core names no feature, features register here from their
+#: ``init_app``. The landing page keeps its address.
 FEATURE_HOMES: dict[Role, str] = {}
 
 
@@ -52,7 +53,7 @@ def set_role_home(role: Role, endpoint: str) -> None:
 def home_endpoint(user) -> str:
     for role, endpoint in ROLE_HOMES.items():
         if user.has_role(role):
-            return FEATURE_HOMES.get(role, endpoint)
+            return endpoint
     return "main.index"
 
 
@@ -130,7 +131,7 @@ def expert_home():
 @roles_required(Role.JUDGE)
 def judge_home():
     if Role.JUDGE in FEATURE_HOMES:
-        return redirect(url_for(FEATURE_HOMES[Role.JUDGE]))
+        return current_app.view_functions[FEATURE_HOMES[Role.JUDGE]]()
     return render_template("main/judge_home.html")
 
 
