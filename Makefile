@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export FLASK_APP := wsgi:app
 
-.PHONY: run test bench lint install test-install translations extract-messages browser font clean
+.PHONY: run test bench lint install test-install translations extract-messages browser font redis clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ browser:
 		( $(SUDO) apt-get update -qq && \
 		  $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei )
 
+## redis-server for the tests that run the app in several gunicorn workers sharing rate limits.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || \
+		( $(SUDO) apt-get update -qq && \
+		  $(SUDO) apt-get install -y -qq --no-install-recommends redis-server )
+
 ## The Chinese font certificate PDFs embed, unless CERTIFICATE_FONT_PATH names another one.
 font:
 	@[ -n "$$CERTIFICATE_FONT_PATH" ] || [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || \
@@ -49,7 +55,7 @@ run: install translations font
 	@echo "打开 http://127.0.0.1:5000 （按 Ctrl+C 停止）"
 	APP_CONFIG=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: test-install translations browser
+test: test-install translations browser redis
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

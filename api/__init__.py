@@ -31,7 +31,7 @@ DEFAULTS = {
 
 
 def init_app(app) -> None:
-    from api import models, token_views  # noqa: F401 - models: register the table
+    from api import models, services, token_views  # noqa: F401 - models: register the table
     from api.blueprint import ApiId, bp
     from core.extensions import csrf
 
@@ -44,3 +44,5 @@ def init_app(app) -> None:
     app.url_map.converters["api_id"] = ApiId
     app.register_blueprint(bp)
     app.register_blueprint(token_views.bp)
+    app.register_blueprint(token_views.admin_bp)
+    services.connect_account_events()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import swagger_ui_bundle
-from flask import render_template, request, send_from_directory
+from flask import current_app, render_template, request, send_from_directory
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from api.blueprint import API_PREFIX, bp
@@ -45,22 +45,48 @@ def docs_asset(asset: str):
 
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_CATCH_ALL = "api.not_found"
 
 
-@bp.route("/<path:unknown_path>", methods=list(_METHODS))
-@public
-def not_found(unknown_path: str):
-    """No operation here: 405 with Allow when the address exists for other methods, else 404."""
-    adapter = request.url_rule.map.bind_to_environ(request.environ)
-    path = f"{API_PREFIX}/{unknown_path}"
+def served_methods(path: str) -> list[str]:
+    """The methods an operation at ``path`` answers (the catch-all below is no operation)."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
     allowed = []
     for method in _METHODS:
         try:
             rule, _args = adapter.match(path, method=method, return_rule=True)
         except (NotFound, MethodNotAllowed):
             continue
-        if rule.endpoint != request.endpoint:
+        if rule.endpoint != _CATCH_ALL:
             allowed.append(method)
+    return allowed
+
+
+def _allow_header(methods: list[str]) -> str:
+    extra = ["HEAD"] if "GET" in methods else []
+    return ", ".join([*methods, *extra, "OPTIONS"])
+
+
+@bp.before_request
+def options_lists_only_served_methods():
+    """OPTIONS answers with the methods the path really serves (204), or the JSON 404.
+
+    Flask's automatic answer would also list the catch-all's methods for every address."""
+    if request.method != "OPTIONS":
+        return None
+    methods = served_methods(request.path)
+    if not methods:
+        raise ApiError(404)
+    response = current_app.response_class(status=204)
+    response.headers["Allow"] = _allow_header(methods)
+    return response
+
+
+@bp.route("/<path:unknown_path>", methods=list(_METHODS))
+@public
+def not_found(unknown_path: str):
+    """No operation here: 405 with Allow when the address exists for other methods, else 404."""
+    allowed = served_methods(f"{API_PREFIX}/{unknown_path}")
     if allowed:
         raise ApiError(405, headers={"Allow": ", ".join(allowed)})
     raise ApiError(404)

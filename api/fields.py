@@ -72,9 +72,20 @@ class QueryInteger(Integer):
 
 
 class String(fields.String):
+    """Text. A NUL character is refused here: no database column can hold it (PostgreSQL
+    refuses it in any string), so it is bad input, not a server or range error."""
+
     default_error_messages = {**_BASE, "invalid": Bilingual("应为字符串", "Not a valid string."),
                               "invalid_utf8": Bilingual("不是有效的 UTF-8 字符串",
-                                                        "Not a valid utf-8 string.")}
+                                                        "Not a valid utf-8 string."),
+                              "nul": Bilingual("不能包含空字符（NUL, \\u0000）",
+                                               "Must not contain the NUL character (\\u0000).")}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise self.make_error("nul")
+        return text
 
 
 class Boolean(fields.Boolean):

@@ -78,13 +78,54 @@ def issue(user, name: str, lifetime_days: int | None, *, by) -> tuple[ApiToken, 
 
 def revoke(token: ApiToken, *, by) -> None:
     """Revoke a token at once; requests carrying it are refused from now on."""
-    if not rules.can_manage_token(by, token):
+    if not (rules.can_manage_token(by, token) or rules.can_administer_tokens(by)):
         raise DomainError(_l("只能吊销自己的令牌"))
     if token.revoked_at is not None:
         raise DomainError(_l("该令牌已吊销"))
     token.revoked_at = utcnow()
     db.session.flush()
     audit.record("api_token.revoke", token, by=by, changes={"revoked": [False, True]})
+
+
+def revoke_all(user, *, by, reason: str) -> int:
+    """Revoke every active token of ``user`` (their password was reset or the account
+    disabled); returns how many were revoked."""
+    now = utcnow()
+    revoked = 0
+    for token in tokens_of(user):
+        if token.is_active(now):
+            token.revoked_at = now
+            revoked += 1
+            audit.record("api_token.revoke", token, by=by,
+                         changes={"revoked": [False, True], "reason": [None, reason]})
+    db.session.flush()
+    return revoked
+
+
+def _withdrawn(user, *, by, reason: str, **_) -> None:
+    revoke_all(user, by=by, reason=reason)
+
+
+def connect_account_events() -> None:
+    """Revoke a user's tokens whenever an administrator resets their password or disables them."""
+    from core.accounts.services import credentials_withdrawn
+
+    credentials_withdrawn.connect(_withdrawn)
+
+
+def all_tokens_query(username: str = "", status: str = ""):
+    """Every user's tokens for administrators, newest first, filtered by user and status."""
+    query = select(ApiToken).join(User, User.id == ApiToken.user_id)
+    if username:
+        query = query.where(User.username.contains(username, autoescape=True)
+                            | User.display_name.contains(username, autoescape=True))
+    now = utcnow()
+    active = ApiToken.revoked_at.is_(None) & (ApiToken.expires_at.is_(None) | (ApiToken.expires_at > now))
+    if status == "active":
+        query = query.where(active)
+    elif status == "inactive":
+        query = query.where(~active)
+    return query.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
 
 
 def authenticate(presented: str | None) -> tuple[ApiToken, User] | None:

@@ -3,7 +3,7 @@ was last used, revoke one. The API itself is :mod:`api.blueprint`'s."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,13 +12,15 @@ from api import rules, services
 from api.forms import CreateTokenForm
 from api.models import ApiToken
 from core import crypto, navigation
-from core.access import authenticated
+from core.access import authenticated, roles_required
 from core.extensions import db
 from core.forms import REFUSED, ConfirmForm, commit_or_report
+from core.pagination import paginate
 from core.roles import Role
 from core.timeutil import utcnow
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/account/api-tokens")
+admin_bp = Blueprint("api_tokens_admin", __name__, url_prefix="/admin/api-tokens")
 
 #: Where a new token waits for the page that shows it, encrypted (the session is a signed,
 #: not an encrypted, cookie); the page takes it out, so a reload shows it no more.
@@ -26,6 +28,7 @@ ONCE_KEY = "api_token_once"
 
 #: Every role: each user manages their own tokens.
 navigation.add("api_tokens.index", _l("API 令牌"), *Role, group=navigation.ACCOUNT)
+navigation.add("api_tokens_admin.all_tokens", _l("全部 API 令牌"), Role.ADMIN, group=navigation.ADMINISTRATION)
 
 
 def _page(form: CreateTokenForm | None = None, new_secret: str | None = None, status: int = 200):
@@ -72,3 +75,29 @@ def revoke(token_id: int):
     else:
         abort(400)
     return redirect(url_for(".index"))
+
+
+# --- administrators: every user's tokens ------------------------------------------------
+
+@admin_bp.get("/")
+@roles_required(Role.ADMIN)
+def all_tokens():
+    """Every user's tokens, filtered by account and status, each revocable."""
+    username = request.args.get("user", "").strip()[:64]
+    status = request.args.get("status", "")
+    page = paginate(services.all_tokens_query(username, status if status in {"active", "inactive"} else ""))
+    return render_template("api/admin_tokens.html", page=page, user_filter=username, status=status,
+                           now=utcnow(), confirm=ConfirmForm())
+
+
+@admin_bp.post("/<int:token_id>/revoke")
+@roles_required(Role.ADMIN)
+def admin_revoke(token_id: int):
+    token = db.get_or_404(ApiToken, token_id)
+    if not rules.can_administer_tokens(current_user):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if commit_or_report(None, lambda: services.revoke(token, by=current_user)) is not REFUSED:
+        flash(_("已吊销 %(user)s 的令牌“%(name)s”", user=token.user.username, name=token.name), "success")
+    return redirect(url_for(".all_tokens", **request.args))

@@ -18,6 +18,10 @@ def init_app(app) -> None:
 
         from core import demo
 
+        if current_app.config.get("ENV_NAME") == "production":
+            raise click.ClickException(
+                "生产环境（APP_CONFIG=production）不能加载演示数据：演示账号使用公开的密码。"
+                "请用 flask create-admin 创建第一个管理员。")
         feature_demos = [importlib.import_module(f"{name}.demo") for name in current_app.config["FEATURES"]
                          if importlib.util.find_spec(f"{name}.demo")]
         if not demo.database_is_empty():
@@ -34,6 +38,30 @@ def init_app(app) -> None:
         logins = demo.describe_logins() + [row for m in feature_demos for row in getattr(m, "EXTRA_LOGINS", [])]
         for username, role in logins:
             click.echo(f"  {username:<12} {role}")
+
+    @app.cli.command("reencrypt-personal-data")
+    @click.option("--batch-size", default=500, show_default=True, help="每批处理的记录数")
+    def reencrypt_personal_data(batch_size: int) -> None:
+        """用当前（第一个）DATA_ENCRYPTION_KEY 重新加密全部身份证号，并按 ID_LOOKUP_KEY 重写查重哈希。
+
+        轮换密钥：DATA_ENCRYPTION_KEY="新密钥,旧密钥" 部署后运行本命令，完成后去掉旧密钥。
+        可重复运行，中断后再次运行即可继续。
+        """
+        from core.audit import services as audit
+        from core.people import services as people
+
+        after, changed = 0, 0
+        while True:
+            last, count = people.reencrypt_batch(after, max(1, batch_size))
+            if last is None:
+                break
+            db.session.commit()
+            changed += count
+            after = last
+        audit.record("worker.reencrypt", None, by=None, label="reencrypt-personal-data",
+                     changes={"records": [None, changed]})
+        db.session.commit()
+        click.echo(f"已重新加密 {changed} 条职工身份证号记录，其余已是当前密钥。")
 
     @app.cli.command("create-admin")
     @click.option("--username", prompt="用户名")

@@ -24,6 +24,7 @@ KNOWN_DEFAULT_SECRETS = frozenset(
     {"", "dev", "change-me", "changeme", "secret", "testing-secret-key", "development"}
 )
 TESTING_DATA_KEY = "0aEF6q8bB7yK8bRZbq2qTbZ2b0oFvXjv5dZ1lM9o8Ec="
+TESTING_LOOKUP_KEY = "testing-id-lookup-key-not-for-production-use"
 
 
 class ConfigurationError(RuntimeError):
@@ -60,14 +61,26 @@ class BaseConfig:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
 
-    # Rate limits (Flask-Limiter). Use redis://... when more than one process serves.
+    # Rate limits (Flask-Limiter). Use redis://... when more than one process serves: with
+    # memory:// every process counts on its own. Production refuses memory:// unless
+    # RATELIMIT_SINGLE_PROCESS=true says that exactly one process serves.
     RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_SINGLE_PROCESS = False
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT_PER_IP = "30 per 5 minutes"
     LOGIN_RATE_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
     #: Objections to a public notice: per address, and in total (stored objections only).
     OBJECTION_RATE_LIMIT_PER_IP = "5 per hour"
     OBJECTION_RATE_LIMIT_TOTAL = "500 per day"
+    #: ID numbers found registered at another enterprise, per account and window: past the
+    #: limit the account's registrations are refused without any lookup (no ID-number oracle).
+    DUPLICATE_ID_HIT_LIMIT = 10
+    DUPLICATE_ID_HIT_WINDOW_HOURS = 24
+
+    #: Excel imports: refused before parsing when the archive unpacks to more than this, or
+    #: (while streaming) when the first sheet has more data rows than this.
+    EXCEL_IMPORT_MAX_UNCOMPRESSED_MB = 20
+    EXCEL_IMPORT_MAX_ROWS = 10000
 
     PASSWORD_MIN_LENGTH = 10
     #: werkzeug hashing method; scrypt is memory-hard. Tests use a cheap one for speed.
@@ -95,6 +108,8 @@ class BaseConfig:
 
     SECRET_KEY: str | None = None
     DATA_ENCRYPTION_KEY: str | None = None
+    #: Keys the ID-number lookup hash; independent of DATA_ENCRYPTION_KEY's rotation.
+    ID_LOOKUP_KEY: str | None = None
 
 
 class ProductionConfig(BaseConfig):
@@ -117,6 +132,7 @@ class TestingConfig(BaseConfig):
     TESTING = True
     SECRET_KEY = "testing-secret-key"  # noqa: S105 - refused by production checks
     DATA_ENCRYPTION_KEY = TESTING_DATA_KEY
+    ID_LOOKUP_KEY = TESTING_LOOKUP_KEY
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
 
@@ -149,15 +165,11 @@ def load_config(app, profile: str | None = None, overrides: dict | None = None) 
     app.config.from_object(PROFILES[profile])
     instance = Path(app.instance_path)
 
-    for name in ("SECRET_KEY", "DATA_ENCRYPTION_KEY", "DATABASE_URL", "RATELIMIT_STORAGE_URI",
-                 "PDF_FONT_PATH", "UPLOAD_FOLDER", "TRUSTED_PROXY_HOPS"):
+    for name in ("SECRET_KEY", "DATA_ENCRYPTION_KEY", "ID_LOOKUP_KEY", "DATABASE_URL",
+                 "RATELIMIT_STORAGE_URI", "PDF_FONT_PATH", "UPLOAD_FOLDER", "TRUSTED_PROXY_HOPS",
+                 "EXCEL_IMPORT_MAX_UNCOMPRESSED_MB", "EXCEL_IMPORT_MAX_ROWS"):
         if os.environ.get(name):
             app.config[name] = os.environ[name]
-    if os.environ.get("SESSION_COOKIE_SECURE", "").lower() in {"1", "true", "yes"}:
-        app.config["SESSION_COOKIE_SECURE"] = True
-        app.config["REMEMBER_COOKIE_SECURE"] = True
-        app.config["HSTS_ENABLED"] = True
-        app.config["PREFERRED_URL_SCHEME"] = "https"
 
     if profile == "development":
         app.config.setdefault("SECRET_KEY", None)
@@ -169,6 +181,10 @@ def load_config(app, profile: str | None = None, overrides: dict | None = None) 
             app.config["DATA_ENCRYPTION_KEY"] = _read_or_create_secret(
                 instance / "data_encryption_key", lambda: Fernet.generate_key().decode()
             )
+        if not app.config.get("ID_LOOKUP_KEY"):
+            app.config["ID_LOOKUP_KEY"] = _read_or_create_secret(
+                instance / "id_lookup_key", lambda: secrets.token_urlsafe(48)
+            )
 
     if not app.config.get("DATABASE_URL"):
         if profile == "production":
@@ -178,10 +194,67 @@ def load_config(app, profile: str | None = None, overrides: dict | None = None) 
 
     if overrides:
         app.config.update(overrides)
+    apply_https_settings(app.config, os.environ)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["DATABASE_URL"])
 
+    if os.environ.get("RATELIMIT_SINGLE_PROCESS"):
+        app.config["RATELIMIT_SINGLE_PROCESS"] = _truthy(os.environ["RATELIMIT_SINGLE_PROCESS"])
     if profile == "production":
         check_production_secrets(app.config)
+        check_rate_limit_storage(app.config, os.environ)
+
+
+def _truthy(text: str | None) -> bool:
+    return (text or "").strip().lower() in {"1", "true", "yes"}
+
+
+def check_rate_limit_storage(config, environ) -> None:
+    """Refuse process-local rate-limit counters unless exactly one process is said to serve.
+
+    With ``memory://`` each gunicorn worker keeps its own counters: four workers let four
+    times the login guesses through. Shared storage (Redis) is the answer; a deployment that
+    truly runs one process says so with ``RATELIMIT_SINGLE_PROCESS=true`` and is warned at
+    every start.
+    """
+    uri = (config.get("RATELIMIT_STORAGE_URI") or "memory://").strip()
+    if not uri.startswith("memory://"):
+        return
+    try:
+        workers = int(environ.get("WEB_CONCURRENCY") or 1)
+    except ValueError:
+        workers = 2
+    if not config.get("RATELIMIT_SINGLE_PROCESS") or workers > 1:
+        raise ConfigurationError(
+            "拒绝启动：限流计数保存在进程内存中（RATELIMIT_STORAGE_URI=memory://），多个进程"
+            "（如 gunicorn 的多个 worker）各自计数，登录尝试次数等限制会成倍放宽。请设置 "
+            "RATELIMIT_STORAGE_URI=redis://主机:6379 使用共享的 Redis；确实只有一个进程提供服务时，"
+            "可设置 RATELIMIT_SINGLE_PROCESS=true 明确确认（WEB_CONCURRENCY 大于 1 时仍拒绝）。")
+    import logging
+
+    logging.getLogger("core.config").warning(
+        "RATE LIMITS ARE PER PROCESS: RATELIMIT_STORAGE_URI=memory:// with "
+        "RATELIMIT_SINGLE_PROCESS=true. Start exactly one process, or use redis://.")
+
+
+def apply_https_settings(config, environ) -> None:
+    """Secure cookies and HSTS when the site is served over HTTPS.
+
+    ``SESSION_COOKIE_SECURE=true`` turns them on, ``false`` off; unset, they follow
+    ``PUBLIC_BASE_URL``: an ``https://`` address means the site is only reached over HTTPS.
+    """
+    explicit = (environ.get("SESSION_COOKIE_SECURE") or "").strip().lower()
+    if explicit in {"1", "true", "yes"}:
+        secure = True
+    elif explicit in {"0", "false", "no"}:
+        secure = False
+    else:
+        base = config.get("PUBLIC_BASE_URL") or environ.get("PUBLIC_BASE_URL") or ""
+        secure = bool(config.get("SESSION_COOKIE_SECURE")) or base.strip().lower().startswith("https://")
+    if secure:
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+        config["HSTS_ENABLED"] = True
+        config["PREFERRED_URL_SCHEME"] = "https"
 
 
 def normalise_database_url(url: str) -> str:
@@ -214,3 +287,11 @@ def check_production_secrets(config) -> None:
         raise ConfigurationError(
             "拒绝启动：DATA_ENCRYPTION_KEY 不是有效的 Fernet 密钥（32 字节 URL 安全 Base64）。"
         ) from exc
+    lookup_key = config.get("ID_LOOKUP_KEY") or ""
+    if lookup_key in KNOWN_DEFAULT_SECRETS or lookup_key == TESTING_LOOKUP_KEY or len(lookup_key) < 32:
+        raise ConfigurationError(
+            "拒绝启动：ID_LOOKUP_KEY 未设置、是默认值或过短（至少 32 个字符）。它是身份证号查重哈希的"
+            "密钥，与 DATA_ENCRYPTION_KEY 相互独立、轮换加密密钥时保持不变；请用 "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))' 生成并设置。"
+            "已有数据请在设置后运行 flask reencrypt-personal-data。"
+        )

@@ -4,10 +4,13 @@
 class DomainError(Exception):
     """A rule of the domain refuses the requested change. ``str(error)`` is for the user."""
 
-    def __init__(self, message, field: str | None = None):
+    def __init__(self, message, field: str | None = None, after_rollback=None):
         super().__init__(str(message))
         self.message = message
         self.field = field
+        #: What must be kept although the change is refused (a security event in the audit
+        #: log): the view calls it after rolling back and commits what it records.
+        self.after_rollback = after_rollback
 
     def __str__(self) -> str:
         return str(self.message)

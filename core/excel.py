@@ -4,11 +4,12 @@ report problems by row and column."""
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import send_file
+from flask import current_app, has_app_context, send_file
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
@@ -82,22 +83,77 @@ class RowProblem:
 class ImportRefused(Exception):
     """Nothing was imported; ``problems`` says why, row by row."""
 
-    def __init__(self, problems: list[RowProblem]):
+    def __init__(self, problems: list[RowProblem], after_rollback=None):
         super().__init__(f"{len(problems)} problems")
         self.problems = problems
+        #: As :attr:`core.errors.DomainError.after_rollback`: kept although nothing is imported.
+        self.after_rollback = after_rollback
 
 
 class SheetError(ValueError):
     """The file is not a readable workbook or lacks required columns."""
 
 
+def _limits() -> tuple[int, int]:
+    """(unpacked bytes, data rows): the app's settings, or the defaults outside an app."""
+    from core.config import BaseConfig
+
+    config = current_app.config if has_app_context() else vars(BaseConfig)
+    return (int(config["EXCEL_IMPORT_MAX_UNCOMPRESSED_MB"]) * 1024 * 1024,
+            int(config["EXCEL_IMPORT_MAX_ROWS"]))
+
+
+def check_archive(stream, max_bytes: int) -> None:
+    """Refuse, before any parsing, a file that is not a zip archive or that unpacks to more
+    than ``max_bytes`` (an .xlsx is a zip; a few hundred KiB can unpack to gigabytes).
+
+    The sizes are those of the central directory; Python's zip reader never returns more
+    than an entry's stated size, so a lying entry cannot exceed them either.
+    """
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise SheetError(_l("无法读取该文件，请上传 Excel（.xlsx）文件")) from exc
+    finally:
+        stream.seek(0)
+    if total > max_bytes:
+        raise SheetError(_l("文件解压后超过 %(mb)s MB 的上限，请删去多余内容或拆分成几个文件分批导入",
+                            mb=max_bytes // (1024 * 1024)))
+
+
+def _too_many_rows(limit: int) -> SheetError:
+    return SheetError(_l("表格超过 %(n)s 行数据的上限，请拆分成几个文件分批导入", n=limit))
+
+
 def read_rows(stream, required: Sequence[str]) -> list[tuple[int, dict]]:
-    """Rows of the first sheet as ``(row number, {header: text})``; blank rows skipped."""
+    """Rows of the first sheet as ``(row number, {header: text})``; blank rows skipped.
+
+    The archive's unpacked size is checked before parsing and the rows are streamed
+    (read-only mode), stopping as soon as there are more than the configured limit.
+    """
+    max_bytes, max_rows = _limits()
+    check_archive(stream, max_bytes)
     try:
         book = load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same answer
         raise SheetError(_l("无法读取该文件，请上传 Excel（.xlsx）文件")) from exc
-    sheet = book.worksheets[0]
+    try:
+        return _sheet_rows(book.worksheets[0], required, max_rows)
+    finally:
+        book.close()
+
+
+#: Blank (e.g. only formatted) rows are skipped, but no more than this many times the data-row
+#: limit are read at all.
+BLANK_ROW_ALLOWANCE = 10
+
+
+def _sheet_rows(sheet, required: Sequence[str], max_rows: int) -> list[tuple[int, dict]]:
+    physical_limit = max_rows * BLANK_ROW_ALLOWANCE
+    declared = sheet.max_row if isinstance(sheet.max_row, int) else None
+    if declared is not None and declared - 1 > physical_limit:
+        raise _too_many_rows(max_rows)
     rows = sheet.iter_rows(values_only=True)
     try:
         headers = [str(h).strip() if h is not None else "" for h in next(rows)]
@@ -108,6 +164,8 @@ def read_rows(stream, required: Sequence[str]) -> list[tuple[int, dict]]:
         raise SheetError(_l("缺少以下列：%(names)s", names="、".join(missing)))
     result = []
     for number, values in enumerate(rows, start=2):
+        if number - 1 > physical_limit:
+            raise _too_many_rows(max_rows)
         record = {}
         for header, value in zip(headers, values, strict=False):
             if not header:
@@ -116,6 +174,7 @@ def read_rows(stream, required: Sequence[str]) -> list[tuple[int, dict]]:
                 value = int(value)
             record[header] = "" if value is None else str(value).strip()
         if any(record.values()):
+            if len(result) == max_rows:
+                raise _too_many_rows(max_rows)
             result.append((number, record))
-    book.close()
     return result

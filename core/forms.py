@@ -39,6 +39,14 @@ def apply_domain_error(form, error) -> bool:
     return False
 
 
+def keep_after_rollback(refusal) -> None:
+    """Record and commit what a refusal says must survive it (see ``after_rollback``)."""
+    hook = getattr(refusal, "after_rollback", None)
+    if hook is not None:
+        hook()
+        db.session.commit()
+
+
 def commit_or_report(form, call, *, stale_message=None):
     """Run a service call and commit once; on refusal roll back and tell the user.
 
@@ -57,6 +65,7 @@ def commit_or_report(form, call, *, stale_message=None):
         return REFUSED
     except DomainError as error:
         db.session.rollback()
+        keep_after_rollback(error)
         if form is None or not apply_domain_error(form, error):
             flash(str(error), "danger")
         return REFUSED
@@ -80,9 +89,11 @@ def import_or_report(form, required, call):
         return REFUSED, []
     except excel.ImportRefused as refused:
         db.session.rollback()
+        keep_after_rollback(refused)
         return REFUSED, refused.problems
     except DomainError as error:
         db.session.rollback()
+        keep_after_rollback(error)
         flash(str(error), "danger")
         return REFUSED, []
     return count, []

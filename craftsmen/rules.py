@@ -6,6 +6,7 @@ from sqlalchemy import false, or_
 
 from core.organizations import rules as org_rules
 from core.roles import Role
+from craftsmen.models import NominationState
 from craftsmen.states import EDITABLE_STATES, TALENT_POOL_STATES
 
 
@@ -23,8 +24,10 @@ def is_owner(user, nomination) -> bool:
 
 
 def is_reviewer_for(user, nomination) -> bool:
-    """The union reviewer of the nominee's enterprise's district or industry union."""
+    """The union reviewer of the nominee's enterprise's district or industry union, once the
+    nomination has been submitted: a draft is the enterprise's own."""
     return bool(user.has_role(Role.UNION_REVIEWER) and user.union_id
+                and nomination.state_enum is not NominationState.DRAFT
                 and user.union_id in nomination.enterprise.union_ids())
 
 
@@ -81,8 +84,9 @@ def visible_nominations_filter(user, Nomination, Enterprise):
     if user.has_role(Role.ENTERPRISE) and user.enterprise_id:
         conditions.append(Nomination.enterprise_id == user.enterprise_id)
     if user.has_role(Role.UNION_REVIEWER) and user.union_id:
-        conditions.append(Enterprise.district_union_id == user.union_id)
-        conditions.append(Enterprise.industry_union_id == user.union_id)
+        conditions.append((Nomination.state != NominationState.DRAFT.value) & or_(
+            Enterprise.district_union_id == user.union_id,
+            Enterprise.industry_union_id == user.union_id))
     if user.has_role(Role.WORKER) and user.worker_id:
         conditions.append(Nomination.worker_id == user.worker_id)
     return or_(*conditions) if conditions else false()

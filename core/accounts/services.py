@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 
+from blinker import Namespace
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -20,6 +21,12 @@ from core.organizations.models import Enterprise, Union
 from core.people.models import Worker
 from core.roles import ROLE_BINDINGS, Role
 from core.timeutil import utcnow
+
+#: Sent (sender: the user; keyword arguments ``by`` and ``reason``) when an administrator
+#: resets a user's password or disables the account: every credential the user holds besides
+#: the password must end with it. Features holding such credentials (API tokens) connect to it,
+#: so that core needs to know none of them.
+credentials_withdrawn = Namespace().signal("credentials-withdrawn")
 
 AUDITED_FIELDS = ("username", "display_name", "is_enabled", "union_id", "enterprise_id",
                   "worker_id", "employer_id")
@@ -170,6 +177,8 @@ def set_enabled(user: User, enabled: bool, *, by) -> None:
     db.session.flush()
     audit.record("account.enable" if enabled else "account.disable", user, by=by,
                  changes={"is_enabled": [not enabled, enabled]})
+    if not enabled:
+        credentials_withdrawn.send(user, by=by, reason="account.disable")
 
 
 def end_sessions(user: User) -> None:
@@ -185,6 +194,7 @@ def reset_password(user: User, new_password: str, *, by) -> None:
     user.must_change_password = True
     db.session.flush()
     audit.record("account.reset_password", user, by=by)
+    credentials_withdrawn.send(user, by=by, reason="account.reset_password")
 
 
 def change_own_password(user: User, current: str, new: str) -> None:

@@ -18,7 +18,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import or_, select
 
 from core.access import authenticated, public, roles_required
-from core.accounts import rules, services
+from core.accounts import devices, rules, services
 from core.accounts.forms import AccountForm, ChangePasswordForm, LoginForm, ResetPasswordForm
 from core.accounts.models import User, UserRole
 from core.extensions import db, limiter
@@ -37,8 +37,22 @@ def _failed_login(response) -> bool:
     return response.status_code != 302
 
 
+def _typed_username() -> str:
+    return (request.form.get("username") or "").strip().lower()[:150]
+
+
+def _device_suffix() -> str:
+    """A known device of the typed account counts in its own bucket (see core.accounts.devices)."""
+    nonce = devices.known_device(_typed_username())
+    return f":device:{nonce}" if nonce else ""
+
+
+def _ip_key() -> str:
+    return "login-ip:" + (request.remote_addr or "") + _device_suffix()
+
+
 def _account_key() -> str:
-    return "login-account:" + (request.form.get("username") or "").strip().lower()
+    return "login-account:" + _typed_username() + _device_suffix()
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -49,7 +63,7 @@ def _safe_next(target: str | None) -> str | None:
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"], methods=["POST"],
-               deduct_when=_failed_login)
+               key_func=_ip_key, deduct_when=_failed_login)
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"], methods=["POST"],
                key_func=_account_key, deduct_when=_failed_login)
 def login():
@@ -70,8 +84,11 @@ def login():
             db.session.commit()
             if user.must_change_password:
                 flash(_("请先设置新密码"), "warning")
-                return redirect(url_for(".change_password"))
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+                response = redirect(url_for(".change_password"))
+            else:
+                response = redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+            devices.remember(response, user.username)
+            return response
     return render_template("auth/login.html", form=form), (400 if form.errors else 200)
 
 

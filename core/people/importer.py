@@ -48,11 +48,20 @@ def _flag(text: str, default: bool) -> bool | None:
     return None
 
 
-def parse(rows: Sequence[tuple[int, dict]], enterprise_id: int, *, by) -> tuple[list, list[RowProblem]]:
-    """Check every row; returns the WorkerData to create and the problems (row, column, reason)."""
+def parse(rows: Sequence[tuple[int, dict]], enterprise_id: int, *, by,
+          hits: list | None = None) -> tuple[list, list[RowProblem]]:
+    """Check every row; returns the WorkerData to create and the problems (row, column, reason).
+
+    ID numbers registered at an enterprise ``by`` may not see are appended to ``hits`` as
+    ``(masked number, holder enterprise)``; once the account's allowance of such hits is used
+    up, no further number is looked up (the rest of the sheet is not checked for duplicates).
+    """
     found: list[RowProblem] = []
     ready = []
     seen: dict[str, int] = {}
+    hits = [] if hits is None else hits
+    allowance = services.duplicate_hits_left(by)
+    stopped = False
     for number, row in rows:
         gender_text = row.get("性别", "")
         data = services.WorkerData(
@@ -77,10 +86,17 @@ def parse(rows: Sequence[tuple[int, dict]], enterprise_id: int, *, by) -> tuple[
             if resident.number in seen:
                 row_problems.append(RowProblem(number, "身份证号", str(_l(
                     "与第 %(n)s 行的身份证号重复", n=seen[resident.number]))))
+            elif allowance is not None and len(hits) >= allowance:
+                if not stopped:
+                    stopped = True
+                    row_problems.append(RowProblem(number, "身份证号",
+                                                   services.too_many_duplicates_message()))
             else:
                 seen[resident.number] = number
                 holder = services.find_by_id_number(resident.number)
                 if holder is not None:
+                    if services.is_foreign_duplicate(holder, by):
+                        hits.append((holder.id_number_masked, holder.enterprise.name))
                     row_problems.append(RowProblem(number, "身份证号",
                                                    services.duplicate_message(holder, by)))
         found += row_problems
@@ -93,9 +109,11 @@ def import_workers(rows: Sequence[tuple[int, dict]], enterprise, *, by) -> int:
     """Create every row's worker, or raise ImportRefused listing every problem."""
     if not rows:
         raise ImportRefused([RowProblem(1, "", str(_l("表格中没有数据行")))])
-    ready, found = parse(rows, enterprise.id, by=by)
+    hits: list = []
+    ready, found = parse(rows, enterprise.id, by=by, hits=hits)
     if found:
-        raise ImportRefused(found)
+        raise ImportRefused(found, after_rollback=(
+            lambda: services.record_duplicate_hits(by, hits)) if hits else None)
     for data in ready:
         services.create_worker(data, by=by)
     audit.record("worker.import", enterprise, by=by, changes={"count": [None, len(ready)]})

@@ -10,6 +10,10 @@ def can_view_worker(user, worker) -> bool:
     return org_rules.can_view_enterprise(user, worker.enterprise)
 
 
+def can_view_all_workers(user) -> bool:
+    return user.has_role(Role.ADMIN)
+
+
 def can_edit_worker(user, worker) -> bool:
     """Administrators, and the enterprise the worker belongs to."""
     return user.has_role(Role.ADMIN) or (

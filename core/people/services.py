@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import crypto
 from core.audit import services as audit
+from core.audit.models import AuditEntry
 from core.errors import ConcurrentEditError, DomainError
 from core.extensions import db
 from core.people import rules
 from core.people.models import Gender, SkillLevel, Worker
-from core.timeutil import beijing_today
+from core.timeutil import beijing_today, utcnow
 from core.validators import (
     InvalidIdentifier,
     check_id_number,
@@ -34,6 +36,10 @@ AUDIT_MASKS = {"mobile": mask_mobile}
 
 class DuplicateIdNumber(DomainError):
     """The ID number is already registered."""
+
+
+#: The audit action of an ID number refused because another enterprise holds it.
+DUPLICATE_HIT_ACTION = "worker.duplicate_id_refused"
 
 
 @dataclass
@@ -56,9 +62,11 @@ class WorkerData:
 
 
 def find_by_id_number(id_number: str) -> Worker | None:
-    """The worker holding ``id_number`` (normalised), found through the keyed hash."""
-    digest = crypto.lookup_hash(id_number.strip().upper())
-    return db.session.scalar(select(Worker).where(Worker.id_number_hash == digest))
+    """The worker holding ``id_number`` (normalised), found through the keyed hash (or a
+    legacy hash of a record not yet re-encrypted, see :mod:`core.crypto`)."""
+    digests = crypto.lookup_hashes(id_number.strip().upper())
+    return db.session.scalars(select(Worker).where(Worker.id_number_hash.in_(digests))
+                              .order_by(Worker.id)).first()
 
 
 #: The legal minimum working age in China (劳动法第十五条): no worker record below it, and no
@@ -138,12 +146,78 @@ def _validate(data: WorkerData) -> dict:
 
 
 def duplicate_message(holder: Worker, by) -> str:
-    """Who holds an ID number, said only as far as `by` may know."""
+    """Who holds an ID number, said only as far as `by` may know: another enterprise's
+    holder is never named, so that the check cannot be used to find a person's employer."""
     if by is None or rules.can_view_worker(by, holder):
         return str(_l("该身份证号已登记：%(ent)s 的职工 %(name)s", ent=holder.enterprise.name,
                        name=holder.name))
-    return str(_l("该身份证号已由“%(ent)s”登记，同一人不能重复登记。如该职工已调动，请联系原单位"
-                  "或上级工会办理。", ent=holder.enterprise.name))
+    return str(_l("该身份证号已在其他单位登记，请联系所属工会核实"))
+
+
+def is_foreign_duplicate(holder: Worker, by) -> bool:
+    """A hit on a record `by` may not see: it counts toward the account's limit."""
+    return by is not None and not rules.can_view_worker(by, holder)
+
+
+def duplicate_hits_left(by) -> int | None:
+    """How many more foreign duplicate hits `by` may get in the window (None: no limit)."""
+    if by is None or rules.can_view_all_workers(by):
+        return None
+    config = current_app.config
+    since = utcnow() - timedelta(hours=int(config["DUPLICATE_ID_HIT_WINDOW_HOURS"]))
+    used = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == DUPLICATE_HIT_ACTION, AuditEntry.actor_id == by.id,
+        AuditEntry.created_at >= since))
+    return max(0, int(config["DUPLICATE_ID_HIT_LIMIT"]) - int(used or 0))
+
+
+def too_many_duplicates_message() -> str:
+    return str(_l("本账号近期查到的重复身份证号过多，登记已暂停 %(hours)s 小时。如确有职工调动，"
+                  "请联系所属工会核实。", hours=current_app.config["DUPLICATE_ID_HIT_WINDOW_HOURS"]))
+
+
+def check_duplicate_budget(by) -> None:
+    """Refuse before any lookup once `by` has used up its duplicate hits."""
+    if duplicate_hits_left(by) == 0:
+        raise DomainError(too_many_duplicates_message(), field="id_number")
+
+
+def record_duplicate_hits(by, hits: list[tuple[str, str]]) -> None:
+    """Audit each refused ID number (masked) with the enterprise that holds it, for
+    administrators; called after the refused change was rolled back."""
+    for masked, holder_enterprise in hits:
+        audit.record(DUPLICATE_HIT_ACTION, by, by=by, label=by.username, changes={
+            "id_number_masked": [None, masked], "holder_enterprise": [None, holder_enterprise]})
+
+
+def _refuse_duplicate(holder: Worker, by):
+    """The refusal of an ID number `holder` already has; a foreign hit is kept in the log."""
+    hits = [(holder.id_number_masked, holder.enterprise.name)] if is_foreign_duplicate(holder, by) else []
+    return DuplicateIdNumber(duplicate_message(holder, by), field="id_number",
+                             after_rollback=(lambda: record_duplicate_hits(by, hits)) if hits else None)
+
+
+def reencrypt_batch(after_id: int, size: int) -> tuple[int | None, int]:
+    """Re-encrypt the next ``size`` worker records after ``after_id`` under the current key and
+    rewrite their lookup hashes under ``ID_LOOKUP_KEY``. Returns the last id handled (None
+    when there are no more) and how many records changed. Versions and timestamps stay: this is
+    not an edit of the record. Flushes, never commits (the command commits each batch)."""
+    rows = db.session.execute(select(Worker.id, Worker.id_number_encrypted, Worker.id_number_hash)
+                              .where(Worker.id > after_id).order_by(Worker.id).limit(size)).all()
+    if not rows:
+        return None, 0
+    changed = 0
+    table = Worker.__table__
+    for worker_id, token, stored_hash in rows:
+        number = crypto.decrypt(token)
+        digest = crypto.lookup_hash(number)
+        if crypto.is_current(token) and stored_hash == digest:
+            continue
+        db.session.execute(table.update().where(table.c.id == worker_id).values(
+            id_number_encrypted=crypto.encrypt(number), id_number_hash=digest))
+        changed += 1
+    db.session.flush()
+    return rows[-1][0], changed
 
 
 def _apply(worker: Worker, data: WorkerData, resident) -> None:
@@ -169,9 +243,10 @@ def _apply(worker: Worker, data: WorkerData, resident) -> None:
 def create_worker(data: WorkerData, *, by) -> Worker:
     """Register a new worker record; refuses a duplicate ID number."""
     resident = _validate(data)["resident"]
+    check_duplicate_budget(by)
     holder = find_by_id_number(resident.number)
     if holder is not None:
-        raise DuplicateIdNumber(duplicate_message(holder, by), field="id_number")
+        raise _refuse_duplicate(holder, by)
     worker = Worker()
     _apply(worker, data, resident)
     db.session.add(worker)
@@ -189,9 +264,11 @@ def update_worker(worker: Worker, data: WorkerData, *, expected_version: int, by
                "请刷新查看最新信息后再保存。")
         )
     resident = _validate(data)["resident"]
+    if worker.id_number != resident.number:
+        check_duplicate_budget(by)
     holder = find_by_id_number(resident.number)
     if holder is not None and holder.id != worker.id:
-        raise DuplicateIdNumber(duplicate_message(holder, by), field="id_number")
+        raise _refuse_duplicate(holder, by)
     before = audit.snapshot(worker, AUDITED_FIELDS)
     _apply(worker, data, resident)
     changes = audit.diff(before, audit.snapshot(worker, AUDITED_FIELDS), AUDIT_MASKS)

@@ -95,10 +95,10 @@ def create():
 @roles_required(*STAFF)
 def detail(worker_id: int):
     worker = _load_visible(worker_id)
+    id_clear = rules.can_see_id_number(current_user, worker)
     return render_template(
-        "people/detail.html", worker=worker,
-        id_number=worker.id_number if rules.can_see_id_number(current_user, worker)
-        else worker.id_number_masked,
+        "people/detail.html", worker=worker, id_clear=id_clear,
+        id_number=worker.id_number if id_clear else worker.id_number_masked,
         show_mobile=rules.can_see_mobile(current_user, worker),
         can_edit=rules.can_edit_worker(current_user, worker),
     )
@@ -153,19 +153,25 @@ def import_template():
 @bp.get("/export.xlsx")
 @roles_required(*STAFF)
 def export():
-    """The workers the user may see; ID numbers in clear only where the user may see them."""
+    """The workers the user may see; ID numbers in clear only where the user may see them.
+
+    A masked ID number hides exactly the eight birth-date digits, so a row with a masked
+    number carries the birth year only; the column is then headed 出生年份.
+    """
     query = select(Worker).join(Enterprise).order_by(Enterprise.name, Worker.name)
     condition = org_rules.visible_enterprise_filter(current_user, Enterprise)
     if condition is not None:
         query = query.where(condition)
-    rows = []
+    rows, all_clear = [], True
     for w in db.session.scalars(query):
-        rows.append((w.name, str(w.gender_enum.label), w.id_number if rules.can_see_id_number(current_user, w)
-                     else w.id_number_masked, w.birth_date, w.enterprise.name, w.occupation,
+        clear = rules.can_see_id_number(current_user, w)
+        all_clear = all_clear and clear
+        rows.append((w.name, str(w.gender_enum.label), w.id_number if clear else w.id_number_masked,
+                     w.birth_date if clear else w.birth_date.year, w.enterprise.name, w.occupation,
                      w.occupation_code, str(w.skill_level_enum.label), w.years_in_occupation,
                      "是" if w.is_front_line else "否", "是" if w.in_post else "否", w.honors))
-    headers = ("姓名", "性别", "身份证号", "出生日期", "所在企业", "工种", "职业编码", "技能等级",
-               "从事本工种年限", "一线职工", "在岗", "荣誉")
+    headers = ("姓名", "性别", "身份证号", "出生日期" if all_clear else "出生年份", "所在企业", "工种",
+               "职业编码", "技能等级", "从事本工种年限", "一线职工", "在岗", "荣誉")
     content = excel.workbook("职工", headers, rows,
                              widths={"身份证号": 22, "所在企业": 30, "荣誉": 30})
     return excel.download(content, "职工名单.xlsx")

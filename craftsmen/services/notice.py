@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.audit import services as audit
 from core.errors import DomainError
@@ -244,6 +244,21 @@ def _objection_label(objection: Objection) -> str:
     return f"异议 #{objection.id} · {objection.nomination.worker.name}"
 
 
+def _claim(objection: Objection, decision: str, resolution: str, *, by) -> None:
+    """Record the decision only if the objection is still open, in one conditional UPDATE:
+    of two administrators resolving it at once, exactly one wins (the database serialises the
+    two updates; the second finds it no longer open)."""
+    claimed = db.session.execute(
+        update(Objection)
+        .where(Objection.id == objection.id, Objection.status == ObjectionStatus.OPEN.value)
+        .values(status=ObjectionStatus(decision).value, resolution=resolution,
+                resolved_by_id=getattr(by, "id", None), resolved_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise DomainError(_l("该异议刚刚已由他人处理，请刷新页面查看处理结果"))
+    db.session.refresh(objection)
+
+
 def resolve_objection(objection: Objection, decision: str, resolution: str, *, by) -> None:
     """Upheld: the nominee is withdrawn from the list. Dismissed: the reason is recorded."""
     if objection.status != ObjectionStatus.OPEN:
@@ -259,17 +274,13 @@ def resolve_objection(objection: Objection, decision: str, resolution: str, *, b
         raise DomainError(_l("处理意见不能超过 %(n)s 个字符", n=RESOLUTION_MAX),
                           field="resolution")
 
+    _claim(objection, decision, resolution, by=by)
     nomination = objection.nomination
     if decision == ObjectionStatus.UPHELD and nomination.state != NominationState.WITHDRAWN:
         # Several objections may concern one nominee: the first one upheld withdraws them.
         move_nomination(nomination, NominationState.WITHDRAWN, by=by,
                         note=resolution or str(_l("公示期间异议成立")),
                         changes={"objection_id": [None, objection.id]})
-    objection.status = ObjectionStatus(decision).value
-    objection.resolution = resolution
-    objection.resolved_by_id = getattr(by, "id", None)
-    objection.resolved_at = utcnow()
-    db.session.flush()
     action = "uphold" if decision == ObjectionStatus.UPHELD else "dismiss"
     audit.record(f"objection.{action}", objection, by=by, label=_objection_label(objection),
                  changes={"status": [ObjectionStatus.OPEN.value, objection.status],

@@ -236,11 +236,11 @@ def test_only_enterprises_create_and_others_read_as_the_web_page_lets_them(app, 
         response = _create(client, bearer(getattr(world.users, role)), open_cycle, world.worker_a)
         contract(response)
         error_of(response, 403)
-    # The nominee, the enterprise's union reviewer and administrators read it; others do not.
-    for role in ("worker", "reviewer", "admin"):
+    # The nominee and administrators read the draft; the union reviewer only once submitted.
+    for role in ("worker", "admin"):
         assert contract(client.get(f"{NOMINATIONS}/{nomination_id}",
                                    headers=bearer(getattr(world.users, role))))["id"] == nomination_id
-    for role in ("industry_reviewer", "expert", "other_enterprise"):
+    for role in ("reviewer", "industry_reviewer", "expert", "other_enterprise"):
         response = client.get(f"{NOMINATIONS}/{nomination_id}", headers=bearer(getattr(world.users, role)))
         contract(response)
         error_of(response, 403)
@@ -266,6 +266,23 @@ def test_nomination_list_is_limited_to_what_the_user_may_see(app, client, world,
     assert total(world.users.admin) == 2
     assert total(world.users.admin, "?state=draft") == 0
     assert total(world.users.admin, f"?worker_id={world.worker_b}&sort=-submitted_at") == 1
+
+
+def test_union_reviewer_cannot_read_an_unsubmitted_draft(app, client, world, bearer, contract):
+    with app.app_context():
+        cycle = make_cycle(title="草稿周期")
+        draft = make_nomination(cycle, world.worker_a, "钳工", NominationState.DRAFT).id
+        submitted = make_nomination(cycle, world.worker_c, "钳工", NominationState.SUBMITTED)
+        submitted.enterprise_id = world.ent_a
+        submitted = submitted.id
+        db.session.commit()
+    headers = bearer(world.users.reviewer)
+    response = client.get(f"{NOMINATIONS}/{draft}", headers=headers)
+    contract(response)
+    error_of(response, 403)
+    listed = contract(client.get(NOMINATIONS, headers=headers))["data"]
+    assert [n["id"] for n in listed] == [submitted]
+    assert contract(client.get(f"{NOMINATIONS}/{draft}", headers=bearer(world.users.enterprise)))["id"] == draft
     error_of(client.get(f"{NOMINATIONS}?sort=worker.id_number", headers=bearer(world.users.admin)), 422)
 
 

@@ -171,3 +171,32 @@ def test_messages_are_chinese_and_english_whatever_the_client_language(client):
 def test_public_routes_ignore_cookies_and_bad_tokens(client):
     assert client.get("/api/v1/craftsmen", headers={"Authorization": "Bearer wrong"}).status_code == 200
 
+
+
+@pytest.mark.parametrize("path, allowed", [
+    ("/api/v1/nominations", {"GET", "POST"}),
+    ("/api/v1/nominations/1", {"GET", "PATCH"}),
+    ("/api/v1/openapi.json", {"GET"}),
+    ("/api/v1/craftsmen", {"GET"}),
+])
+def test_options_lists_only_the_methods_the_path_serves(client, path, allowed):
+    response = client.open(path, method="OPTIONS")
+    assert response.status_code == 204
+    advertised = {m.strip() for m in response.headers["Allow"].split(",")}
+    assert advertised == allowed | {"HEAD", "OPTIONS"}
+    for method in {"GET", "POST", "PUT", "PATCH", "DELETE"} - allowed:
+        assert client.open(path, method=method).status_code == 405
+
+
+def test_options_on_an_unknown_address_is_the_json_404(client):
+    response = client.open("/api/v1/no-such-operation", method="OPTIONS")
+    assert response.status_code == 404 and response.is_json
+
+
+@pytest.mark.parametrize("query", ["q=%00", "q=%E9%92%B3%00", "occupation=%00"])
+def test_a_nul_byte_in_a_text_filter_is_a_validation_error_not_a_range_error(client, world, query):
+    response = client.get(f"/api/v1/craftsmen?{query}")
+    assert response.status_code == 422
+    body = response.get_json()["error"]
+    assert body["code"] != "out_of_range"
+    assert "NUL" in json.dumps(body, ensure_ascii=False)

@@ -158,3 +158,60 @@ def test_permanent_tokens_have_no_expiry(app, client, world, login):
     _shown_token(_create(client, lifetime="", follow=True))
     with app.app_context():
         assert db.session.scalar(select(ApiToken.expires_at)) is None
+
+
+def _api_ok(client, secret) -> bool:
+    return client.get("/api/v1/nominations", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+
+
+def test_an_administrators_password_reset_revokes_the_users_tokens(app, client, world, login, token_for):
+    secret = token_for(world.users.enterprise)
+    assert _api_ok(client, secret)
+    login(world.users.admin)
+    page = f"/admin/users/{world.users.enterprise}/edit"
+    response = client.post(f"/admin/users/{world.users.enterprise}/reset-password", data={
+        "csrf_token": csrf_token(client, page), "password": "Temporary2026pass"})
+    assert response.status_code == 302
+    assert not _api_ok(client, secret)
+    with app.app_context():
+        token = db.session.scalar(select(ApiToken))
+        assert token.revoked_at is not None
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "api_token.revoke"))
+        assert entry.changes["reason"] == [None, "account.reset_password"]
+
+
+def test_disabling_an_account_revokes_its_tokens_for_good(app, client, world, login, token_for):
+    secret = token_for(world.users.enterprise)
+    login(world.users.admin)
+    token = csrf_token(client, "/admin/users/")
+    client.post(f"/admin/users/{world.users.enterprise}/disable", data={"csrf_token": token})
+    client.post(f"/admin/users/{world.users.enterprise}/enable", data={"csrf_token": token})
+    with app.app_context():
+        assert db.session.get(User, world.users.enterprise).is_enabled
+    assert not _api_ok(client, secret)  # re-enabling does not bring the token back
+
+
+def test_administrators_list_and_revoke_any_users_tokens(app, client, world, login, token_for):
+    secret = token_for(world.users.enterprise, name="人事系统")
+    token_for(world.users.expert, name="评审导出")
+    login(world.users.admin)
+    page = client.get("/admin/api-tokens/").get_data(as_text=True)
+    assert "人事系统" in page and "评审导出" in page and "ent_a" in page
+    assert secret not in page
+    filtered = client.get("/admin/api-tokens/?user=ent_a").get_data(as_text=True)
+    assert "人事系统" in filtered and "评审导出" not in filtered
+    with app.app_context():
+        token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.name == "人事系统"))
+    response = client.post(f"/admin/api-tokens/{token_id}/revoke",
+                           data={"csrf_token": csrf_token(client, "/admin/api-tokens/")})
+    assert response.status_code == 302
+    assert not _api_ok(client, secret)
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "api_token.revoke"))
+        assert entry.actor_id == world.users.admin
+
+
+def test_only_administrators_see_everyones_tokens(client, world, login, token_for):
+    token_for(world.users.admin)
+    login(world.users.enterprise)
+    assert client.get("/admin/api-tokens/").status_code == 403

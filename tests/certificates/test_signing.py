@@ -174,6 +174,8 @@ def test_the_production_app_refuses_to_start_without_a_signing_key(monkeypatch):
 
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("DATA_ENCRYPTION_KEY", "9aEF6q8bB7yK8bRZbq2qTbZ2b0oFvXjv5dZ1lM9o8Ec=")
+    monkeypatch.setenv("ID_LOOKUP_KEY", "l" * 48)
+    monkeypatch.setenv("RATELIMIT_SINGLE_PROCESS", "true")
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     monkeypatch.delenv("CERTIFICATE_SIGNING_KEY", raising=False)
     with pytest.raises(ConfigurationError, match="CERTIFICATE_SIGNING_KEY"):

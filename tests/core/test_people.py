@@ -97,15 +97,15 @@ def test_enterprise_cannot_file_a_worker_under_another_enterprise(app, world, cl
         assert db.session.scalar(select(Worker).where(Worker.name == "陈师傅")) is None
 
 
-def test_duplicate_id_number_names_the_holder_enterprise_but_not_the_person(app, world, client, login,
-                                                                            no_csrf):
+def test_duplicate_id_number_names_neither_the_holder_enterprise_nor_the_person(app, world, client,
+                                                                               login, no_csrf):
     with app.app_context():
         number = db.session.get(Worker, world.worker_b).id_number
     login(world.users.enterprise)
     html = client.post("/workers/new", data=_form(world, id_number=number, gender="female")).get_data(
         as_text=True)
-    assert "海淀机械有限公司" in html
-    assert "王芳" not in html
+    assert "该身份证号已在其他单位登记" in html
+    assert "海淀机械有限公司" not in html and "王芳" not in html
 
 
 def test_duplicate_id_number_shows_the_holder_to_those_who_may_see_it(app, world, client, login, no_csrf):

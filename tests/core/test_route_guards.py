@@ -17,6 +17,10 @@ IDENTITIES = ["anonymous", "admin", "reviewer", "enterprise", "expert", "judge",
 #: Experts see a nomination only while their panel scores it (tests/craftsmen/test_review.py).
 OWNERSHIP_REFUSALS = {("craftsmen_nomination.detail", "expert"),
                       ("craftsmen_nomination.download", "expert"), ("api.get_nomination", "expert")}
+#: The sample nomination is a draft: the enterprise's own until submitted, not its union's.
+OWNERSHIP_REFUSALS |= {(endpoint, "reviewer") for endpoint in (
+    "craftsmen_nomination.detail", "craftsmen_nomination.download", "craftsmen_nomination.decide",
+    "api.get_nomination")}
 #: Appeals are ruled on by administrators and the competition's arbitration members only.
 OWNERSHIP_REFUSALS |= {("competitions_results.rule_appeal", identity)
                        for identity in ("reviewer", "enterprise", "expert", "judge", "worker")}

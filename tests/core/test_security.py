@@ -77,9 +77,13 @@ def test_a_session_for_a_forged_user_id_is_refused(world, client):
     ({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40}, "DATA_ENCRYPTION_KEY"),
     ({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40, "DATA_ENCRYPTION_KEY": "not-a-key"},
      "Fernet"),
+    ({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40,
+      "DATA_ENCRYPTION_KEY": "9aEF6q8bB7yK8bRZbq2qTbZ2b0oFvXjv5dZ1lM9o8Ec="}, "ID_LOOKUP_KEY"),
+    ({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40, "ID_LOOKUP_KEY": "short",
+      "DATA_ENCRYPTION_KEY": "9aEF6q8bB7yK8bRZbq2qTbZ2b0oFvXjv5dZ1lM9o8Ec="}, "ID_LOOKUP_KEY"),
 ])
 def test_production_refuses_missing_or_default_secrets(monkeypatch, env, message):
-    for name in ("DATABASE_URL", "SECRET_KEY", "DATA_ENCRYPTION_KEY"):
+    for name in ("DATABASE_URL", "SECRET_KEY", "DATA_ENCRYPTION_KEY", "ID_LOOKUP_KEY"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -93,6 +97,9 @@ def test_production_starts_with_proper_secrets(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     monkeypatch.setenv("SECRET_KEY", "k" * 48)
     monkeypatch.setenv("DATA_ENCRYPTION_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("ID_LOOKUP_KEY", "l" * 48)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    monkeypatch.setenv("RATELIMIT_SINGLE_PROCESS", "true")
     monkeypatch.setenv("CERTIFICATE_SIGNING_KEY", "Y2VydGlmaWNhdGUtc2lnbmluZy1rZXktMzItYnl0ZXM=")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://gj.example.org")
     assert create_app("production").config["ENV_NAME"] == "production"

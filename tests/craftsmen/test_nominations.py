@@ -623,7 +623,7 @@ def test_download_is_an_attachment_with_the_real_type_and_nosniff(app, world, op
 
 
 @pytest.mark.parametrize("user, status", [
-    ("enterprise", 200), ("worker", 200), ("reviewer", 200), ("admin", 200),
+    ("enterprise", 200), ("worker", 200), ("admin", 200), ("reviewer", 403),
     ("other_enterprise", 403), ("industry_reviewer", 403), ("expert", 403), ("judge", 403),
 ])
 def test_attachments_are_served_only_to_those_who_may_see_the_nomination(
@@ -901,10 +901,10 @@ def test_navigation_offers_each_role_its_nomination_pages(world, client, login):
 
 
 @pytest.mark.parametrize("user, status", [
-    ("enterprise", 200), ("admin", 200), ("reviewer", 200), ("worker", 200),
+    ("enterprise", 200), ("admin", 200), ("reviewer", 403), ("worker", 200),
     ("other_enterprise", 403), ("industry_reviewer", 403), ("expert", 403), ("judge", 403),
 ])
-def test_who_may_see_a_nomination(app, world, open_cycle, client, login, user, status):
+def test_who_may_see_a_draft_nomination(app, world, open_cycle, client, login, user, status):
     nomination_id = _draft(app, world, open_cycle.id, complete=False)
     login(getattr(world.users, user))
     assert client.get(f"{BASE}/{nomination_id}").status_code == status
@@ -945,3 +945,13 @@ def test_pages_render_in_english(app, world, open_cycle, upload_dir, client, log
         response = client.get(path, headers=english)
         assert response.status_code == 200, path
         assert '<html lang="en">' in response.get_data(as_text=True)
+
+
+def test_union_reviewer_cannot_read_an_unsubmitted_draft_on_the_web(app, world, open_cycle,
+                                                                    upload_dir, client, login):
+    nomination_id = _draft(app, world, open_cycle.id)
+    login(world.users.reviewer)
+    assert client.get(f"{BASE}/{nomination_id}").status_code == 403
+    assert f"{BASE}/{nomination_id}" not in client.get(f"{BASE}/").get_data(as_text=True)
+    login(world.users.enterprise)
+    assert client.get(f"{BASE}/{nomination_id}").status_code == 200
