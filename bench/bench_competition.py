@@ -4,9 +4,9 @@ Loads the data with bulk inserts (not through the services, which audit every ch
 measures the results service (aspect marks, module scores, totals, tie-breaks, places,
 awards, standardised scores, honours, stored as Result rows) beside a plain SQL GROUP BY
 over the same marks, and saving one mark through the judges' scoring route (time and SQL
-statements per save). Prints one figure a line as ``name: value unit``. Runs on a temporary SQLite database by default; with
-``BENCH_DATABASE_URL`` set, on that PostgreSQL database inside a schema of its own that is
-dropped at the end.
+statements per save). Prints one figure a line as ``name: value unit``. Runs on a temporary
+SQLite database by default; with ``BENCH_DATABASE_URL`` set, on that PostgreSQL database inside
+a schema of its own that is dropped at the end.
 """
 
 from __future__ import annotations
