@@ -527,3 +527,26 @@ def test_a_worker_is_at_least_16_and_has_no_more_years_in_the_trade_than_age_min
         assert problem[0] == "years_in_occupation" and "最多 14 年" in problem[1]
         fine = factories.worker_data(world.ent_a, id_number=factories.id_number(birth=thirty), years_in_occupation=14)
         assert people.problems(fine)[0] == []
+
+
+def test_the_demo_data_is_consistent(app):
+    """Years in the trade within age, nominations in the worker's own trade with a statement
+    about it, standards numbered with the year they were issued."""
+    from core import demo as core_demo
+    from core.people.models import Worker as DemoWorker
+    from craftsmen import demo as craftsmen_demo
+    from craftsmen.models import Nomination
+    from innovation_studios import demo as studios_demo
+    from innovation_studios.achievement_models import Achievement
+
+    with app.app_context():
+        core_demo.load(workers_per_enterprise=10)
+        craftsmen_demo.load()
+        studios_demo.load()
+        today = beijing_today()
+        assert all(w.years_in_occupation <= w.age_on(today) - 16 for w in db.session.scalars(select(DemoWorker)))
+        for nomination in db.session.scalars(select(Nomination)):
+            assert nomination.occupation.name == nomination.worker.occupation
+            assert nomination.occupation.name in nomination.statement
+        for achievement in db.session.scalars(select(Achievement).where(Achievement.kind == "standard")):
+            assert achievement.issuer.endswith(str(achievement.achieved_on.year))
