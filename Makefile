@@ -31,11 +31,13 @@ extract-messages: $(VENV)/.installed
 		-o translations/messages.pot $(wildcard core craftsmen competitions innovation_studios certificates indicators api templates)
 	$(BIN)/pybabel update -N --no-fuzzy-matching -i translations/messages.pot -d translations
 
-## Headless Chromium and a Chinese font from the OS packages, for the browser tests.
+## Headless Chromium and a Chinese font from the OS packages, for the browser tests; poppler's
+## pdfsig, which the tests ask whether a certificate PDF's signature holds.
 browser:
-	@command -v chromium >/dev/null 2>&1 && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || \
+	@command -v chromium >/dev/null 2>&1 && command -v pdfsig >/dev/null 2>&1 && \
+		[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || \
 		( $(SUDO) apt-get update -qq && \
-		  $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei )
+		  $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei poppler-utils )
 
 ## redis-server for the tests that run the app in several gunicorn workers sharing rate limits.
 redis:

@@ -59,7 +59,8 @@ class VerifyOut(f.ApiSchema):
     issuer = f.String(required=True)
     issued_on = f.Date(required=True)
     revoked_at = f.DateTime(required=True, allow_none=True)
-    reason = f.String(required=True, allow_none=True, metadata={"description": "撤销或换发理由"})
+    reason = f.String(required=True, allow_none=True,
+                      metadata={"description": "撤销或换发的公开类别（内部理由不公开）"})
     replaced_by = f.Nested(Replacement, required=True, allow_none=True)
 
 
@@ -105,7 +106,6 @@ def verify_certificate(body):
         "details": [{"label": str(label), "value": str(value)} for label, value in snap.get("details") or []],
         "issuer": str(snap.get("issuer") or certificate.issuer), "issued_on": certificate.issued_on,
         "revoked_at": certificate.revoked_at,
-        "reason": ((certificate.revoke_reason or None)
-                   if certificate.status != CertificateStatus.VALID.value else None),
+        "reason": (str(certificate.public_reason) if certificate.public_reason is not None else None),
         "replaced_by": replaced_by,
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 from datetime import datetime
 
 from flask import current_app, has_request_context, request
@@ -54,6 +55,87 @@ def status_position(status_index: int, size: int) -> tuple[int, int]:
 
 # --- A certificate's credential --------------------------------------------------------------
 
+#: The printed details that, with the kind, issuer and honour, tell one achievement from another
+#: (the cycle of a title, the award of a competition); the others (enterprise, district, ...)
+#: describe the holder.
+ACHIEVEMENT_DETAILS = {
+    CertificateKind.CRAFTSMAN_TITLE.value: ("选树周期",),
+    CertificateKind.COMPETITION_AWARD.value: ("奖项",),
+    CertificateKind.STUDIO_NAMING.value: (),
+    CertificateKind.ALLIANCE_MEMBERSHIP.value: ("联盟类型",),
+}
+#: Kinds whose achievement is also told apart by the year (a studio naming round a year).
+ACHIEVEMENT_BY_YEAR = {CertificateKind.STUDIO_NAMING.value}
+
+
+def achievement_of(snapshot: dict) -> dict:
+    """The Open Badges Achievement a certificate is for, from what it prints: its ``key`` is
+    the same for every certificate of the same achievement and differs between levels, awards,
+    cycles, titles and alliances."""
+    kind = snapshot["kind"]
+    details = dict(snapshot.get("details") or [])
+    facts = [kind, snapshot["issuer"], snapshot["honour"]]
+    facts += [f"{label}={details.get(label, '')}" for label in ACHIEVEMENT_DETAILS.get(kind, ())]
+    if kind in ACHIEVEMENT_BY_YEAR:
+        facts.append(snapshot["issued_on"][:4])
+    digest = hashlib.sha256("\x1f".join(facts).encode("utf-8")).hexdigest()[:20]
+    qualifiers = [details[label] for label in ACHIEVEMENT_DETAILS.get(kind, ()) if details.get(label)]
+    if kind in ACHIEVEMENT_BY_YEAR:
+        qualifiers.insert(0, f"{snapshot['issued_on'][:4]}年")
+    name = snapshot["honour"] + (f"（{'，'.join(qualifiers)}）" if qualifiers else "")
+    description = achievement_description(snapshot)
+    return {"key": f"{kind.replace('_', '-')}-{digest}", "name": name, "description": description}
+
+
+def achievement_description(snapshot: dict) -> str:
+    """What the holder was certified for, in the certificate's words but without the holder."""
+    return snapshot["body"]
+
+
+def achievement_url(base_url: str, key: str) -> str:
+    return f"{base_url}/certificates/achievements/{key}"
+
+
+def achievement_document(snapshot: dict) -> dict:
+    """The Achievement of ``snapshot`` as its id answers it (and as the credential embeds it).
+
+    Certificates issued before achievements had ids of their own keep the kind's old id, which
+    their signatures cover.
+    """
+    base = snapshot["base_url"]
+    issuer_did = signing.did_web(base)
+    achievement = snapshot.get("achievement")
+    if achievement:
+        ident, name, description = (achievement_url(base, achievement["key"]), achievement["name"],
+                                    achievement["description"])
+    else:
+        ident, name, description = (f"{base}/certificates/achievements/{snapshot['kind']}",
+                                    snapshot["honour"], snapshot["body"])
+    return {
+        "id": ident,
+        "type": ["Achievement"],
+        "achievementType": ACHIEVEMENT_TYPE.get(snapshot["kind"], "Award"),
+        "name": name,
+        "description": description,
+        "criteria": {"narrative": description},
+        "creator": {"id": issuer_did, "type": ["Profile"], "name": snapshot["issuer"]},
+    }
+
+
+def kind_achievement(kind: CertificateKind, base_url: str, issuer: str) -> dict:
+    """What the shared id of a kind (``…/achievements/craftsman_title``), named by certificates
+    issued before each achievement had an id of its own, stands for: that kind of certificate."""
+    from flask_babel import force_locale
+
+    with force_locale("zh"):
+        label = str(kind.label)
+    description = f"{issuer}颁发的{label}证书（早期签发的证书共用此成就标识，具体荣誉见各证书）"
+    return {"id": f"{base_url}/certificates/achievements/{kind.value}", "type": ["Achievement"],
+            "achievementType": ACHIEVEMENT_TYPE.get(kind.value, "Award"), "name": label,
+            "description": description, "criteria": {"narrative": description},
+            "creator": {"id": signing.did_web(base_url), "type": ["Profile"], "name": issuer}}
+
+
 def unsigned_credential(snapshot: dict, status_index: int) -> dict:
     """The credential document of a certificate, without its proof."""
     base = snapshot["base_url"]
@@ -67,15 +149,7 @@ def unsigned_credential(snapshot: dict, status_index: int) -> dict:
         "identifier": [{"type": "IdentityObject", "identityHash": snapshot["holder_name"],
                         "identityType": "name", "hashed": False}],
         "licenseNumber": serial,
-        "achievement": {
-            "id": f"{base}/certificates/achievements/{snapshot['kind']}",
-            "type": ["Achievement"],
-            "achievementType": ACHIEVEMENT_TYPE.get(snapshot["kind"], "Award"),
-            "name": snapshot["honour"],
-            "description": snapshot["body"],
-            "criteria": {"narrative": snapshot["body"]},
-            "creator": {"id": issuer_did, "type": ["Profile"], "name": snapshot["issuer"]},
-        },
+        "achievement": achievement_document(snapshot),
     }
     if details:
         subject["narrative"] = details
@@ -99,26 +173,38 @@ def unsigned_credential(snapshot: dict, status_index: int) -> dict:
 
 
 def sign_certificate(certificate: Certificate) -> None:
-    """Sign a certificate being issued: fixes its list position, stores signature and key id."""
+    """Sign a certificate being issued: fixes its list position and achievement, stores signature
+    and key id."""
     ring = signing.keyring()
     snapshot = dict(certificate.snapshot)
     snapshot["status_list"] = list(status_position(certificate.status_index, list_size()))
+    snapshot["achievement"] = achievement_of(snapshot)
     certificate.snapshot = snapshot
+    certificate.achievement_key = snapshot["achievement"]["key"]
     document = unsigned_credential(snapshot, certificate.status_index)
     kid = ring.current_id
-    options = signing.proof_options(f"{signing.did_web(snapshot['base_url'])}#{kid}", snapshot["issued_at"])
+    options = signing.proof_options(f"{signing.did_web(snapshot['base_url'])}#{kid}", snapshot["issued_at"],
+                                    document["@context"])
     certificate.signature = signing.proof_value(document, options, ring.signing)
     certificate.key_id = kid
 
 
 def credential(certificate: Certificate) -> dict:
-    """The signed credential of ``certificate``, as issued."""
+    """The signed credential of ``certificate``, as issued; ``proof`` is a one-element list (as
+    the Open Badges 3.0 AchievementCredential schema requires) carrying the ``@context`` the
+    signature covers."""
     snapshot = certificate.snapshot
     document = unsigned_credential(snapshot, certificate.status_index)
     options = signing.proof_options(f"{signing.did_web(snapshot['base_url'])}#{certificate.key_id}",
-                                    snapshot["issued_at"])
-    document["proof"] = dict(options, proofValue=certificate.signature)
+                                    snapshot["issued_at"], document["@context"])
+    document["proof"] = [dict(options, proofValue=certificate.signature)]
     return document
+
+
+def proof_value_of(document: dict) -> str:
+    """The ``proofValue`` of the document's first proof ("" when there is none)."""
+    proofs = signing.proofs_of(document)
+    return str(proofs[0].get("proofValue") or "") if proofs else ""
 
 
 def serial_of(document: dict) -> str:

@@ -65,6 +65,7 @@ def download(certificate_id: int):
     if certificate is None:
         abort(404)
     if not downloads.can_download(current_user, certificate):
+        # The holder and their enterprise see what anyone verifying it sees, not a file.
         if certificate.replaced_by_id and certificate.replaced_by is not None \
                 and downloads.can_download(current_user, certificate.replaced_by):
             flash(_("证书 %(s)s 已被换发，请下载新证书 %(n)s。", s=certificate.serial,
@@ -72,7 +73,9 @@ def download(certificate_id: int):
         else:
             flash(_("证书 %(s)s 当前为“%(st)s”，不能下载。", s=certificate.serial,
                     st=certificate.status_enum.label), "warning")
-        return redirect(_back())
+        return redirect(url_for("certificates_verify.certificate", serial=certificate.serial,
+                                code=certificate.verification_code))
+    # An administrator's copy of a revoked or replaced certificate is stamped so across the page.
     return _pdf_response(issuing.render_pdf(certificate), file_name(certificate))
 
 

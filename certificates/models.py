@@ -45,6 +45,29 @@ class CertificateStatus(StrEnum):
                 CertificateStatus.REPLACED: _l("已被替换")}[self]
 
 
+class RevocationCategory(StrEnum):
+    """What the public is told about a revoked or replaced certificate: a category chosen at
+    revocation. The reason itself is an internal note, shown only to administrators."""
+
+    CORRECTED = "corrected"
+    HONOUR_REVOKED = "honour_revoked"
+    ISSUED_IN_ERROR = "issued_in_error"
+    STUDIO_DELISTED = "studio_delisted"
+    MEMBERSHIP_ENDED = "membership_ended"
+    RESULT_CHANGED = "result_changed"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self):
+        return {RevocationCategory.CORRECTED: _l("证书信息有误，已换发"),
+                RevocationCategory.HONOUR_REVOKED: _l("荣誉称号已被撤销"),
+                RevocationCategory.ISSUED_IN_ERROR: _l("证书系误发，已作废"),
+                RevocationCategory.STUDIO_DELISTED: _l("工作室已被摘牌"),
+                RevocationCategory.MEMBERSHIP_ENDED: _l("已不再是联盟成员单位"),
+                RevocationCategory.RESULT_CHANGED: _l("获奖结果已变更"),
+                RevocationCategory.WITHDRAWN: _l("发证机构已收回该证书")}[self]
+
+
 class Certificate(db.Model):
     """One issued certificate."""
 
@@ -54,8 +77,10 @@ class Certificate(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(24), index=True)
     #: e.g. BJGJ-2026-000123: unique; the formats per kind are configuration.
     serial: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    #: A series of the kind with serials of its own ("" for the kind's main series).
+    series: Mapped[str] = mapped_column(sa.String(24), default="")
     year: Mapped[int]
-    #: The n-th certificate of its kind in its year (the serial's last part).
+    #: The n-th certificate of its kind and series in its year (the serial's last part).
     sequence: Mapped[int]
     #: What the certificate is for, as the issuing feature names it, e.g. "craftsmen.title:12".
     source_key: Mapped[str] = mapped_column(sa.String(80), index=True)
@@ -76,11 +101,17 @@ class Certificate(db.Model):
     #: Ed25519 signature of the credential, and the key that made it.
     signature: Mapped[str] = mapped_column(sa.Text, default="")
     key_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    #: The Open Badges Achievement it is for (``/certificates/achievements/<key>``); empty for
+    #: certificates issued before achievements had ids of their own.
+    achievement_key: Mapped[str] = mapped_column(sa.String(80), default="", index=True)
     #: Position in the revocation list (W3C Bitstring Status List); unique.
     status_index: Mapped[int] = mapped_column(unique=True)
     status: Mapped[str] = mapped_column(sa.String(16), default=CertificateStatus.VALID.value, index=True)
     revoked_at: Mapped[datetime | None]
+    #: The internal note on why it was revoked or replaced (administrators only).
     revoke_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    #: What the public verification page says instead (:class:`RevocationCategory`).
+    revoke_category: Mapped[str] = mapped_column(sa.String(24), default="")
     replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificates.id"))
     replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificates.id"))
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -90,7 +121,8 @@ class Certificate(db.Model):
     replaces = relationship("Certificate", foreign_keys=[replaces_id], remote_side=[id])
     replaced_by = relationship("Certificate", foreign_keys=[replaced_by_id], remote_side=[id])
 
-    __table_args__ = (sa.UniqueConstraint("kind", "year", "sequence", name="uq_certificates_sequence"),)
+    __table_args__ = (sa.UniqueConstraint("kind", "series", "year", "sequence",
+                                         name="uq_certificates_series_sequence"),)
     __mapper_args__ = {"version_id_col": version}
 
     def __str__(self) -> str:
@@ -103,3 +135,15 @@ class Certificate(db.Model):
     @property
     def status_enum(self) -> CertificateStatus:
         return CertificateStatus(self.status)
+
+    @property
+    def public_reason(self):
+        """What the public is told about why it is no longer valid (None while valid)."""
+        if self.status == CertificateStatus.VALID.value:
+            return None
+        try:
+            return RevocationCategory(self.revoke_category).label
+        except ValueError:
+            default = (RevocationCategory.CORRECTED if self.status == CertificateStatus.REPLACED.value
+                       else RevocationCategory.WITHDRAWN)
+            return default.label

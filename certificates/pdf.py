@@ -2,6 +2,8 @@
 the honour, the issuing body with a red seal and the date, the serial and a QR code that links
 to the public verification page. The Chinese font is embedded (a TrueType subset, so copied text
 is real Chinese), and the signed credential travels inside the file as ``credential.json``.
+The finished file is sealed (:mod:`certificates.sealing`): a PAdES signature of the issuing body
+over the whole file, its field over the printed seal.
 
 Everything printed comes from the certificate's snapshot: rendering needs neither the database
 nor the app, so :func:`render_many` can spread a batch over several processes.
@@ -26,7 +28,7 @@ from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from certificates import fonts
+from certificates import fonts, sealing
 
 #: Binary (Flate only) streams: ASCII85 on top makes files 25% larger and costs a fifth of the
 #: rendering time. (A process-wide ReportLab setting; nothing here needs 7-bit-clean PDFs.)
@@ -65,17 +67,36 @@ class RenderInput:
     holder_type: str
     credential: bytes
     font_path: str
+    #: The electronic seal that signs the file (None: unsigned, for comparison only).
+    seal: sealing.SealKey | None = None
+    #: Printed across the page of a copy of a revoked certificate: (label, date text).
+    revoked_stamp: tuple[str, str] | None = None
 
 
 def render_input(certificate, font_path: str | None = None) -> RenderInput:
     """What :func:`render` needs from ``certificate`` (call inside the app)."""
+    from flask import current_app
+
     from certificates import credentials
 
     return RenderInput(
         snapshot=dict(certificate.snapshot), verification_code=certificate.verification_code,
         holder_type=certificate.holder_type,
         credential=json.dumps(credentials.credential(certificate), ensure_ascii=False, indent=2).encode("utf-8"),
-        font_path=font_path or fonts.font_path())
+        font_path=font_path or fonts.font_path(), seal=sealing.seal_key(current_app.config),
+        revoked_stamp=revoked_stamp(certificate))
+
+
+def revoked_stamp(certificate) -> tuple[str, str] | None:
+    """("已撤销" or "已换发", the date) for a certificate no longer valid, else None."""
+    from certificates.models import CertificateStatus
+    from core.timeutil import utc_to_beijing
+
+    if certificate.status == CertificateStatus.VALID.value or certificate.revoked_at is None:
+        return None
+    day = utc_to_beijing(certificate.revoked_at).date()
+    label = "已撤销" if certificate.status == CertificateStatus.REVOKED.value else "已换发"
+    return label, f"{day.year}年{day.month}月{day.day}日"
 
 
 def render_pdf(certificate) -> bytes:
@@ -94,36 +115,90 @@ def format_code(code: str) -> str:
 
 # --- Text fitting ----------------------------------------------------------------------------
 
-def wrap(text: str, font: str, size: float, width: float, first_indent: float = 0) -> list[str]:
+def wrap(text: str, font: str, size: float, width: float, first_indent: float = 0,
+         keep: Sequence[str] = ()) -> list[str]:
     """Break ``text`` into lines no wider than ``width`` (Chinese breaks between characters;
-    Latin words stay whole when they can; closing punctuation never starts a line)."""
-    return _wrap_measured(_measure(text, font), font, width / size, (width - first_indent) / size)
+    Latin words and the phrases in ``keep`` (names, organisations) stay whole when they can;
+    closing punctuation never starts a line)."""
+    return _wrap_measured(_measure(text, font, keep), font, width / size, (width - first_indent) / size)
 
 
-def _tokens(text: str) -> list[str]:
-    """Characters, except that runs of ASCII letters/digits (with a leading space) stay together."""
+#: Where a name or an organisation too long for one line may break: after these endings
+#: (北京京城精工机床有限公司 | 数控车工创新工作室), or before an opening bracket.
+BREAK_AFTER = ("有限责任公司", "股份有限公司", "有限公司", "分公司", "公司", "集团", "总工会", "工会", "委员会",
+               "研究院", "研究所", "学院", "大学", "中心", "工厂", "厂", "局", "院", "所", "站", "处", "室")
+
+
+def break_points(text: str) -> list[int]:
+    """Positions in ``text``, in order, where a line may break without splitting a word: after
+    organisation endings, before brackets, after spaces and Chinese punctuation."""
+    points = set()
+    for ending in BREAK_AFTER:
+        start = text.find(ending)
+        while start >= 0:
+            points.add(start + len(ending))
+            start = text.find(ending, start + 1)
+    for i, char in enumerate(text):
+        if char in "（(《“" and i:
+            points.add(i)
+        elif char in " ：:、，）)》”　":
+            points.add(i + 1)
+    return sorted(p for p in points if 0 < p < len(text)
+                  and text[p] not in NO_LINE_START and text[p - 1] not in NO_LINE_END)
+
+
+def _tokens(text: str, keep: Sequence[str] = ()) -> list[str]:
+    """Characters, except that runs of ASCII letters/digits (with a leading space) and the
+    phrases in ``keep`` stay together."""
     tokens: list[str] = []
-    for char in text:
+    i = 0
+    phrases = sorted((k for k in keep if k), key=len, reverse=True)
+    while i < len(text):
+        phrase = next((k for k in phrases if text.startswith(k, i)), None)
+        if phrase is not None:
+            tokens.append(phrase)
+            i += len(phrase)
+            continue
+        char = text[i]
         if tokens and char.isascii() and char.isalnum() and tokens[-1][-1:].isascii() \
                 and (tokens[-1][-1:].isalnum() or tokens[-1] == " "):
             tokens[-1] += char
         else:
             tokens.append(char)
+        i += 1
     return tokens
 
 
-def _measure(text: str, font: str) -> list[tuple[str, float, float]]:
+def _measure(text: str, font: str, keep: Sequence[str] = ()) -> list[tuple[str, float, float]]:
     """(token, width, width without its leading space) at size 1: widths scale with the size."""
     measured = []
-    for token in _tokens(text):
+    for token in _tokens(text, keep):
         unit = stringWidth(token, font, 1)
         stripped = token.lstrip()
         measured.append((token, unit, unit if stripped == token else stringWidth(stripped, font, 1)))
     return measured
 
 
+def _split_wide(measured, font: str, width: float):
+    """Tokens wider than a whole line split at sensible points (see :func:`_cut`)."""
+    for token, unit, stripped_unit in measured:
+        if unit <= width or len(token) < 2:
+            yield token, unit, stripped_unit
+            continue
+        word = token
+        while len(word) > 1 and stringWidth(word, font, 1) > width:
+            cut = _cut(word, font, width)
+            piece = word[:cut]
+            yield piece, stringWidth(piece, font, 1), stringWidth(piece.lstrip(), font, 1)
+            word = word[cut:]
+        if word:
+            unit = stringWidth(word, font, 1)
+            yield word, unit, stringWidth(word.lstrip(), font, 1)
+
+
 def _wrap_measured(measured, font: str, width: float, first_width: float) -> list[str]:
     """:func:`wrap` on measured tokens, in units of the font size."""
+    measured = list(_split_wide(measured, font, min(width, first_width)))
     lines: list[str] = []
     current: list[tuple[str, float]] = []
     used = 0.0
@@ -141,9 +216,7 @@ def _wrap_measured(measured, font: str, width: float, first_width: float) -> lis
         if used > limit and len(current) == 1 and len(current[0][0]) > 1:  # a word wider than a line
             word = current[0][0]
             while stringWidth(word, font, 1) > limit and len(word) > 1:
-                cut = len(word)
-                while cut > 1 and stringWidth(word[:cut], font, 1) > limit:
-                    cut -= 1
+                cut = _cut(word, font, limit)
                 lines.append(word[:cut])
                 word = word[cut:]
             current = [(word, stringWidth(word, font, 1))]
@@ -151,6 +224,18 @@ def _wrap_measured(measured, font: str, width: float, first_width: float) -> lis
     if current:
         lines.append("".join(t for t, _ in current))
     return [line for line in lines if line]
+
+
+def _cut(word: str, font: str, limit: float) -> int:
+    """Where to break ``word`` (wider than ``limit``): the last sensible break point that fits,
+    else as many characters as fit."""
+    fitting = [p for p in break_points(word) if stringWidth(word[:p], font, 1) <= limit]
+    if fitting:
+        return fitting[-1]
+    cut = len(word)
+    while cut > 1 and stringWidth(word[:cut], font, 1) > limit:
+        cut -= 1
+    return cut
 
 
 def fit_line(text: str, font: str, largest: float, smallest: float, width: float) -> float:
@@ -162,19 +247,32 @@ def fit_line(text: str, font: str, largest: float, smallest: float, width: float
 
 
 def fit_block(text: str, font: str, largest: float, smallest: float, width: float, height: float,
-              leading: float = 1.55, first_indent_chars: float = 0) -> tuple[float, list[str]]:
+              leading: float = 1.55, first_indent_chars: float = 0,
+              keep: Sequence[str] = ()) -> tuple[float, list[str]]:
     """The size and lines of ``text`` wrapped into ``width`` x ``height``.
 
-    The largest size that fits is taken (shrinking in half points), except that a short last
-    line (under a third of the width) is avoided by shrinking up to 15% more. At ``smallest`` the lines
-    are returned even if they are taller than ``height``.
+    The largest size that fits is taken (shrinking in half points), with every phrase of ``keep``
+    whole on one line, except that a short last line (under a third of the width) is avoided by
+    shrinking up to 15% more. At ``smallest`` the lines are returned even if they are taller than
+    ``height`` (a phrase still too long then breaks at a sensible point, see :func:`break_points`).
     """
+    if keep:
+        size, lines = _fit_block(text, font, largest, smallest, width, height, leading, first_indent_chars, keep)
+        if len(lines) * size * leading <= height and all(
+                any(phrase in line for line in lines) for phrase in keep if phrase in text):
+            return size, lines
+    return _fit_block(text, font, largest, smallest, width, height, leading, first_indent_chars, ())
+
+
+def _fit_block(text, font, largest, smallest, width, height, leading, first_indent_chars, keep):
+    """:func:`fit_block` with ``keep`` as a requirement."""
     size = largest
     fitting = None
-    measured = _measure(text, font)
+    measured = _measure(text, font, keep)
     while True:
         lines = _wrap_measured(measured, font, width / size, width / size - first_indent_chars)
-        fits = len(lines) * size * leading <= height
+        fits = len(lines) * size * leading <= height and all(
+            any(phrase in line for line in lines) for phrase in keep if phrase in text)
         if fits and fitting is None:
             fitting = (size, lines)
         if fits and (len(lines) == 1 or stringWidth(lines[-1], font, size) >= width * 0.35):
@@ -182,6 +280,13 @@ def fit_block(text: str, font: str, largest: float, smallest: float, width: floa
         if size <= smallest or (fitting is not None and size <= fitting[0] * 0.85):
             return fitting or (size, lines)
         size = max(smallest, size - 0.5)
+
+
+def break_units(name: str) -> list[str]:
+    """The parts of a long name that should each stay on one line: split at its sensible break
+    points (北京京城精工机床有限公司 | 张明数控技术创新工作室)."""
+    points = [0, *break_points(name), len(name)]
+    return [name[a:b] for a, b in zip(points, points[1:], strict=False) if name[a:b]]
 
 
 # --- Drawing ---------------------------------------------------------------------------------
@@ -262,6 +367,26 @@ def _title(canvas: Canvas, font: str, title: str) -> None:
     canvas.restoreState()
 
 
+def _seal_rings(canvas: Canvas, cx: float, cy: float, radius: float) -> None:
+    canvas.setLineWidth(3.2)
+    canvas.circle(cx, cy, radius, stroke=1, fill=0)
+    canvas.setLineWidth(0.8)
+    canvas.circle(cx, cy, radius - 5, stroke=1, fill=0)
+    _star(canvas, cx, cy, radius * 0.30)
+
+
+@functools.cache
+def seal_appearance() -> bytes:
+    """The seal's rings and star as PDF operators in the signature field's box: the electronic
+    seal shows as the printed seal, and a copy whose signature was removed loses them."""
+    scratch = Canvas(io.BytesIO(), pagesize=(2 * SEAL_RADIUS, 2 * SEAL_RADIUS))
+    start = len(scratch._code)
+    scratch.setStrokeColor(SEAL_RED)
+    scratch.setFillColor(SEAL_RED)
+    _seal_rings(scratch, SEAL_RADIUS, SEAL_RADIUS, SEAL_RADIUS - 2)
+    return "\n".join(scratch._code[start:]).encode("ascii")
+
+
 def _star(canvas: Canvas, cx: float, cy: float, outer: float) -> None:
     inner = outer * 0.382
     path = canvas.beginPath()
@@ -277,18 +402,17 @@ def _star(canvas: Canvas, cx: float, cy: float, outer: float) -> None:
     canvas.drawPath(path, stroke=0, fill=1)
 
 
-def _seal(canvas: Canvas, font: str, cx: float, cy: float, issuer: str, radius: float = 58) -> None:
-    """A round red seal: double ring, a star, the issuing body's name along the upper arc."""
+def _seal(canvas: Canvas, font: str, cx: float, cy: float, issuer: str, radius: float = 58,
+          rings: bool = True) -> None:
+    """A round red seal: double ring, a star, the issuing body's name along the upper arc.
+    Without ``rings`` the rings and the star are left to the signature's appearance."""
     canvas.saveState()
     canvas.setFillAlpha(0.82)
     canvas.setStrokeAlpha(0.82)
     canvas.setStrokeColor(SEAL_RED)
     canvas.setFillColor(SEAL_RED)
-    canvas.setLineWidth(3.2)
-    canvas.circle(cx, cy, radius, stroke=1, fill=0)
-    canvas.setLineWidth(0.8)
-    canvas.circle(cx, cy, radius - 5, stroke=1, fill=0)
-    _star(canvas, cx, cy, radius * 0.30)
+    if rings:
+        _seal_rings(canvas, cx, cy, radius)
     # The name along the arc, clockwise from the lower left to the lower right, in heavy strokes:
     # characters as large as fit (closely spaced, as carved), over at most 270 degrees.
     n = len(issuer)
@@ -421,20 +545,22 @@ def render(data: RenderInput) -> bytes:
         canvas.drawString(BODY_LEFT + stringWidth(name, font, name_size) + 3, y, salutation)
         y -= 56
     else:
-        size, lines = fit_block(name + salutation, font, 16, 6, BODY_WIDTH, 64, leading=1.3)
+        size, lines = fit_block(name + salutation, font, 16, 6, BODY_WIDTH, 64, leading=1.3,
+                                keep=break_units(name))
         y += 8
         y = _draw_lines(canvas, font, size, lines, BODY_LEFT, y, size * 1.3) - 28
 
     # The body: the sentence of the kind with the honour, indented two characters.
     body_height = 124 if not snap.get("details") else 100
     size, lines = fit_block(snap["body"], font, 24, 9, BODY_WIDTH, body_height, leading=1.65,
-                            first_indent_chars=2)
+                            first_indent_chars=2, keep=[snap["holder_name"], snap["honour"]])
     y = _draw_lines(canvas, font, size, lines, BODY_LEFT, y, size * 1.65, first_indent=2 * size)
 
-    details = "　　".join(f"{label}：{value}" for label, value in snap.get("details") or [])
+    units = [f"{label}：{value}" for label, value in snap.get("details") or []]
+    details = "　　".join(units)
     if details:
         canvas.setFillColor(GREY)
-        dsize, dlines = fit_block(details, font, 14, 7, BODY_WIDTH - 28, 44, leading=1.45)
+        dsize, dlines = fit_block(details, font, 14, 7, BODY_WIDTH - 28, 44, leading=1.45, keep=units)
         y = _draw_lines(canvas, font, dsize, dlines, BODY_LEFT + 28, y - 4, dsize * 1.45) - 6
         canvas.setFillColor(INK)
     closing = min(20.0, size)
@@ -449,7 +575,7 @@ def render(data: RenderInput) -> bytes:
     canvas.drawCentredString(issuer_x, 142, snap["issuer"])
     canvas.setFont(font, 17)
     canvas.drawCentredString(issuer_x, 112, snap["issued_on_text"])
-    _seal(canvas, font, issuer_x, 134, snap["issuer"])
+    _seal(canvas, font, issuer_x, SEAL_CENTRE[1], snap["issuer"], rings=data.seal is None)
 
     # Verification: QR code, serial and code.
     link = verification_link(snap, data.verification_code)
@@ -467,10 +593,40 @@ def render(data: RenderInput) -> bytes:
     canvas.setFont(font, 8.5)
     canvas.drawString(162, 66, "输入证书编号和验证码核验真伪")
 
+    if data.revoked_stamp:
+        _revoked(canvas, font, *data.revoked_stamp)
     _attach(canvas, CREDENTIAL_NAME, data.credential, "可验证电子证书（Open Badges 3.0，W3C VC）")
     canvas.showPage()
     canvas.save()
-    return buffer.getvalue()
+    if data.seal is None:
+        return buffer.getvalue()
+    return sealing.seal_pdf(buffer.getvalue(), data.seal, box=SEAL_BOX, appearance=seal_appearance(),
+                            reason=f"签发荣誉证书 {snap['serial']}", signer_name=snap["issuer"])
+
+
+#: The seal's place on the page (centre and radius as :func:`render` draws it): the signature
+#: field lies over it.
+SEAL_CENTRE, SEAL_RADIUS = (PAGE_WIDTH - 215, 134), 60
+SEAL_BOX = (SEAL_CENTRE[0] - SEAL_RADIUS, SEAL_CENTRE[1] - SEAL_RADIUS,
+            SEAL_CENTRE[0] + SEAL_RADIUS, SEAL_CENTRE[1] + SEAL_RADIUS)
+
+
+def _revoked(canvas: Canvas, font: str, label: str, day: str) -> None:
+    """A red stamp across the page: 已撤销 (or 已换发) with the date; the page stays readable."""
+    canvas.saveState()
+    canvas.setFillColor(SEAL_RED)
+    canvas.setStrokeColor(SEAL_RED)
+    canvas.setFillAlpha(0.55)
+    canvas.setStrokeAlpha(0.7)
+    canvas.translate(PAGE_WIDTH / 2, PAGE_HEIGHT / 2 - 10)
+    canvas.rotate(18)
+    canvas.setLineWidth(4)
+    canvas.roundRect(-190, -62, 380, 124, 14, stroke=1, fill=0)
+    canvas.setFont(font, 72)
+    canvas.drawCentredString(0, -4, label)
+    canvas.setFont(font, 20)
+    canvas.drawCentredString(0, -44, f"{day} 起失效")
+    canvas.restoreState()
 
 
 # --- Many at once ----------------------------------------------------------------------------

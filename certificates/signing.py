@@ -1,9 +1,11 @@
 """The issuing body's Ed25519 keys and W3C Data Integrity proofs (cryptosuite eddsa-jcs-2022).
 
 A proof is made as the cryptosuite specifies: the proof options (without ``proofValue``, with
-the document's ``@context``) and the document (without ``proof``) are each canonicalized with
-JCS (RFC 8785) and hashed with SHA-256; the Ed25519 signature covers the two hashes, options
-first, and is written multibase base58btc (``z...``).
+the document's ``@context``, which the emitted proof carries too) and the document (without
+``proof``) are each canonicalized with JCS (RFC 8785, the ``rfc8785`` package) and hashed with
+SHA-256; the Ed25519 signature covers the two hashes, options first, and is written multibase
+base58btc (``z...``). Verification follows the cryptosuite: the proof's ``@context`` must be a
+prefix of the document's.
 
 Keys are published as JWKs at ``/.well-known/certificate-keys.json`` and as a did:web document
 at ``/.well-known/did.json``; a proof names its key as ``did:web:<host>#<kid>``.
@@ -18,12 +20,11 @@ import hashlib
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app
-
-from certificates import jcs
 
 CRYPTOSUITE = "eddsa-jcs-2022"
 PROOF_TYPE = "DataIntegrityProof"
@@ -183,29 +184,44 @@ def did_document(base_url: str, ring: Keyring) -> dict:
 
 # --- Proofs ----------------------------------------------------------------------------------
 
-def _hash_data(document: dict, proof_options: dict) -> bytes:
-    unsecured = {k: v for k, v in document.items() if k != "proof"}
-    options = {k: v for k, v in proof_options.items() if k != "proofValue"}
-    if "@context" in unsecured:
-        options["@context"] = unsecured["@context"]
-    return (hashlib.sha256(jcs.canonicalize(options)).digest()
-            + hashlib.sha256(jcs.canonicalize(unsecured)).digest())
+def canonical(value) -> bytes:
+    """JCS (RFC 8785) bytes of ``value``: what a proof's hashes are taken over."""
+    return rfc8785.dumps(value)
 
 
-def proof_options(verification_method: str, created: str) -> dict:
-    return {"type": PROOF_TYPE, "cryptosuite": CRYPTOSUITE, "created": created,
-            "verificationMethod": verification_method, "proofPurpose": "assertionMethod"}
+def _hash_data(unsecured: dict, options: dict) -> bytes:
+    """SHA-256 of the canonical proof options, then of the canonical document (the cryptosuite's
+    hashData); ``options`` without ``proofValue``, ``unsecured`` without ``proof``."""
+    return hashlib.sha256(canonical(options)).digest() + hashlib.sha256(canonical(unsecured)).digest()
+
+
+def proof_options(verification_method: str, created: str, context=None) -> dict:
+    """The proof configuration; ``context`` is the document's ``@context`` (the cryptosuite puts
+    it into the proof, and the signature covers it)."""
+    options = {"type": PROOF_TYPE, "cryptosuite": CRYPTOSUITE, "created": created,
+               "verificationMethod": verification_method, "proofPurpose": "assertionMethod"}
+    if context is not None:
+        options["@context"] = copy.deepcopy(context)
+    return options
 
 
 def proof_value(document: dict, options: dict, key: Ed25519PrivateKey) -> str:
-    return "z" + b58encode(key.sign(_hash_data(document, options)))
+    """The multibase signature of ``document`` (its ``proof`` ignored) under ``options``."""
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    options = {k: v for k, v in options.items() if k != "proofValue"}
+    if "@context" in unsecured:
+        options["@context"] = unsecured["@context"]
+    return "z" + b58encode(key.sign(_hash_data(unsecured, options)))
 
 
-def sign(document: dict, verification_method: str, created: str, key: Ed25519PrivateKey) -> dict:
-    """A copy of ``document`` with a DataIntegrityProof."""
-    options = proof_options(verification_method, created)
+def sign(document: dict, verification_method: str, created: str, key: Ed25519PrivateKey,
+         *, as_set: bool = False) -> dict:
+    """A copy of ``document`` with a DataIntegrityProof (in a one-element list when ``as_set``,
+    as the Open Badges 3.0 schema wants it)."""
     signed = copy.deepcopy({k: v for k, v in document.items() if k != "proof"})
-    signed["proof"] = dict(options, proofValue=proof_value(document, options, key))
+    options = proof_options(verification_method, created, signed.get("@context"))
+    proof = dict(options, proofValue=proof_value(document, options, key))
+    signed["proof"] = [proof] if as_set else proof
     return signed
 
 
@@ -213,14 +229,36 @@ class ProofError(ValueError):
     """The document's proof is missing, malformed, from an unknown key or does not verify."""
 
 
+def proofs_of(document) -> list:
+    """The document's proofs: ``proof`` may be one object or a list of them."""
+    proof = document.get("proof") if isinstance(document, dict) else None
+    if isinstance(proof, dict):
+        return [proof]
+    if isinstance(proof, list) and proof and all(isinstance(item, dict) for item in proof):
+        return proof
+    return []
+
+
 def verify(document: dict, public_keys: dict[str, Ed25519PublicKey]) -> str:
-    """Check ``document``'s proof against ``public_keys`` (by kid); the kid that signed it.
+    """Check every proof of ``document`` against ``public_keys`` (by kid); the kid that signed it.
 
     Raises :class:`ProofError` with a Chinese message on any failure.
     """
-    proof = document.get("proof") if isinstance(document, dict) else None
-    if not isinstance(proof, dict):
+    proofs = proofs_of(document)
+    if not proofs:
         raise ProofError("没有签名（proof）")
+    kids = [_verify_one(document, proof, public_keys) for proof in proofs]
+    return kids[0]
+
+
+def _verify_one(document: dict, proof: dict, public_keys: dict[str, Ed25519PublicKey]) -> str:
+    """The cryptosuite's proof verification of one proof.
+
+    When the proof carries ``@context``, the document's ``@context`` must start with it, and the
+    document is hashed with the proof's context (so contexts appended later do not break it).
+    A proof without ``@context`` (as the first certificates were issued) was made over options
+    that carried the document's context: they are rebuilt that way.
+    """
     if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
         raise ProofError(f"不支持的签名类型：{proof.get('type')} / {proof.get('cryptosuite')}")
     if proof.get("proofPurpose") != "assertionMethod":
@@ -233,11 +271,25 @@ def verify(document: dict, public_keys: dict[str, Ed25519PublicKey]) -> str:
     value = str(proof.get("proofValue") or "")
     if not value.startswith("z"):
         raise ProofError("签名值格式错误")
+    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    options = {k: v for k, v in proof.items() if k != "proofValue"}
+    if "@context" in options:
+        proof_context = _as_list(options["@context"])
+        document_context = _as_list(unsecured.get("@context"))
+        if document_context[:len(proof_context)] != proof_context:
+            raise ProofError("签名的 @context 不是电子证书 @context 的开头部分")
+        unsecured["@context"] = options["@context"]
+    elif "@context" in unsecured:
+        options["@context"] = unsecured["@context"]
     try:
         signature = b58decode(value[1:])
-        key.verify(signature, _hash_data(document, proof))
+        key.verify(signature, _hash_data(unsecured, options))
     except (ValueError, InvalidSignature) as exc:
         raise ProofError("签名无效：电子证书内容已被改动，或并非由发证机构签发") from exc
     except TypeError as exc:
         raise ProofError("电子证书含有无法规范化的内容") from exc
     return kid
+
+
+def _as_list(context) -> list:
+    return context if isinstance(context, list) else [context]

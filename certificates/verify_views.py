@@ -23,9 +23,9 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from sqlalchemy import select
 
-from certificates import credentials, signing
-from certificates.forms import VerifyForm
-from certificates.models import Certificate, CertificateStatus
+from certificates import credentials, sealing, signing, verification
+from certificates.forms import UPLOAD_MAX_BYTES, VerifyFileForm, VerifyForm
+from certificates.models import Certificate, CertificateKind, CertificateStatus
 from certificates.services.issuing import CODE_LENGTH
 from core import navigation
 from core.access import public
@@ -38,6 +38,7 @@ navigation.add("certificates_verify.verify_form", _l("证书核验"))
 
 WRONG = _l("证书编号或验证码不正确。请核对证书左下方印的编号和 8 位验证码（不区分大小写）。")
 LIMITED = _l("核验失败次数过多，请于 %(t)s 后再试。")
+TOO_LARGE = _l("文件过大：证书文件不超过 2 MB")
 #: Compared against when the serial does not exist, so that both failures take the same time.
 _DUMMY_CODE = "X" * CODE_LENGTH
 
@@ -67,6 +68,24 @@ def _on_breach(limit_hit):
 verify_limit = limiter.shared_limit(lambda: current_app.config["CERTIFICATE_VERIFY_RATE_LIMIT"],
                                     scope="certificate-verify", deduct_when=_failed,
                                     on_breach=_on_breach)
+
+
+@bp.context_processor
+def _upload_form() -> dict:
+    """Every page with the verification form offers the file check too."""
+    return {"upload_form": VerifyFileForm(formdata=None, prefix="upload")}
+
+
+def _upload_refused(limit_hit):
+    again = datetime.fromtimestamp(limit_hit.reset_at, UTC).replace(tzinfo=None)
+    refusal = str(LIMITED) % {"t": format_datetime(again, "yyyy-MM-dd HH:mm")}
+    return current_app.response_class(
+        render_template("certificates/verify/form.html", form=VerifyForm(formdata=None), refusal=refusal),
+        status=429)
+
+
+upload_limit = limiter.limit(lambda: current_app.config["CERTIFICATE_UPLOAD_RATE_LIMIT"],
+                             scope="certificate-verify-file", on_breach=_upload_refused)
 
 
 @bp.errorhandler(RateLimitExceeded)
@@ -112,6 +131,34 @@ def verify_submit():
         code = normalise_code(form.code.data)
         return redirect(url_for(".certificate", serial=normalise_serial(form.serial.data), code=code))
     return render_template("certificates/verify/form.html", form=form)
+
+
+@bp.post("/verify/file")
+@public
+@upload_limit
+def verify_file():
+    """An uploaded certificate PDF or credential, checked as ``flask certificates verify`` does:
+    the seal, the credential's signature, the serial and the status in the database."""
+    form = VerifyFileForm(prefix="upload")
+    if not form.validate_on_submit():
+        return render_template("certificates/verify/form.html", form=VerifyForm(formdata=None),
+                               upload_form=form), 400
+    data = form.file.data.read(UPLOAD_MAX_BYTES + 1)
+    if len(data) > UPLOAD_MAX_BYTES:
+        form.file.errors = [str(TOO_LARGE)]
+        return render_template("certificates/verify/form.html", form=VerifyForm(formdata=None),
+                               upload_form=form), 400
+    try:
+        document = verification.read_document(data)
+    except verification.UnreadableDocument as exc:
+        form.file.errors = [str(exc)]
+        return render_template("certificates/verify/form.html", form=VerifyForm(formdata=None),
+                               upload_form=form), 400
+    report = verification.check(document, dict(signing.keyring().public),
+                                verification.database_lookup(db.session),
+                                known_seals=sealing.known_certificates(current_app.config))
+    return render_template("certificates/verify/file_result.html", report=report,
+                           file_name=form.file.data.filename or "")
 
 
 def _wrong(serial: str, code: str):
@@ -170,6 +217,25 @@ def status_list(list_number: int):
     if list_number < 1 or list_number > credentials.list_count():
         abort(404)
     return _json(credentials.status_list_credential(list_number), cache_seconds=60)
+
+
+@bp.get("/certificates/achievements/<string(maxlength=80):achievement_key>")
+@public
+def achievement(achievement_key: str):
+    """The Open Badges Achievement that credentials name as ``achievement.id``: what was
+    achieved (name, description, criteria) and who awards it; nothing about any holder."""
+    certificate = db.session.scalar(select(Certificate).where(Certificate.achievement_key == achievement_key)
+                                    .order_by(Certificate.id).limit(1))
+    if certificate is not None:
+        document = credentials.achievement_document(certificate.snapshot)
+    elif achievement_key in {kind.value for kind in CertificateKind}:
+        # The id certificates issued before achievements had ids of their own share per kind.
+        document = credentials.kind_achievement(CertificateKind(achievement_key), credentials.public_base(),
+                                                current_app.config["CERTIFICATE_ISSUER"])
+    else:
+        return _json({"error": "not_found", "message": str(_l("没有这项成就"))}), 404
+    return _json({"@context": [credentials.VC_CONTEXT, credentials.OB_CONTEXT], **document},
+                 cache_seconds=3600)
 
 
 @bp.get("/.well-known/certificate-keys.json")

@@ -109,7 +109,8 @@ def revoke(certificate_id: int):
     certificate = db.get_or_404(Certificate, certificate_id)
     form = RevokeForm(prefix="revoke")
     if form.validate_on_submit():
-        done = commit_or_report(form, lambda: issuing.revoke(certificate, form.reason.data, by=current_user))
+        done = commit_or_report(form, lambda: issuing.revoke(certificate, form.reason.data, by=current_user,
+                                                                   category=form.category.data))
         if done is not REFUSED:
             flash(_("证书 %(s)s 已撤销", s=certificate.serial), "success")
             return redirect(url_for(".detail", certificate_id=certificate_id))

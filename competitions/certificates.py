@@ -97,7 +97,7 @@ def sync_awards(event: Event, *, by):
             issuing.replace(certificate, request, REPLACED_REASON, by=by)
     for key, certificate in live.items():
         if key not in wanted:
-            issuing.revoke(certificate, REVOKED_REASON, by=by)
+            issuing.revoke(certificate, REVOKED_REASON, by=by, category="result_changed")
     return sources.issue_now(missing, by=by)
 
 

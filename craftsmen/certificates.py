@@ -11,6 +11,8 @@ Everything here does nothing when the ``certificates`` feature is not enabled.
 
 from __future__ import annotations
 
+import re
+
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
@@ -37,6 +39,25 @@ def _issuer(cycle: SelectionCycle) -> str | None:
     return None
 
 
+#: A district or industry cycle's title is read from its name ("2026年朝阳工匠选树" confers 朝阳工匠).
+_CYCLE_TITLE = re.compile(r"^(?:\d{4}年度?|第[一二三四五六七八九十\d]+届)*(?P<title>.+?工匠)(?:选树|评选|命名).*$")
+
+
+def conferred_title(cycle: SelectionCycle) -> str:
+    """The title a cycle confers, as printed on its certificates: 北京大工匠 for the city; for a
+    district or industry cycle the union's own title (朝阳工匠, 机械冶金建材工匠), from the cycle's
+    name or else the organizing union's."""
+    if cycle.level == CraftsmanLevel.CITY:
+        return "北京大工匠"
+    match = _CYCLE_TITLE.match(cycle.title or "")
+    if match and match.group("title") not in ("工匠", "区级工匠", "产业工匠", "北京大工匠"):
+        return match.group("title")
+    union = cycle.organizer_union.name if cycle.organizer_union is not None else ""
+    place = re.sub(r"^北京市", "", union)
+    place = re.sub(r"(区总工会|总工会|工会|委员会)$", "", place)
+    return f"{place}工匠" if place else "工匠"
+
+
 def issue_request(title: CraftsmanTitle):
     """The certificate of ``title``, from the registry entry's snapshot."""
     from certificates.models import CertificateKind, HolderType
@@ -49,8 +70,9 @@ def issue_request(title: CraftsmanTitle):
     return IssueRequest(
         kind=CertificateKind.CRAFTSMAN_TITLE, source_key=source_key(title),
         holder_type=HolderType.WORKER, holder_id=title.worker_id, holder_name=title.name,
-        honour=title.title, details=details, issuer=_issuer(cycle), issued_on=title.named_on,
-        worker_id=title.worker_id, enterprise_id=title.nomination.enterprise_id)
+        honour=conferred_title(cycle), details=details, issuer=_issuer(cycle), issued_on=title.named_on,
+        worker_id=title.worker_id, enterprise_id=title.nomination.enterprise_id,
+        series="" if cycle.level == CraftsmanLevel.CITY else str(cycle.level))
 
 
 def issue_for_titles(titles: list[CraftsmanTitle], *, by):
@@ -70,11 +92,12 @@ def revoke_for_title(title: CraftsmanTitle, reason: str, *, by) -> None:
     """Revoke the valid certificate of a revoked title, with the same reason."""
     if not enabled():
         return
+    from certificates.models import RevocationCategory
     from certificates.services import issuing
 
     certificate = issuing.live_certificate(source_key(title))
     if certificate is not None:
-        issuing.revoke(certificate, reason, by=by)
+        issuing.revoke(certificate, reason, by=by, category=RevocationCategory.HONOUR_REVOKED)
 
 
 class TitleSource:

@@ -80,7 +80,10 @@ class RevokeTitleForm(FlaskForm):
         DataRequired(_l("请写明撤销称号的理由")),
         Length(max=naming.REASON_MAX, message=_l("撤销理由不能超过 %(n)s 个字符",
                                                  n=naming.REASON_MAX))],
+        description=_l("内部记录，不对外公开；证书核验页面只显示“荣誉称号已被撤销”"),
         render_kw={"rows": 4})
+    confirmed = BooleanField(_l("我已核对，确认执行（此操作不可撤回）"),
+                             validators=[DataRequired(_l("请先勾选确认"))])
     submit = SubmitField(_l("撤销称号"))
 
 

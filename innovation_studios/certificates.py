@@ -71,12 +71,12 @@ def naming_request(studio: Studio):
         issued_on=studio.named_on, enterprise_id=studio.enterprise_id)
 
 
-def _revoke(source_key: str, reason: str, *, by) -> None:
+def _revoke(source_key: str, reason: str, category: str, *, by) -> None:
     from certificates.services import issuing
 
     certificate = issuing.live_certificate(source_key)
     if certificate is not None:
-        issuing.revoke(certificate, reason, by=by)
+        issuing.revoke(certificate, reason, by=by, category=category)
 
 
 def after_move(studio: Studio, action: str, *, by, note: str | None = None) -> None:
@@ -90,7 +90,7 @@ def after_move(studio: Studio, action: str, *, by, note: str | None = None) -> N
     elif studio.state == StudioState.DELISTED:
         reason = studio.delist_reason or note or ""
         _revoke(naming_key(studio), _zh(_l("工作室已摘牌：%(r)s", r=reason)) if reason
-                else _zh(_l("工作室已摘牌")), by=by)
+                else _zh(_l("工作室已摘牌")), "studio_delisted", by=by)
 
 
 # --- Alliance membership -----------------------------------------------------------------------
@@ -138,7 +138,7 @@ def revoke_for_membership(membership: AllianceMembership, *, by) -> None:
         reason = _zh(_l("已于%(d)s退出联盟", d=_cn_date(membership.left_on)))
         if membership.leave_reason:
             reason += "：" + membership.leave_reason
-    _revoke(membership_key(membership), reason, by=by)
+    _revoke(membership_key(membership), reason, "membership_ended", by=by)
 
 
 # --- Batch sources -----------------------------------------------------------------------------

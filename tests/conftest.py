@@ -4,6 +4,7 @@ and ``login``. The suite runs on SQLite by default and on PostgreSQL when
 
 from __future__ import annotations
 
+import functools
 import os
 from types import SimpleNamespace
 
@@ -81,6 +82,16 @@ def login(client):
         return target
 
     return _login
+
+
+@functools.cache
+def production_seal_env() -> dict[str, str]:
+    """Environment settings of a certificate PDF seal (key and self-signed certificate, PEM), as
+    production requires them."""
+    from certificates import sealing
+
+    seal = sealing.self_signed("北京市总工会")
+    return {"CERTIFICATE_PDF_KEY": seal.key_pem.decode(), "CERTIFICATE_PDF_CERT": seal.chain_pem.decode()}
 
 
 def csrf_token(client, path: str = "/login") -> str:

@@ -20,7 +20,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from certificates.models import Certificate, CertificateKind, CertificateStatus, HolderType
+from certificates.models import (
+    Certificate,
+    CertificateKind,
+    CertificateStatus,
+    HolderType,
+    RevocationCategory,
+)
 from core.audit import services as audit
 from core.errors import DomainError
 from core.extensions import db
@@ -63,6 +69,9 @@ class IssueRequest:
     worker_id: int | None = None
     #: The enterprise that may download it.
     enterprise_id: int | None = None
+    #: A series of the kind with serials of its own (e.g. "district" for district craftsmen):
+    #: its format is ``CERTIFICATE_SERIAL_FORMATS["<kind>.<series>"]``, its numbers its own.
+    series: str = ""
 
 
 # --- Issuing ---------------------------------------------------------------------------------
@@ -219,10 +228,11 @@ def chinese_numeral_date(value: date) -> str:
     return f"{year}年{_chinese_number(value.month)}月{_chinese_number(value.day)}日"
 
 
-def _next_numbers(kind: str, year: int) -> tuple[int, int]:
-    """The next sequence of ``kind`` in ``year`` and the next status list position, as read now."""
+def _next_numbers(kind: str, series: str, year: int) -> tuple[int, int]:
+    """The next sequence of ``kind`` and ``series`` in ``year`` and the next status list
+    position, as read now."""
     sequence = db.session.scalar(select(func.max(Certificate.sequence)).where(
-        Certificate.kind == kind, Certificate.year == year)) or 0
+        Certificate.kind == kind, Certificate.series == series, Certificate.year == year)) or 0
     status_index = db.session.scalar(select(func.max(Certificate.status_index)))
     return sequence + 1, 0 if status_index is None else status_index + 1
 
@@ -240,15 +250,17 @@ def _create(request: IssueRequest, *, by) -> Certificate | None:
     kind: CertificateKind = clean["kind"]
     year = clean["issued_on"].year
     formats = current_app.config["CERTIFICATE_SERIAL_FORMATS"]
-    if kind.value not in formats:
-        raise DomainError(_l("未配置该类证书的编号格式（CERTIFICATE_SERIAL_FORMATS）"))
+    series = (request.series or "").strip()
+    format_key = f"{kind.value}.{series}" if series else kind.value
+    if format_key not in formats:
+        raise DomainError(_l("未配置该类证书的编号格式（CERTIFICATE_SERIAL_FORMATS：%(k)s）", k=format_key))
     base = _verify_base()
     for _attempt in range(SERIAL_ATTEMPTS):
-        sequence, status_index = _next_numbers(kind.value, year)
-        serial = formats[kind.value].format(year=year, seq=sequence)
+        sequence, status_index = _next_numbers(kind.value, series, year)
+        serial = formats[format_key].format(year=year, seq=sequence)
         issued_at = utcnow()
         certificate = Certificate(
-            kind=kind.value, serial=serial, year=year, sequence=sequence,
+            kind=kind.value, series=series, serial=serial, year=year, sequence=sequence,
             source_key=clean["source_key"], live_key=clean["source_key"],
             holder_type=clean["holder_type"].value, holder_id=request.holder_id,
             holder_name=clean["name"], worker_id=request.worker_id,
@@ -289,18 +301,29 @@ def _require_valid(certificate: Certificate) -> None:
                              st=certificate.status_enum.label))
 
 
-def revoke(certificate: Certificate, reason: str, *, by) -> None:
-    """Revoke with a reason: verification then says so, with the date; the list bit is set."""
+def _category(category) -> RevocationCategory:
+    try:
+        return RevocationCategory(category)
+    except ValueError as exc:
+        raise DomainError(_l("请选择对外公布的撤销类别"), field="category") from exc
+
+
+def revoke(certificate: Certificate, reason: str, *, by,
+           category: RevocationCategory | str = RevocationCategory.WITHDRAWN) -> None:
+    """Revoke with an internal reason and a public ``category``: verification then says the
+    category, with the date (never the reason); the list bit is set."""
     _require_valid(certificate)
     reason = _reason(reason, _l("请写明撤销理由"))
+    category = _category(category)
     certificate.status = CertificateStatus.REVOKED.value
     certificate.live_key = None
     certificate.revoked_at = utcnow()
     certificate.revoke_reason = reason
+    certificate.revoke_category = category.value
     db.session.flush()
     audit.record("certificate.revoke", certificate, by=by,
                  changes={"status": [CertificateStatus.VALID.value, certificate.status],
-                          "reason": [None, reason[:500]]})
+                          "category": [None, category.value], "reason": [None, reason[:500]]})
 
 
 def replace(certificate: Certificate, request: IssueRequest, reason: str, *, by) -> Certificate:
@@ -312,6 +335,7 @@ def replace(certificate: Certificate, request: IssueRequest, reason: str, *, by)
     certificate.status = CertificateStatus.REPLACED.value
     certificate.revoked_at = utcnow()
     certificate.revoke_reason = reason
+    certificate.revoke_category = RevocationCategory.CORRECTED.value
     db.session.flush()
     new = _create(request, by=by)
     if new is None:
@@ -336,7 +360,7 @@ def request_for_correction(certificate: Certificate, *, holder_name: str, honour
         holder_type=HolderType(certificate.holder_type), holder_id=certificate.holder_id,
         holder_name=holder_name, honour=honour, details=dict(snap.get("details") or []),
         issuer=certificate.issuer, issued_on=beijing_today(), worker_id=certificate.worker_id,
-        enterprise_id=certificate.enterprise_id)
+        enterprise_id=certificate.enterprise_id, series=certificate.series)
 
 
 def render_pdf(certificate: Certificate) -> bytes:

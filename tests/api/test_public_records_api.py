@@ -103,14 +103,15 @@ def test_failed_lookups_are_limited_per_address(app, client, issued):  # noqa: F
 def test_revoked_and_replaced_certificates_say_so(app, client, world, contract):
     with app.app_context():
         revoked = issue_for(world.worker_a, "revoked")
-        issuing.revoke(revoked, "称号已撤销", by=None)
+        issuing.revoke(revoked, "内部核查记录", by=None, category="honour_revoked")
         old = issue_for(world.worker_b, "old")
         new = issuing.replace(old, request_for(world.worker_b, "new"), "姓名更正", by=None)
         db.session.commit()
         codes = {"revoked": (revoked.serial, revoked.verification_code),
                  "old": (old.serial, old.verification_code), "new": (new.serial, new.verification_code)}
     body = contract(client.post(VERIFY, json=dict(zip(("serial", "code"), codes["revoked"], strict=True))))
-    assert body["status"] == "revoked" and body["valid"] is False and body["reason"] == "称号已撤销"
+    assert body["status"] == "revoked" and body["valid"] is False and body["reason"] == "荣誉称号已被撤销"
+    assert "内部核查记录" not in json.dumps(body, ensure_ascii=False)
     body = contract(client.post(VERIFY, json=dict(zip(("serial", "code"), codes["old"], strict=True))))
     assert body["status"] == "replaced" and body["replaced_by"] == dict(zip(("serial", "code"), codes["new"],
                                                                            strict=True))

@@ -15,13 +15,15 @@ SAMPLE_SOURCE = "tests.sample"
 
 
 def request_for(worker_id: int, key: str, *, honour: str = "北京大工匠", name: str | None = None,
-                kind: CertificateKind = CertificateKind.CRAFTSMAN_TITLE) -> issuing.IssueRequest:
-    """A title certificate of a worker (their enterprise may download it too)."""
+                kind: CertificateKind = CertificateKind.CRAFTSMAN_TITLE, details: dict | None = None,
+                holder_type: HolderType = HolderType.WORKER) -> issuing.IssueRequest:
+    """A title certificate of a worker (their enterprise may download it too); ``details``
+    are printed after the worker's occupation and enterprise."""
     worker = db.session.get(Worker, worker_id)
+    printed = {"工种": worker.occupation, "工作单位": worker.enterprise.name, **(details or {})}
     return issuing.IssueRequest(
-        kind=kind, source_key=f"tests.{key}", holder_type=HolderType.WORKER, holder_id=worker.id,
-        holder_name=name or worker.name, honour=honour,
-        details={"工种": worker.occupation, "工作单位": worker.enterprise.name},
+        kind=kind, source_key=f"tests.{key}", holder_type=holder_type, holder_id=worker.id,
+        holder_name=name or worker.name, honour=honour, details=printed,
         issued_on=date(2026, 5, 1), worker_id=worker.id, enterprise_id=worker.enterprise_id)
 
 

@@ -58,7 +58,8 @@ def test_a_revoked_certificate_presented_as_valid_fails(app, runner, issued, tmp
         db.session.commit()
     result = runner.invoke(args=["certificates", "verify", str(pdf_file)])
     assert result.exit_code == 1
-    assert "签名：有效" in result.output and "撤销，理由：材料不实" in result.output
+    assert "签名：有效" in result.output and "撤销（发证机构已收回该证书）" in result.output
+    assert "材料不实" not in result.output
 
 
 def test_a_replaced_certificate_names_its_successor(app, runner, issued, tmp_path):
@@ -126,12 +127,13 @@ def test_a_credential_unknown_to_the_database_fails(app, runner, issued, tmp_pat
 
 
 def test_a_pdf_whose_page_does_not_match_its_credential_fails(app, world, runner, issued, tmp_path):
-    """A genuine credential attached to a page printed with another name."""
+    """A genuine credential attached to a page printed with another name (and sealed: the seal
+    alone does not vouch for what the page says)."""
     with app.app_context():
         certificate = load(issued.id)
         data = pdf.render_input(certificate)
         forged = pdf.RenderInput({**data.snapshot, "holder_name": "王五"}, data.verification_code,
-                                 data.holder_type, data.credential, data.font_path)
+                                 data.holder_type, data.credential, data.font_path, data.seal)
         file = tmp_path / "forged.pdf"
         file.write_bytes(pdf.render(forged))
     result = runner.invoke(args=["certificates", "verify", str(file)])

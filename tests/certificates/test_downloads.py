@@ -67,11 +67,12 @@ def test_a_worker_asking_for_someone_elses_certificate_gets_a_chinese_404(client
     assert missing.status_code == 404
 
 
-def test_a_replaced_certificate_is_not_downloaded_and_points_to_the_new_one(client, login, world, issued):
+def test_a_replaced_certificate_is_not_downloaded_and_shows_the_verify_verdict(client, login, world, issued):
     login(world.users.worker)
     response = client.get(f"/certificates/{issued.old}/download", follow_redirects=True)
     html = response.get_data(as_text=True)
-    assert response.request.path == "/my/certificates"
+    assert response.request.path == f"/verify/{issued.old_serial}" and response.mimetype == "text/html"
+    assert 'data-status="replaced"' in html and issued.new_serial in html
     assert f"证书 {issued.old_serial} 已被换发，请下载新证书 {issued.new_serial}" in html
 
 
@@ -81,8 +82,25 @@ def test_a_revoked_certificate_stays_listed_but_cannot_be_downloaded(app, client
         db.session.commit()
     login(world.users.worker)
     assert "已撤销" in client.get("/my/certificates").get_data(as_text=True)
-    html = client.get(f"/certificates/{issued.second}/download", follow_redirects=True).get_data(as_text=True)
-    assert "当前为“已撤销”，不能下载" in html
+    response = client.get(f"/certificates/{issued.second}/download", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.mimetype == "text/html" and "当前为“已撤销”，不能下载" in html
+    assert 'data-status="revoked"' in html and "发证机构已收回该证书" in html and "称号撤销" not in html
+
+
+def test_an_administrator_downloads_a_revoked_certificate_stamped_with_the_date(app, client, login, world, issued):
+    from core.timeutil import beijing_today
+    from tests.certificates.conftest import pdf_text
+
+    with app.app_context():
+        issuing.revoke(db.session.get(Certificate, issued.second), "称号撤销", by=None)
+        db.session.commit()
+    login(world.users.admin)
+    response = client.get(f"/certificates/{issued.second}/download")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    today = beijing_today()
+    text = "".join(pdf_text(response.data).split())
+    assert "已撤销" in text and f"{today.year}年{today.month}月{today.day}日起失效" in text
 
 
 def test_a_worker_with_no_certificates_is_told_so(app, client, login, world, issued):

@@ -114,16 +114,16 @@ def test_the_verification_code_uses_only_unambiguous_characters(app, world):
 
 def test_a_serial_taken_meanwhile_is_retried_with_the_next_free_number(app, world, monkeypatch):
     """Another process took the number this one read: the insert fails on the unique constraint
-    (kind, year, sequence) inside a savepoint, and the next attempt reads again."""
+    (kind, series, year, sequence) inside a savepoint, and the next attempt reads again."""
     with app.app_context():
         issue_for(world.worker_a, "a")
         issue_for(world.worker_b, "b")
         real = issuing._next_numbers
         reads = []
 
-        def stale_first(kind, year):
+        def stale_first(kind, series, year):
             reads.append(kind)
-            return (2, 1) if len(reads) == 1 else real(kind, year)  # already taken, as if read earlier
+            return (2, 1) if len(reads) == 1 else real(kind, series, year)  # already taken, as if read earlier
 
         monkeypatch.setattr(issuing, "_next_numbers", stale_first)
         third = issue_for(world.worker_c, "c")

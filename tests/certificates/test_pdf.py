@@ -135,6 +135,34 @@ def test_closing_punctuation_never_starts_a_line():
     assert not any(line[-1] in pdf.NO_LINE_END for line in lines)
 
 
+def _page_lines(data: bytes) -> list[str]:
+    return [_compact(line) for line in pdf_text(data).splitlines()]
+
+
+def test_organisation_names_in_the_details_never_break_inside_a_word(app, world):
+    enterprise = "北京京城精工机床有限公司"
+    with app.app_context():
+        certificate = issue_for(world.worker_a, "layout", details={
+            "选树周期": "第四届北京大工匠选树（2026年）", "工作单位": enterprise,
+            "所属地区": "朝阳区总工会", "职业（工种）": "数控机床装调维修工"})
+        lines = _page_lines(issuing.render_pdf(certificate))
+    assert any(f"工作单位：{enterprise}" in line for line in lines), lines
+    name = fonts.font_name()
+    units = ["工种：钳工", f"工作单位：{enterprise}", "所属地区：朝阳区总工会"]
+    size, wrapped = pdf.fit_block("　　".join(units), name, 14, 7, 300, 44, leading=1.45, keep=units)
+    assert all(any(unit in line for line in wrapped) for unit in units), wrapped
+
+
+def test_a_name_too_long_for_one_line_breaks_after_the_organisation_not_inside_it():
+    name = fonts.font_name()
+    studio = "北京京城精工机床有限公司" + "张明数控机床装调维修技术创新工作室"
+    size, lines = pdf.fit_block(studio + "：", name, 16, 6, 16 * 17, 64, leading=1.3,
+                                keep=pdf.break_units(studio))
+    assert lines == ["北京京城精工机床有限公司", "张明数控机床装调维修技术创新工作室："], size
+    assert pdf.break_points(studio)[0] == len("北京京城精工机床有限公司")
+    assert pdf.break_units("北京京城精工机床有限公司（集团）") == ["北京京城精工机床有限公司", "（集团）"]
+
+
 def test_a_certificate_pdf_stays_small(app, world, issued):
     with app.app_context():
         assert len(issuing.render_pdf(load(issued.id))) < 60_000

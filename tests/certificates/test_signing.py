@@ -1,4 +1,5 @@
-"""Signatures and credentials: JCS canonicalization (RFC 8785), the Open Badges 3.0 credential
+"""Signatures and credentials: JCS canonicalization (RFC 8785, with the RFC's own examples), the
+Open Badges 3.0 credential
 with its eddsa-jcs-2022 proof, tamper detection, the published keys, key rotation, the W3C
 Bitstring Status List, and the production checks of the signing key."""
 
@@ -13,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from certificates import config as cert_config
-from certificates import credentials, jcs, signing
+from certificates import credentials, signing
 from certificates.services import issuing
 from core.config import ConfigurationError
 from core.extensions import db
@@ -23,18 +24,52 @@ from tests.certificates.samples import issue_for
 # --- JCS (RFC 8785) --------------------------------------------------------------------------
 
 
-def test_jcs_sorts_members_by_utf16_code_units():
+def test_canonical_json_sorts_members_by_utf16_code_units():
     """The sorting example of RFC 8785 section 3.2.3."""
     document = {"\u20ac": "Euro Sign", "\r": "Carriage Return", "\ufb33": "Hebrew Letter Dalet With Dagesh",
                 "1": "One", "\U0001f600": "Emoji: Grinning Face", "\u0080": "Control",
                 "\u00f6": "Latin Small Letter O With Diaeresis"}
-    keys = list(json.loads(jcs.canonicalize(document)))
+    keys = list(json.loads(signing.canonical(document)))
     assert keys == ["\r", "1", "\u0080", "\u00f6", "\u20ac", "\U0001f600", "\ufb33"]
 
 
-def test_jcs_escapes_strings_like_ecmascript():
-    assert jcs.canonicalize("\u20ac$\u000f\nA'B\"\\\\\"/") == '"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"'.encode()
-    assert jcs.canonicalize({"b": [1, True, None], "a": "中文"}) == '{"a":"中文","b":[1,true,null]}'.encode()
+def test_canonical_json_escapes_strings_like_ecmascript():
+    assert signing.canonical("\u20ac$\u000f\nA'B\"\\\\\"/") == '"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"'.encode()
+    assert signing.canonical({"b": [1, True, None], "a": "中文"}) == '{"a":"中文","b":[1,true,null]}'.encode()
+
+
+def test_canonical_json_matches_the_example_of_rfc_8785_section_3_2_2():
+    source = ('{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],'
+              ' "string": "\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/",'
+              ' "literals": [null, true, false]}')
+    expected = ('{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],'
+                '"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}')
+    assert signing.canonical(json.loads(source)) == expected.encode("utf-8")
+
+
+#: RFC 8785 appendix B: IEEE 754 doubles (as hex) and their canonical text.
+RFC_8785_NUMBERS = [
+    ("0000000000000000", "0"), ("8000000000000000", "0"), ("0000000000000001", "5e-324"),
+    ("8000000000000001", "-5e-324"), ("7fefffffffffffff", "1.7976931348623157e+308"),
+    ("ffefffffffffffff", "-1.7976931348623157e+308"), ("4340000000000000", "9007199254740992"),
+    ("c340000000000000", "-9007199254740992"), ("4430000000000000", "295147905179352830000"),
+    ("44b52d02c7e14af5", "9.999999999999997e+22"), ("44b52d02c7e14af6", "1e+23"),
+    ("44b52d02c7e14af7", "1.0000000000000001e+23"), ("444b1ae4d6e2ef4e", "999999999999999700000"),
+    ("444b1ae4d6e2ef4f", "999999999999999900000"), ("444b1ae4d6e2ef50", "1e+21"),
+    ("3eb0c6f7a0b5ed8c", "9.999999999999997e-7"), ("3eb0c6f7a0b5ed8d", "0.000001"),
+    ("41b3de4355555553", "333333333.3333332"), ("41b3de4355555554", "333333333.33333325"),
+    ("41b3de4355555555", "333333333.3333333"), ("41b3de4355555556", "333333333.3333334"),
+    ("41b3de4355555557", "333333333.33333343"), ("becbf647612f3696", "-0.0000033333333333333333"),
+    ("43143ff3c1cb0959", "1424953923781206.2"),
+]
+
+
+@pytest.mark.parametrize(("bits", "text"), RFC_8785_NUMBERS)
+def test_canonical_json_writes_the_numbers_of_rfc_8785_appendix_b(bits, text):
+    import struct
+
+    value = struct.unpack(">d", bytes.fromhex(bits))[0]
+    assert signing.canonical(value).decode() == text
 
 
 @pytest.mark.parametrize(("value", "text"), [
@@ -44,14 +79,14 @@ def test_jcs_escapes_strings_like_ecmascript():
     (1e-7, "1e-7"), (0.000001, "0.000001"), (100.0, "100"), (4.5, "4.5"), (0.002, "0.002"),
     (-1e-27, "-1e-27"), (123.456, "123.456"),
 ])
-def test_jcs_writes_numbers_like_ecmascript(value, text):
-    assert jcs.canonicalize(value).decode() == text
+def test_canonical_json_writes_numbers_like_ecmascript(value, text):
+    assert signing.canonical(value).decode() == text
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), 2**53, "\ud800"])
-def test_jcs_refuses_what_json_cannot_hold_exactly(value):
+def test_canonical_json_refuses_what_json_cannot_hold_exactly(value):
     with pytest.raises(ValueError):
-        jcs.canonicalize(value)
+        signing.canonical(value)
 
 
 # --- The credential --------------------------------------------------------------------------
@@ -75,7 +110,9 @@ def test_the_credential_is_an_open_badges_3_verifiable_credential(app, world, is
         assert status["type"] == "BitstringStatusListEntry" and status["statusPurpose"] == "revocation"
         assert status["statusListCredential"].endswith("/certificates/status/1")
         assert status["statusListIndex"] == str(certificate.status_index)
-        proof = cred["proof"]
+        assert isinstance(cred["proof"], list) and len(cred["proof"]) == 1
+        proof = cred["proof"][0]
+        assert proof["@context"] == cred["@context"]
         assert (proof["type"], proof["cryptosuite"], proof["proofPurpose"]) == (
             "DataIntegrityProof", "eddsa-jcs-2022", "assertionMethod")
         assert proof["verificationMethod"] == f"{cred['issuer']['id']}#{certificate.key_id}"
@@ -88,7 +125,7 @@ def test_the_credential_is_the_same_document_every_time_and_verifies(app, world,
         first = credentials.credential(certificate)
         db.session.expire_all()
         second = credentials.credential(load(issued.id))
-        assert jcs.canonicalize(first) == jcs.canonicalize(second)
+        assert signing.canonical(first) == signing.canonical(second)
         assert signing.verify(second, signing.keyring().public) == certificate.key_id
 
 
@@ -97,9 +134,12 @@ def test_the_credential_is_the_same_document_every_time_and_verifies(app, world,
     lambda c: c["credentialSubject"]["achievement"].update(name="北京大工匠（特级）"),
     lambda c: c.update(validFrom="2020-01-01T00:00:00Z"),
     lambda c: c["credentialStatus"].update(statusListIndex="99"),
-    lambda c: c["proof"].update(created="2020-01-01T00:00:00Z"),
-    lambda c: c["proof"].update(proofValue="z" + "1" * 88),
-    lambda c: c["proof"].update(proofValue="not-multibase"),
+    lambda c: c["proof"][0].update(created="2020-01-01T00:00:00Z"),
+    lambda c: c["proof"][0].update(proofValue="z" + "1" * 88),
+    lambda c: c["proof"][0].update(proofValue="not-multibase"),
+    lambda c: c["proof"][0].update({"@context": ["https://www.w3.org/ns/credentials/v2"]}),
+    lambda c: c["proof"][0].update({"@context": ["https://example.org/other", *c["@context"]]}),
+    lambda c: c.update(proof=[]),
     lambda c: c.update(extra="添加的字段"),
 ])
 def test_any_change_to_the_credential_breaks_the_signature(app, world, issued, tamper):
@@ -114,12 +154,45 @@ def test_a_credential_signed_by_another_key_is_refused(app, world, issued):
     with app.app_context():
         cred = credentials.credential(load(issued.id))
         stranger = Ed25519PrivateKey.generate()
-        forged = signing.sign(cred, cred["proof"]["verificationMethod"], cred["proof"]["created"], stranger)
+        proof = cred["proof"][0]
+        forged = signing.sign(cred, proof["verificationMethod"], proof["created"], stranger)
         with pytest.raises(signing.ProofError, match="签名无效"):
             signing.verify(forged, signing.keyring().public)
-        unknown = signing.sign(cred, "did:web:evil.example#key-0000", cred["proof"]["created"], stranger)
+        unknown = signing.sign(cred, "did:web:evil.example#key-0000", proof["created"], stranger)
         with pytest.raises(signing.ProofError, match="不是发证机构的密钥"):
             signing.verify(unknown, signing.keyring().public)
+
+
+def test_credentials_issued_before_the_proof_carried_its_context_keep_verifying(app, world, issued):
+    """The first credentials had ``proof`` as an object without ``@context``; their signatures
+    already covered the document's context."""
+    with app.app_context():
+        cred = credentials.credential(load(issued.id))
+        legacy = dict(cred, proof={k: v for k, v in cred["proof"][0].items() if k != "@context"})
+        assert signing.verify(legacy, signing.keyring().public) == load(issued.id).key_id
+        as_object = dict(cred, proof=cred["proof"][0])
+        assert signing.verify(as_object, signing.keyring().public) == load(issued.id).key_id
+
+
+def test_a_certificate_issued_with_the_old_achievement_id_keeps_verifying(app, world, issued):
+    with app.app_context():
+        certificate = load(issued.id)
+        snapshot = dict(certificate.snapshot)
+        snapshot.pop("achievement")
+        certificate.snapshot = snapshot
+        document = credentials.unsigned_credential(snapshot, certificate.status_index)
+        ring = signing.keyring()
+        options = signing.proof_options(document["issuer"]["id"] + "#" + ring.current_id,
+                                        snapshot["issued_at"])
+        certificate.signature = signing.proof_value(document, options, ring.signing)
+        cred = credentials.credential(certificate)
+        assert cred["credentialSubject"]["achievement"]["id"].endswith("/certificates/achievements/craftsman_title")
+        assert signing.verify(cred, ring.public) == ring.current_id
+
+
+def test_the_status_list_proof_carries_the_context_it_signs(app, world, client):
+    listing = client.get("/certificates/status/1").get_json()
+    assert listing["proof"]["@context"] == listing["@context"]
 
 
 def test_certificates_signed_with_a_retired_key_still_verify_after_rotation(app, world):
@@ -156,17 +229,25 @@ def test_the_signing_key_may_be_pem_or_base64_seed():
 
 
 def test_production_refuses_to_start_without_a_real_signing_key_or_public_address():
+    from certificates import sealing
+
     good_key = base64.b64encode(bytes(range(5, 37))).decode()
+    seal = sealing.self_signed("北京市总工会")
+    pdf_seal = {"CERTIFICATE_PDF_KEY": seal.key_pem.decode(), "CERTIFICATE_PDF_CERT": seal.chain_pem.decode()}
     with pytest.raises(ConfigurationError, match="CERTIFICATE_SIGNING_KEY"):
-        cert_config.check_production({"PUBLIC_BASE_URL": "https://gj.example.org"})
+        cert_config.check_production({"PUBLIC_BASE_URL": "https://gj.example.org", **pdf_seal})
     with pytest.raises(ConfigurationError, match="CERTIFICATE_SIGNING_KEY"):
         cert_config.check_production({"CERTIFICATE_SIGNING_KEY": cert_config.TESTING_SIGNING_KEY,
-                                      "PUBLIC_BASE_URL": "https://gj.example.org"})
+                                      "PUBLIC_BASE_URL": "https://gj.example.org", **pdf_seal})
     with pytest.raises(ConfigurationError, match="不是有效的 Ed25519 私钥"):
-        cert_config.check_production({"CERTIFICATE_SIGNING_KEY": "xyz", "PUBLIC_BASE_URL": "https://a.org"})
+        cert_config.check_production({"CERTIFICATE_SIGNING_KEY": "xyz", "PUBLIC_BASE_URL": "https://a.org",
+                                      **pdf_seal})
     with pytest.raises(ConfigurationError, match="PUBLIC_BASE_URL"):
-        cert_config.check_production({"CERTIFICATE_SIGNING_KEY": good_key})
-    cert_config.check_production({"CERTIFICATE_SIGNING_KEY": good_key, "PUBLIC_BASE_URL": "https://a.org"})
+        cert_config.check_production({"CERTIFICATE_SIGNING_KEY": good_key, **pdf_seal})
+    with pytest.raises(ConfigurationError, match="CERTIFICATE_PDF_KEY"):
+        cert_config.check_production({"CERTIFICATE_SIGNING_KEY": good_key, "PUBLIC_BASE_URL": "https://a.org"})
+    cert_config.check_production({"CERTIFICATE_SIGNING_KEY": good_key, "PUBLIC_BASE_URL": "https://a.org",
+                                  **pdf_seal})
 
 
 def test_the_production_app_refuses_to_start_without_a_signing_key(monkeypatch):

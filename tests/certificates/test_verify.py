@@ -73,14 +73,19 @@ def test_the_form_refuses_empty_input_and_keeps_what_was_typed(client):
     assert "请填写验证码" in html and 'value="BJGJ-2026-000001"' in html
 
 
-def test_a_revoked_certificate_shows_the_date_and_reason(app, client, issued):
+def test_a_revoked_certificate_shows_the_date_and_public_category_never_the_internal_reason(
+        app, client, issued):
     with app.app_context():
-        issuing.revoke(load(issued.id), "经查实，申报材料不实", by=None)
+        issuing.revoke(load(issued.id), "经查实，申报材料不实（举报人：王某，电话 13800138000）", by=None,
+                       category="issued_in_error")
         db.session.commit()
     html = _page(client.get(f"/verify/{issued.serial}?code={issued.code}"))
     assert 'data-status="revoked"' in html and "已于" in html and "撤销，不再有效" in html
-    assert "经查实，申报材料不实" in html
+    assert "证书系误发，已作废" in html
+    assert "申报材料不实" not in html and "13800138000" not in html
     assert "该证书真实有效" not in html
+    api = client.post("/api/v1/certificates/verify", json={"serial": issued.serial, "code": issued.code})
+    assert api.get_json()["reason"] == "证书系误发，已作废" and "申报材料不实" not in api.get_data(as_text=True)
 
 
 def test_a_replaced_certificate_links_to_the_current_one(app, client, issued):
@@ -93,7 +98,8 @@ def test_a_replaced_certificate_links_to_the_current_one(app, client, issued):
         db.session.commit()
         current = (third.serial, third.verification_code)
     html = _page(client.get(f"/verify/{issued.serial}?code={issued.code}"))
-    assert 'data-status="replaced"' in html and "更正荣誉名称" in html
+    assert 'data-status="replaced"' in html and "证书信息有误，已换发" in html
+    assert "更正荣誉名称" not in html
     assert f"/verify/{current[0]}?code={current[1]}" in html  # the end of the chain
     assert 'data-status="valid"' in _page(client.get(f"/verify/{current[0]}?code={current[1]}"))
 
@@ -169,21 +175,30 @@ def test_only_administrators_see_the_certificate_pages(client, login, world, iss
     assert client.get("/certificates").status_code in (302, 403)
 
 
-def test_an_administrator_revokes_with_a_reason_and_confirmation(app, client, login, world, issued):
+def test_an_administrator_revokes_with_a_reason_a_public_category_and_confirmation(
+        app, client, login, world, issued):
     login(world.users.admin)
     page = f"/certificates/{issued.id}"
     html = _page(client.get(page))
     assert issued.serial in html and pdf_code(issued.code) in html
     token = csrf_token(client, page)
-    refused = _page(client.post(f"{page}/revoke", data={"csrf_token": token, "revoke-reason": "材料不实"}))
+    refused = _page(client.post(f"{page}/revoke", data={"csrf_token": token, "revoke-reason": "材料不实",
+                                                        "revoke-category": "honour_revoked"}))
     assert "请先勾选确认" in refused and "材料不实" in refused
+    unknown = client.post(f"{page}/revoke", data={"csrf_token": token, "revoke-reason": "材料不实",
+                                                  "revoke-category": "nonsense", "revoke-confirmed": "y"})
+    assert unknown.status_code == 200 and "is-invalid" in _page(unknown)
+    with app.app_context():
+        assert load(issued.id).status == "valid"
     done = client.post(f"{page}/revoke", data={"csrf_token": token, "revoke-reason": "材料不实",
-                                                     "revoke-confirmed": "y"})
+                                                     "revoke-category": "honour_revoked", "revoke-confirmed": "y"})
     assert done.status_code == 302
     with app.app_context():
         certificate = load(issued.id)
-        assert (certificate.status, certificate.revoke_reason) == ("revoked", "材料不实")
-    assert "已于" in _page(client.get(page))
+        assert (certificate.status, certificate.revoke_reason, certificate.revoke_category) == (
+            "revoked", "材料不实", "honour_revoked")
+    admin_page = _page(client.get(page))
+    assert "已于" in admin_page and "荣誉称号已被撤销" in admin_page and "材料不实" in admin_page
 
 
 def test_an_administrator_replaces_with_a_corrected_name(app, client, login, world, issued):

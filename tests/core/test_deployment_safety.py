@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from core import create_app
 from core.extensions import db
+from tests.conftest import production_seal_env
 
 
 @pytest.fixture
@@ -20,6 +21,8 @@ def production_env(monkeypatch, tmp_path):
     monkeypatch.setenv("ID_LOOKUP_KEY", "l" * 48)
     monkeypatch.setenv("CERTIFICATE_SIGNING_KEY", "Y2VydGlmaWNhdGUtc2lnbmluZy1rZXktMzItYnl0ZXM=")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://gj.example.org")
+    for name, value in production_seal_env().items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
     monkeypatch.setenv("RATELIMIT_SINGLE_PROCESS", "true")
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)

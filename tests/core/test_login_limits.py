@@ -30,7 +30,7 @@ from core import create_app
 from core.accounts import devices
 from core.config import ConfigurationError, check_rate_limit_storage
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, production_seal_env
 
 ROOT = Path(__file__).resolve().parents[2]
 WRONG = "Wrong2026horse"
@@ -51,6 +51,8 @@ def production_env(monkeypatch):
     monkeypatch.setenv("ID_LOOKUP_KEY", "l" * 48)
     monkeypatch.setenv("CERTIFICATE_SIGNING_KEY", "Y2VydGlmaWNhdGUtc2lnbmluZy1rZXktMzItYnl0ZXM=")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://gj.example.org")
+    for name, value in production_seal_env().items():
+        monkeypatch.setenv(name, value)
     for name in ("RATELIMIT_STORAGE_URI", "RATELIMIT_SINGLE_PROCESS", "WEB_CONCURRENCY"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
@@ -213,7 +215,7 @@ def _gunicorn(database_url: str, port: int, **env) -> subprocess.Popen:
                    "SECRET_KEY": "s" * 48, "DATA_ENCRYPTION_KEY": Fernet.generate_key().decode(),
                    "ID_LOOKUP_KEY": "l" * 48, "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
                    "CERTIFICATE_SIGNING_KEY": "Y2VydGlmaWNhdGUtc2lnbmluZy1rZXktMzItYnl0ZXM=",
-                   **env}
+                   **production_seal_env(), **env}
     for name in ("WEB_CONCURRENCY", "RATELIMIT_SINGLE_PROCESS", "SESSION_COOKIE_SECURE"):
         if name not in env:
             environment.pop(name, None)

@@ -225,11 +225,13 @@ def _alliance_records(world) -> dict:
 
 
 def _certificate_records(world) -> dict:
-    """A certificate of worker_a (朝阳精工, ``world.users.worker``), its serial and status list."""
+    """A certificate of worker_a (朝阳精工, ``world.users.worker``), its serial, status list and
+    achievement."""
     from tests.certificates.samples import issue_for
 
     certificate = issue_for(world.worker_a, "route-guard")
-    return {"certificate_id": certificate.id, "serial": certificate.serial, "list_number": 1}
+    return {"certificate_id": certificate.id, "serial": certificate.serial, "list_number": 1,
+            "achievement_key": certificate.achievement_key}
 
 
 def _batch_records(world) -> dict:

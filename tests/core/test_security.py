@@ -10,7 +10,7 @@ from core import create_app
 from core.config import ConfigurationError
 from core.extensions import db
 from core.people.models import Worker
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, production_seal_env
 
 
 def test_pages_carry_security_headers_and_a_csp_without_inline_scripts(client):
@@ -102,6 +102,8 @@ def test_production_starts_with_proper_secrets(monkeypatch):
     monkeypatch.setenv("RATELIMIT_SINGLE_PROCESS", "true")
     monkeypatch.setenv("CERTIFICATE_SIGNING_KEY", "Y2VydGlmaWNhdGUtc2lnbmluZy1rZXktMzItYnl0ZXM=")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://gj.example.org")
+    for name, value in production_seal_env().items():
+        monkeypatch.setenv(name, value)
     assert create_app("production").config["ENV_NAME"] == "production"
 
 

@@ -71,7 +71,33 @@ def test_a_district_cycles_certificates_are_issued_by_its_union(app, world):
         assert _certificate(_name(world, district=True)[0]).issuer == "朝阳区总工会"
 
 
-def test_revoking_a_title_revokes_its_certificate_with_the_reason(app, world):
+def test_a_district_title_prints_the_title_the_cycle_confers_with_a_serial_of_its_own(app, world):
+    with app.app_context():
+        city = _certificate(_name(world)[0])
+        certificate = _certificate(_name(world, district=True)[0])
+        year = beijing_today().year
+        assert certificate.snapshot["honour"] == "朝阳工匠"
+        assert "被命名为“朝阳工匠”" in certificate.snapshot["body"] and "区级工匠" not in certificate.snapshot["body"]
+        assert certificate.serial == f"BJQGJ-{year}-000001"  # numbered on its own, after the city's
+        assert city.serial == f"BJGJ-{year}-000001"
+
+
+@pytest.mark.parametrize(("title", "level", "union", "expected"), [
+    ("2026年朝阳工匠选树", "district", "朝阳区总工会", "朝阳工匠"),
+    ("第二届海淀工匠评选", "district", "海淀区总工会", "海淀工匠"),
+    ("2026年区级工匠选树", "district", "丰台区总工会", "丰台工匠"),
+    ("机械冶金建材行业选树", "industry", "北京市机械冶金建材工会", "机械冶金建材工匠"),
+    ("第四届北京大工匠选树", "city", None, "北京大工匠"),
+])
+def test_the_conferred_title_comes_from_the_cycle_or_its_union(title, level, union, expected):
+    from types import SimpleNamespace
+
+    cycle = SimpleNamespace(title=title, level=level,
+                            organizer_union=SimpleNamespace(name=union) if union else None)
+    assert craftsman_certificates.conferred_title(cycle) == expected
+
+
+def test_revoking_a_title_revokes_its_certificate_keeping_the_reason_internal(app, world, client):
     with app.app_context():
         first, _ = _name(world)
         naming.revoke_title(db.session.get(CraftsmanTitle, first), "经查实申报材料造假",
@@ -80,6 +106,10 @@ def test_revoking_a_title_revokes_its_certificate_with_the_reason(app, world):
         certificate = _certificate(first)
         assert certificate.status == CertificateStatus.REVOKED
         assert certificate.revoke_reason == "经查实申报材料造假"
+        assert certificate.revoke_category == "honour_revoked"
+        page = f"/verify/{certificate.serial}?code={certificate.verification_code}"
+    html = client.get(page).get_data(as_text=True)
+    assert "荣誉称号已被撤销" in html and "申报材料造假" not in html
 
 
 def test_a_name_the_font_cannot_print_does_not_stop_the_naming(app, world):

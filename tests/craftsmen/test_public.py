@@ -593,8 +593,12 @@ def test_detail_shows_only_publishable_achievements_and_no_private_data(app, wor
 def test_revoked_title_shows_as_revoked_with_its_date(app, world, client, login, titles, no_csrf):
     login(world.users.admin)
     url = f"/craftsmen/titles/{titles.a}/revoke"
-    assert "请写明撤销称号的理由" in client.post(url, data={"reason": " "}).get_data(as_text=True)
-    assert client.post(url, data={"reason": "弄虚作假骗取荣誉"}).status_code == 302
+    assert "请写明撤销称号的理由" in client.post(url, data={"reason": " ", "confirmed": "y"}).get_data(as_text=True)
+    unticked = client.post(url, data={"reason": "弄虚作假骗取荣誉"})
+    assert unticked.status_code == 200 and "请先勾选确认" in unticked.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(CraftsmanTitle, titles.a).revoked_on is None
+    assert client.post(url, data={"reason": "弄虚作假骗取荣誉", "confirmed": "y"}).status_code == 302
     today = notice.beijing_today()
     with app.app_context():
         title = db.session.get(CraftsmanTitle, titles.a)
