@@ -27,7 +27,7 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d translations
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output \
 		-o translations/messages.pot $(wildcard core craftsmen competitions innovation_studios certificates indicators api templates)
 	$(BIN)/pybabel update -N --no-fuzzy-matching -i translations/messages.pot -d translations
 

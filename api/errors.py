@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from flask import current_app, request
 from flask_babel import force_locale
@@ -81,9 +82,19 @@ def json_response(data, status: int = 200, headers: dict | None = None):
                                       mimetype="application/json")
 
 
+#: Chinese characters (CJK ideographs and full-width punctuation).
+_CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def english_only(text: str, fallback: str) -> str:
+    """``text`` if it has no Chinese in it (a message nobody translated), else ``fallback``."""
+    return fallback if _CHINESE.search(text or "") else text
+
+
 def error_response(error: ApiError):
     zh = both_languages(error.message)[0]
     en = error.message_en if isinstance(error.message_en, str) else both_languages(error.message_en)[1]
+    en = english_only(en, STANDARD.get(error.status, STANDARD[400])[2])
     payload = {"error": {"code": error.code, "message": zh, "message_en": en,
                          "details": error.details}}
     headers = dict(error.headers)
@@ -106,7 +117,8 @@ def validation_details(messages, location: str) -> dict:
                 walk(item, path)
         else:
             found.append({"field": ".".join(path) or None, "location": location,
-                          "message": str(node), "message_en": english(node)})
+                          "message": str(node),
+                          "message_en": english_only(english(node), "Invalid value.")})
 
     walk(messages, [])
     return {"fields": found}
@@ -120,7 +132,9 @@ def domain_error(error: DomainError) -> ApiError:
         details["field"] = error.field
     reasons = getattr(error, "reasons", None)
     if reasons:
-        details["reasons"] = [str(reason) for reason in reasons]
+        details["reasons"] = [both_languages(reason)[0] for reason in reasons]
+        details["reasons_en"] = [english_only(both_languages(reason)[1], "A rule of the platform refuses this.")
+                                 for reason in reasons]
     if isinstance(error, ConcurrentEditError):
         return ApiError(409, "stale_version", zh, en, details or None)
     if type(error).__name__ == "IllegalTransition":

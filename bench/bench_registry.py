@@ -65,9 +65,11 @@ POOL_STATES = [NominationState.QUALIFIED, NominationState.NOT_PROPOSED, Nominati
                NominationState.WITHDRAWN]
 
 
-def load(rng: random.Random) -> dict:
-    """Organisations, 12,000 workers, 8 cycles, 12,000 nominations, 2,000 titles."""
-    demo.load(workers_per_enterprise=1)
+def load(rng: random.Random, *, base: bool = True) -> dict:
+    """Organisations, 12,000 workers, 8 cycles, 12,000 nominations, 2,000 titles (``base``:
+    with the demo's unions, enterprises and accounts first; False when they are loaded)."""
+    if base:
+        demo.load(workers_per_enterprise=1)
     districts = {u.name.removesuffix("总工会"): u for u in db.session.scalars(
         select(Union).where(Union.kind == UnionKind.DISTRICT))}
     district_list = list(districts.values())

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import importlib
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 #: The navigation group of the feature's own pages.
-NAV_GROUP = _l("证书")
+NAV_GROUP = lazy_pgettext("nav", "证书")
 
 #: One blueprint per area of the feature (each module defines ``bp``).
 BLUEPRINT_MODULES: tuple[str, ...] = (
@@ -38,3 +38,9 @@ def init_app(app) -> None:
     for name in BLUEPRINT_MODULES:
         module = importlib.import_module(name)
         app.register_blueprint(module.bp)
+
+    from certificates import history, notifications, workbench
+
+    workbench.register()
+    notifications.register()
+    history.register()

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from certificates import credentials, sealing, signing
 from certificates.models import Certificate, CertificateStatus
+from core.timeutil import utc_to_beijing
 
 #: The name of the credential attached to every certificate PDF.
 ATTACHMENT_NAME = "credential.json"
@@ -189,7 +190,7 @@ def database_lookup(session) -> StatusLookup:
         status = certificate.status_enum
         if status == CertificateStatus.VALID:
             return True, _("有效（已在数据库中核对）")
-        when = certificate.revoked_at.date().isoformat() if certificate.revoked_at else ""
+        when = utc_to_beijing(certificate.revoked_at).date().isoformat() if certificate.revoked_at else ""
         if status == CertificateStatus.REPLACED:
             newer = certificate.replaced_by.serial if certificate.replaced_by else ""
             return False, _("已于 %(d)s 被换发的证书 %(n)s 取代，原证书不再有效", d=when, n=newer)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import importlib
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 #: The navigation group of the feature's own pages.
-NAV_GROUP = _l("技能竞赛")
+NAV_GROUP = lazy_pgettext("nav", "技能竞赛")
 
 #: One blueprint per area of the feature.
 BLUEPRINT_MODULES = (
@@ -25,10 +25,11 @@ def init_app(app) -> None:
         module = importlib.import_module(name)
         app.register_blueprint(module.bp)
 
-    from core.main import set_role_home
-    from core.roles import Role
+    from competitions import history, notifications, workbench
 
-    set_role_home(Role.JUDGE, "competitions_judging.index")  # the judge's events, state and progress
+    workbench.register()
+    notifications.register()
+    history.register()
 
     if "certificates" in app.config["FEATURES"]:  # awards as certificates, events as batches
         from competitions import certificates as _certificates

@@ -79,6 +79,7 @@ def import_models() -> None:
     """Import every model module so metadata is complete (migrations, create_all)."""
     from core.accounts import models as _accounts  # noqa: F401
     from core.audit import models as _audit  # noqa: F401
+    from core.notifications import models as _notifications  # noqa: F401
     from core.organizations import models as _orgs  # noqa: F401
     from core.people import models as _people  # noqa: F401
     from core.review_panels import models as _panels  # noqa: F401
@@ -95,6 +96,10 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, admin_bp, audit_bp, organizations_bp, people_bp):
         app.register_blueprint(blueprint)
 
+    from core import notifications
+
+    notifications.init_app(app)
+
 
 def register_features(app: Flask) -> None:
     """Load the feature packages named in ``FEATURES``; each has ``init_app(app)``.
@@ -109,9 +114,13 @@ def register_features(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     from core import navigation, security
+    from core.audit import describe
+    from core.review_panels import workbench as panel_workbench
 
     security.init_app(app)
     navigation.init_app(app)
+    describe.init_app(app)
+    panel_workbench.register()
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -86,6 +86,8 @@ class BaseConfig:
     #: werkzeug hashing method; scrypt is memory-hard. Tests use a cheap one for speed.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
     PAGE_SIZE = 50
+    #: How lists of Chinese names are ordered: "pinyin" or "strokes" (姓氏笔画).
+    NAME_ORDER = "pinyin"
 
     # Security headers. No inline scripts or styles anywhere.
     CONTENT_SECURITY_POLICY = (
@@ -111,6 +113,17 @@ class BaseConfig:
     #: Keys the ID-number lookup hash; independent of DATA_ENCRYPTION_KEY's rotation.
     ID_LOOKUP_KEY: str | None = None
 
+    # Notification emails (Flask-Mailman over SMTP); see the README for the variables.
+    MAIL_BACKEND = "smtp"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_TIMEOUT = 10
+    MAIL_DEFAULT_SENDER = "北京市职工技能人才服务平台 <noreply@localhost>"
+
 
 class ProductionConfig(BaseConfig):
     """Production: everything sensitive comes from the environment."""
@@ -135,6 +148,8 @@ class TestingConfig(BaseConfig):
     ID_LOOKUP_KEY = TESTING_LOOKUP_KEY
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
+    #: Emails stay in memory unless a test points them at its own SMTP server.
+    MAIL_BACKEND = "locmem"
 
 
 PROFILES = {
@@ -170,6 +185,13 @@ def load_config(app, profile: str | None = None, overrides: dict | None = None) 
                  "EXCEL_IMPORT_MAX_UNCOMPRESSED_MB", "EXCEL_IMPORT_MAX_ROWS"):
         if os.environ.get(name):
             app.config[name] = os.environ[name]
+    for name in ("NAME_ORDER", "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD",
+                 "MAIL_DEFAULT_SENDER", "MAIL_BACKEND"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    for name in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name].lower() in {"1", "true", "yes"}
 
     if profile == "development":
         app.config.setdefault("SECRET_KEY", None)

@@ -16,16 +16,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
+from core import workbench
 from core.access import authenticated, public, roles_required
-from core.accounts.models import User
 from core.audit.models import AuditEntry
 from core.extensions import db
 from core.organizations import rules as org_rules
-from core.organizations.models import Enterprise, Union
-from core.people.models import SkillLevel, Worker
-from core.review_panels import services as panel_services
+from core.organizations.models import Enterprise
+from core.people.models import Worker
 from core.roles import Role
 from core.security import safe_local_path
+from core.timeutil import beijing_today
 
 bp = Blueprint("main", __name__)
 
@@ -38,16 +38,6 @@ ROLE_HOMES = {
     Role.JUDGE: "main.judge_home",
     Role.WORKER: "main.worker_home",
 }
-
-
-#: A feature may fill a role's landing page with a view of its own (e.g. the judges' events
-#: with state and progress); core names no feature, features register here from their
-#: ``init_app``. The landing page keeps its address.
-FEATURE_HOMES: dict[Role, str] = {}
-
-
-def set_role_home(role: Role, endpoint: str) -> None:
-    FEATURE_HOMES[role] = endpoint
 
 
 def home_endpoint(user) -> str:
@@ -71,75 +61,61 @@ def home():
     return redirect(url_for(home_endpoint(current_user)))
 
 
-def _count(model, *conditions) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
+def _workbench(template: str, role: Role, **context):
+    """Render a role's landing page with its workbench items (see :mod:`core.workbench`)."""
+    today = beijing_today()
+    items = workbench.items_for(current_user, role, today)
+    return render_template(template, items=items, today=today, **context)
 
 
 @bp.get("/home/admin")
 @roles_required(Role.ADMIN)
 def admin_home():
-    stats = {
-        "unions": _count(Union),
-        "enterprises": _count(Enterprise),
-        "workers": _count(Worker),
-        "accounts": _count(User),
-        "disabled": _count(User, User.is_enabled.is_(False)),
-    }
-    recent = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(10)).all()
-    return render_template("main/admin_home.html", stats=stats, recent=recent)
+    recent = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(8)).all()
+    return _workbench("main/admin_home.html", Role.ADMIN, recent=recent)
 
 
 @bp.get("/home/reviewer")
 @roles_required(Role.UNION_REVIEWER)
 def reviewer_home():
     condition = org_rules.visible_enterprise_filter(current_user, Enterprise)
-    enterprises = db.session.scalars(select(Enterprise).where(condition)
-                                     .order_by(Enterprise.name)).all()
-    counts = dict(db.session.execute(
-        select(Worker.enterprise_id, func.count())
-        .where(Worker.enterprise_id.in_([e.id for e in enterprises]))
-        .group_by(Worker.enterprise_id)).all())
-    return render_template("main/reviewer_home.html", union=current_user.union,
-                           enterprises=enterprises, counts=counts)
+    enterprises = db.session.scalar(select(func.count()).select_from(Enterprise).where(condition))
+    return _workbench("main/reviewer_home.html", Role.UNION_REVIEWER, union=current_user.union,
+                      enterprises=enterprises)
 
 
 @bp.get("/home/enterprise")
 @roles_required(Role.ENTERPRISE)
 def enterprise_home():
-    enterprise = current_user.enterprise
-    if enterprise is None:
+    if current_user.enterprise_id is None:
         abort(404)
-    by_level = dict(db.session.execute(
-        select(Worker.skill_level, func.count()).where(Worker.enterprise_id == enterprise.id)
-        .group_by(Worker.skill_level)).all())
-    recent = db.session.scalars(select(Worker).where(Worker.enterprise_id == enterprise.id)
-                                .order_by(Worker.updated_at.desc()).limit(8)).all()
-    return render_template("main/enterprise_home.html", enterprise=enterprise,
-                           by_level=by_level, total=sum(by_level.values()), recent=recent,
-                           skill_levels=list(SkillLevel))
+    workers = (select(func.count()).select_from(Worker)
+               .where(Worker.enterprise_id == Enterprise.id).scalar_subquery())
+    row = db.session.execute(select(Enterprise, workers)
+                             .where(Enterprise.id == current_user.enterprise_id)).first()
+    if row is None:
+        abort(404)
+    return _workbench("main/enterprise_home.html", Role.ENTERPRISE, enterprise=row[0], total=row[1])
 
 
 @bp.get("/home/expert")
 @roles_required(Role.EXPERT)
 def expert_home():
     """The expert's pending score sheets on every panel, whatever feature the panel belongs to."""
-    groups = [g for g in panel_services.tasks_for(current_user) if g.is_open and g.pending]
-    return render_template("main/expert_home.html", groups=groups)
+    return _workbench("main/expert_home.html", Role.EXPERT)
 
 
 @bp.get("/home/judge")
 @roles_required(Role.JUDGE)
 def judge_home():
-    if Role.JUDGE in FEATURE_HOMES:
-        return current_app.view_functions[FEATURE_HOMES[Role.JUDGE]]()
-    return render_template("main/judge_home.html")
+    return _workbench("main/judge_home.html", Role.JUDGE)
 
 
 @bp.get("/home/worker")
 @roles_required(Role.WORKER)
 def worker_home():
     worker = db.session.get(Worker, current_user.worker_id) if current_user.worker_id else None
-    return render_template("main/worker_home.html", worker=worker)
+    return _workbench("main/worker_home.html", Role.WORKER, worker=worker)
 
 
 @bp.post("/language")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from core.roles import Role
@@ -34,8 +35,8 @@ class NavGroup:
         return {item.endpoint for item in self.items}
 
 
-ADMINISTRATION = _l("管理")
-PUBLIC = _l("公开信息")
+ADMINISTRATION = lazy_pgettext("nav", "管理")
+PUBLIC = lazy_pgettext("nav", "公开信息")
 #: Items about the signed-in user's own account, shown under their name rather than in the bar.
 ACCOUNT = _l("我的账户")
 

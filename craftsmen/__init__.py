@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import importlib
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 #: The navigation group of the feature's own pages.
-NAV_GROUP = _l("北京大工匠")
+NAV_GROUP = lazy_pgettext("nav", "北京大工匠")
 
 #: One blueprint per area of the feature.
 BLUEPRINT_MODULES = (
@@ -25,6 +25,12 @@ def init_app(app) -> None:
     for name in BLUEPRINT_MODULES:
         module = importlib.import_module(name)
         app.register_blueprint(module.bp)
+
+    from craftsmen import history, notifications, workbench
+
+    workbench.register()
+    notifications.register()
+    history.register()
 
     if "certificates" in app.config["FEATURES"]:  # titles as certificates, cycles as batches
         from craftsmen import certificates as _certificates

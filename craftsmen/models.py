@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core import collation
 from core.extensions import db
 from core.timeutil import utcnow
 from core.uploads import StoredFileColumns
@@ -337,6 +338,11 @@ class CraftsmanTitle(db.Model):
     worker_id: Mapped[int] = mapped_column(sa.ForeignKey("workers.id"), index=True)
     cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("selection_cycles.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(50), index=True)
+    #: Sort keys of the name (:mod:`core.collation`), for the registry's order.
+    name_pinyin: Mapped[str] = mapped_column(sa.String(collation.KEY_LENGTH), index=True,
+                                             default=collation.keys_default("name", "pinyin"))
+    name_strokes: Mapped[str] = mapped_column(sa.String(collation.KEY_LENGTH), index=True,
+                                              default=collation.keys_default("name", "strokes"))
     title: Mapped[str] = mapped_column(sa.String(50))
     level: Mapped[str] = mapped_column(sa.String(16), index=True)
     year: Mapped[int] = mapped_column(index=True)
@@ -357,3 +363,6 @@ class CraftsmanTitle(db.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_on is not None
+
+
+collation.keep_name_keys(CraftsmanTitle.name)

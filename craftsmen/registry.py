@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, String, cast, func, literal, select, union
 from sqlalchemy.orm import joinedload
 
+from core import collation
 from core.extensions import db
 from core.organizations.models import Enterprise, Union
 from core.people.models import Worker
@@ -85,7 +86,7 @@ def registry_query(filters: RegistryFilters) -> Select:
         query = query.where(t.revoked_on.is_(None))
     elif filters.status == "revoked":
         query = query.where(t.revoked_on.is_not(None))
-    return query.order_by(t.year.desc(), t.name, t.id)
+    return query.order_by(t.year.desc(), collation.order_by_name(t), t.id)
 
 
 @dataclass(frozen=True)

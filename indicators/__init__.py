@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import importlib
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 #: The navigation group of the feature's own pages.
-NAV_GROUP = _l("规划指标")
+NAV_GROUP = lazy_pgettext("nav", "规划指标")
 
 #: One blueprint per area of the feature (each module defines ``bp``).
 BLUEPRINT_MODULES: tuple[str, ...] = (
@@ -33,3 +33,7 @@ def init_app(app) -> None:
         app.register_blueprint(module.bp)
     app.add_template_filter(format_number, "indicator_number")
     cli.init_app(app)
+
+    from indicators import history
+
+    history.register()

@@ -54,11 +54,13 @@ def _svg(chart_id: str, title: str, desc: str, width: int, height: int, body: li
     return Markup("".join(parts))  # noqa: S704 - every text inside was escaped
 
 
-def progress_bar(chart_id: str, name: str, share: Decimal | None, expected: Decimal | None = None) -> Markup:
-    """A horizontal bar filled to ``share`` (capped at the end), with a tick at ``expected``."""
+def progress_bar(chart_id: str, name: str, share: Decimal | None, expected: Decimal | None = None,
+                 missing: str | None = None) -> Markup:
+    """A horizontal bar filled to ``share`` (capped at the end), with a tick at ``expected``;
+    ``missing`` says why there is no share (default: no value or no target)."""
     width, height = 200, 14
     if share is None:
-        desc = _("%(name)s：暂无进度（缺少当前值或目标值）", name=name)
+        desc = missing or _("%(name)s：暂无进度（缺少当前值或目标值）", name=name)
         fill = 0.0
     else:
         desc = _("%(name)s：已完成目标的 %(p)s", name=name, p=_percent(share))
@@ -75,6 +77,21 @@ def progress_bar(chart_id: str, name: str, share: Decimal | None, expected: Deci
                     f'stroke-dasharray="3 2" vector-effect="non-scaling-stroke"/>')
     return _svg(chart_id, _("%(name)s 完成进度", name=name), desc, width, height, body, "indicator-progress",
                 stretch=True)
+
+
+#: A target more than five times every value is drawn off scale (see :func:`trend_chart`).
+DWARFED = Decimal("0.2")
+
+
+def _label_box(x: float, baseline_y: float, text: str, anchor: str) -> tuple[float, float, float, float]:
+    """The box a 10 px label takes: CJK characters about 10 px wide, others about 6 px."""
+    width = sum(10 if ord(c) > 0x2E7F else 6 for c in text)
+    left = x - width / 2 if anchor == "middle" else x - width if anchor == "end" else x
+    return (left, baseline_y - 9, left + width, baseline_y + 2)
+
+
+def _overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def _percent(share: Decimal) -> str:
@@ -113,7 +130,10 @@ def trend_chart(chart_id: str, name: str, series: Mapping[int, Decimal], unit: s
                 f'fill="{COLOR_MUTED}">{escape(_("暂无数据"))}</text>']
         return _svg(chart_id, title, desc, width, height, body, "indicator-trend")
     first, last = min(years), max(years)
-    candidates = [*values.values(), *(v for v in (target, baseline) if v is not None)]
+    # A target far above every value would squash the values into the bottom line: then the
+    # axis fits the values and the target is named at the top instead of drawn to scale.
+    off_scale = target is not None and target > 0 and max(values.values()) < target * DWARFED
+    candidates = [*values.values(), *(v for v in (target, baseline) if v is not None and not off_scale)]
     y_max = _nice_max(max(candidates) * Decimal("1.05"))
     plot_w, plot_h = width - left - right, height - top - bottom
 
@@ -124,6 +144,14 @@ def trend_chart(chart_id: str, name: str, series: Mapping[int, Decimal], unit: s
         return top + plot_h - float(value / y_max) * plot_h
 
     body = []
+    placed: list[tuple[float, float, float, float]] = []  # label boxes already drawn
+
+    def label(x: float, y: float, text: str, anchor: str = "middle", **attrs) -> None:
+        body.append(f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}" font-size="10" '
+                    + " ".join(f'{k.replace("_", "-")}="{v}"' for k, v in attrs.items())
+                    + f'>{escape(text)}</text>')
+        placed.append(_label_box(x, y, text, anchor))
+
     for fraction in (Decimal(0), Decimal("0.5"), Decimal(1)):
         level = y_max * fraction
         y = _n(y_of(level))
@@ -134,12 +162,15 @@ def trend_chart(chart_id: str, name: str, series: Mapping[int, Decimal], unit: s
     for year in range(first, last + 1, step):
         body.append(f'<text x="{_n(x_of(year))}" y="{height - 10}" text-anchor="middle" font-size="10" '
                     f'fill="{COLOR_MUTED}">{year}</text>')
-    if target is not None:
+    if off_scale:
+        label(width - right, top - 6, _("↑ 目标 %(v)s（远高于现值，未按比例绘出）", v=format_number(target, unit)),
+              "end", fill=COLOR_DONE)
+    elif target is not None:
         y = _n(y_of(target))
         body.append(f'<line x1="{left}" y1="{y}" x2="{width - right}" y2="{y}" stroke="{COLOR_DONE}" '
                     f'stroke-width="1.5" stroke-dasharray="6 4"/>')
-        body.append(f'<text x="{left + 4}" y="{y}" dy="-4" font-size="10" '
-                    f'fill="{COLOR_DONE}">{escape(_("目标 %(v)s", v=format_number(target, unit)))}</text>')
+        label(width - right, y_of(target) - 4, _("目标 %(v)s", v=format_number(target, unit)), "end",
+              fill=COLOR_DONE)
         if baseline is not None and baseline_year and target_year:
             body.append(f'<line x1="{_n(x_of(baseline_year))}" y1="{_n(y_of(baseline))}" '
                         f'x2="{_n(x_of(target_year))}" y2="{y}" stroke="{COLOR_MUTED}" stroke-width="1" '
@@ -149,10 +180,14 @@ def trend_chart(chart_id: str, name: str, series: Mapping[int, Decimal], unit: s
     if len(ordered) > 1:
         body.append(f'<polyline points="{points}" fill="none" stroke="{COLOR}" stroke-width="2"/>')
     for year, value in ordered:
-        cx, cy = _n(x_of(year)), _n(y_of(value))
-        body.append(f'<circle cx="{cx}" cy="{cy}" r="3.5" fill="{COLOR}"/>')
-        body.append(f'<text x="{cx}" y="{cy}" dy="-7" text-anchor="middle" font-size="10" '
-                    f'fill="#212529">{escape(format_number(value))}</text>')
+        cx, cy = x_of(year), y_of(value)
+        body.append(f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="3.5" fill="{COLOR}"/>')
+        text = format_number(value)
+        # Above the point unless that covers a label already drawn; then below it.
+        above, below = cy - 7, cy + 15
+        free = [y for y in (above, below) if not any(_overlaps(_label_box(cx, y, text, "middle"), b)
+                                                       for b in placed)]
+        label(cx, free[0] if free else above, text, fill="#212529")
     described = "；".join(f"{y}年 {format_number(v, unit)}" for y, v in ordered)
     desc = _("%(name)s 历年数值：%(values)s", name=name, values=described)
     if target is not None:

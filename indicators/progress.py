@@ -14,10 +14,13 @@ SHARE_PLACES = Decimal("0.0001")
 
 
 def progress_share(value: Decimal | None, target: Decimal | None,
-                   baseline: Decimal | None = None) -> Decimal | None:
+                   baseline: Decimal | None = None, *, is_rate: bool = False) -> Decimal | None:
     """The share of the way from ``baseline`` (0 when unknown) to ``target`` that ``value``
-    has covered; None when the value or the target is unknown."""
-    if value is None or target is None:
+    has covered; None when the value or the target is unknown.
+
+    A rate (a percentage) never starts from 0: 88 % coverage against a 90 % target says
+    nothing about progress until the baseline is entered, so a rate without one has none."""
+    if value is None or target is None or (is_rate and baseline is None):
         return None
     start = baseline if baseline is not None else Decimal(0)
     span = Decimal(target) - Decimal(start)

@@ -82,7 +82,15 @@ class IndicatorProgress:
 
     @property
     def progress_text(self) -> str:
+        if self.progress is None and self.awaits_baseline:
+            return str(_l("待录入基期值"))
         return progress.percent(self.progress)
+
+    @property
+    def awaits_baseline(self) -> bool:
+        """A rate with a value and a target but no baseline: its progress cannot be told."""
+        return (self.unit in PERCENT_UNITS and self.baseline is None and self.value is not None
+                and self.target is not None)
 
     @property
     def expected_text(self) -> str:
@@ -111,7 +119,8 @@ def _progress(indicator: Indicator, value, as_of, series, *, by_district=None, b
         unit=indicator.unit, target=indicator.target, target_year=indicator.target_year,
         baseline=indicator.baseline, baseline_year=indicator.baseline_year,
         source=indicator.source, value=value, as_of=as_of,
-        progress=progress.progress_share(value, indicator.target, indicator.baseline),
+        progress=progress.progress_share(value, indicator.target, indicator.baseline,
+                                         is_rate=indicator.unit in PERCENT_UNITS),
         expected=(progress.expected_share(year, indicator.baseline_year, indicator.target_year)
                   if indicator.target is not None else None),
         series=dict(sorted(series.items())), by_district=dict(by_district or {}),

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import importlib
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 #: The navigation group of the feature's own pages.
-NAV_GROUP = _l("创新工作室")
+NAV_GROUP = lazy_pgettext("nav", "创新工作室")
 
 #: One blueprint per area of the feature (each module defines ``bp``).
 BLUEPRINT_MODULES: tuple[str, ...] = (
@@ -30,6 +30,12 @@ def init_app(app) -> None:
     for name in BLUEPRINT_MODULES:
         module = importlib.import_module(name)
         app.register_blueprint(module.bp)
+
+    from innovation_studios import history, notifications, workbench
+
+    workbench.register()
+    notifications.register()
+    history.register()
 
     if "certificates" in app.config["FEATURES"]:  # naming and membership certificates, batches
         from innovation_studios import certificates as _certificates

@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from core import collation
 from core.extensions import db
 from core.organizations.models import Enterprise, Union, UnionKind
 from innovation_studios import rules
@@ -112,7 +113,7 @@ def public_query(filters: StudioFilters) -> Select:
              .where(Studio.state.in_([s.value for s in NAMED_STATES])))
     filters.state = ""
     filters.year_kind = "named"
-    return with_list_relations(_filtered(query, filters).order_by(Studio.named_on.desc(), Studio.id.desc()))
+    return with_list_relations(_filtered(query, filters).order_by(collation.order_by_name(Studio), Studio.id))
 
 
 def row_labels() -> dict:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core import collation
 from core.extensions import db
 from core.timeutil import utcnow
 
@@ -90,6 +91,11 @@ class Studio(db.Model):
     #: Given at naming, e.g. "BJCX-2026-0001"; unique once given.
     number: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(100), index=True)
+    #: Sort keys of the name (:mod:`core.collation`), for the directory's order.
+    name_pinyin: Mapped[str] = mapped_column(sa.String(collation.KEY_LENGTH), index=True,
+                                             default=collation.keys_default("name", "pinyin"))
+    name_strokes: Mapped[str] = mapped_column(sa.String(collation.KEY_LENGTH), index=True,
+                                              default=collation.keys_default("name", "strokes"))
     kind: Mapped[str] = mapped_column(sa.String(16), index=True)
     #: The level applied for; ``level`` is the level named (equal to it unless the panel decided otherwise).
     level_sought: Mapped[str] = mapped_column(sa.String(16))
@@ -251,3 +257,6 @@ class StudioReviewBatch(db.Model):
     @property
     def level_enum(self) -> StudioLevel:
         return StudioLevel(self.level)
+
+
+collation.keep_name_keys(Studio.name)

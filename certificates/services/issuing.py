@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from certificates import notifications
 from certificates.models import (
     Certificate,
     CertificateKind,
@@ -95,6 +96,7 @@ def issue(request: IssueRequest, *, by) -> Certificate:
     audit.record("certificate.issue", certificate, by=by,
                  changes={"kind": [None, certificate.kind], "source": [None, certificate.source_key],
                           "serial": [None, certificate.serial]})
+    notifications.certificate_issued(certificate)
     return certificate
 
 
@@ -324,6 +326,7 @@ def revoke(certificate: Certificate, reason: str, *, by,
     audit.record("certificate.revoke", certificate, by=by,
                  changes={"status": [CertificateStatus.VALID.value, certificate.status],
                           "category": [None, category.value], "reason": [None, reason[:500]]})
+    notifications.certificate_revoked(certificate)
 
 
 def replace(certificate: Certificate, request: IssueRequest, reason: str, *, by) -> Certificate:
@@ -349,6 +352,7 @@ def replace(certificate: Certificate, request: IssueRequest, reason: str, *, by)
     audit.record("certificate.issue", new, by=by,
                  changes={"kind": [None, new.kind], "source": [None, new.source_key],
                           "serial": [None, new.serial], "replaces": [None, certificate.serial]})
+    notifications.certificate_issued(new)
     return new
 
 

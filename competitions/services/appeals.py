@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from competitions import certificates as award_certificates
-from competitions import scoring
+from competitions import notifications, scoring
 from competitions.models import (
     Appeal,
     AppealStatus,
@@ -172,6 +172,7 @@ def _rule(appeal: Appeal, status: AppealStatus, ruling: str, by) -> None:
     appeal.ruling = ruling
     appeal.ruled_by_id = by.id
     appeal.ruled_at = utcnow()
+    notifications.appeal_ruled(appeal)
 
 
 def event_appeals(event: Event) -> list[Appeal]:

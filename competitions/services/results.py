@@ -39,7 +39,7 @@ from sqlalchemy import Integer, cast, delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from competitions import certificates as award_certificates
-from competitions import scoring, states
+from competitions import notifications, scoring, states
 from competitions.models import (
     Award,
     Contestant,
@@ -284,6 +284,7 @@ def publish(event: Event, *, by) -> list[Computed]:
     db.session.execute(update(Result).where(Result.event_id == event.id).values(published_at=now))
     move_event(event, EventState.PUBLISHED, by=by)
     audit.record("results.publish", event, by=by, changes={"contestants": [None, len(computed)]})
+    notifications.results_published(event)
     award_certificates.sync_awards(event, by=by)
     return computed
 

@@ -33,6 +33,7 @@ from core.accounts.models import User
 from core.audit import services as audit
 from core.errors import DomainError
 from core.extensions import db
+from core.notifications import services as notifications
 from core.review_panels import scoring
 from core.review_panels.models import (
     ConflictDeclaration,
@@ -278,6 +279,10 @@ def set_members(panel: ReviewPanel, user_ids: Iterable[int], lead_id: int | None
                          {"members": sorted(wanted), "lead_user_id": lead_id})
     if changes:
         audit.record("panel.members", panel, by=by, changes=changes)
+    added = wanted - set(before)
+    if added:
+        notifications.notify(notifications.recipients(user_ids=added), "panel.assigned",
+                             {"panel": panel.name}, notifications.path_for("main.expert_home"))
 
 
 def expert_choices() -> list[User]:

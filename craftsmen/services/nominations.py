@@ -22,7 +22,7 @@ from core.extensions import db
 from core.i18n import local_datetime
 from core.organizations.models import Enterprise
 from core.timeutil import beijing_today, utcnow
-from craftsmen import eligibility, rules, uploads
+from craftsmen import eligibility, notifications, rules, uploads
 from craftsmen.models import (
     AchievementKind,
     CraftsmanLevel,
@@ -506,3 +506,4 @@ def decide(nomination: Nomination, decision: str, reason: str, *, expected_versi
         reject(nomination, reason, expected_version=expected_version, by=by)
     else:
         raise DomainError(_l("请选择审查结论"), field="decision")
+    notifications.nomination_decided(nomination)

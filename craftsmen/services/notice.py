@@ -22,6 +22,7 @@ from core.extensions import db
 from core.i18n import chinese_date
 from core.timeutil import beijing_today, utcnow
 from core.validators import InvalidIdentifier, check_mobile
+from craftsmen import notifications
 from craftsmen.models import (
     CycleStatus,
     Nomination,
@@ -142,6 +143,7 @@ def publish_notice(cycle: SelectionCycle, starts_on: date | None, *, text: str =
     move_cycle(cycle, CycleStatus.NOTICE, by=by)
     audit.record("notice.publish", notice, by=by, label=str(cycle),
                  changes=audit.diff(before, audit.snapshot(notice, ("starts_on", "ends_on"))))
+    notifications.notice_published(notice)
     return notice
 
 
@@ -237,6 +239,7 @@ def file_objection(notice: PublicNotice, data: ObjectionData, *,
     # Who objected and how to reach them stay out of the log (personal data).
     audit.record("objection.file", objection, by=None, label=_objection_label(objection),
                  changes={"nomination_id": [None, nomination.id]})
+    notifications.objection_filed(nomination)
     return objection
 
 

@@ -34,7 +34,7 @@ from core.extensions import db
 from core.people.models import Worker
 from core.review_panels import scoring
 from core.roles import Role
-from core.timeutil import beijing_today, utcnow
+from core.timeutil import beijing_today, utc_to_beijing, utcnow
 from innovation_studios import rules, states
 from innovation_studios.models import (
     INDUSTRIES,
@@ -337,7 +337,7 @@ def name_studio(studio: Studio, *, named_on: date | None, level: str, number: st
     states.studio_action(studio.state, S.NAMED)
     if level not in {lv.value for lv in StudioLevel}:
         raise DomainError(_l("请选择命名级别"), field="level")
-    submitted_on = (studio.submitted_at.date() if studio.submitted_at else None)
+    submitted_on = (utc_to_beijing(studio.submitted_at).date() if studio.submitted_at else None)
     named_on = _check_date(named_on, "named_on", _l("命名日期"), not_before=submitted_on,
                            not_before_label=_l("申报日期"))
     note = _reason(note, required=False, field="note")

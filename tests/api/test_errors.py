@@ -173,6 +173,23 @@ def test_public_routes_ignore_cookies_and_bad_tokens(client):
 
 
 
+def test_english_messages_never_carry_chinese_even_from_an_untranslated_refusal(app):
+    import re
+
+    from api.errors import domain_error, error_response
+    from core.errors import DomainError
+
+    refusal = DomainError("该职工本周期已被推荐")  # a message rendered before it reached the API
+    refusal.reasons = ["从业年限不足 5 年"]
+    with app.test_request_context("/api/v1/nominations", headers={"Accept-Language": "en"}):
+        error = error_response(domain_error(refusal)).get_json()["error"]
+    assert error["message"] == "该职工本周期已被推荐"
+    assert error["details"]["reasons"] == ["从业年限不足 5 年"]
+    chinese = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
+    assert error["message_en"] and not chinese.search(error["message_en"])
+    assert error["details"]["reasons_en"] and not any(chinese.search(r) for r in error["details"]["reasons_en"])
+
+
 @pytest.mark.parametrize("path, allowed", [
     ("/api/v1/nominations", {"GET", "POST"}),
     ("/api/v1/nominations/1", {"GET", "PATCH"}),

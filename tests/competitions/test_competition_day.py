@@ -310,8 +310,9 @@ def test_the_judges_landing_page_lists_their_events_with_state_and_progress(app,
         title = str(event)
     login(world.users.judge)
     landing = client.get("/", follow_redirects=True).get_data(as_text=True)
-    assert title in landing and "评分中" in landing and "已录入 3 / 9 项" in landing
-    assert "当前没有分配给您的赛项" not in landing
+    assert title in landing and "当前没有分配给您的赛项" not in landing
+    events = client.get("/judging/").get_data(as_text=True)
+    assert title in events and "评分中" in events and "已录入 3 / 9 项" in events
 
 
 # Registration quota -----------------------------------------------------------------------------

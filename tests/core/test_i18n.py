@@ -26,7 +26,7 @@ EN_MO = EN_PO.with_suffix(".mo")
 #: The same inputs and keywords as ``make extract-messages``.
 SOURCE_DIRS = ("core", "craftsmen", "competitions", "innovation_studios", "certificates", "indicators", "api",
                "templates")
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_pgettext": ((1, "c"), 2)}
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
 

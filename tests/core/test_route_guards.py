@@ -43,7 +43,19 @@ def _make_records(world) -> dict:
             **_nomination_records(world, cycle), **_judging_records(_competition_records(world)),
             **_results_records(world), **_indicator_records(), **_alliance_records(world),
             **_certificate_records(world), **_batch_records(world),
-            **_studio_record_records(world, _studio_records(world)), **_api_records(world)}
+            **_studio_record_records(world, _studio_records(world)), **_api_records(world),
+            **_notification_records(world)}
+
+
+def _notification_records(world) -> dict:
+    """A notification of the worker (others opening it get 404: it is not theirs)."""
+    from core.notifications.models import Notification
+
+    notice = Notification(user_id=world.users.worker, kind="panel.assigned", params={"panel": "测试"},
+                          url="/home")
+    db.session.add(notice)
+    db.session.flush()
+    return {"notification_id": notice.id}
 
 
 def _api_records(world) -> dict:

@@ -342,12 +342,13 @@ def test_a_nomination_of_another_occupation_is_not_on_the_panel(rv, client, logi
     assert client.get(_sheet_url(rv, rv.w)).status_code == 404
 
 
-def test_expert_home_lists_pending_sheets(app, rv, client, login):
+def test_expert_home_counts_pending_sheets_and_links_to_the_task_list(app, rv, client, login):
     with app.app_context():
         _score(rv.b, rv.others[1], rv.panel, 80)
     login(rv.others[1])
     html = client.get("/home/expert").get_data(as_text=True)
-    assert "李明 · 钳工" in html and "赵强 · 钳工" in html and "王芳 · 钳工" not in html
+    assert re.search(r'待评分的推荐</a>\s*<span[^>]*data-testid="work-count">2<', html)
+    assert 'href="/craftsmen/review/my"' in html
 
 
 # Disagreement and the panel lead --------------------------------------------------------------

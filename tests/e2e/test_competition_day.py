@@ -115,6 +115,7 @@ def _type(page, value: str) -> None:
 def test_a_no_show_does_not_stop_the_event_and_is_listed_as_absent_in_the_results(app, tablet):  # noqa: F811
     s = _event(app, checked_in=2)
     log_in(tablet, SCORER, factories.PASSWORD)
+    tablet.goto("/judging/")
     click_and_wait(tablet, tablet.get_by_role("link").filter(has_text=s.event))
     tiles = tablet.locator("a.judge-tile .tile-blind")
     expect(tiles, "only the two who turned up are on the sheet").to_have_text(s.blind)
@@ -256,6 +257,8 @@ def test_two_tablets_saving_one_mark_keep_the_last_value_and_say_so(app, browser
 def test_the_judge_lands_on_their_events_with_state_and_progress(app, tablet):  # noqa: F811
     s = _event(app, checked_in=3)
     log_in(tablet, SCORER, factories.PASSWORD)
+    expect(tablet.locator("main")).to_contain_text(s.event)  # the workbench lists the event
+    tablet.goto("/judging/")
     events = tablet.get_by_test_id("judge-events")
     expect(events).to_contain_text(s.event)
     expect(events).to_contain_text("评分中")
@@ -264,5 +267,5 @@ def test_the_judge_lands_on_their_events_with_state_and_progress(app, tablet):  
     tablet.goto(_sheet(s))
     _type(tablet, "30")
     all_sent(tablet)
-    tablet.goto("/")
+    tablet.goto("/judging/")
     expect(tablet.get_by_test_id("judge-events")).to_contain_text("已录入 1 / 3 项")

@@ -7,7 +7,7 @@ reason."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -108,7 +108,7 @@ def test_scoring_stops_once_the_application_is_decided(app, world):
 def test_the_administrator_names_a_scored_application_with_date_level_and_number(app, world):
     with app.app_context():
         studio = _scored(world, level="city")
-        named_on = beijing_today() - timedelta(days=1)
+        named_on = beijing_today()  # the day it was submitted: the earliest naming date allowed
         services.name_studio(studio, named_on=named_on, level="city_demo", note="评审组一致推荐",
                              by=user(world.users.admin))
         db.session.commit()
@@ -189,6 +189,16 @@ def test_the_naming_date_cannot_be_in_the_future_or_before_the_application(app, 
             services.name_studio(studio, named_on=date(2001, 1, 1), level="city", by=user(world.users.admin))
 
 
+def test_the_application_date_is_the_day_in_beijing_not_in_utc(app, world):
+    with app.app_context():
+        studio = _scored(world)
+        studio.submitted_at = datetime(2026, 3, 1, 20, 0)  # UTC: 2 March, 04:00 in Beijing
+        with pytest.raises(DomainError, match="不能早于申报日期"):
+            services.name_studio(studio, named_on=date(2026, 3, 1), level="city", by=user(world.users.admin))
+        services.name_studio(studio, named_on=date(2026, 3, 2), level="city", by=user(world.users.admin))
+        assert studio.named_on == date(2026, 3, 2)
+
+
 def test_only_applications_under_review_are_named(app, world):
     with app.app_context():
         studio = make_studio(world, "applied")
@@ -259,7 +269,7 @@ def test_an_expert_scores_from_the_task_list_and_the_administrator_names(app, wo
     login(world.users.expert)
     tasks = client.get("/studios/review/my").get_data(as_text=True)
     assert studio.name in tasks
-    assert "测试创新工作室" in client.get("/home/expert").get_data(as_text=True)
+    assert "待评分的工作室申报" in client.get("/home/expert").get_data(as_text=True)
     sheet = f"/studios/review/panels/{panel_id}/studios/{studio_id}"
     response = client.post(sheet, data={"mark_leader": "101", "mark_innovation": "x", "submit_sheet": "1"})
     html = response.get_data(as_text=True)

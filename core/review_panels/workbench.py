@@ -1,0 +1,123 @@
+"""What an expert has still to score, counted in one query per feature (see
+:mod:`core.workbench`). Features give the subjects their open panels score now; the engine
+leaves out the subjects the expert steps aside from and the sheets already submitted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
+
+from core import workbench
+from core.extensions import db
+from core.review_panels.models import (
+    ConflictDeclaration,
+    DisagreementResolution,
+    PanelMember,
+    ReviewPanel,
+    ReviewScore,
+)
+from core.roles import Role
+from core.workbench import WorkItem
+
+
+@dataclass(frozen=True)
+class PendingSheets:
+    panel_id: int
+    panel_name: str
+    pending: int
+    reopened: int
+
+
+def pending_sheets(user, scope: str, subject_type: str, subjects) -> list[PendingSheets]:
+    """Per panel of ``scope`` that ``user`` sits on, the sheets still to score.
+
+    ``subjects`` is a select of ``panel_id``, ``subject_id`` and ``enterprise_id`` columns:
+    the subjects each panel scores now (none for a panel closed to scoring).
+    """
+    s = subjects.subquery()
+    sheet = and_(ReviewScore.panel_id == ReviewPanel.id, ReviewScore.user_id == user.id,
+                 ReviewScore.subject_type == subject_type, ReviewScore.subject_id == s.c.subject_id)
+    declared = exists().where(ConflictDeclaration.panel_id == ReviewPanel.id,
+                              ConflictDeclaration.user_id == user.id,
+                              ConflictDeclaration.subject_type == subject_type,
+                              ConflictDeclaration.subject_id == s.c.subject_id)
+    query = (select(ReviewPanel.id, ReviewPanel.name, func.count(),
+                    func.sum(case((ReviewScore.reopen_reason.is_not(None), 1), else_=0)))
+             .join(s, s.c.panel_id == ReviewPanel.id)
+             .join(PanelMember, and_(PanelMember.panel_id == ReviewPanel.id,
+                                     PanelMember.user_id == user.id))
+             .outerjoin(ReviewScore, sheet)
+             .where(ReviewPanel.scope == scope, ReviewScore.submitted_at.is_(None), ~declared)
+             .group_by(ReviewPanel.id, ReviewPanel.name).order_by(ReviewPanel.id))
+    if user.employer_id is not None:  # own enterprise: always stepped aside from (回避)
+        query = query.where(or_(s.c.enterprise_id.is_(None), s.c.enterprise_id != user.employer_id))
+    return [PendingSheets(pid, name, n, int(reopened or 0))
+            for pid, name, n, reopened in db.session.execute(query).all()]
+
+
+def _flagged(scope: str, subject_type: str, subjects, lead=None):
+    """A select of (panel id, panel name, flagged subjects) for one scope."""
+    s = subjects.subquery()
+    resolved = exists().where(DisagreementResolution.panel_id == ReviewScore.panel_id,
+                              DisagreementResolution.subject_type == subject_type,
+                              DisagreementResolution.subject_id == ReviewScore.subject_id)
+    flagged = (select(ReviewScore.panel_id, ReviewScore.subject_id)
+               .join(ReviewPanel, ReviewPanel.id == ReviewScore.panel_id)
+               .join(s, and_(s.c.panel_id == ReviewScore.panel_id, s.c.subject_id == ReviewScore.subject_id))
+               .where(ReviewPanel.scope == scope, ReviewScore.subject_type == subject_type,
+                      ReviewScore.submitted_at.is_not(None), ~resolved)
+               .group_by(ReviewScore.panel_id, ReviewScore.subject_id, ReviewPanel.disagreement_threshold)
+               .having(func.count() >= 2,
+                       func.max(ReviewScore.total) - func.min(ReviewScore.total)
+                       > ReviewPanel.disagreement_threshold)).subquery()
+    query = (select(ReviewPanel.id.label("panel_id"), ReviewPanel.name.label("name"),
+                    func.count().label("flagged"))
+             .join(flagged, flagged.c.panel_id == ReviewPanel.id)
+             .group_by(ReviewPanel.id, ReviewPanel.name))
+    if lead is not None:
+        query = query.where(ReviewPanel.lead_user_id == lead.id)
+    return query
+
+
+@dataclass(frozen=True)
+class ScopeWork:
+    """What a feature tells the workbench about the panels of one scope."""
+
+    scope: str
+    subject_type: str
+    #: A select of panel_id, subject_id and enterprise_id: what each panel scores now.
+    subjects: Callable[[], object]
+    #: The flags page of a panel (inside a request).
+    flags_url: Callable[[int], str]
+    #: What a flagged panel is called on the workbench.
+    title: object
+
+
+_SCOPE_WORK: dict[str, ScopeWork] = {}
+
+
+def register_scope_work(work: ScopeWork) -> None:
+    _SCOPE_WORK[work.scope] = work
+
+
+def flagged_items(user, today, *, lead=None) -> list[WorkItem]:
+    """Unresolved disagreements on every registered scope's panels, in one query (only the
+    panels ``lead`` leads, when given)."""
+    works = list(_SCOPE_WORK.values())
+    if not works:
+        return []
+    selects = [_flagged(w.scope, w.subject_type, w.subjects(), lead).add_columns(
+        literal(w.scope).label("scope")) for w in works]
+    rows = db.session.execute(union_all(*selects) if len(selects) > 1 else selects[0]).all()
+    return [WorkItem(str(_SCOPE_WORK[scope].title), _SCOPE_WORK[scope].flags_url(panel_id),
+                     count=flagged, context=name)
+            for panel_id, name, flagged, scope in sorted(rows, key=lambda r: r[0])]
+
+
+def register() -> None:
+    """The administrator sees every panel's unresolved disagreements; a panel lead, theirs."""
+    workbench.add_source(Role.ADMIN, "review_panels.flags", flagged_items)
+    workbench.add_source(Role.EXPERT, "review_panels.flags",
+                         lambda user, today: flagged_items(user, today, lead=user))

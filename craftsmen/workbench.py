@@ -1,0 +1,183 @@
+"""What craftsman selection puts on each role's workbench (see :mod:`core.workbench`).
+
+Each source asks with one or two aggregate queries, whatever the size of the talent pool.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, func, select
+
+from core import workbench
+from core.extensions import db
+from core.organizations.models import Enterprise
+from core.review_panels.models import ReviewPanel
+from core.review_panels.workbench import ScopeWork, pending_sheets, register_scope_work
+from core.roles import Role
+from core.workbench import WorkItem, beijing_date
+from craftsmen import rules
+from craftsmen.models import (
+    CycleOccupation,
+    CycleStatus,
+    Nomination,
+    NominationState,
+    Objection,
+    ObjectionStatus,
+    PublicNotice,
+    SelectionCycle,
+)
+from craftsmen.services.review import PANEL_SCOPE, SUBJECT_STATES, SUBJECT_TYPE
+
+N = NominationState
+
+
+def _count_if(condition):
+    return func.sum(case((condition, 1), else_=0))
+
+
+def admin_items(user, today) -> list[WorkItem]:
+    """Nomination windows to close, panels to form, notices ending and their open objections."""
+    cycles = db.session.execute(
+        select(SelectionCycle.id, SelectionCycle.title, SelectionCycle.status,
+               SelectionCycle.nomination_closes,
+               select(func.count()).select_from(Nomination)
+               .where(Nomination.cycle_id == SelectionCycle.id,
+                      Nomination.state == N.SUBMITTED.value).scalar_subquery(),
+               select(func.count()).select_from(CycleOccupation)
+               .outerjoin(ReviewPanel, and_(ReviewPanel.scope == PANEL_SCOPE,
+                                            ReviewPanel.scope_id == CycleOccupation.id))
+               .where(CycleOccupation.cycle_id == SelectionCycle.id, ReviewPanel.id.is_(None))
+               .scalar_subquery(),
+               PublicNotice.id, PublicNotice.ends_on,
+               select(func.count()).select_from(Objection)
+               .where(Objection.notice_id == PublicNotice.id,
+                      Objection.status == ObjectionStatus.OPEN.value).scalar_subquery())
+        .outerjoin(PublicNotice, PublicNotice.cycle_id == SelectionCycle.id)
+        .where(SelectionCycle.status.in_([CycleStatus.NOMINATING.value, CycleStatus.REVIEWING.value,
+                                          CycleStatus.NOTICE.value]))
+        .order_by(SelectionCycle.id)).all()
+    items = []
+    for cid, title, status, closes, submitted, unpaneled, notice_id, ends_on, objections in cycles:
+        if status == CycleStatus.NOMINATING:
+            items.append(WorkItem(
+                _("推荐中：截止后转入评审（已提交的提名）"), url_for("craftsmen.cycle", cycle_id=cid),
+                count=submitted, deadline=beijing_date(closes), context=title))
+        elif status == CycleStatus.REVIEWING and unpaneled:
+            items.append(WorkItem(_("工种尚未组建评审组"),
+                                  url_for("craftsmen_review.cycle", cycle_id=cid),
+                                  count=unpaneled, context=title))
+        elif status == CycleStatus.NOTICE and notice_id is not None:
+            items.append(WorkItem(_("公示期满后命名"), url_for("craftsmen_public.admin_cycle",
+                                                            cycle_id=cid),
+                                  deadline=ends_on, context=title))
+            if objections:
+                items.append(WorkItem(
+                    _("待处理的公示异议"),
+                    url_for("craftsmen_public.admin_objections", notice_id=notice_id),
+                    count=objections, deadline=ends_on, context=title))
+    return items
+
+
+def reviewer_items(user, today) -> list[WorkItem]:
+    """The qualification queue of the reviewer's unions, by cycle."""
+    condition = rules.visible_nominations_filter(user, Nomination, Enterprise)
+    query = (select(SelectionCycle.title, SelectionCycle.nomination_closes, func.count())
+             .select_from(Nomination)
+             .join(Enterprise, Enterprise.id == Nomination.enterprise_id)
+             .join(SelectionCycle, SelectionCycle.id == Nomination.cycle_id)
+             .where(Nomination.state == N.SUBMITTED.value)
+             .group_by(SelectionCycle.id, SelectionCycle.title, SelectionCycle.nomination_closes))
+    if condition is not None:
+        query = query.where(condition)
+    return [WorkItem(_("待资格审查的提名"), url_for("craftsmen_nomination.queue"), count=n,
+                     context=title)
+            for title, _closes, n in db.session.execute(query).all()]
+
+
+def enterprise_items(user, today) -> list[WorkItem]:
+    """Drafts and returned nominations, and the open nomination windows with their deadline."""
+    if not user.enterprise_id:
+        return []
+    rows = db.session.execute(
+        select(SelectionCycle.id, SelectionCycle.title, SelectionCycle.status,
+               SelectionCycle.nomination_opens, SelectionCycle.nomination_closes,
+               _count_if(Nomination.state == N.DRAFT.value),
+               _count_if(Nomination.state == N.RETURNED.value),
+               func.count(Nomination.id))
+        .outerjoin(Nomination, and_(Nomination.cycle_id == SelectionCycle.id,
+                                    Nomination.enterprise_id == user.enterprise_id))
+        .where(SelectionCycle.status.in_([CycleStatus.NOMINATING.value, CycleStatus.REVIEWING.value,
+                                          CycleStatus.NOTICE.value]))
+        .group_by(SelectionCycle.id, SelectionCycle.title, SelectionCycle.status,
+                  SelectionCycle.nomination_opens, SelectionCycle.nomination_closes)
+        .order_by(SelectionCycle.id)).all()
+    items = []
+    for cid, title, status, opens, closes, drafts, returned, total in rows:
+        listing = url_for("craftsmen_nomination.index", cycle_id=cid)
+        if returned:
+            items.append(WorkItem(_("退回修改的提名"),
+                                  url_for("craftsmen_nomination.index", cycle_id=cid,
+                                          state=N.RETURNED.value),
+                                  count=returned, deadline=beijing_date(closes), context=title))
+        if status != CycleStatus.NOMINATING or beijing_date(opens) > today:
+            continue
+        if drafts:
+            items.append(WorkItem(_("未提交的提名草稿"),
+                                  url_for("craftsmen_nomination.index", cycle_id=cid,
+                                          state=N.DRAFT.value),
+                                  count=drafts, deadline=beijing_date(closes), context=title))
+        if not total and beijing_date(closes) >= today:
+            items.append(WorkItem(_("正在接受推荐"), listing, deadline=beijing_date(closes),
+                                  context=title, note=_("尚未推荐")))
+    return items
+
+
+def worker_items(user, today) -> list[WorkItem]:
+    """Where each of the worker's own nominations stands."""
+    if not user.worker_id:
+        return []
+    rows = db.session.execute(
+        select(Nomination.state, SelectionCycle.title, CycleOccupation.name)
+        .join(SelectionCycle, SelectionCycle.id == Nomination.cycle_id)
+        .join(CycleOccupation, CycleOccupation.id == Nomination.occupation_id)
+        .where(Nomination.worker_id == user.worker_id,
+               Nomination.state != N.DRAFT.value)
+        .order_by(Nomination.id.desc())).all()
+    return [WorkItem(_("我的推荐：%(occupation)s", occupation=occupation),
+                     url_for("craftsmen_nomination.mine"), context=title,
+                     note=str(NominationState(state).label), actionable=False)
+            for state, title, occupation in rows]
+
+
+def panel_subjects():
+    """What each craftsman panel scores now: qualified nominations of its occupation, while
+    the cycle is in review."""
+    return (select(ReviewPanel.id.label("panel_id"), Nomination.id.label("subject_id"),
+                   Nomination.enterprise_id.label("enterprise_id"))
+            .join(Nomination, and_(Nomination.occupation_id == ReviewPanel.scope_id,
+                                   Nomination.state.in_([s.value for s in SUBJECT_STATES])))
+            .join(SelectionCycle, SelectionCycle.id == Nomination.cycle_id)
+            .where(ReviewPanel.scope == PANEL_SCOPE,
+                   SelectionCycle.status == CycleStatus.REVIEWING.value))
+
+
+def expert_items(user, today) -> list[WorkItem]:
+    """Nominations still to score on the expert's panels of cycles in review."""
+    return [WorkItem(_("待评分的推荐"), url_for("craftsmen_review.expert_tasks"), count=p.pending,
+                     context=p.panel_name,
+                     note=_("%(n)s 份被退回重评", n=p.reopened) if p.reopened else "")
+            for p in pending_sheets(user, PANEL_SCOPE, SUBJECT_TYPE, panel_subjects())]
+
+
+def register() -> None:
+    register_scope_work(ScopeWork(
+        PANEL_SCOPE, SUBJECT_TYPE, panel_subjects,
+        lambda panel_id: url_for("craftsmen_review.flags", panel_id=panel_id),
+        _l("推荐评分分歧待组长处理")))
+    workbench.add_source(Role.EXPERT, "craftsmen", expert_items)
+    workbench.add_source(Role.ADMIN, "craftsmen", admin_items)
+    workbench.add_source(Role.UNION_REVIEWER, "craftsmen", reviewer_items)
+    workbench.add_source(Role.ENTERPRISE, "craftsmen", enterprise_items)
+    workbench.add_source(Role.WORKER, "craftsmen", worker_items)
