@@ -5,19 +5,35 @@ BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export FLASK_APP := wsgi:app
 
-.PHONY: run test bench lint install test-install translations extract-messages browser font redis clean
+## Pinned dependencies with their hashes (pip-tools): requirements.lock for the app and its
+## deployment extra, requirements-test.lock adds the test extra within the same pins.
+LOCK      := requirements.lock
+TEST_LOCK := requirements-test.lock
+COMPILE   := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+             --no-emit-index-url --no-emit-find-links --no-header --resolver=backtracking
+
+.PHONY: run test bench lint lock install test-install translations extract-messages browser font redis clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+$(VENV)/.installed: $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r $(LOCK)
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.test-installed: $(VENV)/.installed
-	$(BIN)/pip install -q -e '.[test]'
+$(VENV)/.test-installed: $(TEST_LOCK) $(VENV)/.installed
+	$(BIN)/pip install -q --require-hashes -r $(TEST_LOCK)
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@
+
+## Regenerate both lock files from setup.cfg (after adding or changing a dependency there):
+## the newest releases its ranges allow. The app's pins come first; the test lock keeps them.
+lock: | $(BIN)/python
+	$(BIN)/pip install -q 'pip-tools>=7.4,<8'
+	$(COMPILE) --upgrade --extra deploy -o $(LOCK) setup.cfg
+	$(COMPILE) --upgrade --extra deploy --extra test -c $(LOCK) -o $(TEST_LOCK) setup.cfg
 
 install: $(VENV)/.installed
 
@@ -66,6 +82,7 @@ bench: test-install translations font
 
 lint: test-install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) instance/craftsman.sqlite3 .pytest_cache

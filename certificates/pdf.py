@@ -16,22 +16,21 @@ import io
 import json
 import math
 import multiprocessing
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import segno
 from reportlab import rl_config
-from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.pdfbase import pdfdoc
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from certificates import fonts, sealing
 
 #: Binary (Flate only) streams: ASCII85 on top makes files 25% larger and costs a fifth of the
-#: rendering time. (A process-wide ReportLab setting; nothing here needs 7-bit-clean PDFs.)
+#: rendering time. (ReportLab's documented process-wide setting, as a ``reportlab_settings.py``
+#: would set it; nothing here needs 7-bit-clean PDFs.)
 rl_config.useA85 = 0
 
 PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
@@ -293,17 +292,25 @@ def break_units(name: str) -> list[str]:
 
 def _frame(canvas: Canvas) -> None:
     """The frame, the same on every certificate: drawn once, then copied as PDF operators."""
-    canvas._code.extend(_frame_operators())
+    canvas.addLiteral(_frame_operators())
 
 
 @functools.cache
-def _frame_operators() -> tuple[str, ...]:
-    scratch = Canvas(io.BytesIO(), pagesize=(PAGE_WIDTH, PAGE_HEIGHT))
-    start = len(scratch._code)
-    scratch.saveState()
-    _draw_frame(scratch)
-    scratch.restoreState()
-    return tuple(scratch._code[start:])
+def _frame_operators() -> str:
+    def draw(scratch: Canvas) -> None:
+        scratch.saveState()
+        _draw_frame(scratch)
+        scratch.restoreState()
+    return _operators(draw, (PAGE_WIDTH, PAGE_HEIGHT))
+
+
+def _operators(draw, pagesize: tuple[float, float]) -> str:
+    """The PDF operators that ``draw`` adds to a fresh page of ``pagesize``."""
+    scratch = Canvas(io.BytesIO(), pagesize=pagesize)
+    before = scratch.getCurrentPageContent()
+    draw(scratch)
+    content = scratch.getCurrentPageContent()
+    return content[len(before):].lstrip("\n")
 
 
 def _draw_frame(canvas: Canvas) -> None:
@@ -379,12 +386,11 @@ def _seal_rings(canvas: Canvas, cx: float, cy: float, radius: float) -> None:
 def seal_appearance() -> bytes:
     """The seal's rings and star as PDF operators in the signature field's box: the electronic
     seal shows as the printed seal, and a copy whose signature was removed loses them."""
-    scratch = Canvas(io.BytesIO(), pagesize=(2 * SEAL_RADIUS, 2 * SEAL_RADIUS))
-    start = len(scratch._code)
-    scratch.setStrokeColor(SEAL_RED)
-    scratch.setFillColor(SEAL_RED)
-    _seal_rings(scratch, SEAL_RADIUS, SEAL_RADIUS, SEAL_RADIUS - 2)
-    return "\n".join(scratch._code[start:]).encode("ascii")
+    def draw(scratch: Canvas) -> None:
+        scratch.setStrokeColor(SEAL_RED)
+        scratch.setFillColor(SEAL_RED)
+        _seal_rings(scratch, SEAL_RADIUS, SEAL_RADIUS, SEAL_RADIUS - 2)
+    return _operators(draw, (2 * SEAL_RADIUS, 2 * SEAL_RADIUS)).encode("ascii")
 
 
 def _star(canvas: Canvas, cx: float, cy: float, outer: float) -> None:
@@ -447,13 +453,10 @@ def _seal(canvas: Canvas, font: str, cx: float, cy: float, issuer: str, radius: 
 QR_MASK = 0
 
 
-def qr_modules(value: str) -> list[list[bool]]:
-    """The modules (rows of dark/light) of ``value``'s QR code, error correction level M."""
-    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    qr.addData(value)
-    qr.version = qr.calculate_version()
-    qr.makeImpl(False, QR_MASK)
-    return qr.modules
+def qr_modules(value: str) -> Sequence[Sequence[int]]:
+    """The modules (rows of dark 1 / light 0, no quiet zone) of ``value``'s QR code, error
+    correction level M (not raised: a larger version would only make the modules smaller)."""
+    return segno.make_qr(value, error="m", mask=QR_MASK, boost_error=False).matrix
 
 
 def _qr(canvas: Canvas, value: str, x: float, y: float, size: float) -> None:
@@ -481,26 +484,8 @@ def _qr(canvas: Canvas, value: str, x: float, y: float, size: float) -> None:
     canvas.setFillColor(Color(0, 0, 0))
     canvas.translate(x + border * box, y + border * box)
     canvas.scale(box, box)
-    canvas._code.append("\n".join(ops) + "\nf")
+    canvas.addLiteral("\n".join(ops) + "\nf")
     canvas.restoreState()
-
-
-def _attach(canvas: Canvas, name: str, data: bytes, description: str) -> None:
-    """Embed ``data`` as an attached file (PDF EmbeddedFiles name tree)."""
-    doc = canvas._doc
-    stream = pdfdoc.PDFStream(
-        pdfdoc.PDFDictionary({"Type": pdfdoc.PDFName("EmbeddedFile"),
-                              "Subtype": pdfdoc.PDFName("application#2Fjson"),
-                              "Params": pdfdoc.PDFDictionary({"Size": len(data)})}),
-        zlib.compress(data, 6), filters=[])
-    stream.dictionary["Filter"] = pdfdoc.PDFName("FlateDecode")
-    filespec = pdfdoc.PDFDictionary({
-        "Type": pdfdoc.PDFName("Filespec"), "F": pdfdoc.PDFString(name),
-        "UF": pdfdoc.PDFString(name), "Desc": pdfdoc.PDFString(description),
-        "AFRelationship": pdfdoc.PDFName("Data"),
-        "EF": pdfdoc.PDFDictionary({"F": doc.Reference(stream), "UF": doc.Reference(stream)})})
-    doc.Catalog.Names = pdfdoc.PDFDictionary({"EmbeddedFiles": pdfdoc.PDFDictionary(
-        {"Names": pdfdoc.PDFArray([pdfdoc.PDFString(name), doc.Reference(filespec)])})})
 
 
 def _draw_lines(canvas: Canvas, font: str, size: float, lines: Sequence[str], x: float, y: float,
@@ -595,12 +580,16 @@ def render(data: RenderInput) -> bytes:
 
     if data.revoked_stamp:
         _revoked(canvas, font, *data.revoked_stamp)
-    _attach(canvas, CREDENTIAL_NAME, data.credential, "可验证电子证书（Open Badges 3.0，W3C VC）")
     canvas.showPage()
     canvas.save()
+    # ReportLab has no public API for attached files: the credential goes in an update of its
+    # own (pyHanko's), before the seal's, which then covers it.
+    credential = sealing.Attachment(CREDENTIAL_NAME, data.credential, "application/json",
+                                    "可验证电子证书（Open Badges 3.0，W3C VC）")
+    unsealed = sealing.attach(buffer.getvalue(), credential)
     if data.seal is None:
-        return buffer.getvalue()
-    return sealing.seal_pdf(buffer.getvalue(), data.seal, box=SEAL_BOX, appearance=seal_appearance(),
+        return unsealed
+    return sealing.seal_pdf(unsealed, data.seal, box=SEAL_BOX, appearance=seal_appearance(),
                             reason=f"签发荣誉证书 {snap['serial']}", signer_name=snap["issuer"])
 
 

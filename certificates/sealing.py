@@ -223,6 +223,34 @@ def _run(make_coroutine):
         return helper.submit(_run, make_coroutine).result()
 
 
+@dataclass(frozen=True)
+class Attachment:
+    """A file to attach to a PDF (its EmbeddedFiles name tree), compressed."""
+
+    name: str
+    data: bytes
+    mime_type: str
+    description: str
+
+
+def attach(data: bytes, *attachments: Attachment) -> bytes:
+    """``data`` with ``attachments`` (compressed) added in an incremental update, as the PDF's
+    EmbeddedFiles name tree; a seal added later covers them."""
+    from pyhanko.pdf_utils import embed
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    for item in attachments:
+        stream = embed.EmbeddedFileObject.from_file_data(
+            writer, item.data, mime_type=item.mime_type,
+            params=embed.EmbeddedFileParams(embed_size=True, embed_checksum=False))
+        embed.embed_file(writer, embed.FileSpec(file_spec_string=item.name, file_name=item.name,
+                                                embedded_data=stream, description=item.description))
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
 def seal_pdf(data: bytes, seal: SealKey, *, box: tuple[float, float, float, float], reason: str,
              signer_name: str, appearance: bytes | None = None) -> bytes:
     """``data`` (a one-page PDF) with a PAdES B-B signature over the whole file, its field on

@@ -31,7 +31,7 @@ def _stroke_counts() -> dict[str, int]:
 def _syllables(text: str) -> list[str]:
     """One pinyin syllable with its tone number per character (other characters as they are)."""
     return [s.lower() for s in lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True,
-                                           errors=lambda chars: list(chars))]
+                                           errors=lambda chars: list(chars))]  # type: ignore[arg-type,return-value]  # pypinyin's hints omit the documented list return
 
 
 def pinyin_key(text: str | None) -> str:

@@ -109,7 +109,7 @@ def load(workers_per_enterprise: int = 10, seed: int = 2026) -> None:
     for index, (name, district, industry, occupations) in enumerate(ENTERPRISES):
         union = districts[district]
         enterprise = Enterprise(
-            name=name, uscc=make_uscc(rng, union.region_code), district_union_id=union.id,
+            name=name, uscc=make_uscc(rng, union.region_code or ""), district_union_id=union.id,
             industry_union_id=industries[industry].id if industry is not None else None,
             address=f"北京市{district}{rng.choice(['建设', '光华', '永安', '新华', '育新'])}路"
                     f"{rng.randint(1, 199)}号",
@@ -144,6 +144,7 @@ def load(workers_per_enterprise: int = 10, seed: int = 2026) -> None:
                 first_worker = worker
 
     chaoyang = districts["朝阳区"]
+    assert first_worker is not None  # the first enterprise has workers
     accounts = [
         ("admin", "市总工会管理员", [Role.ADMIN], {}),
         ("reviewer", "朝阳区总工会审核员", [Role.UNION_REVIEWER], {"union_id": chaoyang.id}),

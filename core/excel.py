@@ -162,7 +162,7 @@ def _sheet_rows(sheet, required: Sequence[str], max_rows: int) -> list[tuple[int
     missing = [name for name in required if name not in headers]
     if missing:
         raise SheetError(_l("缺少以下列：%(names)s", names="、".join(missing)))
-    result = []
+    result: list[tuple[int, dict]] = []
     for number, values in enumerate(rows, start=2):
         if number - 1 > physical_limit:
             raise _too_many_rows(max_rows)

@@ -1,5 +1,7 @@
 """Extension objects, created once and bound to the app in the factory."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -29,6 +31,17 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as _QueryModel
+
+    class Model(Base, _QueryModel):
+        """``db.Model`` as a type checker sees it (Flask-SQLAlchemy makes it at run time)."""
+
+        __abstract__ = True
+else:
+    #: The models' base class: ``db.Model``, a name type checkers can follow.
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
@@ -16,7 +18,7 @@ def select_locale() -> str:
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
-    if chosen in languages:
+    if isinstance(chosen, str) and chosen in languages:
         return chosen
     return request.accept_languages.best_match(list(languages)) or "zh"
 
@@ -39,6 +41,19 @@ def local_datetime(value) -> str:
     return format_datetime(value, "yyyy-MM-dd HH:mm")
 
 
+def format_wan(amount: Decimal | None) -> str:
+    """An amount in 万元 with two decimals at least, more only when the yuan need them:
+    12.5 → "12.50"; 0.1234 → "0.1234"; 1234567 → "1,234,567.00"."""
+    if amount is None:
+        return ""
+    amount = Decimal(amount)
+    two = amount.quantize(Decimal("0.01"))
+    shown = two if two == amount else amount.normalize()
+    if shown.as_tuple().exponent > -2:  # type: ignore[operator]  # finite amounts: an int exponent
+        shown = shown.quantize(Decimal("0.01"))
+    return f"{shown:,f}"
+
+
 def skill_label(value: str) -> str:
     """The label of a skill level stored by its value."""
     from core.people.models import SkillLevel
@@ -51,6 +66,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["cn_date"] = chinese_date
     app.jinja_env.filters["local_dt"] = local_datetime
     app.jinja_env.filters["skill_label"] = skill_label
+    app.jinja_env.filters["wan"] = format_wan
 
     @app.context_processor
     def language_context():

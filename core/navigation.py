@@ -75,7 +75,7 @@ def menu_for(user) -> list[NavItem | NavGroup]:
     account = str(ACCOUNT)
     items = [i for i in items_for(user) if str(i.group) != account]
     if not getattr(user, "is_authenticated", False):
-        return items
+        return list(items)
     public = str(PUBLIC)
     items = [i for i in items if str(i.group) != public] + [i for i in items if str(i.group) == public]
     menu: list[NavItem | NavGroup] = []

@@ -43,12 +43,6 @@ VIEWERS = (Role.ADMIN, Role.UNION_REVIEWER, Role.ENTERPRISE)
 STALE = _l("该成果已被他人修改，请刷新后再保存。您填写的内容仍保留在下方。")
 
 
-@bp.app_template_filter("wan")
-def wan_filter(amount) -> str:
-    """An amount in 万元 with two decimals at least (more only when the yuan need them)."""
-    return format_wan(amount)
-
-
 # Loading ---------------------------------------------------------------------------------
 
 def load_studio(studio_id: int) -> Studio:

@@ -14,6 +14,10 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 
+from core.i18n import format_wan
+
+__all__ = ["InvalidAmount", "format_wan", "parse_amount"]
+
 #: Four decimals of 万元 = one yuan; the columns are Numeric(16, 4).
 PLACES = 4
 LIMIT = Decimal(10) ** 11  # 1000亿元, far beyond any studio
@@ -62,15 +66,3 @@ def parse_amount(value, *, label, positive: bool = False) -> Decimal | None:
     if amount >= LIMIT:
         raise InvalidAmount(_l("%(label)s数额过大，请核对单位（万元）", label=label))
     return amount.quantize(Decimal(1).scaleb(-PLACES)) + 0  # "+ 0" turns -0 into 0
-
-
-def format_wan(amount: Decimal | None) -> str:
-    """12.5 → "12.50"; 0.1234 → "0.1234"; 1234567 → "1,234,567.00" (two decimals at least)."""
-    if amount is None:
-        return ""
-    amount = Decimal(amount)
-    two = amount.quantize(Decimal("0.01"))
-    shown = two if two == amount else amount.normalize()
-    if shown.as_tuple().exponent > -2:
-        shown = shown.quantize(Decimal("0.01"))
-    return f"{shown:,f}"

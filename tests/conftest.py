@@ -9,10 +9,16 @@ import os
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from core import create_app
 from core.extensions import db, limiter
 from tests import factories
+
+# Property tests judge results, not speed: on a busy 2-core machine Hypothesis's timing checks
+# (slow data generation, per-example deadline) would fail correct code.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 @pytest.fixture(scope="session")

@@ -40,7 +40,7 @@ from pathlib import Path
 from flask import current_app, has_request_context, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import CursorResult, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -184,9 +184,10 @@ def queue(source: str, scope_id: str, *, by) -> CertificateBatch:
     """Queue a batch for everything issuable in a scope; nothing is issued yet."""
     with force_locale("zh"):  # the labels are kept with the batch: in Chinese, like the certificates
         scope = sources.find_scope(source, str(scope_id))
-    if scope is None:
+    provider = sources.get(source)
+    if scope is None or provider is None:
         raise DomainError(_l("请选择要批量颁发证书的范围"), field="scope")
-    requests = _unique(sources.get(source).requests(scope.scope_id))
+    requests = _unique(provider.requests(scope.scope_id))
     if not requests:
         raise DomainError(_l("“%(s)s”中没有可颁发证书的记录，未创建批次。", s=scope.label), field="scope")
     existing = active_batch(source, scope.scope_id)
@@ -293,7 +294,7 @@ def mark_interrupted(now=None) -> int:
                   if runner in gone or beat is None or beat < stale_before]
     if not candidates:
         return 0
-    result = db.session.execute(
+    result: CursorResult = db.session.execute(  # type: ignore[assignment]  # DML: a CursorResult
         update(CertificateBatch)
         .where(CertificateBatch.id.in_(candidates), CertificateBatch.state == BatchState.RUNNING.value,
                or_(CertificateBatch.runner.in_(gone or [""]), CertificateBatch.heartbeat_at.is_(None),
@@ -310,7 +311,7 @@ def mark_interrupted(now=None) -> int:
 
 def _claim(batch_id: int, runner: str) -> bool:
     now = utcnow()
-    result = db.session.execute(
+    result: CursorResult = db.session.execute(  # type: ignore[assignment]  # DML: a CursorResult
         update(CertificateBatch)
         .where(CertificateBatch.id == batch_id,
                CertificateBatch.state.in_([s.value for s in RUNNABLE_STATES]))
@@ -343,7 +344,7 @@ def _store_counts(batch: CertificateBatch) -> None:
 def _touch(batch_id: int, holder: str, /, **values) -> None:
     """Heartbeat and progress, only while ``holder`` (this runner) still holds the batch."""
     db.session.flush()
-    result = db.session.execute(
+    result: CursorResult = db.session.execute(  # type: ignore[assignment]  # DML: a CursorResult
         update(CertificateBatch)
         .where(CertificateBatch.id == batch_id, CertificateBatch.runner == holder,
                CertificateBatch.state == BatchState.RUNNING.value)
@@ -481,7 +482,7 @@ def _pack(batch: CertificateBatch, runner: str, work: Path) -> None:
     part = folder / (name + ".part")
     with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for item in rendered:
-            archive.write(work / item.file_name, arcname=item.file_name)
+            archive.write(work / str(item.file_name), arcname=item.file_name)
         archive.writestr(MANIFEST_NAME, _manifest(batch, items))
     os.replace(part, folder / name)
     now = utcnow()
@@ -517,7 +518,7 @@ def run_batch(batch_id: int) -> bool:
     runner = runner_name()
     if not _claim(batch_id, runner):
         return False
-    batch = db.session.get(CertificateBatch, batch_id)
+    batch = db.session.get_one(CertificateBatch, batch_id)  # claimed just now
     log.info("证书批次 %s 开始（%s 项）", batch_id, batch.total)
     try:
         with _site_context(batch):
@@ -550,7 +551,8 @@ def run_pending() -> list[int]:
     """Run every queued or interrupted batch, one after another; the ids that ran."""
     mark_interrupted()
     db.session.commit()
-    ran, tried = [], set()
+    ran: list[int] = []
+    tried: set[int] = set()
     while True:
         pending = [batch_id for batch_id in runnable_ids() if batch_id not in tried]
         if not pending:
@@ -587,7 +589,7 @@ def start_in_background(batch_id: int | None = None) -> threading.Thread | None:
     context and database session. Commit the batch before calling this."""
     if not background_enabled():
         return None
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxy's own method
     thread = threading.Thread(target=_thread_main, args=(app, batch_id), daemon=True,
                               name=f"certificate-batch-{batch_id or 'pending'}")
     thread.start()

@@ -11,7 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from core.extensions import db
+from core.extensions import Model
 from core.roles import Role
 from core.timeutil import utcnow
 
@@ -20,7 +20,7 @@ def new_session_token() -> str:
     return secrets.token_hex(16)
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     """One role held by one user."""
 
     __tablename__ = "user_roles"
@@ -31,7 +31,7 @@ class UserRole(db.Model):
     role: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who logs in. Bindings say which union, enterprise or worker record it acts for."""
 
     __tablename__ = "users"

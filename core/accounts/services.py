@@ -70,7 +70,7 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-_DUMMY = {}
+_DUMMY: dict[str, str] = {}
 
 
 def _dummy_hash() -> str:

@@ -8,11 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.extensions import db
+from core.extensions import Model
 from core.timeutil import utcnow
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Who did what to which record, and which fields changed (sensitive ones masked)."""
 
     __tablename__ = "audit_entries"

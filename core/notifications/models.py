@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.extensions import db
+from core.extensions import Model
 from core.timeutil import utcnow
 
 
-class Notification(db.Model):
+class Notification(Model):
     """One notice to one person: a registered kind with its parameters and a link."""
 
     __tablename__ = "notifications"
@@ -40,7 +40,7 @@ class Notification(db.Model):
         return self.read_at is not None
 
 
-class NotificationSettings(db.Model):
+class NotificationSettings(Model):
     """A person's email address for notifications and whether they want them by email."""
 
     __tablename__ = "notification_settings"

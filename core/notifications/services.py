@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.accounts.models import User, UserRole
@@ -78,7 +78,7 @@ def recipients(*, enterprise_ids: Iterable[int] = (), worker_ids: Iterable[int] 
     """Enabled users: the enterprise-union accounts of ``enterprise_ids``, the accounts of the
     workers ``worker_ids`` and the users ``user_ids`` (one query)."""
     enterprise_ids, worker_ids, user_ids = set(enterprise_ids), set(worker_ids), set(user_ids)
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if enterprise_ids:
         conditions.append(User.enterprise_id.in_(enterprise_ids)
                           & User.id.in_(select(UserRole.user_id).where(
@@ -120,7 +120,7 @@ def notify(user_ids: Iterable[int], kind: str, params: dict | None = None, url: 
 
 def unread_count(user) -> int:
     return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)))
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
 
 
 def list_query(user, *, unread_only: bool = False):
@@ -142,7 +142,7 @@ def mark_read(notification: Notification) -> None:
 
 
 def mark_all_read(user) -> int:
-    result = db.session.execute(update(Notification).where(
+    result: CursorResult = db.session.execute(update(Notification).where(  # type: ignore[assignment]  # DML
         Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
     return result.rowcount or 0
 

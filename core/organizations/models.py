@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
+from core.extensions import Model
 from core.timeutil import utcnow
 
 
@@ -27,7 +27,7 @@ class UnionKind(StrEnum):
         }[self]
 
 
-class Union(db.Model):
+class Union(Model):
     """A trade union body: the federation at the top, district and industry unions below it."""
 
     __tablename__ = "unions"
@@ -49,7 +49,7 @@ class Union(db.Model):
         return UnionKind(self.kind)
 
 
-class Enterprise(db.Model):
+class Enterprise(Model):
     """An employer whose enterprise union keeps worker records and makes nominations."""
 
     __tablename__ = "enterprises"

@@ -43,7 +43,7 @@ def _data(form: EnterpriseForm) -> services.EnterpriseData:
 @roles_required(Role.ADMIN)
 def unions():
     """The union tree with the number of enterprises under each union."""
-    counts = dict(db.session.execute(
+    counts: dict[int | None, int] = dict(db.session.execute(
         select(Enterprise.district_union_id, func.count()).group_by(Enterprise.district_union_id)
     ).all())
     counts.update(db.session.execute(

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import crypto
-from core.extensions import db
+from core.extensions import Model
 from core.timeutil import utcnow
 
 
@@ -55,7 +55,7 @@ class Gender(StrEnum):
         return _l("男") if self is Gender.MALE else _l("女")
 
 
-class Worker(db.Model):
+class Worker(Model):
     """A worker record. The ID number is stored encrypted, found by a keyed hash."""
 
     __tablename__ = "workers"

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from core import crypto
 from core.audit import services as audit
@@ -19,6 +19,7 @@ from core.people.models import Gender, SkillLevel, Worker
 from core.timeutil import beijing_today, utcnow
 from core.validators import (
     InvalidIdentifier,
+    ResidentId,
     check_id_number,
     check_mobile,
     check_occupation_code,
@@ -78,7 +79,7 @@ def _age(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
-def problems(data: WorkerData) -> tuple[list[tuple[str, str]], object]:
+def problems(data: WorkerData) -> tuple[list[tuple[str, str]], ResidentId | None]:
     """Every field problem of ``data`` as ``(field, message)``, and the parsed ID number.
 
     Normalises ``data`` in place where a field is valid.
@@ -208,6 +209,7 @@ def reencrypt_batch(after_id: int, size: int) -> tuple[int | None, int]:
         return None, 0
     changed = 0
     table = Worker.__table__
+    assert isinstance(table, Table)  # a mapped class's own table: its Core update keeps the version
     for worker_id, token, stored_hash in rows:
         number = crypto.decrypt(token)
         digest = crypto.lookup_hash(number)

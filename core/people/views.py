@@ -132,7 +132,7 @@ def import_workers():
     form = WorkerImportForm(enterprises=_enterprise_choices())
     problems = []
     if form.validate_on_submit():
-        enterprise = db.session.get(Enterprise, form.enterprise_id.data)
+        enterprise = db.get_or_404(Enterprise, form.enterprise_id.data)
         count, problems = import_or_report(form, importer.REQUIRED, lambda rows: importer.import_workers(
             rows, enterprise, by=current_user))
         if count is not REFUSED:

@@ -12,11 +12,11 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.extensions import db
+from core.extensions import Model
 from core.timeutil import utcnow
 
 
-class ReviewPanel(db.Model):
+class ReviewPanel(Model):
     """A group of experts scoring one set of subjects on one rubric."""
 
     __tablename__ = "review_panels"
@@ -45,7 +45,7 @@ class ReviewPanel(db.Model):
         return {m.user_id for m in self.members}
 
 
-class PanelMember(db.Model):
+class PanelMember(Model):
     __tablename__ = "panel_members"
 
     panel_id: Mapped[int] = mapped_column(
@@ -56,7 +56,7 @@ class PanelMember(db.Model):
     user = relationship("User", lazy="joined")
 
 
-class ConflictDeclaration(db.Model):
+class ConflictDeclaration(Model):
     """An expert removed from one subject: automatically (own enterprise) or by declaration."""
 
     __tablename__ = "conflict_declarations"
@@ -74,7 +74,7 @@ class ConflictDeclaration(db.Model):
                                           name="uq_conflict_declarations_subject"),)
 
 
-class ReviewScore(db.Model):
+class ReviewScore(Model):
     """One expert's marks for one subject: a draft until submitted, then read-only."""
 
     __tablename__ = "review_scores"
@@ -107,7 +107,7 @@ class ReviewScore(db.Model):
         return self.submitted_at is not None
 
 
-class DisagreementResolution(db.Model):
+class DisagreementResolution(Model):
     """The panel lead's note on a flagged subject: re-scored or confirmed."""
 
     __tablename__ = "disagreement_resolutions"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
@@ -101,7 +102,7 @@ class SubjectResult:
 
     @property
     def totals(self) -> tuple[Decimal, ...]:
-        return tuple(s.total for s in self.sheets)
+        return tuple(s.total for s in self.sheets if s.total is not None)
 
     @property
     def submitted(self) -> int:
@@ -188,8 +189,8 @@ class PanelState:
                 excluded[member.user_id] = reason
         sheets = [s for u in eligible
                   if (s := self.sheet(u, subject)) is not None and s.is_submitted]
-        sheets.sort(key=lambda s: s.submitted_at)
-        totals = [s.total for s in sheets]
+        sheets.sort(key=lambda s: s.submitted_at or datetime.min)  # submitted: always set
+        totals = [s.total for s in sheets if s.total is not None]  # submitted: always set
         return SubjectResult(
             subject=subject, sheets=tuple(sheets), expected=len(eligible), excluded=excluded,
             aggregate=scoring.aggregate(totals), spread=scoring.spread(totals),
@@ -579,7 +580,8 @@ def tasks_for(user: User, scope: str | None = None) -> list[PanelTasks]:
             status = state.status(user, subject)
             sheet = state.sheet(user, subject)
             reason = (state.exclusion_reason(user, subject) if status is SheetStatus.EXCLUDED
-                      else sheet.reopen_reason if status is SheetStatus.REOPENED else None)
+                      else sheet.reopen_reason if status is SheetStatus.REOPENED and sheet is not None
+                      else None)
             group.tasks.append(Task(panel=panel, subject=subject, status=status, reason=reason,
                                     url=provider.sheet_url(panel, subject), is_open=is_open))
         found.append(group)

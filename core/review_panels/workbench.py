@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import Executable, and_, case, exists, func, literal, or_, select, union_all
 
 from core import workbench
 from core.extensions import db
@@ -110,7 +110,8 @@ def flagged_items(user, today, *, lead=None) -> list[WorkItem]:
         return []
     selects = [_flagged(w.scope, w.subject_type, w.subjects(), lead).add_columns(
         literal(w.scope).label("scope")) for w in works]
-    rows = db.session.execute(union_all(*selects) if len(selects) > 1 else selects[0]).all()
+    statement: Executable = union_all(*selects) if len(selects) > 1 else selects[0]
+    rows = db.session.execute(statement).all()
     return [WorkItem(str(_SCOPE_WORK[scope].title), _SCOPE_WORK[scope].flags_url(panel_id),
                      count=flagged, context=name)
             for panel_id, name, flagged, scope in sorted(rows, key=lambda r: r[0])]

@@ -84,8 +84,9 @@ def page_replaced(data: bytes) -> bytes:
 
 
 def stripped(data: bytes) -> bytes:
-    """The file as it was before the seal's incremental update: the signature cut off."""
-    return data[:data.index(b"%%EOF") + len(b"%%EOF")] + b"\n"
+    """The file as it was before the seal's incremental update (the last): the signature cut off."""
+    end = data.rindex(b"%%EOF", 0, data.rindex(b"%%EOF")) + len(b"%%EOF")
+    return data[:end] + b"\n"
 
 
 def resigned(data: bytes) -> bytes:
