@@ -20,7 +20,8 @@ def database(name: str):
     """(backend, url, engine options) of a throwaway database, removed afterwards.
 
     SQLite in a temporary folder by default; with BENCH_DATABASE_URL, a fresh schema ``name``
-    in that PostgreSQL database, dropped at the end.
+    in that PostgreSQL database, dropped at the end (``public`` stays on the search path for the
+    extensions installed there, such as ``pg_trgm``).
     """
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
@@ -32,7 +33,7 @@ def database(name: str):
     with admin.begin() as connection:
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield "postgresql", url, {"connect_args": {"options": f"-csearch_path={schema}"}}
+        yield "postgresql", url, {"connect_args": {"options": f"-csearch_path={schema},public"}}
     finally:
         with admin.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))

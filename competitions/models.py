@@ -210,6 +210,20 @@ class ArbitrationMember(db.Model):
     user = relationship("User")
 
 
+class EventArbitrator(db.Model):
+    """A member of an event's own arbitration group. An event with such a group (e.g. a
+    craftsman selection's qualifier or final, ruled by the occupation's 专家仲裁组) has its
+    appeals ruled by these members only, not by the competition's group or administrators."""
+
+    __tablename__ = "event_arbitrators"
+
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("competition_events.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+
+    user = relationship("User")
+
+
 class Event(db.Model):
     """An event (赛项) of a competition: one occupation, with its rules as data."""
 

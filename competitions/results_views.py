@@ -231,7 +231,8 @@ def rule_appeal(appeal_id: int):
     """The arbitration group sees the appeal and rules on it, once."""
     appeal = db.get_or_404(Appeal, appeal_id)
     event = db.session.get(Event, appeal.event_id)
-    if not rules.can_rule_on_appeal(current_user, event.competition):
+    if not rules.can_rule_on_appeal(current_user, event.competition,
+                                    event_arbitrators=appeal_service.event_arbitrator_ids(event)):
         abort(403)
     form = RulingForm()
     if request.method == "POST" and form.validate_on_submit():

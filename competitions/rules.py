@@ -80,8 +80,11 @@ def can_appeal(user, contestant) -> bool:
     return user.has_role(Role.ENTERPRISE) and user.enterprise_id == contestant.enterprise_id
 
 
-def can_rule_on_appeal(user, competition) -> bool:
-    """The arbitration group: administrators and the competition's arbitration members."""
+def can_rule_on_appeal(user, competition, *, event_arbitrators: frozenset[int] = frozenset()) -> bool:
+    """The arbitration group: administrators and the competition's arbitration members; for an
+    event with its own group (``event_arbitrators``, user ids), that group's members only."""
+    if event_arbitrators:
+        return user.id in event_arbitrators
     return user.has_role(Role.ADMIN) or any(m.user_id == user.id for m in competition.arbitrators)
 
 

@@ -32,6 +32,9 @@ def init_app(app) -> None:
             demo.load()
             for module in feature_demos:
                 module.load()
+            for module in feature_demos:  # what builds on several features' data
+                if hasattr(module, "load_late"):
+                    module.load_late()
             db.session.commit()
             click.echo("已加载演示数据：16 个区总工会、5 个产业工会、20 家企业、200 名职工。")
         click.echo(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")

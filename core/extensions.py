@@ -49,3 +49,7 @@ babel = Babel()
 bootstrap = Bootstrap5()
 mail = Mail()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+from core.search_indexes import install_trigram_extension  # noqa: E402
+
+install_trigram_extension(db.metadata)

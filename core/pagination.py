@@ -1,14 +1,89 @@
-"""Paging for list pages."""
+"""Paging for list pages.
+
+Counting every matching row of a large table costs as much as reading it, and a reader gains
+nothing from knowing that a list holds 3,481,207 rather than "more than 10,000" entries. So a
+list's total is counted only up to ``COUNT_LIMIT``; past that the page says "10,000+" and the
+pager stops offering page numbers beyond the limit (filters narrow the list instead).
+"""
 
 from flask import current_app, request
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import lazyload
 
 #: Far beyond any real list; keeps a tampered page number from overflowing the offset.
 MAX_PAGE = 100_000
 
+#: Totals are counted up to this many rows; a longer list shows "10,000+".
+COUNT_LIMIT = 10_000
 
-def paginate(query):
-    """Paginate a select() with the page number from the query string."""
+
+class BoundedPagination(SelectPagination):
+    """A page of a select() whose total is exact up to ``count_limit`` rows and bounded above it."""
+
+    def __init__(self, *args, count_limit: int = COUNT_LIMIT, **kwargs):
+        self.count_limit = count_limit
+        super().__init__(*args, **kwargs)
+        self.total_bounded = self.total is not None and self.total > self.count_limit
+        if self.total_bounded:
+            self.total = self.count_limit
+
+    def _query_count(self) -> int:
+        select_q = self._query_args["select"]
+        session = self._query_args["session"]
+        limited = select_q.options(lazyload("*")).order_by(None).limit(self.count_limit + 1).subquery()
+        return session.execute(select(func.count()).select_from(limited)).scalar()
+
+    @property
+    def total_label(self) -> str:
+        """The total as the page shows it: ``1,234`` or ``10,000+``."""
+        return f"{self.total:,}+" if self.total_bounded else f"{self.total:,}"
+
+
+def paginate(query, *, count_limit: int = COUNT_LIMIT):
+    """Paginate a select() with the page number from the query string; the total is bounded."""
     from core.extensions import db
 
-    return db.paginate(query, per_page=current_app.config["PAGE_SIZE"], max_per_page=200,
-                       error_out=False, page=min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    return BoundedPagination(select=query, session=db.session(), page=page,
+                             per_page=current_app.config["PAGE_SIZE"], max_per_page=200,
+                             error_out=False, count=True, count_limit=count_limit)
+
+
+class KeysetPage:
+    """A page of a list read newest first from the last row shown (``?before=<id>``).
+
+    Offset paging reads and throws away every row before the page, so page 10,000 of a log
+    of ten million entries costs as much as reading them all; a page that starts below a
+    known row is one index range read however deep it is. There is no total and no page
+    numbers: the reader goes to older entries, or back to the newest.
+
+    ``order`` is the list's order, descending, ending with the id (unique): ``(id,)``, or e.g.
+    ``(created_at, id)``, in which case the row named by ``before`` is read for its place.
+    """
+
+    def __init__(self, query, order, *, per_page: int | None = None):
+        from core.extensions import db
+
+        *leading, id_column = order
+        self.per_page = per_page or current_app.config["PAGE_SIZE"]
+        self.before = request.args.get("before", type=int)
+        if self.before is not None and self.before < 1:
+            self.before = None
+        if self.before is not None and not leading:
+            query = query.where(id_column < self.before)
+        elif self.before is not None:
+            anchor = db.session.execute(select(*order).where(id_column == self.before)).first()
+            if anchor is None:
+                self.before = None
+            else:
+                query = query.where(tuple_(*order) < tuple_(*anchor))
+        rows = list(db.session.scalars(query.order_by(*(c.desc() for c in order))
+                                       .limit(self.per_page + 1)))
+        self.items = rows[:self.per_page]
+        self.has_next = len(rows) > self.per_page
+        self.next_before = self.items[-1].id if self.has_next else None
+
+    @property
+    def is_first(self) -> bool:
+        return self.before is None

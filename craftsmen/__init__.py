@@ -16,11 +16,13 @@ BLUEPRINT_MODULES = (
     "craftsmen.nomination_views",  # enterprises nominate; reviewers check; talent pool
     "craftsmen.review_views",      # expert panels, scoring, proposed list
     "craftsmen.public_views",      # 公示 and objections, naming, registry, exports
+    "craftsmen.selection_route.views",  # the competition road: seeds, challengers, final, list
 )
 
 
 def init_app(app) -> None:
     from craftsmen import models  # noqa: F401 - register the tables
+    from craftsmen.selection_route import models as _route_models  # noqa: F401
 
     for name in BLUEPRINT_MODULES:
         module = importlib.import_module(name)

@@ -205,5 +205,12 @@ def load(seed: int = 2026) -> None:
     db.session.flush()
 
 
+def load_late(seed: int = 2026) -> None:
+    """The competition road (竞赛选拔), once the other features' demo data is there."""
+    from craftsmen.selection_route import demo as route_demo
+
+    route_demo.load(seed)
+
+
 #: Demo accounts this module adds, for the list that ``flask seed-demo`` prints.
 EXTRA_LOGINS = [("expert2", "评审专家（朝阳工匠评审组）"), ("expert3", "评审专家（朝阳工匠评审组）")]

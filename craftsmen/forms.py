@@ -27,7 +27,8 @@ from craftsmen.services.cycles import OccupationData
 _SPLIT = re.compile(r"[,，\t]+")
 METHOD_WORDS = {"综合评审": ReviewMethod.COMPREHENSIVE.value, "竞赛选拔": ReviewMethod.COMPETITION.value,
                 "竞赛": ReviewMethod.COMPETITION.value, "comprehensive": ReviewMethod.COMPREHENSIVE.value,
-                "competition": ReviewMethod.COMPETITION.value}
+                "competition": ReviewMethod.COMPETITION.value, "竞赛与评审组合": ReviewMethod.COMBINED.value,
+                "组合比评": ReviewMethod.COMBINED.value, "combined": ReviewMethod.COMBINED.value}
 
 
 class LineError(ValueError):
@@ -48,7 +49,7 @@ def parse_occupations(text: str) -> list[OccupationData]:
         method = ReviewMethod.COMPREHENSIVE.value
         if len(parts) > 2 and parts[2]:
             if parts[2] not in METHOD_WORDS:
-                problems.append(str(_l("第 %(n)s 行：评审方式应为“综合评审”或“竞赛选拔”", n=number)))
+                problems.append(str(_l("第 %(n)s 行：评审方式应为“综合评审”“竞赛选拔”或“竞赛与评审组合”", n=number)))
                 continue
             method = METHOD_WORDS[parts[2]]
         result.append(OccupationData(name=parts[0][:64], quota=int(parts[1]), method=method,
@@ -60,7 +61,8 @@ def parse_occupations(text: str) -> list[OccupationData]:
 
 def format_occupations(occupations) -> str:
     labels = {m.value: w for w, m in (("综合评审", ReviewMethod.COMPREHENSIVE),
-                                      ("竞赛选拔", ReviewMethod.COMPETITION))}
+                                      ("竞赛选拔", ReviewMethod.COMPETITION),
+                                      ("竞赛与评审组合", ReviewMethod.COMBINED))}
     return "\n".join(", ".join(filter(None, [o.name, str(o.quota), labels[o.method], o.code]))
                      for o in occupations)
 

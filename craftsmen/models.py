@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import collation
 from core.extensions import db
+from core.search_indexes import DESCENDING, trigram_index
 from core.timeutil import utcnow
 from core.uploads import StoredFileColumns
 
@@ -50,13 +51,22 @@ class CycleStatus(StrEnum):
 
 
 class ReviewMethod(StrEnum):
+    """How an occupation of a cycle is decided (its route, see :mod:`craftsmen.selection_route`)."""
+
     COMPREHENSIVE = "comprehensive"
     COMPETITION = "competition"
+    #: 多模块组合综合比评: the final's score and the panel's score, weighted.
+    COMBINED = "combined"
 
     @property
     def label(self):
         return {ReviewMethod.COMPREHENSIVE: _l("综合评审"),
-                ReviewMethod.COMPETITION: _l("竞赛选拔")}[self]
+                ReviewMethod.COMPETITION: _l("竞赛选拔"),
+                ReviewMethod.COMBINED: _l("竞赛与评审组合")}[self]
+
+    @property
+    def uses_competition(self) -> bool:
+        return self is not ReviewMethod.COMPREHENSIVE
 
 
 class SelectionCycle(db.Model):
@@ -90,6 +100,10 @@ class SelectionCycle(db.Model):
 
     #: Expert rubric: {"max_score": "100", "criteria": [{"key", "name", "weight"}, ...]}
     rubric: Mapped[dict] = mapped_column(sa.JSON)
+    #: The funding plan of a named Beijing Grand Craftsman's studio (e.g. 10 万元 a year for
+    #: 3 years); None: the cycle promises none.
+    studio_funding_per_year: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
+    studio_funding_years: Mapped[int | None]
     disagreement_threshold: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2), default=Decimal(15))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -194,6 +208,9 @@ class Nomination(db.Model):
     qualified_at: Mapped[datetime | None]
     aggregate_score: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 4))
     rank: Mapped[int | None]
+    #: How the nominee was placed on the proposed list, as shown on the list, the notice and
+    #: the registry (e.g. 竞赛选拔·终极挑战赛第 1 名); set when the list is generated.
+    selection_basis: Mapped[str] = mapped_column(sa.String(200), default="")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -211,7 +228,12 @@ class Nomination(db.Model):
         order_by="NominationAttachment.id")
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (sa.UniqueConstraint("cycle_id", "worker_id", name="uq_nominations_worker"),)
+    __table_args__ = (
+        sa.UniqueConstraint("cycle_id", "worker_id", name="uq_nominations_worker"),
+        # the talent pool's order: newest cycle first, then by occupation and qualification
+        sa.Index("ix_nominations_pool_listing", sa.desc("cycle_id"), "occupation_id", "qualified_at",
+                 "id", info={DESCENDING: True}),
+    )
 
     def __str__(self) -> str:
         return f"{self.worker.name} · {self.occupation.name}"
@@ -350,11 +372,25 @@ class CraftsmanTitle(db.Model):
     enterprise_name: Mapped[str] = mapped_column(sa.String(100))
     district: Mapped[str] = mapped_column(sa.String(50), index=True)
     named_on: Mapped[date]
-    revoked_on: Mapped[date | None]
+    #: The nomination's ``selection_basis`` on the day of naming.
+    selection_basis: Mapped[str] = mapped_column(sa.String(200), default="")
+    revoked_on: Mapped[date | None] = mapped_column(index=True)
     revoke_reason: Mapped[str] = mapped_column(sa.Text, default="")
 
     nomination: Mapped[Nomination] = relationship()
     cycle: Mapped[SelectionCycle] = relationship()
+
+    __table_args__ = (
+        # the registry's order (newest year first, then by name as NAME_ORDER says, see
+        # core.collation): its pages read the index instead of sorting the table
+        sa.Index("ix_craftsman_titles_listing_pinyin", sa.desc("year"), "name_pinyin", "id",
+                 info={DESCENDING: True}),
+        sa.Index("ix_craftsman_titles_listing_strokes", sa.desc("year"), "name_strokes", "id",
+                 info={DESCENDING: True}),
+        trigram_index("ix_craftsman_titles_name_trgm", "name"),
+        trigram_index("ix_craftsman_titles_enterprise_name_trgm", "enterprise_name"),
+        trigram_index("ix_craftsman_titles_occupation_trgm", "occupation"),
+    )
 
     @property
     def level_enum(self) -> CraftsmanLevel:

@@ -13,12 +13,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from core import navigation
 from core.access import roles_required
 from core.audit.models import AuditEntry
 from core.extensions import db
 from core.forms import REFUSED, ConfirmForm, commit_or_report
+from core.organizations import services as org_services
 from core.organizations.models import Enterprise, Union, UnionKind
 from core.pagination import paginate
 from core.people.models import SkillLevel, Worker
@@ -515,9 +517,15 @@ def talent_pool():
         query = query.where(Enterprise.district_union_id == district_id)
     q = request.args.get("q", "").strip()
     if q:
-        query = query.where(or_(Worker.name.like(f"%{q}%"), Enterprise.name.like(f"%{q}%")))
-    page = paginate(query.order_by(Nomination.cycle_id.desc(), CycleOccupation.name,
-                                   Nomination.qualified_at, Nomination.id))
+        query = query.where(or_(Worker.name.like(f"%{q}%"), Nomination.enterprise_id.in_(
+            org_services.enterprise_ids_named_like(q))))
+    # newest cycle first, then its occupations in the cycle's own order: read from the
+    # (cycle_id DESC, occupation_id, qualified_at, id) index, not sorted per view
+    page = paginate(query.order_by(Nomination.cycle_id.desc(), Nomination.occupation_id,
+                                   Nomination.qualified_at, Nomination.id)
+                    .options(selectinload(Nomination.worker), selectinload(Nomination.occupation),
+                             selectinload(Nomination.cycle),
+                             selectinload(Nomination.enterprise).selectinload(Enterprise.district_union)))
     cycles = db.session.scalars(select(SelectionCycle).order_by(SelectionCycle.id.desc())).all()
     occupations = db.session.scalars(select(CycleOccupation.name).distinct()
                                      .order_by(CycleOccupation.name)).all()

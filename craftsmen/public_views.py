@@ -43,6 +43,7 @@ from craftsmen.public_forms import (
     ResolveObjectionForm,
     RevokeTitleForm,
 )
+from craftsmen.selection_route import ladder
 from craftsmen.services import naming, notice
 
 bp = Blueprint("craftsmen_public", __name__)
@@ -173,7 +174,7 @@ def title_detail(title_id: int):
     title = db.get_or_404(CraftsmanTitle, title_id)
     return render_template("craftsmen/public/title.html", title=title,
                            achievements=registry.publishable_achievements(title),
-                           is_admin=_is_admin())
+                           steps=ladder.ladder(title.worker_id, public=True), is_admin=_is_admin())
 
 
 # --- Administrators --------------------------------------------------------------------------
@@ -202,7 +203,8 @@ def _cycle_page(cycle: SelectionCycle, publish_form: PublishNoticeForm | None = 
         counts=counts.get(public_notice.id, {}) if public_notice else {},
         by_occupation=registry.proposed_by_occupation(cycle),
         publish_blockers=notice.publish_blockers(cycle) if cycle.status == CycleStatus.REVIEWING else [],
-        blockers=naming.naming_blockers(cycle), today=beijing_today())
+        blockers=naming.naming_blockers(cycle), today=beijing_today(),
+        studio_offers=ladder.studio_offers(cycle) if cycle.status == CycleStatus.CLOSED else [])
 
 
 @bp.get("/craftsmen/cycles/<int:cycle_id>/publication")

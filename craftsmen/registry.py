@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Select, String, cast, func, literal, select, union
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from core import collation
+from core.distinct_values import distinct_values
 from core.extensions import db
 from core.organizations.models import Enterprise, Union
 from core.people.models import Worker
@@ -97,19 +98,12 @@ class FilterOptions:
 
 
 def filter_options() -> FilterOptions:
-    """The values the registry's filters offer: one query, a few dozen short rows."""
+    """The values the registry's filters offer, read from the columns' indexes (a probe per
+    distinct value), not by sorting the whole table on every view."""
     t = CraftsmanTitle
-    rows = db.session.execute(union(
-        select(literal("year").label("kind"), cast(t.year, String).label("value")),
-        select(literal("occupation"), t.occupation),
-        select(literal("district"), t.district).where(t.district != ""),
-    )).all()
-    values: dict[str, list[str]] = defaultdict(list)
-    for kind, value in rows:
-        values[kind].append(value)
-    return FilterOptions(years=sorted((int(y) for y in values["year"]), reverse=True),
-                         occupations=sorted(values["occupation"]),
-                         districts=sorted(values["district"]))
+    return FilterOptions(years=sorted(distinct_values(t.year), reverse=True),
+                         occupations=sorted(distinct_values(t.occupation)),
+                         districts=sorted(distinct_values(t.district, t.district != "")))
 
 
 def publishable_achievements(title: CraftsmanTitle) -> list[NominationAchievement]:
@@ -138,6 +132,7 @@ class Nominee:
     name: str
     occupation: str
     enterprise: str
+    selection_basis: str = ""  # how the nominee was selected (竞赛选拔·终极挑战赛第 1 名, ...)
 
 
 def notice_nominees(notice: PublicNotice) -> list[Nominee]:
@@ -147,7 +142,7 @@ def notice_nominees(notice: PublicNotice) -> list[Nominee]:
     else:
         states = (NominationState.PROPOSED.value,)
     rows = db.session.execute(
-        select(Nomination.id, Worker.name, CycleOccupation.name, Enterprise.name)
+        select(Nomination.id, Worker.name, CycleOccupation.name, Enterprise.name, Nomination.selection_basis)
         .join(Worker, Worker.id == Nomination.worker_id)
         .join(CycleOccupation, CycleOccupation.id == Nomination.occupation_id)
         .join(Enterprise, Enterprise.id == Nomination.enterprise_id)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from core import collation
 from core.extensions import db
+from core.organizations import services as org_services
 from core.organizations.models import Enterprise, Union, UnionKind
 from innovation_studios import rules
 from innovation_studios.models import INDUSTRIES, Studio, StudioKind, StudioLevel, StudioState
@@ -69,7 +70,7 @@ def _filtered(query: Select, filters: StudioFilters) -> Select:
     if filters.q:
         query = query.where(or_(Studio.name.contains(filters.q, autoescape=True),
                                 Studio.number.contains(filters.q, autoescape=True),
-                                Enterprise.name.contains(filters.q, autoescape=True)))
+                                Studio.enterprise_id.in_(org_services.enterprise_ids_named_like(filters.q))))
     if filters.kind:
         query = query.where(Studio.kind == filters.kind)
     if filters.level:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import collation
 from core.extensions import db
+from core.search_indexes import trigram_index
 from core.timeutil import utcnow
 
 
@@ -127,6 +128,12 @@ class Studio(db.Model):
 
     enterprise = relationship("Enterprise")
     leader = relationship("Worker", foreign_keys=[leader_worker_id])
+
+    __table_args__ = (
+        trigram_index("ix_studios_name_trgm", "name"),
+        trigram_index("ix_studios_number_trgm", "number"),
+    )
+
     members = relationship("StudioMember", back_populates="studio", cascade="all, delete-orphan",
                            order_by="StudioMember.id")
     leader_changes = relationship("StudioLeaderChange", back_populates="studio",

@@ -3,7 +3,9 @@
 A contestant's enterprise may file an appeal within the event's window after publication
 (``Event.appeal_window_minutes``, 120 by default); after it the appeal is refused with the
 time the window closed. The arbitration group (administrators, or the competition's
-:class:`ArbitrationMember` users) rules once: *upheld* with corrected marks (each change is a
+:class:`ArbitrationMember` users; or, for an event with its own group, its
+:class:`EventArbitrator` users only) rules once, never a member from the appellant's
+enterprise: *upheld* with corrected marks (each change is a
 :class:`MarkChange` row with the old and new value, the whole event is recomputed, and the
 ruling is audited with the contestant's old and new total), or *dismissed* with a reason.
 A second ruling is refused: the ruling is final.
@@ -15,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from competitions import certificates as award_certificates
 from competitions import notifications, scoring
@@ -24,6 +26,7 @@ from competitions.models import (
     AppealStatus,
     Contestant,
     Event,
+    EventArbitrator,
     EventState,
     Mark,
     MarkChange,
@@ -93,10 +96,41 @@ def appeal_marks(appeal: Appeal) -> list[Mark]:
     return sorted(marks, key=lambda m: (order.get(m.aspect_id, 0), m.judge_id, m.entry))
 
 
-def _ensure_open(appeal: Appeal) -> None:
+def _ensure_open(appeal: Appeal, by=None) -> None:
     if appeal.status != AppealStatus.OPEN.value:
         raise DomainError(_l("该申诉已裁决（%(s)s），仲裁裁决为最终裁决，不能再次裁决",
                              s=appeal.status_enum.label))
+    group = event_arbitrator_ids(db.session.get(Event, appeal.event_id))
+    if by is not None and group and by.id not in group:
+        raise DomainError(_l("该赛项的申诉由其仲裁组裁决，您不是仲裁组成员"))
+    if by is not None and getattr(by, "employer_id", None) == appeal.enterprise_id:
+        raise DomainError(_l("您与申诉选手同属一个单位，应当回避，不能裁决该申诉"))
+
+
+def event_arbitrator_ids(event: Event) -> frozenset[int]:
+    """The user ids of the event's own arbitration group (empty: the competition's group rules)."""
+    return frozenset(db.session.scalars(select(EventArbitrator.user_id)
+                                        .where(EventArbitrator.event_id == event.id)))
+
+
+def set_event_arbitrators(event: Event, user_ids, *, by) -> None:
+    """Give ``event`` its own arbitration group (an empty list returns it to the competition's)."""
+    wanted = frozenset(int(i) for i in user_ids)
+    current = event_arbitrator_ids(event)
+    if wanted == current:
+        return
+    db.session.execute(delete(EventArbitrator).where(EventArbitrator.event_id == event.id,
+                                                     EventArbitrator.user_id.not_in(wanted)))
+    db.session.add_all(EventArbitrator(event_id=event.id, user_id=i) for i in sorted(wanted - current))
+    db.session.flush()
+    audit.record("event.arbitrators", event, by=by,
+                 changes={"arbitrators": [sorted(current), sorted(wanted)]})
+
+
+def open_appeals(event: Event) -> list[Appeal]:
+    """The event's appeals still waiting for a ruling."""
+    return list(db.session.scalars(select(Appeal).where(Appeal.event_id == event.id,
+                                                        Appeal.status == AppealStatus.OPEN.value)))
 
 
 def _checked(mark: Mark, aspect: scoring.Aspect, value) -> Decimal:
@@ -117,7 +151,7 @@ def _checked(mark: Mark, aspect: scoring.Aspect, value) -> Decimal:
 def uphold(appeal: Appeal, ruling: str, corrections: dict[int, object], *, by) -> list[MarkChange]:
     """Uphold ``appeal``: correct the contestant's marks (``{mark id: new value}``), recompute
     the event's results and record old and new values. At least one mark must change."""
-    _ensure_open(appeal)
+    _ensure_open(appeal, by)
     ruling = _text(ruling, "ruling", _l("请填写裁决理由"))
     event = db.session.get(Event, appeal.event_id)
     aspects = results_service.event_scheme(event).aspects
@@ -159,7 +193,7 @@ def uphold(appeal: Appeal, ruling: str, corrections: dict[int, object], *, by) -
 
 def dismiss(appeal: Appeal, ruling: str, *, by) -> None:
     """Dismiss ``appeal`` with a reason; nothing changes in the results."""
-    _ensure_open(appeal)
+    _ensure_open(appeal, by)
     ruling = _text(ruling, "ruling", _l("请填写驳回理由"))
     _rule(appeal, AppealStatus.DISMISSED, ruling, by)
     db.session.flush()

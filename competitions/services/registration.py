@@ -141,6 +141,13 @@ def register(event: Event, worker: Worker, *, by) -> Contestant:
     """``by`` (the worker's enterprise union) registers ``worker`` for ``event``."""
     if not rules.can_register(by, worker):
         raise DomainError(_l("只能为本单位的职工报名"))
+    return register_checked(event, worker, by=by)
+
+
+def register_checked(event: Event, worker: Worker, *, by) -> Contestant:
+    """Register ``worker`` for ``event`` for a caller that has already decided ``by`` may
+    (e.g. a union registering a challenger of one of its enterprises for a craftsman
+    selection's qualifier); window, eligibility and quota are checked as in :func:`register`."""
     if not event.registration_open(utcnow()):
         if event.state_enum is not EventState.REGISTRATION:
             raise DomainError(_l("“%(event)s”当前为“%(state)s”，不接受报名", event=event.occupation,
@@ -317,6 +324,29 @@ def import_contestants(event: Event, rows: Sequence[tuple[int, dict]], *, by) ->
                cross_trade=cross_trade)
     audit.record("event.import_contestants", event, by=by, changes={"count": [None, len(ready)]})
     return len(ready)
+
+
+def enter_selected(event: Event, workers: Sequence[Worker], *, by) -> list[Contestant]:
+    """Enter workers an organiser selected (e.g. a selection's finalists) as imported
+    contestants: before the lot draw, eligibility checked, every refusal named at once; the
+    per-enterprise quota does not apply to a selection."""
+    _ensure_importable(event)
+    _lock_event(event)
+    problems = []
+    for worker in workers:
+        existing = contestant_of(event, worker)
+        if existing is not None and existing.status_enum in QUOTA_STATUSES:
+            problems.append(_already_message(existing))
+        failures = eligibility_failures(event, worker)
+        if failures:
+            problems.append(str(_l("%(name)s 不符合参赛条件：%(reasons)s", name=worker.name,
+                                   reasons="；".join(failures))))
+    if problems:
+        raise DomainError("；".join(problems))
+    entered = [_enter(event, w, contestant_of(event, w), source=RegistrationSource.IMPORT, by=by)
+               for w in workers]
+    audit.record("event.enter_selected", event, by=by, changes={"count": [None, len(entered)]})
+    return entered
 
 
 def import_template() -> bytes:

@@ -310,6 +310,15 @@ def not_ranked(event: Event) -> list[Contestant]:
         .options(selectinload(Contestant.worker), selectinload(Contestant.enterprise))))
 
 
+def ranked_workers(event: Event) -> list[tuple[int, Decimal, int | None]]:
+    """``(worker id, total, rank)`` of every stored result, best first: one light query for
+    features that rank on an event's results (e.g. a craftsman selection's final)."""
+    return [tuple(row) for row in db.session.execute(
+        select(Contestant.worker_id, Result.total, Result.rank)
+        .join(Contestant, Contestant.id == Result.contestant_id)
+        .where(Result.event_id == event.id).order_by(Result.rank, Result.contestant_id))]
+
+
 def worker_results(worker_id: int) -> list[Result]:
     """A worker's published results, newest event first."""
     return db.session.scalars(

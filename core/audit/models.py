@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.extensions import Model
+from core.search_indexes import trigram_index
 from core.timeutil import utcnow
 
 
@@ -18,16 +19,26 @@ class AuditEntry(Model):
     __tablename__ = "audit_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     actor_name: Mapped[str] = mapped_column(sa.String(64), default="system")
-    action: Mapped[str] = mapped_column(sa.String(64), index=True)
-    target_type: Mapped[str | None] = mapped_column(sa.String(64), index=True)
-    target_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+    action: Mapped[str] = mapped_column(sa.String(64))
+    target_type: Mapped[str | None] = mapped_column(sa.String(64))
+    target_id: Mapped[int | None] = mapped_column(sa.Integer)
     target_label: Mapped[str] = mapped_column(sa.String(200), default="")
     changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    # The log is read newest first, a page at a time from the last id shown (keyset paging);
+    # each filter's index ends with the id so a filtered page is read in order, not sorted.
+    __table_args__ = (
+        sa.Index("ix_audit_entries_action_listing", "action", "id"),
+        sa.Index("ix_audit_entries_time_listing", "created_at", "id"),
+        sa.Index("ix_audit_entries_actor_listing", "actor_id", "id"),
+        sa.Index("ix_audit_entries_target_listing", "target_type", "target_id", "id"),
+        trigram_index("ix_audit_entries_actor_name_trgm", "actor_name"),
+    )
 
 
 class AuditImmutableError(RuntimeError):

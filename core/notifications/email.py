@@ -76,6 +76,8 @@ def send_email(notification_id: int) -> bool:
 
 
 def _after_commit(session) -> None:
+    if session.in_nested_transaction():  # a savepoint committed inside a longer transaction: not yet
+        return
     ids = session.info.pop(services.PENDING_EMAILS, None)
     for notification_id in ids or ():
         dispatch(notification_id)

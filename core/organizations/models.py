@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import Model
+from core.search_indexes import trigram_index
 from core.timeutil import utcnow
 
 
@@ -55,7 +56,7 @@ class Enterprise(Model):
     __tablename__ = "enterprises"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(100))
+    name: Mapped[str] = mapped_column(sa.String(100), index=True)
     uscc: Mapped[str] = mapped_column(sa.String(18), unique=True)
     district_union_id: Mapped[int] = mapped_column(sa.ForeignKey("unions.id"), index=True)
     industry_union_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unions.id"), index=True)
@@ -70,6 +71,7 @@ class Enterprise(Model):
     industry_union = relationship(Union, foreign_keys=[industry_union_id])
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (trigram_index("ix_enterprises_name_trgm", "name"),)
 
     def __str__(self) -> str:
         return self.name

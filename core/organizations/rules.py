@@ -18,6 +18,15 @@ def visible_enterprise_filter(user, Enterprise):
     return or_(*conditions) if conditions else false()
 
 
+def only_visible_enterprise(user) -> int | None:
+    """The id of the one enterprise ``user`` may see, when that is all they see (else None)."""
+    if user.has_role(Role.ADMIN) or (user.has_role(Role.UNION_REVIEWER) and user.union_id):
+        return None
+    if user.has_role(Role.ENTERPRISE) and user.enterprise_id:
+        return user.enterprise_id
+    return None
+
+
 def can_view_enterprise(user, enterprise) -> bool:
     if user.has_role(Role.ADMIN):
         return True

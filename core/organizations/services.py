@@ -103,3 +103,14 @@ def update_enterprise(enterprise: Enterprise, data: EnterpriseData, *, expected_
         db.session.flush()
         audit.record("enterprise.update", enterprise, by=by, changes=changes)
     return enterprise
+
+
+def enterprise_ids_named_like(text: str) -> list[int]:
+    """Ids of the enterprises whose name contains ``text`` (a read, not a change).
+
+    A search over workers, nominations or studios "by name or enterprise" is an OR across two
+    tables, which no index answers; asking the (trigram-indexed) enterprise names first turns
+    it into an OR over the searched table's own indexed columns (``enterprise_id IN (...)``).
+    """
+    return list(db.session.scalars(select(Enterprise.id).where(
+        Enterprise.name.contains(text, autoescape=True))))

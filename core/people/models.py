@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import crypto
 from core.extensions import Model
+from core.search_indexes import trigram_index
 from core.timeutil import utcnow
 
 
@@ -83,6 +84,12 @@ class Worker(Model):
     enterprise = relationship("Enterprise")
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        # an enterprise's workers by name, read in order from the index
+        sa.Index("ix_workers_enterprise_name", "enterprise_id", "name", "id"),
+        trigram_index("ix_workers_name_trgm", "name"),
+        trigram_index("ix_workers_occupation_trgm", "occupation"),
+    )
 
     def __str__(self) -> str:
         return self.name

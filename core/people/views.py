@@ -12,6 +12,7 @@ from core.access import roles_required
 from core.extensions import db
 from core.forms import REFUSED, commit_or_report, import_or_report
 from core.organizations import rules as org_rules
+from core.organizations import services as org_services
 from core.organizations.models import Enterprise
 from core.pagination import paginate
 from core.people import importer, rules, services
@@ -61,14 +62,23 @@ def index():
     if q:
         like = f"%{q}%"
         query = query.where(or_(Worker.name.like(like), Worker.occupation.like(like),
-                                Enterprise.name.like(like)))
+                                Worker.enterprise_id.in_(org_services.enterprise_ids_named_like(q))))
     level = request.args.get("skill_level", "")
     if level in {s.value for s in SkillLevel}:
         query = query.where(Worker.skill_level == level)
     enterprise_id = request.args.get("enterprise_id", type=int)
     if enterprise_id:
         query = query.where(Worker.enterprise_id == enterprise_id)
-    page = paginate(query.order_by(Enterprise.name, Worker.name, Worker.id))
+    own = org_rules.only_visible_enterprise(current_user)
+    if own:
+        query = query.where(Worker.enterprise_id == own)
+    # one enterprise's workers are read by name from (enterprise_id, name, id); only a list
+    # across enterprises is ordered by enterprise first
+    if enterprise_id or own:
+        query = query.order_by(Worker.name, Worker.id)
+    else:
+        query = query.order_by(Enterprise.name, Worker.name, Worker.id)
+    page = paginate(query)
     return render_template("people/index.html", page=page, q=q, level=level,
                            skill_levels=list(SkillLevel),
                            can_create=rules.can_create_worker(current_user))

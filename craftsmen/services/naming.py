@@ -83,7 +83,7 @@ def name_cycle(cycle: SelectionCycle, *, by, today: date | None = None) -> list[
             name=nomination.worker.name, title=title_text, level=cycle.level, year=cycle.year,
             occupation=nomination.occupation.name, enterprise_name=enterprise.name,
             district=enterprise.district_union.name if enterprise.district_union else "",
-            named_on=today))
+            named_on=today, selection_basis=nomination.selection_basis))
     db.session.add_all(titles)
     move_cycle(cycle, CycleStatus.CLOSED, by=by)
     db.session.flush()

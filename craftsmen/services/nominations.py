@@ -266,6 +266,9 @@ def create_draft(cycle: SelectionCycle, worker, occupation_id: int, *, by,
     audit.record("nomination.create", nomination, by=by, changes={
         "cycle_id": [None, cycle.id], "occupation": [None, occupation.name],
         "worker_id": [None, worker.id], "state": [None, N.DRAFT.value]})
+    from craftsmen.selection_route.ladder import add_result_achievements
+
+    add_result_achievements(nomination, by=by)  # published results are evidence already
     return nomination
 
 

@@ -30,6 +30,7 @@ from craftsmen.models import (
     Objection,
     ObjectionStatus,
     PublicNotice,
+    ReviewMethod,
     SelectionCycle,
 )
 from craftsmen.services import review
@@ -87,6 +88,11 @@ def publish_blockers(cycle: SelectionCycle) -> list[str]:
                                items="、".join(f"{n.worker.name}（{n.occupation.name}，{n.state_enum.label}）"
                                               for n in undecided))))
     for occupation in cycle.occupations:
+        if occupation.method_enum is not ReviewMethod.COMPREHENSIVE:  # decided by the competition road
+            from craftsmen.selection_route.services import notice_blockers
+
+            blockers += notice_blockers(occupation)
+            continue
         result = review.standings(occupation)
         if not result.entries:  # nobody of this occupation is in the talent pool
             continue

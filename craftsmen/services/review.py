@@ -41,7 +41,14 @@ from core.extensions import db
 from core.review_panels import scoring
 from core.review_panels import services as panels
 from core.review_panels.models import ReviewPanel
-from craftsmen.models import CycleOccupation, CycleStatus, Nomination, NominationState, SelectionCycle
+from craftsmen.models import (
+    CycleOccupation,
+    CycleStatus,
+    Nomination,
+    NominationState,
+    ReviewMethod,
+    SelectionCycle,
+)
 from craftsmen.services.transitions import move_nomination
 
 PANEL_SCOPE = "craftsman_occupation"
@@ -72,12 +79,17 @@ def subject_of(nomination: Nomination) -> panels.Subject:
 
 
 def subject_nominations(occupation: CycleOccupation) -> list[Nomination]:
-    """The nominations the occupation's panel scores, in nomination order."""
-    return list(db.session.scalars(
-        select(Nomination).where(Nomination.occupation_id == occupation.id,
-                                 Nomination.state.in_([s.value for s in SUBJECT_STATES]))
-        .options(selectinload(Nomination.worker), selectinload(Nomination.enterprise))
-        .order_by(Nomination.id)))
+    """The nominations the occupation's panel scores, in nomination order: on the combined
+    route (竞赛与评审组合) only the finalists (seed players and advancing challengers)."""
+    query = (select(Nomination).where(Nomination.occupation_id == occupation.id,
+                                      Nomination.state.in_([s.value for s in SUBJECT_STATES]))
+             .options(selectinload(Nomination.worker), selectinload(Nomination.enterprise))
+             .order_by(Nomination.id))
+    if occupation.method_enum is ReviewMethod.COMBINED:
+        from craftsmen.selection_route.services import finalist_nomination_ids
+
+        query = query.where(Nomination.id.in_(finalist_nomination_ids(occupation)))
+    return list(db.session.scalars(query))
 
 
 def is_subject(panel: ReviewPanel, nomination: Nomination) -> bool:
@@ -337,6 +349,7 @@ def generate_proposed_list(occupation: CycleOccupation, *, by, accept_boundary_t
         before = {"aggregate_score": nomination.aggregate_score, "rank": nomination.rank}
         nomination.aggregate_score = entry.score
         nomination.rank = entry.rank
+        nomination.selection_basis = f"综合评审 {scoring.display(entry.score)} 分"
         target = N.PROPOSED if entry.within_quota else N.NOT_PROPOSED
         if nomination.state != target.value:
             move_nomination(nomination, target, by=by, note="", changes=audit.diff(

@@ -3,7 +3,7 @@
 Existing conflicts stay in force (state 'accepted').
 
 Revision ID: 0e2be72a069f
-Revises: cf121761f796
+Revises: 54ebe0601453
 Create Date: 2026-12-06 22:58:50.561014
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0e2be72a069f'
-down_revision = 'cf121761f796'
+down_revision = '54ebe0601453'
 branch_labels = None
 depends_on = None
 

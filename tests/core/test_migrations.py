@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from core import create_app
 from core.config import normalise_database_url
 from core.extensions import db
+from core.search_indexes import include_object
 
 
 @pytest.fixture
@@ -41,7 +42,8 @@ def test_upgrade_from_empty_matches_the_models_and_downgrade_removes_everything(
     with app.app_context():
         flask_migrate.upgrade()
         with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                                 "include_object": include_object})
             differences = compare_metadata(context, db.metadata)
         assert differences == [], f"models and migrations disagree: {differences}"
         flask_migrate.downgrade(revision="base")

@@ -44,7 +44,20 @@ def _make_records(world) -> dict:
             **_results_records(world), **_indicator_records(), **_alliance_records(world),
             **_certificate_records(world), **_batch_records(world),
             **_studio_record_records(world, _studio_records(world)), **_api_records(world),
-            **_notification_records(world)}
+            **_route_records(world), **_notification_records(world)}
+
+
+def _route_records(world) -> dict:
+    """A seed player on a competition-route occupation (竞赛选拔); ``stage`` names the qualifier."""
+    from craftsmen.selection_route.models import SeedPlayer
+    from tests.craftsmen.conftest import make_cycle, make_nomination
+
+    cycle = make_cycle(title="竞赛选拔的周期")
+    nomination = make_nomination(cycle, world.worker_b, "钳工")
+    seed = SeedPlayer(occupation_id=nomination.occupation_id, nomination_id=nomination.id, reason="示例")
+    db.session.add(seed)
+    db.session.flush()
+    return {"seed_id": seed.id, "stage": "qualifier"}
 
 
 def _notification_records(world) -> dict:

@@ -536,6 +536,7 @@ def titles(app, world) -> SimpleNamespace:
     ("?district=海淀区总工会", {"王芳", "赵强"}),
     ("?district=海淀区总工会&year=2026", {"王芳"}),
     ("?q=王", {"王芳"}),
+    ("?q=芳", {"王芳"}),  # a character inside the name, not only its start
     ("?q=海淀机械", {"王芳"}),
     ("?q=焊", {"王芳"}),
     ("?q=%25", set()),  # a literal %, not a wildcard

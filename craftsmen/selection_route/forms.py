@@ -1,0 +1,92 @@
+"""Forms of the competition road."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from core.accounts.forms import MultiCheckboxField
+from craftsmen.models import ReviewMethod
+
+
+class RouteForm(FlaskForm):
+    method = SelectField(_l("选拔方式"), choices=[])
+    competition_weight = DecimalField(_l("竞赛成绩权重（%）"), places=2, validators=[Optional()],
+                                      description=_l("仅“竞赛与评审组合”：两项权重之和须为 100，如 70 与 30"))
+    panel_weight = DecimalField(_l("专家评审权重（%）"), places=2, validators=[Optional()])
+    advance_top_n = IntegerField(_l("挑战者晋级人数"), validators=[InputRequired(_l("请填写晋级人数"))],
+                                 description=_l("挑战者选拔赛前 N 名进入终极挑战赛（并列同进）"))
+    advance_min_score = DecimalField(_l("晋级最低分"), places=2, validators=[Optional()],
+                                     description=_l("不填则不设最低分"))
+    list_min_score = DecimalField(_l("列入建议名单的最低分"), places=2, validators=[Optional()],
+                                  description=_l("按本路线的 0–100 分计；不填则不设最低分"))
+    submit = SubmitField(_l("保存选拔路线"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.method.choices = [(m.value, m.label) for m in ReviewMethod]
+
+
+class FundingForm(FlaskForm):
+    studio_funding_per_year = DecimalField(_l("工匠创新工作室资助（万元/年）"), places=2, validators=[Optional()])
+    studio_funding_years = IntegerField(_l("资助年数"), validators=[Optional()])
+    submit = SubmitField(_l("保存资助计划"))
+
+
+class ArbitratorsForm(FlaskForm):
+    members = MultiCheckboxField(_l("专家仲裁组成员"), coerce=int, choices=[])
+    submit = SubmitField(_l("保存仲裁组"))
+
+
+class SeedForm(FlaskForm):
+    nomination_id = SelectField(_l("种子选手（资格审查通过的被推荐人）"), coerce=int, choices=[],
+                                validators=[InputRequired(_l("请选择被推荐人"))])
+    reason = TextAreaField(_l("专家委员会选定理由"), render_kw={"rows": 2},
+                           validators=[DataRequired(_l("请写明选定种子选手的理由")), Length(max=1000)])
+    submit = SubmitField(_l("选定种子选手"))
+
+
+class StageForm(FlaskForm):
+    venue = StringField(_l("比赛地点"), validators=[DataRequired(_l("请填写比赛地点")), Length(max=200)])
+    held_on = DateField(_l("比赛日期"), validators=[InputRequired(_l("请填写比赛日期"))])
+    registration_opens = DateTimeLocalField(_l("报名开始（北京时间）"), format="%Y-%m-%dT%H:%M",
+                                            validators=[InputRequired(_l("请填写报名开始时间"))])
+    registration_closes = DateTimeLocalField(_l("报名截止（北京时间）"), format="%Y-%m-%dT%H:%M",
+                                             validators=[InputRequired(_l("请填写报名截止时间"))])
+    quota_per_enterprise = IntegerField(_l("每个单位限报人数"), default=2,
+                                        validators=[InputRequired(), NumberRange(min=1, max=100)])
+    submit = SubmitField(_l("创建并开放报名"))
+
+
+class GenerateForm(FlaskForm):
+    accept_boundary_tie = BooleanField(_l("名额线上出现并列时，并列者全部列入建议名单（超出名额）"))
+    submit = SubmitField(_l("按竞赛结果生成建议名单"))
+
+
+class ChallengerForm(FlaskForm):
+    worker_id = SelectField(_l("挑战者"), coerce=int, choices=[], validators=[InputRequired(_l("请选择职工"))])
+    submit = SubmitField(_l("报名挑战者选拔赛"))
+
+
+class TitleStudioForm(FlaskForm):
+    """A Beijing Grand Craftsman's studio, prefilled from the title and the cycle's funding plan."""
+
+    name = StringField(_l("工作室名称"), validators=[DataRequired(_l("请填写工作室名称")), Length(max=100)])
+    field = StringField(_l("专业领域"), validators=[Optional(), Length(max=64)])
+    named_on = DateField(_l("命名日期"), validators=[InputRequired(_l("请填写命名日期"))])
+    funding_per_year = DecimalField(_l("资助金额（万元/年）"), places=2, validators=[Optional()])
+    funding_years = IntegerField(_l("资助年数"), validators=[Optional(), NumberRange(min=1, max=10)])
+    funding_from = IntegerField(_l("起始年度"), validators=[Optional()])
+    submit = SubmitField(_l("设立并命名工匠创新工作室"))
