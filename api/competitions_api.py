@@ -92,9 +92,9 @@ class ModuleOut(f.ApiSchema):
 
 
 class ContestantOut(f.ApiSchema):
-    """A contestant as judges know them: by blind number only."""
+    """A contestant as judges know them: by blind number only (no database id: ids follow
+    registration order, which groups contestants by enterprise)."""
 
-    id = f.Integer(required=True)
     blind_number = f.String(required=True)
     recused = f.Boolean(required=True)
     recusal_reason = f.String(required=True, allow_none=True)
@@ -135,7 +135,7 @@ def _assignment(assignment: JudgeAssignment, user) -> dict:
     contestants = []
     for contestant in marking.competing(event):
         reason = marking.recusal_reason(user, contestant)
-        contestants.append({"id": contestant.id, "blind_number": contestant.blind_number,
+        contestants.append({"blind_number": contestant.blind_number,
                             "recused": reason is not None, "recusal_reason": reason})
     accepts = (not assignment.is_chief
                and event.state_enum in (EventState.SCORING,))
@@ -165,7 +165,8 @@ class MarkIn(f.ApiSchema):
         "1 to 64 letters, digits or _ . : - characters."), metadata={
         "description": "每次保存一个新的唯一键（如 UUID）；重放同一个键返回已保存的结果，不做任何修改 / "
                        "A new unique key per save; replaying a key returns the stored result"})
-    contestant_id = f.Integer(required=True, validate=f.between(1, 2**31 - 1))
+    blind_number = f.String(required=True, validate=f.length(min=1, max=16), metadata={
+        "description": "选手的加密号 / The contestant's blind number"})
     aspect_id = f.Integer(required=True, validate=f.between(1, 2**31 - 1))
     entry = f.Integer(load_default=1, validate=f.one_of([1, 2]))
     value = f.String(required=True, validate=f.pattern(
@@ -182,7 +183,7 @@ class MarksIn(f.ApiSchema):
 class MarkOut(f.ApiSchema):
     client_key = f.String(required=True)
     mark_id = f.Integer(required=True)
-    contestant_id = f.Integer(required=True)
+    blind_number = f.String(required=True)
     aspect_id = f.Integer(required=True)
     entry = f.Integer(required=True)
     value = f.String(required=True)
@@ -207,9 +208,9 @@ def _save_marks(event: Event, user, items: list[dict]) -> tuple[list, list]:
     refused mark with its reason."""
     saved, problems = [], []
     for index, item in enumerate(items):
-        contestant = db.session.get(Contestant, item["contestant_id"])
+        contestant = marking.contestant_by_blind_number(event, item["blind_number"])
         aspect = db.session.get(SchemeAspect, item["aspect_id"])
-        if contestant is None or contestant.event_id != event.id:
+        if contestant is None:
             problems.append(_mark_problem(index, item, _l("该赛项没有这名选手"),
                                           "This event has no such contestant."))
             continue
@@ -266,7 +267,7 @@ def submit_marks(event_id: int, body):
                        details={"marks": problems})
     batch.commit()
     db.session.commit()
-    return {"marks": [{"client_key": key, "mark_id": r.mark.id, "contestant_id": r.mark.contestant_id,
+    return {"marks": [{"client_key": key, "mark_id": r.mark.id, "blind_number": r.mark.contestant.blind_number,
                        "aspect_id": r.mark.aspect_id, "entry": r.mark.entry, "value": plain(r.mark.value),
                        "changed": r.changed, "replayed": replayed, "saved_at": r.mark.saved_at}
                       for key, r, replayed in saved]}

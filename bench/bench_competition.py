@@ -3,15 +3,16 @@
 Loads the data with bulk inserts (not through the services, which audit every change), then
 measures the results service (aspect marks, module scores, totals, tie-breaks, places,
 awards, standardised scores, honours, stored as Result rows) beside a plain SQL GROUP BY
-over the same marks, and saving one mark through the judges' scoring route. Prints one
-figure a line as ``name: value unit``. Runs on a temporary SQLite database by default; with
-``BENCH_DATABASE_URL`` set, on that PostgreSQL database inside a schema of its own that is
-dropped at the end.
+over the same marks, and saving one mark through the judges' scoring route (time and SQL
+statements per save). Prints one figure a line as ``name: value unit``. Runs on a temporary
+SQLite database by default; with ``BENCH_DATABASE_URL`` set, on that PostgreSQL database inside
+a schema of its own that is dropped at the end.
 """
 
 from __future__ import annotations
 
 import random
+import statistics
 import sys
 import time
 from datetime import date, datetime, timedelta
@@ -133,17 +134,36 @@ def _save_mark(app, sample: dict) -> str:
     counter = iter(range(10_000))
     url = f"/judging/events/{sample['event_id']}/marks"
 
+    with app.app_context():
+        blind = db.session.get(Contestant, sample["contestant_id"]).blind_number
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    counting = [False]
+
+    def count(*_args, **_kwargs):
+        if counting[0]:
+            statements[-1] += 1
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+
     def save():
         n = next(counter)
-        response = client.post(url, data={"aspect_id": sample["aspect_id"], "contestant_id": sample["contestant_id"],
+        statements.append(0)
+        counting[0] = True
+        response = client.post(url, data={"aspect_id": sample["aspect_id"], "blind_number": blind,
                                           "value": str(10 + n % 5), "client_key": f"bench-save-{n}", "entry": 1})
+        counting[0] = False
         if response.status_code != 200 or not response.get_json().get("ok"):
             raise RuntimeError(f"{response.status_code} {response.get_data(as_text=True)[:200]}")
 
     try:
-        return f"competition_save_mark: {median_ms(save, 20):.1f} ms"
+        timing = f"competition_save_mark: {median_ms(save, 20):.1f} ms"
     except RuntimeError as error:
         return f"competition_save_mark: skipped (the scoring route refused the bench's mark: {error})"
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return f"{timing}\ncompetition_save_mark_statements: {statistics.median(statements[1:]):.0f} statements"
 
 
 def main() -> None:

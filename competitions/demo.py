@@ -121,6 +121,11 @@ def _event(competition, data: competitions.EventData, admin: User) -> Event:
     return event
 
 
+#: Why the organisers let a worker of a neighbouring trade enter (the event's own trade has
+#: too few workers in the demo enterprises).
+CROSS_TRADE_REASON = "相近工种，经组委会同意跨工种参赛"
+
+
 def _pick(event: Event, count: int, occupations: list[str], rng: random.Random, *,
           first: list[Worker] = (), taken: set[int]) -> list[Worker]:
     """``count`` eligible workers for ``event`` (``first`` included), the closest occupations
@@ -128,7 +133,7 @@ def _pick(event: Event, count: int, occupations: list[str], rng: random.Random, 
     fit = {occupation: rank for rank, occupation in enumerate(occupations)}
     candidates = [w for w in db.session.scalars(select(Worker).order_by(Worker.id))
                   if w.occupation in fit and w.id not in taken and w not in first
-                  and not registration.eligibility_failures(event, w)]
+                  and not registration.eligibility_failures(event, w, cross_trade=True)]
     rng.shuffle(candidates)
     candidates.sort(key=lambda w: fit[w.occupation])  # stable: shuffled within an occupation
     chosen = list(first)
@@ -146,7 +151,8 @@ def _pick(event: Event, count: int, occupations: list[str], rng: random.Random, 
 def _import(event: Event, workers: list[Worker], admin: User) -> None:
     """The organisers import the contestants from their spreadsheet (row 1 is the header)."""
     rows = [(number, {"姓名": w.name, "身份证号": w.id_number,
-                      "工种": w.occupation if w.occupation == event.occupation else ""})
+                      "工种": w.occupation if w.occupation == event.occupation else "",
+                      "跨工种理由": "" if w.occupation == event.occupation else CROSS_TRADE_REASON})
             for number, w in enumerate(workers, start=2)]
     registration.import_contestants(event, rows, by=admin)
 

@@ -1,9 +1,10 @@
 """Live metrics of the plan indicators (:mod:`indicators.metrics`): competitions and events
 held, and the workers who competed. Imported by the indicators feature only when it runs.
 
-An event is held once scoring has started (scoring, locked, rechecked or published); its
-contestants are those who checked in (a disqualified contestant did compete). Each figure is
-counted in the year the event was held.
+An event counts as held only once its results are published (an event stuck in scoring, or
+locked and never published, has not produced a result anyone can cite); its contestants are
+those who competed: checked in, including those who abandoned or were disqualified. Each
+figure is counted in the year the event was held.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from core.extensions import db
 from core.timeutil import beijing_today
 from indicators.metrics import MetricResult, register, union_breakdowns, year_counts
 
-HELD_STATES = (EventState.SCORING.value, EventState.LOCKED.value, EventState.RECHECKED.value,
-               EventState.PUBLISHED.value)
-COMPETED = (ContestantStatus.CHECKED_IN.value, ContestantStatus.DISQUALIFIED.value)
+HELD_STATES = (EventState.PUBLISHED.value,)
+COMPETED = (ContestantStatus.CHECKED_IN.value, ContestantStatus.ABANDONED.value,
+            ContestantStatus.DISQUALIFIED.value)
 
 
 def _decimal_series(counts: dict[int, int]) -> dict[int, Decimal]:

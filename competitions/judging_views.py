@@ -13,14 +13,19 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 from competitions import NAV_GROUP, rules
 from competitions.models import (
     Contestant,
+    ContestantStatus,
     Discrepancy,
     DiscrepancyKind,
     DiscrepancyResolution,
     Event,
+    EventState,
+    JudgeConflict,
     Mark,
     MarkChange,
     RecheckItem,
@@ -29,7 +34,7 @@ from competitions.models import (
     SchemeAspect,
     SchemeModule,
 )
-from competitions.services import control, marking
+from competitions.services import control, judges, marking, registration, results
 from core import navigation
 from core.access import roles_required
 from core.errors import DomainError
@@ -42,6 +47,8 @@ bp = Blueprint("competitions_judging", __name__, url_prefix="/judging")
 navigation.add("competitions_judging.index", _l("裁判评分"), Role.JUDGE, group=NAV_GROUP)
 
 
+#: Before these states there is nothing to score yet (no blind numbers).
+BEFORE_SCORING = frozenset({EventState.DRAFT, EventState.REGISTRATION, EventState.CHECK_IN})
 #: Labels of the stored values shown on the control page (the enums' values do not overlap).
 LABELS = {item.value: item.label for enum in (DiscrepancyKind, DiscrepancyResolution, RecheckReason,
                                               RecheckOutcome) for item in enum}
@@ -83,7 +90,13 @@ def _run(call, form=None):
 @bp.get("/")
 @roles_required(Role.JUDGE)
 def index():
-    return render_template("competitions/judging/index.html", events=marking.events_of(current_user))
+    """The judge's landing page: every event they judge, its state and their progress."""
+    rows = []
+    for event, assignment in marking.events_of(current_user):
+        drawn = event.lots_drawn_at is not None or event.state_enum not in BEFORE_SCORING
+        scoring_judge = not assignment.is_chief and drawn
+        rows.append((event, assignment, marking.progress(event, current_user) if scoring_judge else None))
+    return render_template("competitions/judging/index.html", rows=rows)
 
 
 @bp.get("/events/<int:event_id>")
@@ -91,28 +104,47 @@ def index():
 def event(event_id: int):
     event, assignment = _event_for_judge(event_id)
     contestants = marking.competing(event)
-    recused = {c.id: marking.recusal_reason(current_user, c) for c in contestants}
+    recused = marking.recusal_reasons(current_user, contestants)
     submitted = {m.id: marking.sheet_submitted(event, current_user, m) for m in event.modules}
+    reopened = {m.id: marking.reopened_marks(event, current_user, m) for m in event.modules}
     return render_template("competitions/judging/event.html", event=event, assignment=assignment,
-                           contestants=contestants, recused=recused, submitted=submitted, form=ConfirmForm())
+                           contestants=contestants, recused=recused, submitted=submitted, reopened=reopened,
+                           progress=marking.progress(event, current_user, contestants, recused),
+                           form=ConfirmedActionForm())
+
+
+def _panel(event, module, contestant, aspects, own, recused, sheet, others=None):
+    """What the sheet shows for one contestant (every contestant of the module is on the page,
+    so that the judge moves between them without the network)."""
+    return {"contestant": contestant, "own": own, "recused": recused, "others": others,
+            "keys": {(a.id, n): uuid.uuid4().hex for a in aspects for n in (1, 2)},
+            "read_only": sheet is not None and sheet.reopened_reason is None}
 
 
 def _sheet_context(event, module, contestant, values=None, errors=None):
     aspects = module.aspects()
-    own = marking.own_marks(event, current_user, contestant, aspects)
-    others = (marking.others_marks(event, current_user, contestant, aspects)
-              if marking.may_see_other_marks(event, current_user, module) else None)
     sheet = marking.sheet_of(event, current_user, module)
     contestants = marking.competing(event)
+    recused = marking.recusal_reasons(current_user, contestants)
+    own = marking.module_marks(event, current_user, aspects)
+    see_others = marking.may_see_other_marks(event, current_user, module)
+    panels = [_panel(event, module, c, aspects, own.get(c.id, {}), recused.get(c.id), sheet,
+                     marking.others_marks(event, current_user, c, aspects)
+                     if see_others and c.id == contestant.id else None) for c in contestants]
     position = next((i for i, c in enumerate(contestants) if c.id == contestant.id), 0)
-    return {"event": event, "module": module, "contestant": contestant, "aspects": aspects, "own": own,
-            "others": others, "sheet": sheet, "values": values or {}, "errors": errors or {},
+    return {"event": event, "module": module, "contestant": contestant, "aspects": aspects,
+            "panels": panels, "sheet": sheet, "values": values or {}, "errors": errors or {},
             "entries": {a.id: marking.entries_of(event, a) for a in aspects},
-            "keys": {(a.id, n): uuid.uuid4().hex for a in aspects for n in (1, 2)},
-            "recused": marking.recusal_reason(current_user, contestant),
             "previous": contestants[position - 1] if position > 0 else None,
             "next": contestants[position + 1] if position + 1 < len(contestants) else None,
             "form": ConfirmForm(), "plain": _plain}
+
+
+def _contestant(event: Event, blind_number: str) -> Contestant:
+    contestant = marking.contestant_by_blind_number(event, blind_number)
+    if contestant is None:
+        abort(404)
+    return contestant
 
 
 def _plain(value) -> str:
@@ -122,14 +154,15 @@ def _plain(value) -> str:
     return plain(value)
 
 
-@bp.route("/events/<int:event_id>/modules/<int:module_id>/contestants/<int:contestant_id>",
+@bp.route("/events/<int:event_id>/modules/<int:module_id>/contestants/<blind_number>",
           methods=["GET", "POST"])
 @roles_required(Role.JUDGE)
-def sheet(event_id: int, module_id: int, contestant_id: int):
-    """One contestant, one module: the big-button score sheet. The POST saves every filled mark."""
+def sheet(event_id: int, module_id: int, blind_number: str):
+    """One contestant, one module: the big-button score sheet. The POST saves every filled mark.
+    Contestants are addressed by blind number, never by database id."""
     event, _assignment = _event_for_judge(event_id)
     module = _child_of(SchemeModule, module_id, event)
-    contestant = _child_of(Contestant, contestant_id, event)
+    contestant = _contestant(event, blind_number)
     form = ConfirmForm()
     values, errors = {}, {}
     if request.method == "POST" and form.validate_on_submit():
@@ -156,10 +189,9 @@ def sheet(event_id: int, module_id: int, contestant_id: int):
             return render_template("competitions/judging/sheet.html",
                                    **_sheet_context(event, module, contestant, values, errors)), 422
         flash(_("已保存"), "success")
-        target = db.session.get(Contestant, request.form.get("go", type=int) or 0)
-        if target is None or target.event_id != event.id:
-            target = contestant
-        return redirect(url_for(".sheet", event_id=event.id, module_id=module.id, contestant_id=target.id))
+        target = marking.contestant_by_blind_number(event, request.form.get("go")) or contestant
+        return redirect(url_for(".sheet", event_id=event.id, module_id=module.id,
+                                blind_number=target.blind_number))
     return render_template("competitions/judging/sheet.html", **_sheet_context(event, module, contestant))
 
 
@@ -172,13 +204,14 @@ def save_mark(event_id: int):
     if not form.validate_on_submit():
         return jsonify(ok=False, error=_("页面已过期，请刷新后重试")), 400
     aspect = db.session.get(SchemeAspect, request.form.get("aspect_id", type=int) or 0)
-    contestant = db.session.get(Contestant, request.form.get("contestant_id", type=int) or 0)
-    if aspect is None or contestant is None or contestant.event_id != event.id:
+    contestant = marking.contestant_by_blind_number(event, request.form.get("blind_number"))
+    if aspect is None or contestant is None:
         abort(404)
     try:
         result = marking.save_mark(event, current_user, contestant, aspect, request.form.get("value", ""),
                                    client_key=request.form.get("client_key", ""),
-                                   entry=request.form.get("entry", type=int) or 1)
+                                   entry=request.form.get("entry", type=int) or 1,
+                                   base=request.form.get("base"))
         db.session.commit()
     except marking.NotAssigned:
         db.session.rollback()
@@ -186,15 +219,29 @@ def save_mark(event_id: int):
     except DomainError as error:
         db.session.rollback()
         return jsonify(ok=False, error=str(error)), 422
-    return jsonify(ok=True, value=_plain(result.mark.value), changed=result.changed)
+    except (OperationalError, StaleDataError):
+        # The database was busy with another save of the same mark: the page retries the same
+        # client key after a pause, which is harmless whether or not this one landed.
+        db.session.rollback()
+        return jsonify(ok=False, retry=True, error=_("服务器繁忙，正在重试……")), 503
+    body = {"ok": True, "value": _plain(result.mark.value), "changed": result.changed}
+    if result.replaced is not None:
+        body["replaced"] = _plain(result.replaced)
+    return jsonify(body)
 
 
 @bp.post("/events/<int:event_id>/modules/<int:module_id>/submit")
 @roles_required(Role.JUDGE)
 def submit_sheet(event_id: int, module_id: int):
+    """Hand in a module's sheet (irreversible for the judge): the confirmation box is ticked first."""
     event, _assignment = _event_for_judge(event_id)
     module = _child_of(SchemeModule, module_id, event)
-    if _run(lambda: marking.submit_sheet(event, current_user, module)) is not REFUSED:
+    form = ConfirmedActionForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "danger")
+    elif _run(lambda: marking.submit_sheet(event, current_user, module), form) is not REFUSED:
         flash(_("“%(m)s”评分表已提交", m=module.name), "success")
     return redirect(url_for(".event", event_id=event.id))
 
@@ -215,9 +262,58 @@ def control_page(event_id: int):
                                       .order_by(MarkChange.id)))
     return render_template("competitions/judging/control.html", event=event,
                            discrepancies=control.discrepancies(event), problems=control.lock_problems(event),
+                           competing=marking.competing(event), out=results.not_ranked(event),
+                           out_statuses=registration.OUT_STATUSES, S=ContestantStatus,
+                           conflicts=judges.pending_conflicts(event), progress=control.judge_progress(event),
+                           module_count=len(event.modules),
                            items=items, marks=marks_by_id, changes=changes,
                            show_names=rules.can_see_identities(current_user, event), form=ConfirmForm(),
                            plain=_plain, labels=LABELS, judge_names=control.judge_names(event))
+
+
+@bp.post("/events/<int:event_id>/contestants/out")
+@roles_required(Role.JUDGE)
+def take_out(event_id: int):
+    """The chief judge records 缺考, 弃赛 or 取消资格 with a reason, before the lock; the
+    contestant is chosen by blind number."""
+    event = _chief_event(event_id)
+    contestant = _contestant(event, request.form.get("blind_number", ""))
+    if _run(lambda: registration.take_out(contestant, request.form.get("status", ""),
+                                          reason=request.form.get("reason", ""), by=current_user,
+                                          is_chief=True)) is not REFUSED:
+        flash(_("已登记：%(n)s %(s)s", n=contestant.blind_number, s=contestant.status_enum.label), "success")
+    return redirect(url_for(".control_page", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/conflicts/<int:conflict_id>/decide")
+@roles_required(Role.JUDGE)
+def decide_conflict(event_id: int, conflict_id: int):
+    """The chief judge accepts or dismisses a conflict a judge declared after the draw."""
+    event = _chief_event(event_id)
+    conflict = db.get_or_404(JudgeConflict, conflict_id)
+    if conflict.assignment.event_id != event.id:
+        abort(404)
+    accept = request.form.get("decision") == "accept"
+    if _run(lambda: judges.decide_conflict(conflict, accept=accept, note=request.form.get("note", ""),
+                                           by=current_user)) is not REFUSED:
+        flash(_("回避申报已处理"), "success")
+        problem = judges.coverage_message(judges.coverage_shortfalls(event), label=lambda c: c.blind_number)
+        if problem:
+            flash(problem, "warning")
+    return redirect(url_for(".control_page", event_id=event.id))
+
+
+@bp.post("/events/<int:event_id>/discrepancies/confirm")
+@roles_required(Role.JUDGE)
+def confirm_discrepancies(event_id: int):
+    """Confirm the ticked discrepancies' marks with one note."""
+    event = _chief_event(event_id)
+    ids = [int(v) for v in request.form.getlist("discrepancy_id") if v.isdigit() and len(v) < 10]
+    count = _run(lambda: control.confirm_discrepancies(event, ids, note=request.form.get("note", ""),
+                                                       by=current_user))
+    if count is not REFUSED:
+        flash(_("已确认 %(n)s 处分歧", n=count), "success")
+    return redirect(url_for(".control_page", event_id=event.id))
 
 
 @bp.post("/events/<int:event_id>/discrepancies/<int:discrepancy_id>/resolve")

@@ -71,15 +71,22 @@ ASPECT_KIND_LABELS = {AspectKind.MEASUREMENT: _l("测量"), AspectKind.JUDGEMENT
 class ContestantStatus(StrEnum):
     REGISTERED = "registered"
     CHECKED_IN = "checked_in"
-    ABSENT = "absent"
-    WITHDRAWN = "withdrawn"
-    DISQUALIFIED = "disqualified"
+    ABSENT = "absent"              # 缺考: never turned up
+    ABANDONED = "abandoned"        # 弃赛: started, then gave up
+    WITHDRAWN = "withdrawn"        # registration withdrawn
+    DISQUALIFIED = "disqualified"  # 取消资格
 
     @property
     def label(self):
         return {ContestantStatus.REGISTERED: _l("已报名"), ContestantStatus.CHECKED_IN: _l("已检录"),
-                ContestantStatus.ABSENT: _l("缺考"), ContestantStatus.WITHDRAWN: _l("已退赛"),
+                ContestantStatus.ABSENT: _l("缺考"), ContestantStatus.ABANDONED: _l("弃赛"),
+                ContestantStatus.WITHDRAWN: _l("已退赛"),
                 ContestantStatus.DISQUALIFIED: _l("取消资格")}[self]
+
+    @property
+    def is_out(self) -> bool:
+        """Out of the competition: off the sheets, the lock checks and the ranking."""
+        return self not in (ContestantStatus.REGISTERED, ContestantStatus.CHECKED_IN)
 
 
 class RegistrationSource(StrEnum):
@@ -458,12 +465,17 @@ class Contestant(db.Model):
     station: Mapped[str | None] = mapped_column(sa.String(16))
     blind_number: Mapped[str | None] = mapped_column(sa.String(16))
     checked_in_at: Mapped[datetime | None]
+    #: Why the contestant is out (缺考, 弃赛, 取消资格, a withdrawal after the draw), who said so, when.
+    status_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    status_changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    status_changed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
 
     event: Mapped[Event] = relationship()
     worker = relationship("Worker")
     enterprise = relationship("Enterprise")
     registered_by = relationship("User", foreign_keys=[registered_by_id])
+    status_changed_by = relationship("User", foreign_keys=[status_changed_by_id])
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -505,6 +517,21 @@ class JudgeAssignment(db.Model):
     )
 
 
+class ConflictState(StrEnum):
+    """A declared conflict counts once accepted. Before the draw a declaration is accepted at
+    once; after it, it waits for the chief judge, so that a judge cannot learn which blind
+    numbers belong to an enterprise by declaring a conflict with it."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DISMISSED = "dismissed"
+
+    @property
+    def label(self):
+        return {ConflictState.PENDING: _l("待裁判长处理"), ConflictState.ACCEPTED: _l("已回避"),
+                ConflictState.DISMISSED: _l("未予回避")}[self]
+
+
 class JudgeConflict(db.Model):
     """A conflict a judge declared (or an administrator recorded) against one contestant or a
     whole enterprise. Recusal from the judge's own enterprise (``User.employer_id``) is
@@ -520,8 +547,20 @@ class JudgeConflict(db.Model):
     reason: Mapped[str] = mapped_column(sa.String(500))
     declared_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     declared_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state: Mapped[str] = mapped_column(sa.String(16), default=ConflictState.ACCEPTED.value)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str] = mapped_column(sa.String(500), default="")
 
     assignment: Mapped[JudgeAssignment] = relationship(back_populates="conflicts")
+
+    @property
+    def state_enum(self) -> ConflictState:
+        return ConflictState(self.state)
+
+    @property
+    def in_force(self) -> bool:
+        return self.state == ConflictState.ACCEPTED
 
     __table_args__ = (
         sa.CheckConstraint("(contestant_id IS NULL) <> (enterprise_id IS NULL)", name="one_target"),

@@ -12,7 +12,7 @@ Every route is guarded by role; ownership and assignment are checked with
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,7 +27,7 @@ from core import excel, navigation
 from core.access import roles_required
 from core.accounts.models import User, UserRole
 from core.extensions import db
-from core.forms import REFUSED, ConfirmForm, commit_or_report, import_or_report
+from core.forms import REFUSED, ConfirmedActionForm, ConfirmForm, commit_or_report, import_or_report
 from core.organizations.models import Enterprise
 from core.people.models import Worker
 from core.roles import Role
@@ -122,7 +122,8 @@ def contestants(event_id: int):
     event = db.get_or_404(Event, event_id)
     return render_template("competitions/registration/contestants.html", event=event,
                            contestants=services.contestants(event), undrawn=services.undrawn(event),
-                           confirm=ConfirmForm(), S=ContestantStatus, E=EventState)
+                           confirm=ConfirmForm(), S=ContestantStatus, E=EventState,
+                           out_statuses=services.OUT_STATUSES)
 
 
 @bp.post("/contestants/<int:contestant_id>/check-in")
@@ -148,8 +149,24 @@ def check_in_all(event_id: int):
 def draw_lots(event_id: int):
     event = db.get_or_404(Event, event_id)
     _confirmed()
+    if event.lots_drawn_at is not None and not ConfirmedActionForm().validate_on_submit():
+        # A redraw replaces every station and blind number: the box must be ticked.
+        flash(_("重新抽签会更换全部赛位和加密号，请先勾选确认"), "danger")
+        return redirect(url_for(".contestants", event_id=event.id))
     _run(lambda: services.draw_lots(event, by=current_user), _("抽签完成：已为已检录选手分配赛位和加密号"))
     return redirect(url_for(".contestants", event_id=event.id))
+
+
+@bp.post("/contestants/<int:contestant_id>/out")
+@roles_required(Role.ADMIN)
+def take_out(contestant_id: int):
+    """缺考, 弃赛, 取消资格 or a withdrawal after the draw, with a reason, before the lock."""
+    contestant = db.get_or_404(Contestant, contestant_id)
+    _confirmed()
+    status = request.form.get("status", "")
+    _run(lambda: services.take_out(contestant, status, reason=request.form.get("reason", ""), by=current_user),
+         _("已登记：%(n)s", n=contestant.worker.name))
+    return redirect(url_for(".contestants", event_id=contestant.event_id))
 
 
 @bp.route("/events/<int:event_id>/contestants/import", methods=["GET", "POST"])
@@ -198,9 +215,24 @@ def event_judges(event_id: int):
             event, user, chief=form.is_chief.data, by=current_user))
         if assigned is not REFUSED:
             flash(_("已选派 %(n)s", n=user.display_name), "success")
+            _warn_coverage(event)
             return redirect(url_for(".event_judges", event_id=event.id))
     return render_template("competitions/registration/judges.html", event=event, form=form,
-                           assignments=judges.assignments(event), confirm=ConfirmForm())
+                           assignments=judges.assignments(event), confirm=ConfirmForm(),
+                           coverage=_coverage(event), needed=judges.judges_needed(event))
+
+
+def _coverage(event: Event) -> str | None:
+    """The coverage problem for the key holder: contestants named with blind number and name."""
+    return judges.coverage_message(judges.coverage_shortfalls(event),
+                                   label=lambda c: f"{c.blind_number or ''} {c.worker.name}".strip())
+
+
+def _warn_coverage(event: Event) -> None:
+    """After a change of judges or conflicts: say at once when a contestant is left uncovered."""
+    problem = _coverage(event)
+    if problem:
+        flash(problem, "warning")
 
 
 @bp.post("/judge-assignments/<int:assignment_id>/chief")
@@ -219,7 +251,9 @@ def remove_judge(assignment_id: int):
     assignment = db.get_or_404(JudgeAssignment, assignment_id)
     event_id, name = assignment.event_id, assignment.user.display_name
     _confirmed()
+    event = assignment.event
     _run(lambda: judges.remove_judge(assignment, by=current_user), _("已将 %(n)s 移出本赛项", n=name))
+    _warn_coverage(event)
     return redirect(url_for(".event_judges", event_id=event_id))
 
 
@@ -271,6 +305,6 @@ def declare_conflict(event_id: int):
         saved = commit_or_report(form, lambda: judges.declare_conflict(
             assignment, enterprise_id=form.enterprise_id.data, reason=form.reason.data, by=current_user))
         if saved is not REFUSED:
-            flash(_("已申报回避"), "success")
+            flash(_("已申报回避，裁判长将处理") if saved.state == "pending" else _("已申报回避"), "success")
             return redirect(url_for(".judge_event", event_id=event.id))
     return _judge_event_page(event, assignment, form)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from competitions import NAV_GROUP, rules, scoring
 from competitions.exports import results_workbook
 from competitions.models import (
+    MODULE_KIND_LABELS,
     Appeal,
     AppealStatus,
     Contestant,
@@ -57,7 +58,18 @@ def _results_context(event: Event) -> dict:
     return {"event": event, "results": services.event_results(event),
             "modules": services.module_columns(event), "display": scoring.display,
             "formula": scoring.STANDARDISED_SCORE_FORMULA, "award_rounding": services.AWARD_ROUNDING,
-            "window_closes": appeal_service.window_closes_at(event)}
+            "window_closes": appeal_service.window_closes_at(event), "out": services.not_ranked(event),
+            "tie_break_names": _tie_break_names(event)}
+
+
+def _tie_break_names(event: Event) -> list[str]:
+    """The tie-break keys as people know them: the names of the event's modules of each kind
+    (the kind's label when the scheme has none)."""
+    names = []
+    for kind in event.tie_break_kinds or ():
+        modules = [m.name for m in event.modules if m.kind == kind]
+        names.append("/".join(modules) if modules else str(MODULE_KIND_LABELS.get(kind, kind)))
+    return names
 
 
 # --- Public ----------------------------------------------------------------------------------

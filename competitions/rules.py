@@ -52,6 +52,16 @@ def can_manage_contestants(user) -> bool:
     return user.has_role(Role.ADMIN)
 
 
+def can_take_out(user, status, *, is_chief: bool) -> bool:
+    """Record a contestant as 缺考, 弃赛 or 取消资格: administrators and the event's chief judge
+    (``is_chief``, decided by the caller); a withdrawal after the draw: administrators only."""
+    from competitions.models import ContestantStatus
+
+    if user.has_role(Role.ADMIN):
+        return True
+    return is_chief and user.has_role(Role.JUDGE) and status != ContestantStatus.WITHDRAWN
+
+
 def can_open_judge_event(user, *, assigned: bool) -> bool:
     """A judge's event page: the judges assigned to the event (``assigned``, decided by the
     caller from the judge assignments)."""

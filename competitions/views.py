@@ -29,7 +29,7 @@ from core.access import roles_required
 from core.extensions import db
 from core.forms import REFUSED, ConfirmForm, commit_or_report, import_or_report
 from core.roles import Role
-from core.timeutil import beijing_to_utc, utc_to_beijing
+from core.timeutil import beijing_to_utc, beijing_today, utc_to_beijing
 
 bp = Blueprint("competitions", __name__, url_prefix="/competitions")
 
@@ -154,6 +154,7 @@ def event(event_id: int):
     return render_template(
         "competitions/events/detail.html", event=event, competition=event.competition,
         problems=schemes.scheme_problems(event), confirm=ConfirmForm(), next_move=_next_move(event),
+        early=beijing_today() < event.held_on,
         editable=event.state_enum in states.SETTINGS_EDITABLE_STATES, plain=schemes.plain,
         states=list(EventState), tie_break_label=dict(TIE_BREAK_CHOICES).get(tie_break, tie_break))
 
@@ -188,7 +189,8 @@ def move_event(event_id: int, move: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     service, _target, message = _MOVES[move]
-    if commit_or_report(None, lambda: service(event, by=current_user)) is not REFUSED:
+    extra = {"early_reason": request.form.get("early_reason", "")} if move == "scoring" else {}
+    if commit_or_report(None, lambda: service(event, by=current_user, **extra)) is not REFUSED:
         flash(str(message), "success")
     return redirect(url_for(".event", event_id=event.id))
 

@@ -29,8 +29,14 @@ def _as_text(value):
     return value
 
 
-def workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence], widths=None) -> bytes:
-    """One sheet with a bold, frozen header row; dates stay dates."""
+def workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence], widths=None, *,
+             round_trip: bool = False) -> bytes:
+    """One sheet with a bold, frozen header row; dates stay dates.
+
+    ``round_trip``: a sheet meant to be edited and imported again. Text that looks like a
+    formula is then stored as a text cell marked "quote prefix" (Excel shows and keeps it as
+    text, never evaluates it) instead of behind a literal apostrophe, so that importing the
+    sheet returns exactly what was exported."""
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
@@ -39,7 +45,13 @@ def workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence], width
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="F2DCDB")
     for row in rows:
-        sheet.append([_as_text(value) for value in row])
+        sheet.append(list(row) if round_trip else [_as_text(value) for value in row])
+    if round_trip:
+        for cells in sheet.iter_rows(min_row=2):
+            for cell in cells:
+                if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_STARTS):
+                    cell.data_type = "s"  # openpyxl took a leading "=" for a formula
+                    cell.quotePrefix = True
     sheet.freeze_panes = "A2"
     for index, header in enumerate(headers, start=1):
         width = (widths or {}).get(header) or max(10, min(40, len(str(header)) * 2 + 4))

@@ -22,7 +22,7 @@ from core.extensions import db
 from core.organizations.models import Enterprise, Union
 from core.people.models import SkillLevel, Worker
 from core.roles import Role
-from core.timeutil import utcnow
+from core.timeutil import beijing_today, utcnow
 from craftsmen.models import (
     AchievementKind,
     CraftsmanLevel,
@@ -33,11 +33,16 @@ from craftsmen.models import (
 )
 from craftsmen.services import cycles, nominations, review
 
+#: Statements written for the nominee's own occupation and years in it.
 STATEMENTS = [
-    "扎根生产一线二十余年，主持攻克关键零部件加工精度难题，带出技师、高级技师十余名。",
-    "长期承担重点工程焊接任务，创新操作法在全公司推广，累计创造经济效益数百万元。",
-    "牵头开展技术革新，获授权实用新型专利多项，热心传授技艺，徒弟多人在市级竞赛中获奖。",
+    "从事{occupation}工作{years}年，扎根生产一线，主持攻克本岗位关键技术难题，带出技师、高级技师多名。",
+    "从事{occupation}工作{years}年，长期承担重点工程任务，总结的{occupation}操作法在全公司推广，创造经济效益数百万元。",
+    "从事{occupation}工作{years}年，牵头开展技术革新，获授权实用新型专利多项，热心传授技艺，徒弟多人在市级竞赛中获奖。",
 ]
+
+
+def _statement(worker: Worker, occupation: str, rng: random.Random) -> str:
+    return rng.choice(STATEMENTS).format(occupation=occupation, years=worker.years_in_occupation)
 
 
 def _evidence_pdf(title: str) -> bytes:
@@ -69,7 +74,9 @@ def _user(username: str) -> User:
 
 def _prepare(worker: Worker, rng: random.Random) -> None:
     """Make a demo worker meet the fourth edition's rules (years and level)."""
-    worker.years_in_occupation = max(worker.years_in_occupation, rng.randint(8, 25))
+    # Never more years in the trade than since the legal working age (16).
+    worker.years_in_occupation = min(max(worker.years_in_occupation, rng.randint(8, 25)),
+                                     worker.age_on(beijing_today()) - 16)
     if worker.skill_level_enum.rank < SkillLevel.LEVEL_2.rank:
         worker.skill_level = SkillLevel.LEVEL_2.value
     worker.in_post = True
@@ -78,7 +85,7 @@ def _prepare(worker: Worker, rng: random.Random) -> None:
 def _nominate(cycle, worker, occupation, by, rng, *, submit: bool) -> Nomination:
     """A complete nomination with one evidenced achievement, submitted when asked."""
     nomination = nominations.create_draft(cycle, worker, occupation.id, by=by,
-                                          statement=rng.choice(STATEMENTS))
+                                          statement=_statement(worker, occupation.name, rng))
     title = f"{rng.randint(2019, 2025)}年北京市职工职业技能大赛{occupation.name}项目一等奖"
     attachment = nominations.add_attachment(
         nomination, FileStorage(io.BytesIO(_evidence_pdf(f"Certificate {worker.id}")),
@@ -117,7 +124,8 @@ def _third_edition(rng: random.Random, admin: User) -> None:
         taken[occupation.name] = taken.get(occupation.name, 0) + 1
         nomination = Nomination(cycle=cycle, occupation=occupation, worker=worker,
                                 enterprise_id=worker.enterprise_id, state=NominationState.NAMED.value,
-                                statement=rng.choice(STATEMENTS), submitted_at=now - timedelta(days=960))
+                                statement=_statement(worker, occupation.name, rng),
+                                submitted_at=now - timedelta(days=960))
         db.session.add(nomination)
         db.session.flush()
         enterprise = db.session.get(Enterprise, worker.enterprise_id)
@@ -166,13 +174,15 @@ def _chaoyang_cycle(rng: random.Random, admin: User, expert: User) -> None:
         min_years=3), by=admin)
     cycle.status = CycleStatus.REVIEWING.value
     fitters = cycle.occupations[0]
-    workers = db.session.scalars(select(Worker).where(Worker.enterprise_id != expert.employer_id)
-                                 .order_by(Worker.id).offset(40).limit(4)).all()
+    workers = db.session.scalars(select(Worker).where(Worker.enterprise_id != expert.employer_id,
+                                                      Worker.occupation == fitters.name)
+                                 .order_by(Worker.id).limit(4)).all()
     for worker in workers:
         db.session.add(Nomination(cycle=cycle, occupation=fitters, worker=worker,
                                   enterprise_id=worker.enterprise_id,
                                   state=NominationState.QUALIFIED.value,
-                                  statement=rng.choice(STATEMENTS), submitted_at=now - timedelta(days=25),
+                                  statement=_statement(worker, fitters.name, rng),
+                                  submitted_at=now - timedelta(days=25),
                                   qualified_at=now - timedelta(days=15)))
     colleagues = []
     for username, name in (("expert2", "刘振华（评审专家）"), ("expert3", "陈桂英（评审专家）")):

@@ -11,6 +11,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from core.people.models import SkillLevel
+from craftsmen.models import CraftsmanLevel
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Rules:
     max_age: int | None = None
     front_line_required: bool = False
     in_post_required: bool = True
+    exclude_title_holders: bool = True
     max_per_enterprise: int | None = None
     max_per_union: int | None = None
 
@@ -39,18 +41,29 @@ class Candidate:
     is_front_line: bool
     in_post: bool
     occupation: str = ""  # as registered on the worker record
+    #: Levels (``CraftsmanLevel`` values) of the craftsman titles the person holds, not revoked.
+    titles_held: tuple[str, ...] = ()
 
 
 def failures(candidate: Candidate, rules: Rules, *, enterprise_count: int = 0,
-             union_counts: tuple[int, ...] = (), occupation: str | None = None) -> list[str]:
+             union_counts: tuple[int, ...] = (), occupation: str | None = None,
+             level: str | None = None) -> list[str]:
     """Every rule the candidate fails, as Chinese sentences (empty: eligible).
 
     ``enterprise_count`` and ``union_counts`` are the nominations already submitted by the
     candidate's enterprise and by each of its unions, not counting this one. ``occupation`` is
     the occupation the candidate is nominated for: the years on record count only for the
     occupation on record, so a different one fails (the record may be corrected first).
+    ``level`` is the cycle's level: a title already held at that level or above fails when
+    the rules exclude title holders.
     """
     problems = []
+    if rules.exclude_title_holders and level is not None:
+        held = [CraftsmanLevel(t) for t in candidate.titles_held
+                if CraftsmanLevel(t).rank >= CraftsmanLevel(level).rank]
+        if held:
+            problems.append(str(_l("已获得同级或更高级别的工匠称号（%(t)s），不能再次推荐",
+                                   t="、".join(str(t.label) for t in held))))
     if occupation is not None and occupation.strip() != (candidate.occupation or "").strip():
         problems.append(str(_l("被推荐工种（%(o)s）与职工登记的工种（%(w)s）不一致，从事年限无法核实",
                                o=occupation, w=candidate.occupation)))
@@ -77,8 +90,8 @@ def failures(candidate: Candidate, rules: Rules, *, enterprise_count: int = 0,
     return problems
 
 
-def candidate_of(worker, on: date) -> Candidate:
+def candidate_of(worker, on: date, titles_held: tuple[str, ...] = ()) -> Candidate:
     return Candidate(years_in_occupation=worker.years_in_occupation,
                      skill_level=worker.skill_level, age=worker.age_on(on),
                      is_front_line=worker.is_front_line, in_post=worker.in_post,
-                     occupation=worker.occupation)
+                     occupation=worker.occupation, titles_held=titles_held)

@@ -116,6 +116,7 @@ class CycleForm(VersionedForm):
     max_age = IntegerField(_l("最大年龄"), validators=[Optional(), NumberRange(16, 80)])
     front_line_required = BooleanField(_l("须为一线职工"))
     in_post_required = BooleanField(_l("须仍在岗"), default=True)
+    exclude_title_holders = BooleanField(_l("已获同级或更高级别工匠称号者不再推荐"), default=True)
     max_per_enterprise = IntegerField(_l("每个单位最多推荐人数"), validators=[Optional(), NumberRange(1, 1000)])
     max_per_union = IntegerField(_l("每个工会最多推荐人数"), validators=[Optional(), NumberRange(1, 10000)])
     rubric = TextAreaField(_l("专家评分指标与权重"), validators=[DataRequired(_l("请填写评分指标"))],

@@ -24,6 +24,11 @@ class CraftsmanLevel(StrEnum):
     INDUSTRY = "industry"
 
     @property
+    def rank(self) -> int:
+        """The city title (北京大工匠) ranks above district and industry titles, which are peers."""
+        return 2 if self is CraftsmanLevel.CITY else 1
+
+    @property
     def label(self):
         return {CraftsmanLevel.CITY: _l("北京大工匠"), CraftsmanLevel.DISTRICT: _l("区级工匠"),
                 CraftsmanLevel.INDUSTRY: _l("产业工匠")}[self]
@@ -87,6 +92,9 @@ class SelectionCycle(db.Model):
     max_age: Mapped[int | None]
     front_line_required: Mapped[bool] = mapped_column(default=False)
     in_post_required: Mapped[bool] = mapped_column(default=True)
+    #: Someone who already holds a title of this cycle's level or a higher one (and not
+    #: revoked) is not nominated again.
+    exclude_title_holders: Mapped[bool] = mapped_column(default=True)
     max_per_enterprise: Mapped[int | None]
     max_per_union: Mapped[int | None]
 

@@ -134,6 +134,8 @@ def rules_summary(cycle: SelectionCycle) -> list[str]:
         lines.append(_("一线职工"))
     if cycle.in_post_required:
         lines.append(_("仍在岗"))
+    if cycle.exclude_title_holders:
+        lines.append(_("未获得%(level)s或更高级别的工匠称号", level=cycle.level_enum.label))
     if cycle.max_per_enterprise is not None:
         lines.append(_("每个单位最多推荐 %(n)s 人", n=cycle.max_per_enterprise))
     if cycle.max_per_union is not None:

@@ -53,6 +53,7 @@ def _data(form: CycleForm, previous_rubric: dict | None = None) -> services.Cycl
         min_age=form.min_age.data, max_age=form.max_age.data,
         front_line_required=form.front_line_required.data,
         in_post_required=form.in_post_required.data,
+        exclude_title_holders=form.exclude_title_holders.data,
         max_per_enterprise=form.max_per_enterprise.data, max_per_union=form.max_per_union.data,
         rubric=rubric, disagreement_threshold=form.disagreement_threshold.data,
         description=form.description.data or "",

@@ -48,7 +48,7 @@ TEMPLATES = [
     (AchievementKind.SUGGESTION, "关于班前安全确认卡的建议", "安全质量部", None),
     (AchievementKind.PAPER, "大型薄壁件数控加工变形控制研究", "《机械工程师》", None),
     (AchievementKind.PAPER, "焊接机器人离线编程在钢结构中的应用", "《焊接技术》", None),
-    (AchievementKind.STANDARD, "精密主轴装配工艺规程", "企业标准 Q/JC 0312-2025", "6.5"),
+    (AchievementKind.STANDARD, "精密主轴装配工艺规程", "企业标准 Q/JC 0312-{year}", "6.5"),
     (AchievementKind.METHOD, "超高层钢结构整体提升施工工法", "北京市住房和城乡建设委员会", "58"),
     (AchievementKind.AWARD, "北京市职工技术创新成果一等奖", "北京市总工会", None),
     (AchievementKind.AWARD, "首都劳动奖状", "北京市总工会", None),
@@ -90,7 +90,8 @@ def load(seed: int = 2025) -> None:
             achieved_on = min(date(year, 1 + (index + n * 4) % 12, 1 + (index * 7 + n) % 27), today)
             data = achievements.AchievementData(
                 kind=kind.value, title=title if n < len(TEMPLATES) else f"{title}（{n}）", achieved_on=achieved_on,
-                member_ids=rng.sample(members, k=min(len(members), 1 + n % 3)), issuer=issuer,
+                member_ids=rng.sample(members, k=min(len(members), 1 + n % 3)),
+                issuer=issuer.format(year=achieved_on.year),  # a standard's number carries its year
                 description="", economic_benefit=benefit)
             if kind is AchievementKind.PATENT:
                 data.patent_number = _patent_number(rng, year - (n % 2))

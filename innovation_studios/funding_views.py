@@ -68,8 +68,8 @@ def index():
         query = query.where(FundingGrant.year == year)
     if q:
         query = query.where(or_(Studio.name.like(f"%{q}%"), Enterprise.name.like(f"%{q}%")))
-    totals_query = query.with_only_columns(func.coalesce(func.sum(FundingGrant.amount), 0),
-                                           func.coalesce(func.sum(FundingGrant.used), 0))
+    totals_query = query.where(services.disbursed(FundingGrant.year)).with_only_columns(
+        func.coalesce(func.sum(FundingGrant.amount), 0), func.coalesce(func.sum(FundingGrant.used), 0))
     granted, used = db.session.execute(totals_query).one()
     page = paginate(query.order_by(FundingGrant.year.desc(), Studio.name, FundingGrant.id))
     this_year = beijing_today().year

@@ -16,8 +16,9 @@ from competitions.services import schemes
 from core.audit import services as audit
 from core.errors import ConcurrentEditError, DomainError
 from core.extensions import db
+from core.i18n import chinese_date
 from core.people.models import SkillLevel
-from core.timeutil import BEIJING_OFFSET
+from core.timeutil import BEIJING_OFFSET, utcnow
 
 COMPETITION_FIELDS = ("title", "year", "organizer", "starts_on", "ends_on", "description")
 EVENT_FIELDS = ("occupation", "occupation_code", "venue", "held_on", "registration_opens",
@@ -239,15 +240,36 @@ def start_check_in(event: Event, *, by) -> None:
     move_event(event, EventState.CHECK_IN, by=by)
 
 
-def start_scoring(event: Event, *, by) -> None:
+def _coverage_label(contestant: Contestant) -> str:
+    """Contestants named for the administrator, who holds the key: blind number and name."""
+    return f"{contestant.blind_number or ''} {contestant.worker.name}".strip()
+
+
+def start_scoring(event: Event, *, by, early_reason: str = "") -> None:
     """Scoring begins: the scheme must be complete, and is frozen from now on; every
     checked-in contestant must have drawn a station and blind number (a late arrival after
-    the draw needs a redraw first)."""
+    the draw needs a redraw first); whoever is still only registered is recorded 缺考; every
+    remaining contestant must have enough judges who are not recused. Before the competition
+    day an administrator may start it early only with a reason (``early_reason``, audited)."""
     states.event_action(event.state, EventState.SCORING)  # refuse an illegal move before freezing
     undrawn = db.session.scalar(select(func.count()).select_from(Contestant).where(
         Contestant.event_id == event.id, Contestant.status == ContestantStatus.CHECKED_IN.value,
         Contestant.blind_number.is_(None)))
     if undrawn:
         raise DomainError(_l("还有 %(n)s 名已检录选手没有抽签（加密号），请先重新抽签", n=undrawn))
-    schemes.freeze(event, by=by)
+    from competitions.services import judges, registration
+
+    registration.mark_no_shows_absent(event, by=by)
+    problem = judges.coverage_message(judges.coverage_shortfalls(event), label=_coverage_label)
+    if problem:
+        raise DomainError(problem)
+    schemes.freeze(event, by=by)  # refuses an incomplete scheme
+    early_reason = (early_reason or "").strip()[:500]
+    today = _beijing_date(utcnow())
+    if today < event.held_on and not early_reason:
+        raise DomainError(_l("比赛日（%(d)s）尚未到来，不能开始评分；如确需提前，请填写提前开始的理由",
+                             d=chinese_date(event.held_on)), field="early_reason")
     move_event(event, EventState.SCORING, by=by)
+    if today < event.held_on:
+        audit.record("event.start_scoring_early", event, by=by,
+                     changes={"held_on": [None, event.held_on.isoformat()], "reason": [None, early_reason]})

@@ -44,6 +44,7 @@ from competitions.models import (
     SchemeAspect,
     SchemeModule,
 )
+from competitions.services import judges as judge_service
 from competitions.services import marking, results
 from competitions.services.competitions import move_event
 from core.audit import services as audit
@@ -154,7 +155,9 @@ def discrepancies(event: Event) -> list[Discrepancy]:
 
 
 def open_discrepancies(event: Event) -> list[Discrepancy]:
-    return [d for d in discrepancies(event) if not d.is_resolved]
+    """Unresolved discrepancies of contestants still competing (one recorded 弃赛 or 取消资格
+    leaves the ranking, and their discrepancies with it)."""
+    return [d for d in discrepancies(event) if not d.is_resolved and not d.contestant.status_enum.is_out]
 
 
 def resolve_discrepancy(discrepancy: Discrepancy, resolution: str, *, note: str = "",
@@ -181,6 +184,36 @@ def resolve_discrepancy(discrepancy: Discrepancy, resolution: str, *, note: str 
     audit.record("discrepancy.resolve", discrepancy, by=by, label=_label(discrepancy),
                  changes={"resolution": [None, discrepancy.resolution], "note": [None, note],
                           "judge_id": [None, judge_id]})
+
+
+def confirm_discrepancies(event: Event, discrepancy_ids: list[int], *, note: str, by) -> int:
+    """The chief judge confirms several discrepancies' marks with one note; returns how many.
+    Ids of other events' or already resolved discrepancies refuse the whole batch."""
+    require_chief(event, by)
+    marking.check_open_for_marks(event)
+    note = _note(note, required=True, message=_l("确认原分时请填写说明"))
+    chosen = sorted(set(discrepancy_ids))
+    if not chosen:
+        raise DomainError(_l("请勾选要确认的分歧"))
+    rows = list(db.session.scalars(select(Discrepancy).where(Discrepancy.id.in_(chosen),
+                                                             Discrepancy.event_id == event.id)))
+    if len(rows) != len(chosen) or any(d.is_resolved for d in rows):
+        raise DomainError(_l("所选分歧已处理或不属于本赛项，请刷新页面"))
+    for discrepancy in rows:
+        resolve_discrepancy(discrepancy, DiscrepancyResolution.CONFIRMED.value, note=note, by=by)
+    return len(rows)
+
+
+def judge_progress(event: Event) -> list[tuple[JudgeAssignment, marking.Progress, int]]:
+    """Each scoring judge's progress and how many of the module sheets they have submitted,
+    for the chief judge's supervision."""
+    contestants = marking.competing(event)
+    submitted = dict(db.session.execute(
+        select(JudgeSheetSubmission.judge_id, func.count()).where(
+            JudgeSheetSubmission.event_id == event.id, JudgeSheetSubmission.reopened_reason.is_(None))
+        .group_by(JudgeSheetSubmission.judge_id)).all())
+    return [(a, marking.progress(event, a.user, contestants), submitted.get(a.user_id, 0))
+            for a in scoring_judges(event)]
 
 
 def _reopen(event: Event, discrepancy: Discrepancy, judge_id: int | None, reason: str) -> None:
@@ -226,6 +259,10 @@ def lock_problems(event: Event) -> list[str]:
                                n=event.min_judgement_judges, m=len(judges))))
     if not marking.competing(event):
         problems.append(str(_l("没有已检录的选手")))
+    coverage = judge_service.coverage_message(judge_service.coverage_shortfalls(event),
+                                              label=lambda c: c.blind_number)
+    if coverage:
+        problems.append(coverage)
     sheets = {(s.judge_id, s.module_id): s for s in db.session.scalars(
         select(JudgeSheetSubmission).where(JudgeSheetSubmission.event_id == event.id))}
     for judge in judges:

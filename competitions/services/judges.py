@@ -8,14 +8,27 @@ are :class:`JudgeConflict` rows against a contestant or a whole enterprise.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
-from competitions.models import Contestant, Event, EventState, JudgeAssignment, JudgeConflict, Mark
+from competitions.models import (
+    ConflictState,
+    Contestant,
+    ContestantStatus,
+    Event,
+    EventState,
+    JudgeAssignment,
+    JudgeConflict,
+    Mark,
+)
 from core.audit import services as audit
 from core.errors import DomainError
 from core.extensions import db
 from core.roles import Role
+from core.timeutil import utcnow
 
 #: Judges may be assigned or removed only before the chief judge locks the event.
 ASSIGNABLE_STATES = frozenset({EventState.DRAFT, EventState.REGISTRATION, EventState.CHECK_IN,
@@ -58,15 +71,80 @@ def may_score(judge_user, contestant: Contestant) -> str | None:
     contestant's enterprise (automatic recusal, 回避); a judge who declared a conflict with
     the contestant or the contestant's enterprise.
     """
-    assignment = assignment_of(judge_user, contestant.event)
+    return may_score_with(assignment_of(judge_user, contestant.event), judge_user, contestant)
+
+
+def may_score_with(assignment: JudgeAssignment | None, judge_user, contestant: Contestant) -> str | None:
+    """:func:`may_score` with the judge's assignment already loaded."""
     if assignment is None:
         return str(_l("您不是本赛项的裁判"))
     if judge_user.employer_id is not None and judge_user.employer_id == contestant.enterprise_id:
         return str(_l("回避：该选手与您来自同一单位"))
     for conflict in assignment.conflicts:
-        if conflict.contestant_id == contestant.id or conflict.enterprise_id == contestant.enterprise_id:
+        if conflict.in_force and (conflict.contestant_id == contestant.id
+                                  or conflict.enterprise_id == contestant.enterprise_id):
             return str(_l("回避：您已申报利益冲突（%(r)s）", r=conflict.reason))
     return None
+
+
+def _recused(assignment: JudgeAssignment, contestant: Contestant) -> bool:
+    """:func:`may_score`'s recusal rules on loaded rows (no query)."""
+    employer = assignment.user.employer_id
+    if employer is not None and employer == contestant.enterprise_id:
+        return True
+    return any(c.in_force and (c.contestant_id == contestant.id or c.enterprise_id == contestant.enterprise_id)
+               for c in assignment.conflicts)
+
+
+# Coverage -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Shortfall:
+    """A contestant whom fewer judges than the scheme needs may score."""
+
+    contestant: Contestant
+    judges: int
+    needed: int
+
+
+def judges_needed(event: Event) -> int:
+    """How many non-recused scoring judges every contestant needs: the scheme's minimum for
+    judgement aspects when it has any, else one."""
+    if any(a.is_judgement for a in event.aspects()):
+        return event.min_judgement_judges
+    return 1
+
+
+def coverage_shortfalls(event: Event) -> list[Shortfall]:
+    """Contestants still in the event whom too few scoring judges (the chief judge does not
+    score) may score, after automatic recusal and accepted conflicts. Before the draw every
+    active registration counts; after it, the contestants with a blind number."""
+    active = (ContestantStatus.REGISTERED.value, ContestantStatus.CHECKED_IN.value)
+    query = select(Contestant).where(Contestant.event_id == event.id, Contestant.status.in_(active))
+    if event.lots_drawn_at is not None:
+        query = query.where(Contestant.blind_number.is_not(None))
+    people = db.session.scalars(query.order_by(Contestant.blind_number, Contestant.id)).all()
+    scorers = db.session.scalars(
+        select(JudgeAssignment).where(JudgeAssignment.event_id == event.id, JudgeAssignment.is_chief.is_(False))
+        .options(selectinload(JudgeAssignment.user), selectinload(JudgeAssignment.conflicts))).all()
+    needed = judges_needed(event)
+    found = []
+    for contestant in people:
+        count = sum(not _recused(a, contestant) for a in scorers)
+        if count < needed:
+            found.append(Shortfall(contestant, count, needed))
+    return found
+
+
+def coverage_message(shortfalls: list[Shortfall], label=str) -> str | None:
+    """One sentence naming the contestants (by ``label``) and what to do; None when covered."""
+    if not shortfalls:
+        return None
+    names = "、".join(f"{label(s.contestant)}（{s.judges}/{s.needed}）" for s in shortfalls[:10])
+    more = str(_l("等 %(n)s 名选手", n=len(shortfalls))) if len(shortfalls) > 10 else ""
+    return str(_l("可评分裁判不足：%(names)s%(more)s。每名选手需要 %(n)s 名不回避的评分裁判，"
+                  "请增派与这些选手单位无关的裁判，或复核回避申报。",
+                  names=names, more=more, n=shortfalls[0].needed))
 
 
 # Changes ------------------------------------------------------------------------------------
@@ -149,11 +227,46 @@ def declare_conflict(assignment: JudgeAssignment, *, reason: str, by, contestant
         if (contestant is not None and conflict.contestant_id == contestant.id) or (
                 enterprise_id is not None and conflict.enterprise_id == enterprise_id):
             raise DomainError(_l("已申报过该回避"), field="enterprise_id")
+    # After the draw a judge's own declaration waits for the chief judge: accepted at once, it
+    # would show the judge which blind numbers belong to the enterprise.
+    by_judge = getattr(by, "id", None) == assignment.user_id
+    state = ConflictState.PENDING if by_judge and assignment.event.lots_drawn_at is not None \
+        else ConflictState.ACCEPTED
     conflict = JudgeConflict(assignment=assignment, contestant_id=getattr(contestant, "id", None),
-                             enterprise_id=enterprise_id, reason=reason, declared_by_id=getattr(by, "id", None))
+                             enterprise_id=enterprise_id, reason=reason, declared_by_id=getattr(by, "id", None),
+                             state=state.value)
     db.session.add(conflict)
     db.session.flush()
     audit.record("judge.declare_conflict", assignment.event, by=by, changes={
         "judge_id": [None, assignment.user_id], "contestant_id": [None, conflict.contestant_id],
-        "enterprise_id": [None, enterprise_id]})
+        "enterprise_id": [None, enterprise_id], "state": [None, state.value]})
     return conflict
+
+
+def pending_conflicts(event: Event) -> list[JudgeConflict]:
+    """Declarations made after the draw, waiting for the chief judge."""
+    return list(db.session.scalars(select(JudgeConflict).join(JudgeAssignment).where(
+        JudgeAssignment.event_id == event.id, JudgeConflict.state == ConflictState.PENDING.value)
+        .order_by(JudgeConflict.id)))
+
+
+def decide_conflict(conflict: JudgeConflict, *, accept: bool, note: str = "", by) -> None:
+    """The chief judge (or an administrator) accepts a pending declaration, so the judge is
+    recused, or dismisses it with a note."""
+    event = conflict.assignment.event
+    if event.state_enum not in ASSIGNABLE_STATES:
+        raise DomainError(_l("成绩锁定后不能再处理回避申报"))
+    if conflict.state != ConflictState.PENDING:
+        raise DomainError(_l("该回避申报已处理"))
+    note = (note or "").strip()
+    if not accept and not note:
+        raise DomainError(_l("不予回避时请填写说明"), field="note")
+    if len(note) > REASON_MAX:
+        raise DomainError(_l("说明不能超过 %(n)s 个字", n=REASON_MAX), field="note")
+    target = ConflictState.ACCEPTED if accept else ConflictState.DISMISSED
+    conflict.state, conflict.decision_note = target.value, note
+    conflict.decided_by_id, conflict.decided_at = getattr(by, "id", None), utcnow()
+    db.session.flush()
+    audit.record("judge.decide_conflict", event, by=by, changes={
+        "judge_id": [None, conflict.assignment.user_id], "state": [ConflictState.PENDING.value, target.value],
+        "note": [None, note]})

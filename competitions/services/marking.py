@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from competitions import scoring, states
 from competitions.models import (
@@ -105,6 +106,27 @@ def competing(event: Event) -> list[Contestant]:
         Contestant.status == ContestantStatus.CHECKED_IN.value).order_by(Contestant.blind_number)))
 
 
+def contestant_by_blind_number(event: Event, blind_number: str | None) -> Contestant | None:
+    """The contestant of ``event`` behind a blind number (None: no such number). Judges' pages
+    and the API name contestants by blind number, never by database id, which follows
+    registration order and so groups contestants by enterprise."""
+    if not blind_number:
+        return None
+    return db.session.scalar(select(Contestant).where(Contestant.event_id == event.id,
+                                                      Contestant.blind_number == blind_number))
+
+
+def recusal_reasons(judge, contestants: Iterable[Contestant]) -> dict[int, str | None]:
+    """:func:`recusal_reason` for many contestants of one event at once (one query)."""
+    contestants = list(contestants)
+    if not contestants:
+        return {}
+    from competitions.services.judges import assignment_of, may_score_with
+
+    assignment = assignment_of(judge, contestants[0].event)
+    return {c.id: may_score_with(assignment, judge, c) for c in contestants}
+
+
 def entries_of(event: Event, aspect: SchemeAspect) -> tuple[int, ...]:
     """Measurement aspects are entered twice when the event says so; everything else once."""
     if event.double_entry_measurement and not aspect.is_judgement:
@@ -182,6 +204,35 @@ def own_marks(event: Event, judge, contestant: Contestant, aspects: Iterable[Sch
     return {(m.aspect_id, m.entry): m for m in rows}
 
 
+def module_marks(event: Event, judge, aspects: Iterable[SchemeAspect]) -> dict[int, dict[tuple[int, int], Mark]]:
+    """The judge's marks on ``aspects`` for every contestant: {contestant id: {(aspect id, entry): mark}}."""
+    ids = [a.id for a in aspects]
+    found: dict[int, dict[tuple[int, int], Mark]] = {}
+    for mark in db.session.scalars(select(Mark).where(
+            Mark.event_id == event.id, Mark.judge_id == judge.id, Mark.aspect_id.in_(ids))):
+        found.setdefault(mark.contestant_id, {})[(mark.aspect_id, mark.entry)] = mark
+    return found
+
+
+def reopened_marks(event: Event, judge, module: SchemeModule) -> list[tuple[Contestant, SchemeAspect]]:
+    """What the chief judge sent back for re-scoring on the judge's reopened sheet of ``module``:
+    (contestant, aspect) pairs, in blind-number order; empty when the sheet is not reopened."""
+    sheet = sheet_of(event, judge, module)
+    if sheet is None or sheet.reopened_reason is None:
+        return []
+    rows = db.session.execute(select(Contestant, SchemeAspect).select_from(Mark)
+                              .join(Contestant, Contestant.id == Mark.contestant_id)
+                              .join(SchemeAspect, SchemeAspect.id == Mark.aspect_id).where(
+        Mark.event_id == event.id, Mark.judge_id == judge.id, Mark.submitted_at.is_(None),
+        Mark.aspect_id.in_([a.id for a in module.aspects()])).order_by(Contestant.blind_number, SchemeAspect.id))
+    seen, found = set(), []
+    for contestant, aspect in rows:
+        if (contestant.id, aspect.id) not in seen:
+            seen.add((contestant.id, aspect.id))
+            found.append((contestant, aspect))
+    return found
+
+
 def others_marks(event: Event, judge, contestant: Contestant, aspects: Iterable[SchemeAspect]
                  ) -> dict[int, list[Mark]]:
     """The other judges' submitted marks, by aspect id: for a judge who has submitted."""
@@ -217,11 +268,32 @@ def _check_may_change(event: Event, judge, contestant: Contestant, aspect: Schem
 class SaveResult:
     mark: Mark
     changed: bool  # False: a replay, or the same value again
+    #: The value this save replaced when it was not the one the judge's device knew (``base``):
+    #: another device of the same judge had saved it in between.
+    replaced: Decimal | None = None
+
+
+def _replaced(existing: Mark | None, base: str | None) -> Decimal | None:
+    """The stored value, when the device saving believed another one (``base``: the value it
+    last saw stored, "" for none) was stored."""
+    if existing is None or base is None:
+        return None
+    try:
+        known = Decimal(base) if base.strip() else None
+    except InvalidOperation:
+        return None
+    return existing.value if known != existing.value else None
 
 
 def save_mark(event: Event, judge, contestant: Contestant, aspect: SchemeAspect, text: str, *,
-              client_key: str, entry: int = 1) -> SaveResult:
-    """Save one mark; a replayed ``client_key`` returns the stored mark and changes nothing."""
+              client_key: str, entry: int = 1, base: str | None = None) -> SaveResult:
+    """Save one mark; a replayed ``client_key`` returns the stored mark and changes nothing.
+
+    Two devices of one judge saving the same mark end as one row holding the value saved
+    last: the update is not conditional on the row's version, so a concurrent save waits for
+    the other's row lock and then applies, instead of failing. ``base`` is the value the
+    device last saw stored; when another device had changed it, the result says what was
+    replaced."""
     client_key = (client_key or "").strip()
     if not client_key or len(client_key) > CLIENT_KEY_MAX:
         raise DomainError(_l("保存请求无效，请刷新页面后重试"))
@@ -252,13 +324,25 @@ def save_mark(event: Event, judge, contestant: Contestant, aspect: SchemeAspect,
         if replay is not None:
             return SaveResult(replay, changed=False)
         existing = _mark(event, judge, contestant, aspect, entry)
+    replaced = _replaced(existing, base)
     old = existing.value
-    existing.client_key = client_key
-    existing.value = value
-    existing.saved_at = utcnow()
-    db.session.flush()
+    _overwrite(existing, value, client_key)
     _audit(existing, old, value, judge)
-    return SaveResult(existing, changed=True)
+    return SaveResult(existing, changed=True, replaced=replaced)
+
+
+def _overwrite(mark: Mark, value: Decimal, client_key: str) -> None:
+    """Last save wins: one UPDATE by primary key, not conditional on the version the session
+    read (a versioned update would fail when another device's save landed in between), and
+    the loaded object takes the new values without being read again."""
+    now = utcnow()
+    db.session.flush()
+    db.session.execute(update(Mark).where(Mark.id == mark.id).values(
+        value=value, client_key=client_key, saved_at=now, version=Mark.version + 1)
+        .execution_options(synchronize_session=False))
+    for name, new in (("value", value), ("client_key", client_key), ("saved_at", now)):
+        set_committed_value(mark, name, new)
+    db.session.expire(mark, ["version"])  # read again only if something needs it
 
 
 def _mark(event, judge, contestant, aspect, entry) -> Mark | None:
@@ -283,6 +367,40 @@ def _audit(mark: Mark, old, new, judge) -> None:
     audit.record("mark.save", mark, by=judge,
                  label=f"{mark.contestant} · {mark.aspect.name} · {mark.entry}",
                  changes={"value": [None if old is None else str(old), str(new)]})
+
+
+# Progress ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Progress:
+    """A judge's marks entered against marks expected, overall and per (contestant, module)."""
+
+    done: int
+    total: int
+    tiles: dict[tuple[int, int], tuple[int, int]]
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(self.done * 100 / self.total)
+
+
+def progress(event: Event, judge, contestants: list[Contestant] | None = None,
+             recused: dict[int, str | None] | None = None) -> Progress:
+    """How far ``judge`` is with ``event``: every mark they owe (competing contestants they
+    are not recused from, every aspect and entry) and how many of them are in."""
+    contestants = competing(event) if contestants is None else contestants
+    recused = recusal_reasons(judge, contestants) if recused is None else recused
+    have = {tuple(row) for row in db.session.execute(select(Mark.contestant_id, Mark.aspect_id, Mark.entry).where(
+        Mark.event_id == event.id, Mark.judge_id == judge.id))}
+    tiles: dict[tuple[int, int], tuple[int, int]] = {}
+    for module in event.modules:
+        expected = [(a.id, n) for a in module.aspects() for n in entries_of(event, a)]
+        for contestant in contestants:
+            if recused.get(contestant.id):
+                continue
+            done = sum((contestant.id, aspect, n) in have for aspect, n in expected)
+            tiles[(contestant.id, module.id)] = (done, len(expected))
+    return Progress(sum(d for d, _ in tiles.values()), sum(t for _, t in tiles.values()), tiles)
 
 
 # Submitting a sheet ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from competitions import rules
 from competitions.models import Contestant, ContestantStatus, Event, EventState, RegistrationSource
@@ -36,18 +36,24 @@ QUOTA_STATUSES = frozenset({S.REGISTERED, S.CHECKED_IN})
 IMPORT_STATES = frozenset({EventState.REGISTRATION, EventState.CHECK_IN})
 
 #: The import sheet: 姓名 and 身份证号 find the worker record; 工种, when filled, must be the
-#: event's (it catches a sheet meant for another event).
-IMPORT_COLUMNS = ("姓名", "身份证号", "工种")
+#: event's (it catches a sheet meant for another event); 跨工种理由 lets the administrator
+#: enter a worker of another occupation, the reason kept in the audit log.
+IMPORT_COLUMNS = ("姓名", "身份证号", "工种", "跨工种理由")
 IMPORT_REQUIRED = IMPORT_COLUMNS[:2]
-IMPORT_EXAMPLE = ("张建国", "11010519850615001X", "钳工")
+IMPORT_EXAMPLE = ("张建国", "11010519850615001X", "钳工", "")
 
 
 # Eligibility and quota --------------------------------------------------------------------
 
-def eligibility_failures(event: Event, worker: Worker) -> list[str]:
+def eligibility_failures(event: Event, worker: Worker, *, cross_trade: bool = False) -> list[str]:
     """Every eligibility rule of ``event`` that ``worker`` fails (empty: eligible). Ages count
-    on the day of the event, so the answer does not drift during registration."""
+    on the day of the event, so the answer does not drift during registration. The worker's
+    occupation must be the event's, unless an administrator enters them across trades
+    (``cross_trade``, with a reason)."""
     failures = []
+    if not cross_trade and (worker.occupation or "").strip() != event.occupation:
+        failures.append(str(_l("工种为“%(own)s”，与本赛项“%(event)s”不符（跨工种参赛须由竞赛管理员导入并说明理由）",
+                               own=worker.occupation or "—", event=event.occupation)))
     if event.min_skill_level:
         required = SkillLevel(event.min_skill_level)
         if worker.skill_level_enum.rank < required.rank:
@@ -90,9 +96,17 @@ def contestants(event: Event, enterprise_id: int | None = None) -> list[Contesta
 
 
 def _lock_event(event: Event) -> None:
-    """Serialise registrations of one event (PostgreSQL row lock) so two cannot both pass
-    the quota check; SQLite serialises writers anyway."""
-    db.session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
+    """Serialise registrations of one event so two cannot both pass the quota check.
+
+    PostgreSQL: a row lock on the event. SQLite has no row locks, and its driver starts a
+    transaction only at the first write, so the quota count would run outside any
+    transaction: a write that changes nothing takes the database's write lock first, and a
+    concurrent registration waits for it, then counts what this one committed."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(Event).where(Event.id == event.id).values(id=Event.id)
+                           .execution_options(synchronize_session=False))
+    else:
+        db.session.execute(select(Event.id).where(Event.id == event.id).with_for_update())
 
 
 def _already_message(existing: Contestant) -> str:
@@ -100,8 +114,10 @@ def _already_message(existing: Contestant) -> str:
                   status=existing.status_enum.label))
 
 
-def _enter(event: Event, worker: Worker, existing: Contestant | None, *, source, by) -> Contestant:
-    """Create the contestant, or re-activate a withdrawn one (one row per worker and event)."""
+def _enter(event: Event, worker: Worker, existing: Contestant | None, *, source, by,
+           cross_trade: str = "") -> Contestant:
+    """Create the contestant, or re-activate a withdrawn one (one row per worker and event);
+    ``cross_trade``: the administrator's reason for entering a worker of another occupation."""
     if existing is None:
         existing = Contestant(event_id=event.id, worker_id=worker.id)
         db.session.add(existing)
@@ -111,9 +127,11 @@ def _enter(event: Event, worker: Worker, existing: Contestant | None, *, source,
     existing.registered_by_id = getattr(by, "id", None)
     existing.registered_at = utcnow()
     db.session.flush()
-    audit.record("contestant.register", existing, by=by, changes={
-        "event_id": [None, event.id], "enterprise_id": [None, worker.enterprise_id],
-        "source": [None, source.value]})
+    changes = {"event_id": [None, event.id], "enterprise_id": [None, worker.enterprise_id],
+               "source": [None, source.value]}
+    if cross_trade:
+        changes["cross_trade_reason"] = [None, cross_trade]
+    audit.record("contestant.register", existing, by=by, changes=changes)
     return existing
 
 
@@ -150,17 +168,79 @@ def register_checked(event: Event, worker: Worker, *, by) -> Contestant:
 
 
 def withdraw(contestant: Contestant, *, by) -> None:
-    """Withdraw a registration before check-in; the place is freed."""
+    """Withdraw a registration before the draw; the place is freed. After the draw only an
+    administrator withdraws a contestant, with a reason (:func:`take_out`)."""
     if not (rules.can_manage_registration(by, contestant) or rules.can_manage_contestants(by)):
         raise DomainError(_l("只能撤回本单位的报名"))
+    if contestant.event.state_enum not in IMPORT_STATES or contestant.event.lots_drawn_at is not None:
+        raise DomainError(_l("检录抽签后不能撤回报名，如需退赛请联系竞赛管理员"))
     if contestant.status_enum is not S.REGISTERED:
         raise DomainError(_l("该选手当前为“%(s)s”，不能撤回报名", s=contestant.status_enum.label))
-    if contestant.event.state_enum not in IMPORT_STATES or contestant.event.lots_drawn_at is not None:
-        raise DomainError(_l("检录抽签后不能撤回报名"))
     contestant.status = S.WITHDRAWN.value
     db.session.flush()
     audit.record("contestant.withdraw", contestant, by=by,
                  changes={"status": [S.REGISTERED.value, S.WITHDRAWN.value]})
+
+
+# Out of the competition: 缺考, 弃赛, 取消资格, a withdrawal after the draw -------------------
+
+#: What may be recorded, from which statuses, in which event states (always before the lock).
+OUT_STATUSES = {
+    S.ABSENT: (frozenset({S.REGISTERED, S.CHECKED_IN}), frozenset({EventState.CHECK_IN, EventState.SCORING})),
+    S.ABANDONED: (frozenset({S.CHECKED_IN}), frozenset({EventState.CHECK_IN, EventState.SCORING})),
+    S.DISQUALIFIED: (frozenset({S.REGISTERED, S.CHECKED_IN}),
+                     frozenset({EventState.REGISTRATION, EventState.CHECK_IN, EventState.SCORING})),
+    S.WITHDRAWN: (frozenset({S.REGISTERED, S.CHECKED_IN}),
+                  frozenset({EventState.REGISTRATION, EventState.CHECK_IN, EventState.SCORING})),
+}
+REASON_MAX = 500
+
+
+def take_out(contestant: Contestant, status: str, *, reason: str, by, is_chief: bool = False) -> None:
+    """Record that ``contestant`` is out (缺考, 弃赛, 取消资格, or withdrawn after the draw), with a
+    reason, before the lock. They leave the score sheets, the lock checks and the ranking,
+    and the results list them with the status."""
+    try:
+        target = S(status)
+        allowed_from, allowed_states = OUT_STATUSES[target]
+    except (ValueError, KeyError):
+        raise DomainError(_l("请选择缺考、弃赛、取消资格或退赛"), field="status") from None
+    if not rules.can_take_out(by, target, is_chief=is_chief):
+        raise DomainError(_l("只有管理员可以在抽签后为选手办理退赛"), field="status")
+    event = contestant.event
+    if event.state_enum not in allowed_states:
+        raise DomainError(_l("赛项当前为“%(s)s”，不能登记“%(t)s”", s=event.state_enum.label, t=target.label))
+    if contestant.status_enum not in allowed_from:
+        raise DomainError(_l("该选手当前为“%(s)s”，不能登记“%(t)s”", s=contestant.status_enum.label,
+                             t=target.label))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_l("请填写原因"), field="reason")
+    if len(reason) > REASON_MAX:
+        raise DomainError(_l("原因不能超过 %(n)s 个字", n=REASON_MAX), field="reason")
+    old = contestant.status
+    contestant.status = target.value
+    contestant.status_reason = reason
+    contestant.status_changed_by_id = getattr(by, "id", None)
+    contestant.status_changed_at = utcnow()
+    db.session.flush()
+    audit.record(f"contestant.{target.value}", contestant, by=by,
+                 changes={"status": [old, target.value], "reason": [None, reason]})
+
+
+def mark_no_shows_absent(event: Event, *, by) -> int:
+    """When scoring starts, everyone registered but not checked in is 缺考; returns how many."""
+    waiting = [c for c in contestants(event) if c.status_enum is S.REGISTERED]
+    for contestant in waiting:
+        old = contestant.status
+        contestant.status = S.ABSENT.value
+        contestant.status_reason = str(_l("评分开始时未检录"))
+        contestant.status_changed_by_id = getattr(by, "id", None)
+        contestant.status_changed_at = utcnow()
+        db.session.flush()
+        audit.record("contestant.absent", contestant, by=by,
+                     changes={"status": [old, S.ABSENT.value], "reason": [None, contestant.status_reason]})
+    return len(waiting)
 
 
 # Administrators import from Excel -----------------------------------------------------------
@@ -170,15 +250,16 @@ def _ensure_importable(event: Event) -> None:
         raise DomainError(_l("只有在报名或检录阶段、抽签之前才能导入选手"))
 
 
-def parse_import(event: Event, rows: Sequence[tuple[int, dict]]) -> tuple[list[Worker], list[RowProblem]]:
-    """Check every row; returns the workers to register and every problem (row, column, reason).
+def parse_import(event: Event, rows: Sequence[tuple[int, dict]]) -> tuple[list[tuple[Worker, str]], list[RowProblem]]:
+    """Check every row; returns the workers to register (with the cross-trade reason, if any)
+    and every problem (row, column, reason).
 
     Problems never repeat the ID number itself (it is sensitive).
     """
     if not rows:
         return [], [RowProblem(1, "", str(_l("表格中没有数据行")))]
     problems: list[RowProblem] = []
-    ready: list[Worker] = []
+    ready: list[tuple[Worker, str]] = []
     seen: dict[int, int] = {}
     added: dict[int, int] = {}  # enterprise id -> rows of this file taking its places
     for number, row in rows:
@@ -211,7 +292,10 @@ def parse_import(event: Event, rows: Sequence[tuple[int, dict]]) -> tuple[list[W
             existing = contestant_of(event, worker)
             if existing is not None and existing.status_enum in QUOTA_STATUSES:
                 found.append(RowProblem(number, "身份证号", _already_message(existing)))
-            failures = eligibility_failures(event, worker)
+            cross_trade = (row.get("跨工种理由") or "").strip()
+            if len(cross_trade) > REASON_MAX:
+                found.append(RowProblem(number, "跨工种理由", str(_l("原因不能超过 %(n)s 个字", n=REASON_MAX))))
+            failures = eligibility_failures(event, worker, cross_trade=bool(cross_trade))
             if failures:
                 found.append(RowProblem(number, "身份证号", str(_l("不符合参赛条件：%(r)s", r="；".join(failures)))))
             if not found:
@@ -224,7 +308,7 @@ def parse_import(event: Event, rows: Sequence[tuple[int, dict]]) -> tuple[list[W
                     added[worker.enterprise_id] = added.get(worker.enterprise_id, 0) + 1
         problems += found
         if not found and worker is not None:
-            ready.append(worker)
+            ready.append((worker, cross_trade if worker.occupation != event.occupation else ""))
     return ready, problems
 
 
@@ -235,8 +319,9 @@ def import_contestants(event: Event, rows: Sequence[tuple[int, dict]], *, by) ->
     ready, problems = parse_import(event, rows)
     if problems:
         raise ImportRefused(problems)
-    for worker in ready:
-        _enter(event, worker, contestant_of(event, worker), source=RegistrationSource.IMPORT, by=by)
+    for worker, cross_trade in ready:
+        _enter(event, worker, contestant_of(event, worker), source=RegistrationSource.IMPORT, by=by,
+               cross_trade=cross_trade)
     audit.record("event.import_contestants", event, by=by, changes={"count": [None, len(ready)]})
     return len(ready)
 

@@ -21,8 +21,9 @@ How an aspect's mark is formed from its marks:
 Each ``*_from_stats`` function equals its list-based counterpart in :mod:`competitions.scoring`
 on the same marks (property tests in ``tests/competitions/test_scoring.py``).
 
-Contestants who are absent, withdrawn or disqualified are not ranked; any other contestant
-needs every aspect marked. Rounding is the scoring module's: figures are compared and shown
+Only contestants who competed (checked in, with a blind number) are ranked, and each needs
+every aspect marked; those absent (缺考), abandoned (弃赛), withdrawn or disqualified are listed
+apart with their status (:func:`not_ranked`). Rounding is the scoring module's: figures are compared and shown
 half-up to two decimals; award counts are rounded cumulatively half-up
 (:data:`AWARD_ROUNDING`).
 """
@@ -57,8 +58,8 @@ from core.extensions import db
 from core.timeutil import utcnow
 
 #: Contestants left out of the ranking.
-NOT_RANKED = frozenset({ContestantStatus.ABSENT.value, ContestantStatus.WITHDRAWN.value,
-                        ContestantStatus.DISQUALIFIED.value})
+NOT_RANKED = frozenset({ContestantStatus.ABSENT.value, ContestantStatus.ABANDONED.value,
+                        ContestantStatus.WITHDRAWN.value, ContestantStatus.DISQUALIFIED.value})
 #: Results may be (re)computed from the lock on; after publication only by an appeal ruling.
 COMPUTABLE_STATES = frozenset({EventState.LOCKED, EventState.RECHECKED})
 #: What the results page says about award counts.
@@ -162,9 +163,12 @@ def compute(event: Event) -> list[Computed]:
         scorer = scoring.module_scorer(plan.scheme)  # validated once, for every contestant
     except scoring.SchemeError as error:
         raise DomainError(error) from None
+    # The contestants who competed: checked in with a blind number (no-shows who were never
+    # checked in, and everyone recorded out, are not ranked).
     contestants = db.session.execute(select(Contestant.id, Contestant.blind_number)
                                      .where(Contestant.event_id == event.id,
-                                            Contestant.status.not_in(NOT_RANKED))).all()
+                                            Contestant.status == ContestantStatus.CHECKED_IN.value,
+                                            Contestant.blind_number.is_not(None))).all()
     blind = dict(contestants)
     stats = _load_mark_stats(event.id)
     # Judgement marks repeat (a few score combinations across all contestants): computed once each.
@@ -293,6 +297,17 @@ def event_results(event: Event) -> list[Result]:
         select(Result).where(Result.event_id == event.id).order_by(Result.rank, Result.contestant_id)
         .options(selectinload(Result.contestant).selectinload(Contestant.worker),
                  selectinload(Result.contestant).selectinload(Contestant.enterprise))).all()
+
+
+def not_ranked(event: Event) -> list[Contestant]:
+    """The contestants recorded out of the event (缺考, 弃赛, 取消资格, withdrawn after the draw),
+    for the results list; withdrawals before the draw never competed and are left out."""
+    return list(db.session.scalars(
+        select(Contestant).where(Contestant.event_id == event.id, Contestant.status.in_(NOT_RANKED),
+                                 (Contestant.status != ContestantStatus.WITHDRAWN.value)
+                                 | Contestant.blind_number.is_not(None))
+        .order_by(Contestant.blind_number, Contestant.id)
+        .options(selectinload(Contestant.worker), selectinload(Contestant.enterprise))))
 
 
 def ranked_workers(event: Event) -> list[tuple[int, Decimal, int | None]]:

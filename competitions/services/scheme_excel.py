@@ -215,7 +215,7 @@ def export_rows(event: Event) -> list[tuple]:
 
 def export_workbook(event: Event) -> bytes:
     """The scheme in the import format (a Chinese document whatever the UI language)."""
-    return workbook("评分标准", COLUMNS, export_rows(event), widths=WIDTHS)
+    return workbook("评分标准", COLUMNS, export_rows(event), widths=WIDTHS, round_trip=True)
 
 
 def template_workbook() -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -16,7 +16,7 @@ from core.errors import ConcurrentEditError, DomainError
 from core.extensions import db
 from core.people import rules
 from core.people.models import Gender, SkillLevel, Worker
-from core.timeutil import utcnow
+from core.timeutil import beijing_today, utcnow
 from core.validators import (
     InvalidIdentifier,
     ResidentId,
@@ -70,6 +70,15 @@ def find_by_id_number(id_number: str) -> Worker | None:
                               .order_by(Worker.id)).first()
 
 
+#: The legal minimum working age in China (劳动法第十五条): no worker record below it, and no
+#: more years in a trade than the years since.
+MIN_WORKING_AGE = 16
+
+
+def _age(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
 def problems(data: WorkerData) -> tuple[list[tuple[str, str]], ResidentId | None]:
     """Every field problem of ``data`` as ``(field, message)``, and the parsed ID number.
 
@@ -112,6 +121,14 @@ def problems(data: WorkerData) -> tuple[list[tuple[str, str]], ResidentId | None
         years_ok = False
     if not years_ok:
         found.append(("years_in_occupation", str(_l("从事本工种年限应在 0 到 60 年之间"))))
+    if resident is not None:
+        age = _age(resident.birth_date, beijing_today())
+        if age < MIN_WORKING_AGE:
+            found.append(("id_number", str(_l("未满 %(n)s 周岁，不能登记为职工", n=MIN_WORKING_AGE))))
+        elif years_ok and int(data.years_in_occupation) > age - MIN_WORKING_AGE:
+            found.append(("years_in_occupation", str(_l(
+                "从事本工种年限不能超过年龄减 %(min)s（现年 %(age)s 周岁，最多 %(n)s 年）",
+                min=MIN_WORKING_AGE, age=age, n=age - MIN_WORKING_AGE))))
     if len(data.honors or "") > 2000:
         found.append(("honors", str(_l("荣誉不能超过 2000 个字符"))))
     data.name = name

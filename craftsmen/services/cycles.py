@@ -28,7 +28,7 @@ from craftsmen.services.transitions import move_cycle
 
 AUDITED_FIELDS = ("title", "level", "organizer_union_id", "year", "nomination_opens",
                   "nomination_closes", "notice_days", "min_years", "min_skill_level", "min_age",
-                  "max_age", "front_line_required", "in_post_required", "max_per_enterprise",
+                  "max_age", "front_line_required", "in_post_required", "exclude_title_holders", "max_per_enterprise",
                   "max_per_union", "rubric", "disagreement_threshold", "description")
 
 
@@ -56,6 +56,7 @@ class CycleData:
     max_age: int | None = None
     front_line_required: bool = False
     in_post_required: bool = True
+    exclude_title_holders: bool = True
     max_per_enterprise: int | None = None
     max_per_union: int | None = None
     rubric: dict = field(default_factory=lambda: dict(scoring.DEFAULT_CRAFTSMAN_RUBRIC))

@@ -26,6 +26,7 @@ from craftsmen import eligibility, notifications, rules, uploads
 from craftsmen.models import (
     AchievementKind,
     CraftsmanLevel,
+    CraftsmanTitle,
     CycleOccupation,
     CycleStatus,
     Nomination,
@@ -156,10 +157,14 @@ def rule_failures(cycle: SelectionCycle, worker, enterprise: Enterprise | None =
     """
     enterprise = enterprise or worker.enterprise
     use = use or quota_use(cycle, enterprise, exclude_id=exclude_id)
+    held = tuple(db.session.scalars(select(CraftsmanTitle.level).where(
+        CraftsmanTitle.worker_id == worker.id, CraftsmanTitle.revoked_on.is_(None)))) \
+        if cycle.exclude_title_holders else ()
     return eligibility.failures(
-        eligibility.candidate_of(worker, age_reference_date(cycle)),
+        eligibility.candidate_of(worker, age_reference_date(cycle), held),
         eligibility.Rules.of(cycle), enterprise_count=use.enterprise,
-        union_counts=use.union_counts, occupation=occupation.name if occupation else None)
+        union_counts=use.union_counts, occupation=occupation.name if occupation else None,
+        level=cycle.level)
 
 
 def default_occupation(cycle: SelectionCycle, worker) -> CycleOccupation | None:

@@ -63,6 +63,8 @@ def add_grants(studio: Studio, data: GrantData, *, by) -> list[FundingGrant]:
     this_year = beijing_today().year
     if data.year is None or not FIRST_YEAR <= data.year <= this_year + 1:
         raise DomainError(_l("拨付年度应在 %(a)s 年至 %(b)s 年之间", a=FIRST_YEAR, b=this_year + 1), field="year")
+    if studio.named_on is not None and data.year < studio.named_on.year:
+        raise DomainError(_l("首个拨付年度不能早于工作室命名年度（%(y)s 年）", y=studio.named_on.year), field="year")
     if not 1 <= (data.years or 0) <= MAX_YEARS:
         raise DomainError(_l("连续拨付年数应为 1 至 %(n)s 年", n=MAX_YEARS), field="years")
     amount = _amount(data.amount, "amount", _l("每年金额"))
@@ -177,10 +179,17 @@ class FundingTotals:
         return self.granted - self.used
 
 
+def disbursed(grant_year_column):
+    """Grants count as disbursed from their year on: a series of yearly grants recorded in
+    advance adds nothing for the years still to come."""
+    return grant_year_column <= beijing_today().year
+
+
 def totals(studio_id: int, year: int | None = None) -> FundingTotals:
-    """Granted and used, over all years or one grant year: one query."""
+    """Granted (disbursed so far) and used, over all years or one grant year: one query."""
     query = select(func.coalesce(func.sum(FundingGrant.amount), 0),
-                   func.coalesce(func.sum(FundingGrant.used), 0)).where(FundingGrant.studio_id == studio_id)
+                   func.coalesce(func.sum(FundingGrant.used), 0)).where(FundingGrant.studio_id == studio_id,
+                                                                        disbursed(FundingGrant.year))
     if year is not None:
         query = query.where(FundingGrant.year == year)
     granted, used = db.session.execute(query).one()

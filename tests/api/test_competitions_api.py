@@ -32,7 +32,7 @@ def _marks_url(setup) -> str:
 
 
 def _mark(setup, contestant=0, aspect="尺寸精度", value="30", key=None, entry=1):
-    return {"client_key": key or uuid.uuid4().hex, "contestant_id": setup.contestants[contestant],
+    return {"client_key": key or uuid.uuid4().hex, "blind_number": setup.blinds[setup.contestants[contestant]],
             "aspect_id": setup.ids.aspects[aspect], "entry": entry, "value": value}
 
 
@@ -50,6 +50,8 @@ def test_a_judge_lists_assignments_with_blind_numbers_only(client, world, scorin
     assignment = body["data"][0]
     assert assignment["event"]["id"] == scoring.event and assignment["accepts_marks"] is True
     assert [c["blind_number"] for c in assignment["contestants"]] == ["A001", "A002", "A003"]
+    # No database id either: ids follow registration order, which groups contestants by enterprise.
+    assert all(set(c) == {"blind_number", "recused", "recusal_reason"} for c in assignment["contestants"])
     # 李明 works where the judge does not; no name of any contestant is in the answer.
     text = json.dumps(body, ensure_ascii=False)
     assert not any(name in text for name in ("李明", "王芳", "赵强"))
@@ -127,9 +129,12 @@ def test_marks_of_another_event_or_a_judge_not_assigned_are_refused(app, client,
         other = scoring_event(world, title="另一场竞赛")
         db.session.commit()
     headers = bearer(world.users.judge)
-    response = client.post(_marks_url(scoring), json={"marks": [_mark(other)]}, headers=headers)
+    response = client.post(_marks_url(scoring), json={"marks": [{**_mark(scoring), "blind_number": "Z999"}]},
+                           headers=headers)
     contract(response)
     assert error_of(response, 422)["details"]["marks"][0]["message"] == "该赛项没有这名选手"
+    response = client.post(_marks_url(scoring), json={"marks": [_mark(other)]}, headers=headers)
+    assert error_of(response, 422)["details"]["marks"][0]["message"] == "该赛项没有这个评分细项"
     with app.app_context():
         from tests import factories
 
@@ -159,10 +164,10 @@ def test_marks_are_refused_outside_scoring(app, client, world, scoring, bearer):
 def test_mark_input_is_validated_per_field(client, world, scoring, bearer, contract):
     headers = bearer(world.users.judge)
     response = client.post(_marks_url(scoring), headers=headers, json={"marks": [
-        {"client_key": "bad key!", "contestant_id": "1", "aspect_id": 1, "entry": 3, "value": 30}]})
+        {"client_key": "bad key!", "blind_number": 1, "aspect_id": 1, "entry": 3, "value": 30}]})
     contract(response)
     fields = {p["field"] for p in error_of(response, 422, "validation_failed")["details"]["fields"]}
-    assert fields == {"marks.0.client_key", "marks.0.contestant_id", "marks.0.entry", "marks.0.value"}
+    assert fields == {"marks.0.client_key", "marks.0.blind_number", "marks.0.entry", "marks.0.value"}
     error_of(client.post(_marks_url(scoring), headers=headers, json={"marks": []}), 422)
     too_many = {"marks": [_mark(scoring) for _ in range(201)]}
     error_of(client.post(_marks_url(scoring), headers=headers, json=too_many), 422)

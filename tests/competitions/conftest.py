@@ -77,3 +77,20 @@ def event(app, world) -> SimpleNamespace:
         created = make_event()
         db.session.commit()
         return event_ids(created)
+
+
+def assign_judges(event: Event, count: int = 3, *, chief: bool = True) -> list[int]:
+    """Assign ``count`` scoring judges from no contestant's enterprise (and a chief judge), so
+    that every contestant is covered; returns the scoring judges' user ids. Needs an app context."""
+    from competitions.services import judges
+    from core.roles import Role
+    from tests import factories
+
+    ids = []
+    for n in range(count):
+        user = factories.user(f"cover{n}_{event.id}", [Role.JUDGE])
+        judges.assign_judge(event, user, by=None)
+        ids.append(user.id)
+    if chief:
+        judges.assign_judge(event, factories.user(f"coverchief_{event.id}", [Role.JUDGE]), chief=True, by=None)
+    return ids

@@ -17,6 +17,7 @@ from core.accounts.models import User
 from core.audit.models import AuditEntry
 from core.errors import DomainError
 from core.extensions import db
+from core.timeutil import beijing_today
 from tests.competitions.conftest import event_data, make_competition, make_event
 from tests.conftest import csrf_token
 
@@ -152,6 +153,7 @@ def test_the_event_moves_forward_step_by_step_and_every_move_is_audited(app, wor
             competitions.start_scoring(event, by=admin)  # check-in comes first
         assert not event.scheme_frozen
         competitions.start_check_in(event, by=admin)
+        event.held_on = beijing_today()  # the competition day
         competitions.start_scoring(event, by=admin)
         assert event.state == EventState.SCORING and event.scheme_frozen and event.scheme_frozen_at
         entries = db.session.scalars(select(AuditEntry).where(AuditEntry.target_type == "Event")
@@ -184,10 +186,17 @@ def test_admin_moves_the_event_with_the_buttons_on_its_page(app, world, client, 
     assert "开始报名" in html and "评分标准已完整" in html
     client.post(f"{page}/open", data={"csrf_token": csrf_token(client, page)})
     client.post(f"{page}/check-in", data={"csrf_token": csrf_token(client, page)})
-    response = client.post(f"{page}/scoring", data={"csrf_token": csrf_token(client, page)},
+    html = client.post(f"{page}/scoring", data={"csrf_token": csrf_token(client, page)},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "尚未到来，不能开始评分" in html and 'name="early_reason"' in html
+    response = client.post(f"{page}/scoring", data={"csrf_token": csrf_token(client, page),
+                                                     "early_reason": "场地提前一天交付，组委会决定"},
                            follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "评分已开始，评分标准已冻结" in html and "添加模块" not in html
+    with app.app_context():
+        early = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "event.start_scoring_early")).one()
+        assert early.changes["reason"] == [None, "场地提前一天交付，组委会决定"]
     with app.app_context():
         assert db.session.get(Event, event.id).state == EventState.SCORING
 

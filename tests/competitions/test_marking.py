@@ -45,7 +45,7 @@ def scoring_event(world, *, contestants: int = 3, judges: int = 3, title: str = 
     db.session.flush()
     ids = event_ids(event)
     return SimpleNamespace(event=ids.id, ids=ids, contestants=[c.id for c in people], judges=judge_ids,
-                           chief=chief.id)
+                           chief=chief.id, blinds={c.id: c.blind_number for c in people})
 
 
 def save(setup, judge_id, contestant_id, aspect_name, value, *, key=None, entry=1):
@@ -69,7 +69,7 @@ def mark_all(setup, judge_id, values=None):
 
 def sheet_url(setup, contestant_index=0, module="practical"):
     return (f"/judging/events/{setup.event}/modules/{getattr(setup.ids, module)}"
-            f"/contestants/{setup.contestants[contestant_index]}")
+            f"/contestants/{setup.blinds[setup.contestants[contestant_index]]}")
 
 
 @pytest.fixture
@@ -95,14 +95,13 @@ def test_judge_cannot_see_or_score_another_event(app, world, client, login, setu
         db.session.add(contestant)
         db.session.commit()
         other_ids = event_ids(other)
-        contestant_id = contestant.id
     login(world.users.judge)
     assert client.get(f"/judging/events/{other_ids.id}").status_code == 403
     assert client.get(f"/judging/events/{other_ids.id}/modules/{other_ids.practical}"
-                      f"/contestants/{contestant_id}").status_code == 403
+                      f"/contestants/B001").status_code == 403
     token = csrf_token(client, sheet_url(setup))
     response = client.post(f"/judging/events/{other_ids.id}/marks", data={
-        "csrf_token": token, "aspect_id": other_ids.aspects["尺寸精度"], "contestant_id": contestant_id,
+        "csrf_token": token, "aspect_id": other_ids.aspects["尺寸精度"], "blind_number": "B001",
         "value": "30", "client_key": uuid.uuid4().hex})
     assert response.status_code == 403
     assert marks_count(app) == 0
@@ -120,7 +119,7 @@ def test_judge_cannot_score_contestant_from_own_enterprise(app, world, client, l
     assert "A001 · 回避" in page
     token = csrf_token(client, sheet_url(setup, 1))
     response = client.post(f"/judging/events/{setup.event}/marks", data={
-        "csrf_token": token, "aspect_id": setup.ids.aspects["尺寸精度"], "contestant_id": setup.contestants[0],
+        "csrf_token": token, "aspect_id": setup.ids.aspects["尺寸精度"], "blind_number": "A001",
         "value": "30", "client_key": uuid.uuid4().hex})
     assert response.status_code == 422 and "回避" in response.get_json()["error"]
     assert marks_count(app) == 0
@@ -150,7 +149,7 @@ def test_out_of_range_and_off_step_marks_refused_with_typed_values_kept(app, wor
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "分数应在 0 到 40" in html and 'value="41"' in html
-    assert re.search(rf'id="mark-{judged}-1-2" value="2"\s+checked', html)  # the good one is kept and saved
+    assert re.search(rf'id="A001-mark-{judged}-1-2" value="2"\s+checked', html)  # the good one is kept and saved
     theory = setup.ids.aspects["笔试成绩"]
     url = sheet_url(setup, 0, "theory")
     response = client.post(url, data={"csrf_token": csrf_token(client, url), f"mark-{theory}-1": "80.3",
@@ -169,7 +168,7 @@ def test_measurement_page_shows_step_and_decimal_keyboard_judgement_big_buttons(
     html = client.get(sheet_url(setup)).get_data(as_text=True)
     assert 'inputmode="decimal"' in html and "步长 1" in html
     judged = setup.ids.aspects["加工工艺合理性"]
-    assert all(f'id="mark-{judged}-1-{s}"' in html for s in "0123")
+    assert all(f'id="A001-mark-{judged}-1-{s}"' in html for s in "0123")
     assert "<script" in html and "js/marks.js" in html and "onclick" not in html
 
 
@@ -190,7 +189,7 @@ def test_replayed_client_key_changes_nothing(app, world, client, login, setup):
     login(world.users.judge)
     token = csrf_token(client, sheet_url(setup))
     data = {"csrf_token": token, "aspect_id": setup.ids.aspects["尺寸精度"],
-            "contestant_id": setup.contestants[0], "value": "30", "client_key": "k-1"}
+            "blind_number": "A001", "value": "30", "client_key": "k-1"}
     first = client.post(f"/judging/events/{setup.event}/marks", data=data)
     replay = client.post(f"/judging/events/{setup.event}/marks", data={**data, "value": "35"})
     assert first.get_json() == {"ok": True, "value": "30", "changed": True}
@@ -251,7 +250,7 @@ def test_judges_saving_at_the_same_moment_lose_no_mark(app, world, login, setup)
     values = {"笔试成绩": "80", "尺寸精度": "30", "加工工艺合理性": "2"}
     posters = []
     for n, judge_id in enumerate(setup.judges):
-        posts = [{"aspect_id": setup.ids.aspects[name], "contestant_id": contestant_id,
+        posts = [{"aspect_id": setup.ids.aspects[name], "blind_number": setup.blinds[contestant_id],
                   "value": str(int(value) - n), "client_key": f"{judge_id}-{contestant_id}-{name}", "entry": 1}
                  for contestant_id in setup.contestants for name, value in values.items()]
         posters.append((judge_id, url, sheet_url(setup), posts))
@@ -262,7 +261,8 @@ def test_judges_saving_at_the_same_moment_lose_no_mark(app, world, login, setup)
         assert (status, body) == (200, {"ok": True, "value": data["value"], "changed": True}), outcome
     with app.app_context():
         stored = sorted(db.session.execute(select(Mark.judge_id, Mark.contestant_id, Mark.aspect_id, Mark.value)))
-        expected = sorted((judge_id, post["contestant_id"], post["aspect_id"], int(post["value"]))
+        ids = {blind: cid for cid, blind in setup.blinds.items()}
+        expected = sorted((judge_id, ids[post["blind_number"]], post["aspect_id"], int(post["value"]))
                           for judge_id, _, _, posts in posters for post in posts)
         assert [tuple(row) for row in stored] == expected
 
@@ -273,7 +273,7 @@ def test_one_judge_saving_one_mark_from_two_tablets_at_once_ends_as_one_row(app,
     url = f"/judging/events/{setup.event}/marks"
     aspect = setup.ids.aspects["尺寸精度"]
     posters = [(world.users.judge, url, sheet_url(setup),
-                [{"aspect_id": aspect, "contestant_id": setup.contestants[0], "value": value,
+                [{"aspect_id": aspect, "blind_number": "A001", "value": value,
                   "client_key": f"tablet-{value}", "entry": 1}]) for value in ("31", "32")]
     outcomes = _post_together(app, login, posters)
     assert [(status, body["ok"]) for _, status, body in outcomes] == [(200, True), (200, True)], outcomes

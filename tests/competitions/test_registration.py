@@ -20,9 +20,9 @@ from core.excel import workbook
 from core.extensions import db
 from core.people.importer import ImportRefused
 from core.people.models import Worker
-from core.timeutil import utcnow
+from core.timeutil import beijing_today, utcnow
 from tests import factories
-from tests.competitions.conftest import make_event
+from tests.competitions.conftest import assign_judges, make_event
 from tests.conftest import csrf_token
 
 
@@ -89,7 +89,8 @@ def test_registration_refused_when_age_on_the_event_day_is_outside_the_range(app
     with app.app_context():
         event = db.session.get(Event, open_event)
         day = event.held_on if (event.held_on.month, event.held_on.day) != (2, 29) else event.held_on - timedelta(1)
-        worker = _worker(world.ent_a, "年龄不符", born=day.replace(year=day.year - age))
+        worker = factories.worker(world.ent_a, name="年龄不符", skill_level="level_2", years_in_occupation=0,
+                                  id_number=factories.id_number(birth=day.replace(year=day.year - age)))
         with pytest.raises(DomainError, match=rule):
             registration.register(event, worker, by=_user(world.users.enterprise))
 
@@ -238,7 +239,7 @@ def test_import_lists_every_bad_row_and_imports_nothing(app, world, client, logi
     with app.app_context():
         assert db.session.scalar(select(Contestant)) is None
         event = db.session.get(Event, open_event)
-        _ready, problems = registration.parse_import(event, [(n, dict(zip(registration.IMPORT_COLUMNS, r,
+        _ready, problems = registration.parse_import(event, [(n, dict(zip(registration.IMPORT_COLUMNS[:3], r,
                                                                           strict=True)))
                                                              for n, r in enumerate(rows, start=2)])
     found = {(p.row, p.column) for p in problems}
@@ -287,6 +288,7 @@ def _checked_in_event(world, names=("甲", "乙", "丙")) -> Event:
         registration.import_contestants(event, [(2, {"姓名": name, "身份证号": _worker(enterprise, name).id_number})],
                                         by=None)
     competitions.start_check_in(event, by=None)
+    event.held_on = beijing_today()  # the competition day
     return event
 
 
@@ -358,6 +360,7 @@ def test_redraw_is_refused_once_scoring_has_started(app, world):
         event = _checked_in_event(world)
         registration.check_in_all(event, by=None)
         registration.draw_lots(event, by=None)
+        assign_judges(event)
         competitions.start_scoring(event, by=None)
         numbers = [c.blind_number for c in registration.contestants(event)]
         with pytest.raises(DomainError, match="评分开始后不能重新抽签"):
@@ -392,5 +395,22 @@ def test_scoring_cannot_start_while_a_checked_in_contestant_has_no_blind_number(
         with pytest.raises(DomainError, match="没有抽签"):
             competitions.start_scoring(event, by=None)
         registration.draw_lots(event, by=None)
+        assign_judges(event)
         competitions.start_scoring(event, by=None)
         assert event.state == "scoring"
+
+
+def test_a_worker_of_another_trade_enters_only_through_the_administrator_with_a_reason(app, world):
+    with app.app_context():
+        event = _open_event()
+        welder = factories.worker(world.ent_a, name="焊工甲", occupation="焊工", skill_level="level_2",
+                                  id_number=factories.id_number(birth=date(1990, 5, 1)))
+        with pytest.raises(DomainError, match="与本赛项“钳工”不符"):
+            registration.register(event, welder, by=_user(world.users.enterprise))
+        with pytest.raises(ImportRefused):
+            registration.import_contestants(event, [(2, {"姓名": "焊工甲", "身份证号": welder.id_number})], by=None)
+        registration.import_contestants(event, [(2, {"姓名": "焊工甲", "身份证号": welder.id_number,
+                                                     "跨工种理由": "钳焊复合岗位，组委会同意"})],
+                                        by=_user(world.users.admin))
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "contestant.register")).one()
+        assert entry.changes["cross_trade_reason"] == [None, "钳焊复合岗位，组委会同意"]

@@ -258,6 +258,29 @@ def test_a_scheme_round_trips_through_excel(app, world):
         assert scheme_excel.export_rows(target) == scheme_excel.export_rows(source)
 
 
+def test_names_that_look_like_formulas_round_trip_exactly_and_stay_text(app, world):
+    """Names beginning with =, +, @ or - come back as they were, with no apostrophe; in the
+    file they are text cells (quote prefix), never formulas."""
+    import io
+
+    from openpyxl import load_workbook
+
+    with app.app_context():
+        source = make_event()
+        criterion = source.modules[1].criteria[0]
+        for name in ("=SUM(A1:A2)", "+0.02 偏差", "@工位", "-0.5 扣分"):
+            schemes.add_aspect(criterion, AspectData(name, "measurement", D(5)), by=None)
+        content = scheme_excel.export_workbook(source)
+        cells = [c for row in load_workbook(io.BytesIO(content)).active.iter_rows(min_row=2) for c in row
+                 if isinstance(c.value, str) and c.value[:1] in "=+@-"]
+        assert {c.value for c in cells} == {"=SUM(A1:A2)", "+0.02 偏差", "@工位", "-0.5 扣分"}
+        assert all(c.data_type == "s" and c.quotePrefix for c in cells)
+        target = make_event(make_competition("2026年北京市职工职业技能大赛（复赛）"), scheme=False)
+        scheme_excel.import_scheme(target, _rows(content), by=None)
+        assert _structure(target) == _structure(source)
+        assert {a.name for a in target.aspects()} >= {"=SUM(A1:A2)", "+0.02 偏差", "@工位", "-0.5 扣分"}
+
+
 def test_the_template_is_a_valid_scheme(app, world):
     with app.app_context():
         event = make_event(scheme=False)

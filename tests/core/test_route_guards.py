@@ -106,17 +106,22 @@ def _competition_records(world) -> dict:
     """A draft competition event with a complete marking scheme (技能竞赛); ``move`` "open"
     opens its registration. worker_a (朝阳精工, ``world.users.enterprise``) is its contestant
     and ``world.users.judge`` its judge."""
-    from competitions.models import Contestant, JudgeAssignment
+    from competitions.models import Contestant, JudgeAssignment, JudgeConflict
     from tests.competitions.conftest import event_ids, make_event
 
     ids = event_ids(make_event())
-    contestant = Contestant(event_id=ids.id, worker_id=world.worker_a, enterprise_id=world.ent_a)
+    contestant = Contestant(event_id=ids.id, worker_id=world.worker_a, enterprise_id=world.ent_a,
+                            blind_number="101")
     assignment = JudgeAssignment(event_id=ids.id, user_id=world.users.judge)
     db.session.add_all([contestant, assignment])
     db.session.flush()
+    conflict = JudgeConflict(assignment_id=assignment.id, enterprise_id=world.ent_b, reason="亲属", state="pending")
+    db.session.add(conflict)
+    db.session.flush()
     return {"competition_id": ids.competition, "event_id": ids.id, "module_id": ids.practical,
             "criterion_id": ids.criteria["零件加工"], "aspect_id": ids.aspects["尺寸精度"],
-            "contestant_id": contestant.id, "assignment_id": assignment.id}
+            "contestant_id": contestant.id, "assignment_id": assignment.id, "blind_number": "101",
+            "conflict_id": conflict.id}
 
 
 def _results_records(world) -> dict:

@@ -217,8 +217,14 @@ def open_event(page, s) -> None:
 
 
 def field_status(page, aspect: str):
-    """The save-as-you-go message under an aspect's input."""
-    return page.locator("fieldset").filter(has_text=aspect).locator(".mark-error")
+    """The save-as-you-go message under an aspect's input (of the contestant shown: every
+    contestant of the module is on the page, the others hidden)."""
+    return page.locator(".sheet-panel:not([hidden]) fieldset").filter(has_text=aspect).locator(".mark-error")
+
+
+def all_sent(page) -> None:
+    """Nothing is waiting in the browser: the pending count is hidden."""
+    expect(page.get_by_test_id("pending-count")).to_be_hidden()
 
 
 def off_step_mark_is_refused_and_kept(page, s) -> None:
@@ -232,9 +238,8 @@ def off_step_mark_is_refused_and_kept(page, s) -> None:
     expect(field).to_have_class(re.compile(r"\bis-invalid\b"))
     expect(field).to_have_value(OFF_STEP)
 
-    with page.expect_navigation():
-        page.get_by_role("button", name="保存", exact=True).tap()
-    expect_flash(page, "有分数未能保存，请按提示修改")
+    page.get_by_role("button", name="保存", exact=True).tap()  # sent again, refused again
+    all_sent(page)
     field = page.get_by_role("textbox", name=MEASURED, exact=True)
     expect(field, "the typed mark is kept after the refused save").to_have_value(OFF_STEP)
     expect(field_status(page, MEASURED)).to_contain_text("的整数倍")
@@ -252,7 +257,7 @@ def score_contestant(page, s, index: int, judgement: str, measurement: str) -> N
     assert_tappable(scores, "judgement score button")
     field = page.get_by_role("textbox", name=MEASURED, exact=True)
     assert_tappable(field, "measurement input")
-    assert_tappable(page.locator("form.judge-sheet button[type=submit]"), "save button")
+    assert_tappable(page.locator(".sheet-panel:not([hidden]) form.judge-sheet button[type=submit]"), "save button")
 
     scores.filter(has_text=judgement).tap()
     expect(page.get_by_role("radio", name=judgement, exact=True)).to_be_checked()
@@ -261,11 +266,14 @@ def score_contestant(page, s, index: int, judgement: str, measurement: str) -> N
     field.blur()
     expect(field_status(page, MEASURED)).to_have_text("已保存")
 
+    # The next contestant is already on the page: moving on needs no network.
     if index + 1 < len(s.blind):
-        click_and_wait(page, page.get_by_role("button", name=f"保存并评下一位（{s.blind[index + 1]}）"))
+        page.get_by_role("button", name=f"保存并评下一位（{s.blind[index + 1]}）").tap()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(s.blind[index + 1])
+        assert page.url.endswith(f"/contestants/{s.blind[index + 1]}")
     else:
-        click_and_wait(page, page.get_by_role("button", name="保存", exact=True))
-    expect_flash(page, "已保存")
+        page.get_by_role("button", name="保存", exact=True).tap()
+    all_sent(page)
 
 
 def judge_scores(page, s, username: str, *, first: bool = False) -> None:
@@ -276,7 +284,8 @@ def judge_scores(page, s, username: str, *, first: bool = False) -> None:
     check_tablet_page(page, s)
     section = page.locator("section").filter(has=page.get_by_role("heading", name=MODULE))
     tiles = section.locator("a.judge-tile")
-    expect(tiles, "every contestant, by blind number only").to_have_text(s.blind)
+    expect(tiles.locator(".tile-blind"), "every contestant, by blind number only").to_have_text(s.blind)
+    expect(tiles.locator(".tile-progress"), "nothing marked yet").to_have_text(["0/2"] * len(s.blind))
     assert_tappable(tiles, "contestant tile")
     click_and_wait(page, tiles.first)
 
@@ -288,6 +297,7 @@ def judge_scores(page, s, username: str, *, first: bool = False) -> None:
     click_and_wait(page, page.locator(".breadcrumb").get_by_role("link"))
     submit = page.get_by_role("button", name="提交评分表")
     assert_tappable(submit, "submit button")
+    page.get_by_label("我已核对，提交后本模块分数不能再修改").check()
     click_and_wait(page, submit)
     expect_flash(page, f"“{MODULE}”评分表已提交")
     expect(section.get_by_role("heading", name=MODULE)).to_contain_text("已提交")

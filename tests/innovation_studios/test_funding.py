@@ -29,6 +29,31 @@ def no_csrf(app):
     yield from csrf_off(app)
 
 
+@pytest.fixture
+def named_studio(app, world) -> int:
+    """A studio named in 2023, so that grants from 2023 on may be recorded."""
+    with app.app_context():
+        created = make_studio(world, "named", named_on=date(2023, 6, 1))
+        db.session.commit()
+        return created.id
+
+
+def test_a_grant_cannot_start_before_the_studio_was_named(app, world, named_studio):
+    with app.app_context(), pytest.raises(DomainError, match="不能早于工作室命名年度（2023 年）"):
+        services.add_grants(studio(named_studio), services.GrantData(year=2022, amount="10", source="补助"),
+                            by=user(world.users.admin))
+
+
+def test_grants_of_future_years_count_as_disbursed_only_from_their_year(app, world, named_studio):
+    from core.timeutil import beijing_today
+
+    this_year = beijing_today().year
+    _grants(app, world, named_studio, year=this_year, years=3, amount="10")
+    with app.app_context():
+        assert services.totals(named_studio).granted == Decimal(10)
+        assert services.totals(named_studio, this_year + 1).granted == Decimal(0)
+
+
 def _grants(app, world, studio_id: int, *, years: int = 3, amount: str = "10", year: int = 2024) -> list[int]:
     with app.app_context():
         grants = services.add_grants(studio(studio_id), services.GrantData(
@@ -198,9 +223,12 @@ def test_the_administrator_grants_and_the_enterprise_records_use_in_the_browser(
         f"{prefix}-purpose": "购置五轴加工中心"})
     assert response.status_code == 302
     page = client.get(url).get_data(as_text=True)
-    assert "累计拨付 30.00 万元，已使用 9.50 万元，余额 20.50 万元" in page
+    from core.timeutil import beijing_today
+
+    disbursed = 10 * sum(year <= beijing_today().year for year in (2025, 2026, 2027))  # from their year on
+    assert f"累计拨付 {disbursed}.00 万元，已使用 9.50 万元，余额 {disbursed - 9.5:.2f} 万元" in page
     studio_page = client.get(f"/studios/{named_studio}").get_data(as_text=True)
-    assert 'data-testid="studio-funding"' in studio_page and "余额 20.50 万元" in studio_page
+    assert 'data-testid="studio-funding"' in studio_page and f"余额 {disbursed - 9.5:.2f} 万元" in studio_page
 
 
 @pytest.mark.parametrize("identity, status", [
@@ -228,7 +256,8 @@ def test_only_the_owning_enterprise_records_use(app, world, named_studio, client
 def test_the_funding_list_shows_each_role_its_studios(app, world, named_studio, client, login):
     _grants(app, world, named_studio, years=1, year=2025)
     with app.app_context():
-        other = make_studio(world, "named", enterprise=world.ent_b, name="海淀焊接创新工作室").id
+        other = make_studio(world, "named", enterprise=world.ent_b, name="海淀焊接创新工作室",
+                            named_on=date(2023, 6, 1)).id
         db.session.commit()
     _grants(app, world, other, years=1, year=2025, amount="20")
     login(world.users.reviewer)
