@@ -1,8 +1,9 @@
 """Notifications by email (Flask-Mailman over SMTP), sent after the commit that made them.
 
-:func:`send_email` is a plain function of a notification id: it loads what it needs in a
-session of its own, so it can run anywhere (now, in this process, or as a queued job).
-:func:`dispatch` is the one place that decides how it runs.
+:func:`send_email` is the job ``notifications.email``: a function of a notification id that
+loads what it needs in a session of its own. :func:`dispatch` queues it after the commit, so
+the request never waits for the SMTP server, and a refused or unreachable server is retried
+by the queue (``flask jobs worker``) without sending twice.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flask_mailman import EmailMessage
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from core import jobs
 from core.extensions import db, mail
 from core.notifications import services
 from core.notifications.models import Notification, NotificationSettings
@@ -23,10 +25,17 @@ from core.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 
+#: Attempts after the first when the SMTP server fails, and the pause between them (s).
+EMAIL_RETRIES, EMAIL_RETRY_DELAY = 5, 300
+
+
+class MailNotSent(RuntimeError):
+    """The SMTP server refused the message or could not be reached: the queue retries."""
+
+
 def dispatch(notification_id: int) -> None:
-    """Send the notification's email: here, at once. With a job queue, enqueue
-    :func:`send_email` with the id instead; nothing else changes."""
-    send_email(notification_id)
+    """Queue the notification's email (called after the commit that made it)."""
+    jobs.enqueue("notifications.email", notification_id)
 
 
 def _link(path: str) -> str:
@@ -47,9 +56,12 @@ def compose(notification: Notification, address: str) -> EmailMessage:
                         from_email=current_app.config["MAIL_DEFAULT_SENDER"])
 
 
+@jobs.job("notifications.email", retries=EMAIL_RETRIES, retry_delay=EMAIL_RETRY_DELAY)
 def send_email(notification_id: int) -> bool:
-    """Email one notification if its recipient has an address and wants email; True when sent.
-    A failure is logged (without the address) and leaves the notification unsent."""
+    """Email one notification if its recipient has an address and wants email; True when sent,
+    False when there is nothing to send (already sent, no address, email turned off).
+    A mail failure is logged (without the address) and raised as :class:`MailNotSent`, so the
+    queue tries again; the notification stays unsent until then."""
     with Session(db.engine) as session:
         notification = session.get(Notification, notification_id)
         if notification is None or notification.emailed_at is not None:
@@ -67,9 +79,9 @@ def send_email(notification_id: int) -> bool:
             message = compose(notification, settings.email)
             message.connection = connection
             message.send()
-        except Exception:  # noqa: BLE001 - any mail failure: logged, the in-app notice stays
-            log.exception("notification %s: email not sent", notification_id)
-            return False
+        except Exception as error:  # noqa: BLE001 - any mail failure: the in-app notice stays, the job retries
+            log.warning("notification %s: email not sent (%s)", notification_id, type(error).__name__)
+            raise MailNotSent(f"notification {notification_id}") from None  # no address in logs
         notification.emailed_at = utcnow()
         session.commit()
         return True

@@ -203,6 +203,34 @@ def test_no_email_for_a_person_who_turned_it_off_or_gave_no_address(app, world, 
         assert len(_notifications_of(world.users.worker)) == 1
 
 
+def test_a_mail_server_that_is_down_delays_the_email_and_never_the_decision(app, world, smtp):
+    """The email is a queued job: an unreachable server raises in the job (so the queue tries
+    again later), the decision is committed all the same, and the retry sends it once."""
+    from core.notifications.email import MailNotSent, send_email
+
+    _set_email(app, world.users.enterprise, "union@example.com")
+    working_port = app.config["MAIL_PORT"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    app.config["MAIL_PORT"] = closed_port
+    with app.app_context():
+        nomination = _submitted_nomination(world)
+        reviewer = db.session.get(User, world.users.reviewer)
+        nominations.decide(nomination, "qualify", "", expected_version=None, by=reviewer)
+        db.session.commit()
+        assert nomination.state == NominationState.QUALIFIED.value
+        [notice] = _notifications_of(world.users.enterprise)
+        assert notice.emailed_at is None
+        with pytest.raises(MailNotSent):
+            send_email(notice.id)
+    app.config["MAIL_PORT"] = working_port
+    with app.app_context():
+        assert send_email(notice.id) is True  # the queue's retry
+        assert send_email(notice.id) is False  # and never twice
+    assert len(smtp.messages) == 1
+
+
 def test_the_settings_page_saves_an_address_and_refuses_a_bad_one(app, client, world, login):
     login(world.users.enterprise)
     token = csrf_token(client, "/account/notifications")
