@@ -259,10 +259,12 @@ def revoked_indexes(list_number: int, size: int) -> list[int]:
     return [index - start for index in rows]
 
 
-def status_list_credential(list_number: int, now: datetime | None = None) -> dict:
-    """The signed BitstringStatusListCredential for list ``list_number``."""
+def status_list_credential(list_number: int, now: datetime | None = None, *,
+                           base: str | None = None) -> dict:
+    """The signed BitstringStatusListCredential for list ``list_number``, as published at
+    ``base`` (the public address: the request's, or the configured one)."""
     size = list_size()
-    base = public_base()
+    base = base or public_base()
     url = status_url(base, list_number)
     issuer_did = signing.did_web(base)
     created = (now or utcnow()).replace(microsecond=0).isoformat() + "Z"

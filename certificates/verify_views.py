@@ -26,6 +26,7 @@ from sqlalchemy import select
 from certificates import credentials, sealing, signing, verification
 from certificates.forms import UPLOAD_MAX_BYTES, VerifyFileForm, VerifyForm
 from certificates.models import Certificate, CertificateKind, CertificateStatus
+from certificates.services import status_lists
 from certificates.services.issuing import CODE_LENGTH
 from core import navigation
 from core.access import public
@@ -216,7 +217,7 @@ def status_list(list_number: int):
     """The signed revocation list (BitstringStatusListCredential) number ``list_number``."""
     if list_number < 1 or list_number > credentials.list_count():
         abort(404)
-    return _json(credentials.status_list_credential(list_number), cache_seconds=60)
+    return _json(status_lists.current(list_number), cache_seconds=60)
 
 
 @bp.get("/certificates/achievements/<string(maxlength=80):achievement_key>")

@@ -28,6 +28,7 @@ from certificates.models import (
     HolderType,
     RevocationCategory,
 )
+from certificates.services import status_lists
 from core.audit import services as audit
 from core.errors import DomainError
 from core.extensions import db
@@ -326,6 +327,7 @@ def revoke(certificate: Certificate, reason: str, *, by,
     audit.record("certificate.revoke", certificate, by=by,
                  changes={"status": [CertificateStatus.VALID.value, certificate.status],
                           "category": [None, category.value], "reason": [None, reason[:500]]})
+    status_lists.publish_after_commit(certificate)
     notifications.certificate_revoked(certificate)
 
 
@@ -340,6 +342,7 @@ def replace(certificate: Certificate, request: IssueRequest, reason: str, *, by)
     certificate.revoke_reason = reason
     certificate.revoke_category = RevocationCategory.CORRECTED.value
     db.session.flush()
+    status_lists.publish_after_commit(certificate)
     new = _create(request, by=by)
     if new is None:
         raise DomainError(_l("该证书已有其他有效证书，请刷新后查看"))

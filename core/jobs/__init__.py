@@ -143,6 +143,41 @@ def enqueue(name: str, *args) -> None:
     queue().enqueue(name, *args)
 
 
+#: The session key holding the jobs to queue once the session's transaction commits.
+_AFTER_COMMIT = "jobs.after_commit"
+
+
+def enqueue_after_commit(name: str, *args) -> None:
+    """Queue the job ``name`` once the request's transaction commits, and never if it rolls
+    back: for services, which flush but do not commit. The same job with the same arguments
+    is queued once however often it is asked for within one transaction."""
+    from core.extensions import db
+
+    pending = db.session().info.setdefault(_AFTER_COMMIT, [])
+    if (name, args) not in pending:
+        pending.append((name, args))
+
+
+def _queue_after_commit(session) -> None:
+    if session.in_nested_transaction():  # a savepoint released inside a longer transaction
+        return
+    for name, args in session.info.pop(_AFTER_COMMIT, ()):
+        enqueue(name, *args)
+
+
+def _forget_after_rollback(session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
+def _listen_to_sessions() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_commit", _queue_after_commit):
+        event.listen(Session, "after_commit", _queue_after_commit)
+        event.listen(Session, "after_rollback", _forget_after_rollback)
+
+
 def init_app(app) -> None:
     """Bind the declared jobs to the app's queue (after the features declared theirs)."""
     from core.jobs import (
@@ -153,5 +188,6 @@ def init_app(app) -> None:
     )
 
     app.extensions["jobs"] = JobQueue(app)
+    _listen_to_sessions()
     cli.init_app(app)
     app.register_blueprint(views.bp)

@@ -1,8 +1,8 @@
 """Notifications by email (Flask-Mailman over SMTP), sent after the commit that made them.
 
 :func:`send_email` is the job ``notifications.email``: a function of a notification id that
-loads what it needs in a session of its own. :func:`dispatch` queues it after the commit, so
-the request never waits for the SMTP server, and a refused or unreachable server is retried
+loads what it needs in a session of its own. :func:`core.notifications.services.notify` queues
+it for after the commit, so the request never waits for the SMTP server, and a refused or unreachable server is retried
 by the queue (``flask jobs worker``) without sending twice.
 """
 
@@ -13,7 +13,6 @@ import logging
 from flask import current_app
 from flask_babel import force_locale
 from flask_mailman import EmailMessage
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from core import jobs
@@ -31,11 +30,6 @@ EMAIL_RETRIES, EMAIL_RETRY_DELAY = 5, 300
 
 class MailNotSent(RuntimeError):
     """The SMTP server refused the message or could not be reached: the queue retries."""
-
-
-def dispatch(notification_id: int) -> None:
-    """Queue the notification's email (called after the commit that made it)."""
-    jobs.enqueue("notifications.email", notification_id)
 
 
 def _link(path: str) -> str:
@@ -87,20 +81,5 @@ def send_email(notification_id: int) -> bool:
         return True
 
 
-def _after_commit(session) -> None:
-    if session.in_nested_transaction():  # a savepoint committed inside a longer transaction: not yet
-        return
-    ids = session.info.pop(services.PENDING_EMAILS, None)
-    for notification_id in ids or ():
-        dispatch(notification_id)
-
-
-def _after_rollback(session) -> None:
-    session.info.pop(services.PENDING_EMAILS, None)
-
-
 def init_app(app) -> None:
     mail.init_app(app)
-    if not event.contains(Session, "after_commit", _after_commit):
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)

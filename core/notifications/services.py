@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from core import jobs
 from core.accounts.models import User, UserRole
 from core.errors import DomainError
 from core.extensions import db
@@ -21,8 +22,6 @@ from core.notifications.models import Notification, NotificationSettings
 from core.roles import Role
 from core.timeutil import beijing_today, utcnow
 
-#: The session key holding the ids of notifications to email once the session commits.
-PENDING_EMAILS = "notifications_to_email"
 #: Parameters holding a date (ISO), formatted for the reader.
 DATE_PARAMS = frozenset({"deadline", "ends"})
 #: Days before a deadline on which reminders go out.
@@ -112,7 +111,8 @@ def notify(user_ids: Iterable[int], kind: str, params: dict | None = None, url: 
                             dedupe_key=dedupe_key) for u in wanted]
     db.session.add_all(created)
     db.session.flush()
-    db.session.info.setdefault(PENDING_EMAILS, []).extend(n.id for n in created)
+    for notification in created:  # emailed by the job queue once this transaction commits
+        jobs.enqueue_after_commit("notifications.email", notification.id)
     return created
 
 
