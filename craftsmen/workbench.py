@@ -13,8 +13,9 @@ from sqlalchemy import and_, case, func, select
 from core import workbench
 from core.extensions import db
 from core.organizations.models import Enterprise
+from core.review_panels import workbench as panel_work
 from core.review_panels.models import ReviewPanel
-from core.review_panels.workbench import ScopeWork, pending_sheets, register_scope_work
+from core.review_panels.workbench import ScopeWork, register_scope_work
 from core.roles import Role
 from core.workbench import WorkItem, beijing_date
 from craftsmen import rules
@@ -165,10 +166,8 @@ def panel_subjects():
 
 def expert_items(user, today) -> list[WorkItem]:
     """Nominations still to score on the expert's panels of cycles in review."""
-    return [WorkItem(_("待评分的推荐"), url_for("craftsmen_review.expert_tasks"), count=p.pending,
-                     context=p.panel_name,
-                     note=_("%(n)s 份被退回重评", n=p.reopened) if p.reopened else "")
-            for p in pending_sheets(user, PANEL_SCOPE, SUBJECT_TYPE, panel_subjects())]
+    return panel_work.expert_items(user, _("待评分的推荐"), url_for("craftsmen_review.expert_tasks"),
+                                   PANEL_SCOPE, SUBJECT_TYPE, panel_subjects())
 
 
 def register() -> None:

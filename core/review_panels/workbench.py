@@ -57,6 +57,16 @@ def pending_sheets(user, scope: str, subject_type: str, subjects) -> list[Pendin
             for pid, name, n, reopened in db.session.execute(query).all()]
 
 
+def expert_items(user, title: str, url: str, scope: str, subject_type: str, subjects) -> list[WorkItem]:
+    """The expert's work on a feature's panels: one item per panel with sheets still to score
+    (``title`` linking to ``url``), saying how many of them were sent back for re-scoring."""
+    from flask_babel import gettext as _
+
+    return [WorkItem(title, url, count=p.pending, context=p.panel_name,
+                     note=_("%(n)s 份被退回重评", n=p.reopened) if p.reopened else "")
+            for p in pending_sheets(user, scope, subject_type, subjects)]
+
+
 def _flagged(scope: str, subject_type: str, subjects, lead=None):
     """A select of (panel id, panel name, flagged subjects) for one scope."""
     s = subjects.subquery()
