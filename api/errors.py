@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 from api.fields import english
 from core.errors import ConcurrentEditError, DomainError
 from core.extensions import db
+from core.states import IllegalTransition
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +138,7 @@ def domain_error(error: DomainError) -> ApiError:
                                  for reason in reasons]
     if isinstance(error, ConcurrentEditError):
         return ApiError(409, "stale_version", zh, en, details or None)
-    if type(error).__name__ == "IllegalTransition":
+    if isinstance(error, IllegalTransition):
         return ApiError(409, "invalid_state", zh, en, details or None)
     return ApiError(422, "rule_violation", zh, en, details or None)
 

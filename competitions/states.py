@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from competitions.models import EventState
-from core.errors import DomainError
+from core.states import IllegalTransition, StateMachine
 
 E = EventState
 
@@ -34,22 +34,14 @@ IDENTITIES_REVEALED_STATES = frozenset({E.LOCKED, E.RECHECKED, E.PUBLISHED})
 SCORING_STATES = frozenset({E.SCORING})
 
 
-class IllegalTransition(DomainError):
-    """A state change the table does not allow."""
+EVENT = StateMachine(
+    "event", EventState, EVENT_TRANSITIONS,
+    refusal=lambda a, b: _l("赛项当前为“%(a)s”，不能变为“%(b)s”", a=a, b=b))
 
+#: The action name of a move, or IllegalTransition.
+event_action = EVENT.action
+#: The state an event moves to next (the machine is a line), or None at the end.
+next_state = EVENT.next_state
 
-def event_action(current: str, target: EventState) -> str:
-    """The action name of moving an event from ``current`` to ``target``, or raise."""
-    try:
-        return EVENT_TRANSITIONS[(EventState(current), target)]
-    except KeyError:
-        raise IllegalTransition(_l("赛项当前为“%(a)s”，不能变为“%(b)s”",
-                                   a=EventState(current).label, b=target.label)) from None
-
-
-def next_state(current: str) -> EventState | None:
-    """The state an event moves to next (the machine is a line), or None at the end."""
-    for (source, target) in EVENT_TRANSITIONS:
-        if source == current:
-            return target
-    return None
+__all__ = ["EVENT", "EVENT_TRANSITIONS", "IDENTITIES_REVEALED_STATES", "SCORING_STATES",
+           "SETTINGS_EDITABLE_STATES", "IllegalTransition", "event_action", "next_state"]

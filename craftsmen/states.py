@@ -1,14 +1,14 @@
 """The two state machines of craftsman selection, each one table in one place.
 
-An illegal move raises :class:`IllegalTransition` with a Chinese message; it is never a
-silent no-op.
+Both are :class:`core.states.StateMachine` tables: an illegal move raises
+:class:`IllegalTransition` with a Chinese message; it is never a silent no-op.
 """
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.errors import DomainError
+from core.states import IllegalTransition, StateMachine
 from craftsmen.models import CycleStatus, NominationState
 
 N = NominationState
@@ -48,22 +48,16 @@ TALENT_POOL_STATES = frozenset({N.QUALIFIED, N.PROPOSED, N.NOT_PROPOSED, N.WITHD
 EDITABLE_STATES = frozenset({N.DRAFT, N.RETURNED})
 
 
-class IllegalTransition(DomainError):
-    """A state change the tables do not allow."""
+NOMINATION = StateMachine(
+    "nomination", NominationState, NOMINATION_TRANSITIONS, note_field="decision_note",
+    refusal=lambda a, b: _l("提名当前为“%(a)s”，不能变为“%(b)s”", a=a, b=b))
+CYCLE = StateMachine(
+    "cycle", CycleStatus, CYCLE_TRANSITIONS, field="status",
+    refusal=lambda a, b: _l("选树周期当前为“%(a)s”，不能变为“%(b)s”", a=a, b=b))
 
+#: The action name of a move, or IllegalTransition.
+nomination_action = NOMINATION.action
+cycle_action = CYCLE.action
 
-def nomination_action(current: str, target: NominationState) -> str:
-    """The action name of moving a nomination from ``current`` to ``target``, or raise."""
-    try:
-        return NOMINATION_TRANSITIONS[(NominationState(current), target)]
-    except KeyError:
-        raise IllegalTransition(_l("提名当前为“%(a)s”，不能变为“%(b)s”",
-                                   a=NominationState(current).label, b=target.label)) from None
-
-
-def cycle_action(current: str, target: CycleStatus) -> str:
-    try:
-        return CYCLE_TRANSITIONS[(CycleStatus(current), target)]
-    except KeyError:
-        raise IllegalTransition(_l("选树周期当前为“%(a)s”，不能变为“%(b)s”",
-                                   a=CycleStatus(current).label, b=target.label)) from None
+__all__ = ["CYCLE", "CYCLE_TRANSITIONS", "EDITABLE_STATES", "NOMINATION", "NOMINATION_TRANSITIONS",
+           "TALENT_POOL_STATES", "IllegalTransition", "cycle_action", "nomination_action"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from core.errors import DomainError
+from core.states import IllegalTransition, StateMachine
 from innovation_studios.models import StudioState
 
 S = StudioState
@@ -36,14 +36,12 @@ EDITABLE_STATES = frozenset({S.DRAFT, S.RETURNED})
 NAMED_STATES = frozenset({S.NAMED, S.RECTIFICATION})
 
 
-class IllegalTransition(DomainError):
-    """A state change the table does not allow."""
+STUDIO = StateMachine(
+    "studio", StudioState, STUDIO_TRANSITIONS, note_field="decision_note",
+    refusal=lambda a, b: _l("工作室当前为“%(a)s”，不能变为“%(b)s”", a=a, b=b))
 
+#: The action name of a move, or IllegalTransition.
+studio_action = STUDIO.action
 
-def studio_action(current: str, target: StudioState) -> str:
-    """The action name of moving a studio from ``current`` to ``target``, or raise."""
-    try:
-        return STUDIO_TRANSITIONS[(StudioState(current), target)]
-    except KeyError:
-        raise IllegalTransition(_l("工作室当前为“%(a)s”，不能变为“%(b)s”",
-                                   a=StudioState(current).label, b=target.label)) from None
+__all__ = ["EDITABLE_STATES", "NAMED_STATES", "STUDIO", "STUDIO_TRANSITIONS", "IllegalTransition",
+           "studio_action"]
