@@ -17,7 +17,6 @@ from api.errors import ApiError
 from api.http import found, operation
 from api.pagination import PageQuery, envelope, ordered, paginate, sort_field
 from api.schemas import Ref, list_of
-from api.service_calls import commit
 from core.access import public
 from core.extensions import db
 from core.organizations.models import Enterprise
@@ -203,12 +202,12 @@ class NominationCreate(f.ApiSchema):
 class NominationUpdate(f.ApiSchema):
     occupation_id = f.Integer(validate=f.between(1, 2**31 - 1))
     statement = f.String(validate=f.length(max=services.STATEMENT_MAX))
-    version = f.Integer(validate=f.between(1, 2**31 - 1), metadata={
-        "description": "读取时的版本号；已被他人修改时答 409 / The version read; 409 when stale"})
+    version = f.Version(load_default=None, allow_none=True, metadata={
+        "description": "读取时的版本号（必填）；已被他人修改时答 409 / The version read (required); 409 when stale"})
 
 
 class NominationSubmit(f.ApiSchema):
-    version = f.Integer(validate=f.between(1, 2**31 - 1), metadata={
+    version = f.Version(allow_none=True, metadata={
         "description": "读取时的版本号；已被他人修改时答 409 / The version read; 409 when stale"})
 
 
@@ -256,7 +255,7 @@ def _nomination(nomination: Nomination, user, *, problems: bool = True) -> dict:
 def _visible(nomination_id: int, user) -> Nomination:
     """The nomination for those the web page shows it to (experts while their panel scores it)."""
     nomination = found(db.session.get(Nomination, nomination_id))
-    on_panel = user.has_role(Role.EXPERT) and review.on_panel(user, nomination)
+    on_panel = user.has_role(Role.EXPERT) and review.SCOPE.on_panel(user, nomination)
     if not rules.can_view_nomination(user, nomination, on_panel=on_panel):
         raise ApiError(403, "not_yours", _l("只能查看本单位推荐的材料"),
                        "This nomination belongs to another enterprise.")
@@ -314,8 +313,8 @@ def create_nomination(body):
         raise ApiError(403, "not_yours", _l("只能推荐本单位的职工"),
                        "Only workers of your own enterprise can be nominated.",
                        details={"field": "worker_id"})
-    nomination = commit(lambda: services.create_draft(
-        cycle, worker, body["occupation_id"], by=user, statement=body["statement"]))
+    nomination = services.create_draft(cycle, worker, body["occupation_id"], by=user, statement=body["statement"])
+    db.session.commit()
     return _nomination(nomination, user)
 
 
@@ -336,10 +335,10 @@ def update_nomination(nomination_id: int, body):
     user = api_user()
     nomination = _own(nomination_id, user)
     _check_editable(nomination)
-    commit(lambda: services.update_draft(
-        nomination, occupation_id=body.get("occupation_id", nomination.occupation_id),
-        statement=body.get("statement", nomination.statement or ""),
-        expected_version=body.get("version"), by=user))
+    services.update_draft(nomination, occupation_id=body.get("occupation_id", nomination.occupation_id),
+                          statement=body.get("statement", nomination.statement or ""),
+                          expected_version=body["version"], by=user)
+    db.session.commit()
     return _nomination(nomination, user)
 
 
@@ -353,5 +352,7 @@ def submit_nomination(nomination_id: int, body):
     user = api_user()
     nomination = _own(nomination_id, user)
     _check_editable(nomination)
-    commit(lambda: services.submit(nomination, expected_version=body.get("version"), by=user))
+    # Without a version the enterprise submits the nomination as it now stands.
+    services.submit(nomination, expected_version=body.get("version", nomination.version), by=user)
+    db.session.commit()
     return _nomination(nomination, user)

@@ -58,6 +58,16 @@ class Integer(fields.Integer):
         super().__init__(strict=strict, **kwargs)
 
 
+class Version(Integer):
+    """The version of a record read before changing it. Anything that is not a positive
+    integer loads as None, which the service refuses like a stale version (409)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from core.versions import parse_version
+
+        return parse_version(value) if isinstance(value, int) else None
+
+
 class QueryInteger(Integer):
     """An integer typed in a query string (``?page=2``)."""
 

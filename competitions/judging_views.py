@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from competitions import NAV_GROUP, rules
+from competitions import NAV_GROUP, queries, rules
 from competitions.models import (
     Contestant,
     ContestantStatus,
@@ -27,7 +27,6 @@ from competitions.models import (
     EventState,
     JudgeConflict,
     Mark,
-    MarkChange,
     RecheckItem,
     RecheckOutcome,
     RecheckReason,
@@ -76,15 +75,6 @@ def _child_of(model, record_id: int, event: Event):
     return record
 
 
-def _run(call, form=None):
-    """Commit one service call; a refusal is flashed (or 403 for a judge of another event)."""
-    try:
-        return commit_or_report(form or ConfirmForm(), call)
-    except marking.NotAssigned:
-        db.session.rollback()
-        abort(403)
-
-
 # The judge's pages -------------------------------------------------------------------------------
 
 @bp.get("/")
@@ -118,7 +108,8 @@ def _panel(event, module, contestant, aspects, own, recused, sheet, others=None)
     so that the judge moves between them without the network)."""
     return {"contestant": contestant, "own": own, "recused": recused, "others": others,
             "keys": {(a.id, n): uuid.uuid4().hex for a in aspects for n in (1, 2)},
-            "read_only": sheet is not None and sheet.reopened_reason is None}
+            "locked": {(a.id, n): rules.mark_locked(sheet, own.get((a.id, n))) for a in aspects for n in (1, 2)},
+            "read_only": rules.sheet_read_only(sheet)}
 
 
 def _sheet_context(event, module, contestant, values=None, errors=None):
@@ -133,6 +124,7 @@ def _sheet_context(event, module, contestant, values=None, errors=None):
                      if see_others and c.id == contestant.id else None) for c in contestants]
     position = next((i for i, c in enumerate(contestants) if c.id == contestant.id), 0)
     return {"event": event, "module": module, "contestant": contestant, "aspects": aspects,
+            "marks_open": rules.marks_open(event), "competing": any(c.id == contestant.id for c in contestants),
             "panels": panels, "sheet": sheet, "values": values or {}, "errors": errors or {},
             "entries": {a.id: marking.entries_of(event, a) for a in aspects},
             "previous": contestants[position - 1] if position > 0 else None,
@@ -154,6 +146,25 @@ def _plain(value) -> str:
     return plain(value)
 
 
+def _save_sheet(event, module, contestant, values: dict, errors: dict) -> None:
+    """Save every filled mark of the sheet, each in a savepoint of its own: a refused mark is
+    reported in ``errors`` and the others are kept (a judge of another event is refused whole)."""
+    for aspect in module.aspects():
+        for entry in marking.entries_of(event, aspect):
+            name = f"mark-{aspect.id}-{entry}"
+            values[name] = text = (request.form.get(name) or "").strip()
+            if not text:
+                continue
+            try:
+                with db.session.begin_nested():
+                    marking.save_mark(event, current_user, contestant, aspect, text, entry=entry,
+                                      client_key=request.form.get(f"key-{aspect.id}-{entry}") or "")
+            except marking.NotAssigned:
+                raise
+            except DomainError as error:
+                errors[name] = str(error)
+
+
 @bp.route("/events/<int:event_id>/modules/<int:module_id>/contestants/<blind_number>",
           methods=["GET", "POST"])
 @roles_required(Role.JUDGE)
@@ -164,28 +175,13 @@ def sheet(event_id: int, module_id: int, blind_number: str):
     module = _child_of(SchemeModule, module_id, event)
     contestant = _contestant(event, blind_number)
     form = ConfirmForm()
-    values, errors = {}, {}
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():
-        for aspect in module.aspects():
-            for entry in marking.entries_of(event, aspect):
-                name = f"mark-{aspect.id}-{entry}"
-                text = (request.form.get(name) or "").strip()
-                values[name] = text
-                if not text:
-                    continue
-                key = request.form.get(f"key-{aspect.id}-{entry}") or ""
-                try:
-                    marking.save_mark(event, current_user, contestant, aspect, text, client_key=key,
-                                      entry=entry)
-                except marking.NotAssigned:
-                    db.session.rollback()
-                    abort(403)
-                except DomainError as error:
-                    errors[name] = str(error)
-        # A refused mark changes nothing (checks come before writes): keep the good ones.
-        db.session.commit()
-        if errors:
-            flash(_("有分数未能保存，请按提示修改"), "danger")
+        saved = commit_or_report(form, lambda: _save_sheet(event, module, contestant, values, errors))
+        if saved is REFUSED or errors:
+            if errors:
+                flash(_("有分数未能保存，请按提示修改"), "danger")
             return render_template("competitions/judging/sheet.html",
                                    **_sheet_context(event, module, contestant, values, errors)), 422
         flash(_("已保存"), "success")
@@ -241,7 +237,7 @@ def submit_sheet(event_id: int, module_id: int):
         for errors in form.errors.values():
             for message in errors:
                 flash(message, "danger")
-    elif _run(lambda: marking.submit_sheet(event, current_user, module), form) is not REFUSED:
+    elif commit_or_report(form, lambda: marking.submit_sheet(event, current_user, module)) is not REFUSED:
         flash(_("“%(m)s”评分表已提交", m=module.name), "success")
     return redirect(url_for(".event", event_id=event.id))
 
@@ -252,14 +248,9 @@ def submit_sheet(event_id: int, module_id: int):
 @roles_required(Role.JUDGE)
 def control_page(event_id: int):
     event = _chief_event(event_id)
-    marks_by_id = {}
     items = control.recheck_items(event)
-    for item in items:
-        marks_by_id[item.contestant_id] = list(db.session.scalars(
-            db.select(Mark).where(Mark.event_id == event.id, Mark.contestant_id == item.contestant_id)
-            .order_by(Mark.aspect_id, Mark.judge_id, Mark.entry)))
-    changes = list(db.session.scalars(db.select(MarkChange).where(MarkChange.event_id == event.id)
-                                      .order_by(MarkChange.id)))
+    marks_by_id = queries.contestant_marks(event, [item.contestant_id for item in items])
+    changes = queries.mark_changes(event)
     return render_template("competitions/judging/control.html", event=event,
                            discrepancies=control.discrepancies(event), problems=control.lock_problems(event),
                            competing=marking.competing(event), out=results.not_ranked(event),
@@ -278,7 +269,7 @@ def take_out(event_id: int):
     contestant is chosen by blind number."""
     event = _chief_event(event_id)
     contestant = _contestant(event, request.form.get("blind_number", ""))
-    if _run(lambda: registration.take_out(contestant, request.form.get("status", ""),
+    if commit_or_report(None, lambda: registration.take_out(contestant, request.form.get("status", ""),
                                           reason=request.form.get("reason", ""), by=current_user,
                                           is_chief=True)) is not REFUSED:
         flash(_("已登记：%(n)s %(s)s", n=contestant.blind_number, s=contestant.status_enum.label), "success")
@@ -294,7 +285,7 @@ def decide_conflict(event_id: int, conflict_id: int):
     if conflict.assignment.event_id != event.id:
         abort(404)
     accept = request.form.get("decision") == "accept"
-    if _run(lambda: judges.decide_conflict(conflict, accept=accept, note=request.form.get("note", ""),
+    if commit_or_report(None, lambda: judges.decide_conflict(conflict, accept=accept, note=request.form.get("note", ""),
                                            by=current_user)) is not REFUSED:
         flash(_("回避申报已处理"), "success")
         problem = judges.coverage_message(judges.coverage_shortfalls(event), label=lambda c: c.blind_number)
@@ -309,7 +300,7 @@ def confirm_discrepancies(event_id: int):
     """Confirm the ticked discrepancies' marks with one note."""
     event = _chief_event(event_id)
     ids = [int(v) for v in request.form.getlist("discrepancy_id") if v.isdigit() and len(v) < 10]
-    count = _run(lambda: control.confirm_discrepancies(event, ids, note=request.form.get("note", ""),
+    count = commit_or_report(None, lambda: control.confirm_discrepancies(event, ids, note=request.form.get("note", ""),
                                                        by=current_user))
     if count is not REFUSED:
         flash(_("已确认 %(n)s 处分歧", n=count), "success")
@@ -321,7 +312,7 @@ def confirm_discrepancies(event_id: int):
 def resolve_discrepancy(event_id: int, discrepancy_id: int):
     event = _chief_event(event_id)
     discrepancy = _child_of(Discrepancy, discrepancy_id, event)
-    if _run(lambda: control.resolve_discrepancy(
+    if commit_or_report(None, lambda: control.resolve_discrepancy(
             discrepancy, request.form.get("resolution", ""), note=request.form.get("note", ""),
             judge_id=request.form.get("judge_id", type=int), by=current_user)) is not REFUSED:
         flash(_("分歧已处理"), "success")
@@ -338,7 +329,7 @@ def lock(event_id: int):
         for errors in form.errors.values():
             for message in errors:
                 flash(message, "danger")
-    elif _run(lambda: control.lock_event(event, by=current_user), form) is not REFUSED:
+    elif commit_or_report(form, lambda: control.lock_event(event, by=current_user)) is not REFUSED:
         flash(_("成绩已锁定，复核名单已抽取"), "success")
     return redirect(url_for(".control_page", event_id=event.id))
 
@@ -348,7 +339,7 @@ def lock(event_id: int):
 def record_recheck(event_id: int, item_id: int):
     event = _chief_event(event_id)
     item = _child_of(RecheckItem, item_id, event)
-    if _run(lambda: control.record_recheck(item, request.form.get("outcome", ""),
+    if commit_or_report(None, lambda: control.record_recheck(item, request.form.get("outcome", ""),
                                            note=request.form.get("note", ""), by=current_user)) is not REFUSED:
         flash(_("复核结果已记录"), "success")
     return redirect(url_for(".control_page", event_id=event.id))
@@ -358,7 +349,7 @@ def record_recheck(event_id: int, item_id: int):
 @roles_required(Role.JUDGE)
 def complete_recheck(event_id: int):
     event = _chief_event(event_id)
-    if _run(lambda: control.complete_recheck(event, by=current_user)) is not REFUSED:
+    if commit_or_report(None, lambda: control.complete_recheck(event, by=current_user)) is not REFUSED:
         flash(_("复核完成"), "success")
     return redirect(url_for(".control_page", event_id=event.id))
 
@@ -371,7 +362,7 @@ def change_mark(event_id: int, mark_id: int):
     mark = _child_of(Mark, mark_id, event)
     item_id = request.form.get("recheck_item_id", type=int)
     item = _child_of(RecheckItem, item_id, event) if item_id else None
-    if _run(lambda: control.change_mark(mark, request.form.get("value", ""),
+    if commit_or_report(None, lambda: control.change_mark(mark, request.form.get("value", ""),
                                         reason=request.form.get("reason", ""), by=current_user,
                                         recheck_item=item)) is not REFUSED:
         flash(_("分数已修改并记录"), "success")

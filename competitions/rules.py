@@ -9,13 +9,8 @@ cannot pass them to a judge.
 
 from __future__ import annotations
 
-from competitions.states import IDENTITIES_REVEALED_STATES
+from competitions.states import IDENTITIES_REVEALED_STATES, SCORING_STATES
 from core.roles import Role
-
-
-def can_manage_competitions(user) -> bool:
-    """Create competitions and events, build marking schemes, move events."""
-    return user.has_role(Role.ADMIN)
 
 
 def holds_blind_key(user) -> bool:
@@ -26,12 +21,6 @@ def holds_blind_key(user) -> bool:
 def can_see_identities(user, event) -> bool:
     """Names beside blind numbers: the key holder always, everyone else from the lock on."""
     return holds_blind_key(user) or event.state_enum in IDENTITIES_REVEALED_STATES
-
-
-def can_see_blind_numbers(user, event, *, is_judge: bool = False) -> bool:
-    """Blind numbers: the key holder, the event's judges (``is_judge``, decided by the caller
-    from the judge assignments) and, from the lock on, everyone who may see the results."""
-    return holds_blind_key(user) or is_judge or event.state_enum in IDENTITIES_REVEALED_STATES
 
 
 # Registration, check-in and judges -----------------------------------------------------------
@@ -68,11 +57,25 @@ def can_open_judge_event(user, *, assigned: bool) -> bool:
     return user.has_role(Role.JUDGE) and assigned
 
 
-# Results, appeals and judge analytics ---------------------------------------------------------
+# Score sheets -----------------------------------------------------------------------------------
 
-def can_publish_results(user) -> bool:
-    """Compute, publish and export an event's results."""
-    return user.has_role(Role.ADMIN)
+def marks_open(event) -> bool:
+    """Judges enter and change marks only while the event is scoring."""
+    return event.state_enum in SCORING_STATES
+
+
+def sheet_read_only(sheet) -> bool:
+    """A judge's handed-in sheet is read-only to them, unless the chief judge reopened it."""
+    return sheet is not None and sheet.reopened_reason is None
+
+
+def mark_locked(sheet, mark) -> bool:
+    """A mark the judge may no longer change on the sheet page: the whole sheet is read-only,
+    or the mark was handed in (on a reopened sheet only the marks sent back are open)."""
+    return sheet_read_only(sheet) or (sheet is not None and mark is not None and mark.submitted_at is not None)
+
+
+# Results, appeals and judge analytics ---------------------------------------------------------
 
 
 def can_appeal(user, contestant) -> bool:

@@ -76,7 +76,7 @@ def edit_competition(competition_id: int):
         form.version.data = str(competition.version)
     if form.validate_on_submit():
         saved = commit_or_report(form, lambda: services.update_competition(
-            competition, _competition_data(form), expected_version=int(form.version.data or 0),
+            competition, _competition_data(form), expected_version=form.opened_version(),
             by=current_user))
         if saved is not REFUSED:
             flash(_("已保存"), "success")
@@ -137,7 +137,7 @@ def edit_event(event_id: int):
             form.tie_break.choices = [*form.tie_break.choices, (form.tie_break.data, form.tie_break.data)]
     if form.validate_on_submit():
         saved = commit_or_report(form, lambda: services.update_event(
-            event, _event_data(form), expected_version=int(form.version.data or 0), by=current_user))
+            event, _event_data(form), expected_version=form.opened_version(), by=current_user))
         if saved is not REFUSED:
             flash(_("已保存"), "success")
             return redirect(url_for(".event", event_id=event.id))

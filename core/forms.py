@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from flask import flash
+from flask import abort, flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import BooleanField, HiddenField, SubmitField
 from wtforms.validators import DataRequired
 
-from core.errors import DomainError
+from core.errors import DomainError, NotPermitted
 from core.extensions import db
+from core.versions import STALE, parse_version
+
+#: A refused action whose page redirects (nothing typed to keep).
+STALE_ACTION = _l("该记录已被他人修改或处理，请查看最新情况后再操作。")
 
 
 class ConfirmForm(FlaskForm):
@@ -24,19 +28,27 @@ class VersionedForm(FlaskForm):
 
     version = HiddenField()
 
-    def opened_version(self) -> int:
-        """The record's version when the form was opened (0 when missing or tampered)."""
-        text = str(self.version.data or "").strip()
-        return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0
+    def opened_version(self) -> int | None:
+        """The record's version when the form was opened; None when missing or tampered, which
+        the service's :func:`core.versions.check_version` refuses like a stale version. Only
+        what was posted counts (never the record's own version filled in from ``obj``)."""
+        posted = self.version.raw_data
+        return parse_version(posted[0]) if posted else None
 
 
 def apply_domain_error(form, error) -> bool:
-    """Attach a DomainError to its field (True) or leave it for a flash (False)."""
+    """Attach a DomainError to its field, or its messages to their fields (True), or leave it
+    for a flash (False)."""
+    messages = dict(getattr(error, "fields", None) or {})
     name = getattr(error, "field", None)
-    if name and name in form:
-        form[name].errors = list(form[name].errors) + [str(error)]
-        return True
-    return False
+    if name:
+        messages.setdefault(name, str(error))
+    attached = False
+    for name, message in messages.items():
+        if name in form:
+            form[name].errors = list(form[name].errors) + [str(message)]
+            attached = True
+    return attached
 
 
 def keep_after_rollback(refusal) -> None:
@@ -50,19 +62,22 @@ def keep_after_rollback(refusal) -> None:
 def commit_or_report(form, call, *, stale_message=None):
     """Run a service call and commit once; on refusal roll back and tell the user.
 
-    A DomainError goes to its form field (or a flash; always a flash when ``form`` is None,
-    for actions that redirect); a stale record (someone saved first) is flashed. The form
-    keeps what was typed either way. Returns the call's result, or
-    :data:`REFUSED` when nothing was saved.
+    This is the one way a page commits its work (services flush, never commit). A DomainError
+    goes to its form field (or a flash; always a flash when ``form`` is None, for actions that
+    redirect); a record saved by someone else between the check and the write is flashed. The
+    form keeps what was typed either way. Returns the call's result, or :data:`REFUSED` when
+    nothing was saved.
     """
     try:
         result = call()
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        flash(str(stale_message or _l("该记录已被他人修改，请刷新后再保存。您填写的内容仍保留在下方。")),
-              "danger")
+        flash(str(stale_message or (STALE if form is not None else STALE_ACTION)), "danger")
         return REFUSED
+    except NotPermitted:
+        db.session.rollback()
+        abort(403)
     except DomainError as error:
         db.session.rollback()
         keep_after_rollback(error)

@@ -95,7 +95,7 @@ def _nominate(cycle, worker, occupation, by, rng, *, submit: bool) -> Nomination
         achieved_on=date(rng.randint(2019, 2025), rng.randint(1, 12), 15),
         description="市级一类竞赛", attachment_id=attachment.id), by=by)
     if submit:
-        nominations.submit(nomination, expected_version=None, by=by)
+        nominations.submit(nomination, expected_version=nomination.version, by=by)
     return nomination
 
 
@@ -193,7 +193,7 @@ def _chaoyang_cycle(rng: random.Random, admin: User, expert: User) -> None:
     for nomination in review.subject_nominations(fitters):
         for colleague in colleagues:
             marks = {c["key"]: str(rng.randint(78, 92)) for c in panel.rubric["criteria"]}
-            review.save_sheet(panel, nomination, colleague, marks, submit=True)
+            review.SCOPE.save_sheet(panel, nomination, colleague, marks, submit=True)
 
 
 def load(seed: int = 2026) -> None:

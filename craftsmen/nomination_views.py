@@ -25,7 +25,7 @@ from core.organizations.models import Enterprise, Union, UnionKind
 from core.pagination import paginate
 from core.people.models import SkillLevel, Worker
 from core.roles import Role
-from craftsmen import NAV_GROUP, rules, uploads
+from craftsmen import NAV_GROUP, queries, rules, uploads
 from craftsmen.models import (
     CycleOccupation,
     Nomination,
@@ -80,7 +80,7 @@ ACTION_LABELS = {
 def _load_visible(nomination_id: int) -> Nomination:
     """The nomination, for those who may see it: experts too while they score it."""
     nomination = db.get_or_404(Nomination, nomination_id)
-    on_panel = current_user.has_role(Role.EXPERT) and review.on_panel(current_user, nomination)
+    on_panel = current_user.has_role(Role.EXPERT) and review.SCOPE.on_panel(current_user, nomination)
     if not rules.can_view_nomination(current_user, nomination, on_panel=on_panel):
         abort(403)
     return nomination
@@ -100,21 +100,8 @@ def _child_of(model, child_id: int, nomination: Nomination):
     return child
 
 
-def _version(form) -> int | None:
-    try:
-        return int(form.version.data)
-    except (TypeError, ValueError):
-        return None
-
-
 def _detail_url(nomination: Nomination, anchor: str | None = None) -> str:
     return url_for(".detail", nomination_id=nomination.id, _anchor=anchor)
-
-
-def _commit(form, call):
-    """core.forms.commit_or_report, with this page's message for a nomination changed meanwhile
-    (``form`` None: the route redirects, so every refusal is flashed)."""
-    return commit_or_report(form, call, stale_message=_l("该推荐已被他人修改或处理，请查看最新情况后再操作。"))
 
 
 def rules_summary(cycle: SelectionCycle) -> list[str]:
@@ -144,11 +131,7 @@ def rules_summary(cycle: SelectionCycle) -> list[str]:
 
 
 def _history(nomination: Nomination) -> list[AuditEntry]:
-    return list(db.session.scalars(
-        select(AuditEntry).where(AuditEntry.target_type == "Nomination",
-                                 AuditEntry.target_id == nomination.id,
-                                 AuditEntry.action.in_(list(ACTION_LABELS)))
-        .order_by(AuditEntry.id)))
+    return queries.nomination_history(nomination, ACTION_LABELS)
 
 
 def _back_link(nomination: Nomination) -> tuple[str, str]:
@@ -210,20 +193,10 @@ def _render_detail(nomination: Nomination, *, achievement_form=None, attachment_
 @roles_required(Role.ENTERPRISE, Role.ADMIN)
 def index():
     """Nominations the user may see (an enterprise: its own), by cycle, state and name."""
-    query = (select(Nomination).join(Enterprise, Enterprise.id == Nomination.enterprise_id)
-             .join(Worker, Worker.id == Nomination.worker_id))
-    condition = rules.visible_nominations_filter(current_user, Nomination, Enterprise)
-    if condition is not None:
-        query = query.where(condition)
     cycle_id = request.args.get("cycle_id", type=int)
-    if cycle_id:
-        query = query.where(Nomination.cycle_id == cycle_id)
     state = request.args.get("state", "")
-    if state in {s.value for s in NominationState}:
-        query = query.where(Nomination.state == state)
     q = request.args.get("q", "").strip()
-    if q:
-        query = query.where(or_(Worker.name.like(f"%{q}%"), Enterprise.name.like(f"%{q}%")))
+    query = queries.visible_nominations(current_user, cycle_id=cycle_id, state=state, q=q)
     page = paginate(query.order_by(Nomination.cycle_id.desc(), Nomination.updated_at.desc(),
                                    Nomination.id.desc()))
     # An enterprise sees the cycles it may nominate for; an administrator sees every open one.
@@ -233,8 +206,7 @@ def index():
     if enterprise is not None:
         quotas = [(cycle, services.quota_use(cycle, current_user.enterprise))
                   for cycle in open_cycles]
-    cycles = db.session.scalars(select(SelectionCycle).order_by(SelectionCycle.id.desc())).all()
-    return render_template("craftsmen/nominations/index.html", page=page, cycles=cycles,
+    return render_template("craftsmen/nominations/index.html", page=page, cycles=queries.cycles_newest_first(),
                            cycle_id=cycle_id, state=state, q=q, states=list(NominationState),
                            open_cycles=open_cycles, quotas=quotas,
                            can_nominate=current_user.has_role(Role.ENTERPRISE)
@@ -254,15 +226,9 @@ def new():
     context = {"cycles": cycles, "cycle": cycle, "q": request.args.get("q", "").strip(),
                "enterprise": enterprise}
     if cycle is not None:
-        query = select(Worker).where(Worker.enterprise_id == enterprise.id)
-        if context["q"]:
-            like = f"%{context['q']}%"
-            query = query.where(or_(Worker.name.like(like), Worker.occupation.like(like)))
-        page = paginate(query.order_by(Worker.name, Worker.id))
+        page = paginate(queries.own_workers(enterprise, context["q"]))
         use = services.quota_use(cycle, enterprise)
-        existing = {n.worker_id: n for n in db.session.scalars(select(Nomination).where(
-            Nomination.cycle_id == cycle.id,
-            Nomination.worker_id.in_([w.id for w in page.items])))}
+        existing = queries.nominations_of_workers(cycle, [w.id for w in page.items])
         # Checked against the occupation of the existing nomination, else the one offered first.
         occupations = {w.id: existing[w.id].occupation if w.id in existing
                        else services.default_occupation(cycle, w) for w in page.items}
@@ -273,8 +239,7 @@ def new():
                       for w in page.items},
             suggested={w.id: occupations[w.id].id if occupations[w.id] else None
                        for w in page.items},
-            union_names={u.id: u.name for u in db.session.scalars(
-                select(Union).where(Union.id.in_(list(enterprise.union_ids()))))},
+            union_names=queries.union_names(enterprise),
         )
     return render_template("craftsmen/nominations/new.html", **context)
 
@@ -291,7 +256,7 @@ def create():
     if not form.validate_on_submit():
         flash(_("请选择推荐工种"), "danger")
         return redirect(back)
-    nomination = _commit(None, lambda: services.create_draft(  # the page redirects: flash
+    nomination = commit_or_report(None, lambda: services.create_draft(  # the page redirects: flash
         cycle, worker, form.occupation_id.data, by=current_user))
     if nomination is REFUSED:
         return redirect(back)
@@ -318,9 +283,9 @@ def edit(nomination_id: int):
     if request.method == "GET":
         form.version.data = str(nomination.version)
     if form.validate_on_submit():
-        saved = _commit(form, lambda: services.update_draft(
+        saved = commit_or_report(form, lambda: services.update_draft(
             nomination, occupation_id=form.occupation_id.data, statement=form.statement.data,
-            expected_version=_version(form), by=current_user))
+            expected_version=form.opened_version(), by=current_user))
         if saved is not REFUSED:
             flash(_("已保存"), "success")
             return redirect(_detail_url(nomination))
@@ -337,7 +302,7 @@ def add_achievement(nomination_id: int):
             kind=form.kind.data, title=form.title.data, achieved_on=form.achieved_on.data,
             description=form.description.data, publishable=form.publishable.data,
             attachment_id=form.attachment_id.data or None)
-        added = _commit(form, lambda: services.add_achievement(
+        added = commit_or_report(form, lambda: services.add_achievement(
             nomination, data, evidence=form.file.data, by=current_user))
         if added is not REFUSED:
             flash(_("已添加成果“%(title)s”", title=data.title), "success")
@@ -351,7 +316,7 @@ def remove_achievement(nomination_id: int, achievement_id: int):
     nomination = _load_own(nomination_id)
     achievement = _child_of(NominationAchievement, achievement_id, nomination)
     form = ConfirmForm()
-    if form.validate_on_submit() and _commit(None, lambda: services.remove_achievement(
+    if form.validate_on_submit() and commit_or_report(None, lambda: services.remove_achievement(
             nomination, achievement, by=current_user)) is not REFUSED:
         flash(_("已删除成果"), "success")
     return redirect(_detail_url(nomination, "achievements"))
@@ -363,7 +328,7 @@ def upload(nomination_id: int):
     nomination = _load_own(nomination_id)
     form = AttachmentForm()
     if form.validate_on_submit():
-        attachment = _commit(form, lambda: services.add_attachment(
+        attachment = commit_or_report(form, lambda: services.add_attachment(
             nomination, form.file.data, by=current_user))
         if attachment is not REFUSED:
             flash(_("已上传“%(name)s”", name=attachment.original_name), "success")
@@ -377,7 +342,7 @@ def remove_attachment(nomination_id: int, attachment_id: int):
     nomination = _load_own(nomination_id)
     attachment = _child_of(NominationAttachment, attachment_id, nomination)
     form = ConfirmForm()
-    if form.validate_on_submit() and _commit(None, lambda: services.remove_attachment(
+    if form.validate_on_submit() and commit_or_report(None, lambda: services.remove_attachment(
             nomination, attachment, by=current_user)) is not REFUSED:
         flash(_("已删除附件"), "success")
     return redirect(_detail_url(nomination, "attachments"))
@@ -402,8 +367,8 @@ def submit(nomination_id: int):
     nomination = _load_own(nomination_id)
     form = SubmitNominationForm()
     if form.validate_on_submit():
-        action = _commit(None, lambda: services.submit(
-            nomination, expected_version=_version(form), by=current_user))
+        action = commit_or_report(None, lambda: services.submit(
+            nomination, expected_version=form.opened_version(), by=current_user))
         if action is not REFUSED:
             flash(_("已重新提交，等待工会资格审查") if action == "resubmit"
                   else _("已提交，等待工会资格审查"), "success")
@@ -417,8 +382,8 @@ def delete(nomination_id: int):
     form = DeleteDraftForm()
     if form.validate_on_submit():
         name = nomination.worker.name
-        deleted = _commit(None, lambda: services.delete_draft(
-            nomination, expected_version=_version(form), by=current_user))
+        deleted = commit_or_report(None, lambda: services.delete_draft(
+            nomination, expected_version=form.opened_version(), by=current_user))
         if deleted is not REFUSED:
             flash(_("已删除 %(name)s 的推荐草稿", name=name), "success")
             return redirect(url_for(".index"))
@@ -431,11 +396,7 @@ def delete(nomination_id: int):
 @roles_required(Role.WORKER)
 def mine():
     """The worker's own nominations and where each stands."""
-    nominations = []
-    if current_user.worker_id:
-        nominations = db.session.scalars(
-            select(Nomination).where(Nomination.worker_id == current_user.worker_id)
-            .order_by(Nomination.cycle_id.desc(), Nomination.id.desc())).all()
+    nominations = queries.nominations_of_worker(current_user.worker_id) if current_user.worker_id else []
     return render_template("craftsmen/nominations/mine.html", nominations=nominations)
 
 
@@ -445,23 +406,12 @@ def mine():
 @roles_required(Role.UNION_REVIEWER)
 def queue():
     """Nominations from the reviewer's unions' enterprises; waiting ones first by default."""
-    query = (select(Nomination).join(Enterprise, Enterprise.id == Nomination.enterprise_id)
-             .join(Worker, Worker.id == Nomination.worker_id)
-             .where(Nomination.state != NominationState.DRAFT.value))
-    condition = rules.visible_nominations_filter(current_user, Nomination, Enterprise)
-    if condition is not None:
-        query = query.where(condition)
     state = request.args.get("state", NominationState.SUBMITTED.value)
-    if state in {s.value for s in NominationState}:
-        query = query.where(Nomination.state == state)
     cycle_id = request.args.get("cycle_id", type=int)
-    if cycle_id:
-        query = query.where(Nomination.cycle_id == cycle_id)
     q = request.args.get("q", "").strip()
-    if q:
-        query = query.where(or_(Worker.name.like(f"%{q}%"), Enterprise.name.like(f"%{q}%")))
+    query = queries.visible_nominations(current_user, cycle_id=cycle_id, state=state, q=q, include_drafts=False)
     page = paginate(query.order_by(Nomination.submitted_at, Nomination.id))
-    cycles = db.session.scalars(select(SelectionCycle).order_by(SelectionCycle.id.desc())).all()
+    cycles = queries.cycles_newest_first()
     states = [s for s in NominationState if s is not NominationState.DRAFT]
     return render_template("craftsmen/nominations/queue.html", page=page, state=state,
                            states=states, cycles=cycles, cycle_id=cycle_id, q=q,
@@ -478,8 +428,8 @@ def decide(nomination_id: int):
     form = DecisionForm()
     if form.validate_on_submit():
         decision = form.decision
-        decided = _commit(form, lambda: services.decide(
-            nomination, decision, form.reason.data, expected_version=_version(form),
+        decided = commit_or_report(form, lambda: services.decide(
+            nomination, decision, form.reason.data, expected_version=form.opened_version(),
             by=current_user))
         if decided is not REFUSED:
             name = nomination.worker.name

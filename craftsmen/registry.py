@@ -233,3 +233,22 @@ def cycle_results(cycle: SelectionCycle) -> list[ResultRow]:
         counts[nomination_id][status] = n
     return [ResultRow(n, worker, occupation, enterprise, district or "", counts.get(n.id, {}))
             for n, worker, occupation, enterprise, district in rows]
+
+
+def current_titles_of_workers(worker_ids: list[int]) -> dict[int, list[tuple[str, str | None]]]:
+    """The registry titles (not revoked) each worker holds, newest first: ``(title, url of its
+    registry page)``; for other features (e.g. a studio leader's distinctions). One query per
+    thousand workers; the url is None outside a request."""
+    from flask import has_request_context, url_for
+
+    found: dict[int, list[tuple[str, str | None]]] = {}
+    for start in range(0, len(worker_ids), 1000):
+        rows = db.session.execute(
+            select(CraftsmanTitle.worker_id, CraftsmanTitle.title, CraftsmanTitle.id)
+            .where(CraftsmanTitle.worker_id.in_(worker_ids[start:start + 1000]),
+                   CraftsmanTitle.revoked_on.is_(None))
+            .order_by(CraftsmanTitle.named_on.desc(), CraftsmanTitle.id.desc()))
+        for worker_id, title, title_id in rows:
+            url = url_for("craftsmen_public.title_detail", title_id=title_id) if has_request_context() else None
+            found.setdefault(worker_id, []).append((title, url))
+    return found

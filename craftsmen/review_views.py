@@ -22,7 +22,6 @@ from core.forms import REFUSED, commit_or_report
 from core.review_panels import scoring
 from core.review_panels import services as panels
 from core.review_panels import views_helpers as pages
-from core.review_panels.forms import ReopenForm, ResolveForm
 from core.review_panels.models import ReviewPanel
 from core.roles import Role
 from craftsmen import NAV_GROUP
@@ -148,7 +147,7 @@ def sheet(panel_id: int, subject_id: int):
     nomination = _subject(panel, subject_id)
     return pages.score_sheet(
         panel, review.subject_of(nomination),
-        save=lambda marks, **how: review.save_sheet(panel, nomination, current_user, marks, **how),
+        save=lambda marks, **how: review.SCOPE.save_sheet(panel, nomination, current_user, marks, **how),
         saved_url=url_for(".sheet", panel_id=panel.id, subject_id=nomination.id),
         render=lambda form: _render_sheet(panel, nomination, form=form))
 
@@ -166,12 +165,10 @@ def _render_sheet(panel: ReviewPanel, nomination: Nomination, *, form=None, conf
 def declare_conflict(panel_id: int, subject_id: int):
     panel = pages.member_panel(panel_id, review.PANEL_SCOPE)
     nomination = _subject(panel, subject_id)
-    form = ConflictForm()
-    if form.validate_on_submit() and commit_or_report(form, lambda: review.declare_conflict(
-            panel, nomination, current_user, form.reason.data)) is not REFUSED:
-        flash(_("已声明回避：您不再评审 %(name)s", name=nomination.worker.name), "success")
-        return redirect(url_for(".expert_tasks"))
-    return _render_sheet(panel, nomination, conflict_form=form)
+    return pages.declare_conflict(
+        review.SCOPE, panel, nomination, form_class=ConflictForm,
+        done_message=_("已声明回避：您不再评审 %(name)s", name=nomination.worker.name),
+        done_url=url_for(".expert_tasks"), render=lambda **forms: _render_sheet(panel, nomination, **forms))
 
 
 # Panel leads -----------------------------------------------------------------------------------
@@ -206,12 +203,10 @@ def _render_flags(panel: ReviewPanel, *, nomination_id: int | None = None, resol
 def resolve(panel_id: int, subject_id: int):
     panel = pages.lead_panel(panel_id, review.PANEL_SCOPE)
     nomination = _subject(panel, subject_id)
-    form = ResolveForm(prefix=_form_prefix(nomination.id))
-    if form.validate_on_submit() and commit_or_report(form, lambda: review.resolve_disagreement(
-            panel, nomination, form.note.data, by=current_user)) is not REFUSED:
-        flash(_("已确认 %(name)s 的评分", name=nomination.worker.name), "success")
-        return redirect(url_for(".flags", panel_id=panel.id))
-    return _render_flags(panel, nomination_id=nomination.id, resolve_form=form)
+    return pages.resolve(review.SCOPE, panel, nomination, prefix=_form_prefix(nomination.id),
+                         done_message=_("已确认 %(name)s 的评分", name=nomination.worker.name),
+                         done_url=url_for(".flags", panel_id=panel.id),
+                         render=lambda **forms: _render_flags(panel, nomination_id=nomination.id, **forms))
 
 
 @bp.post("/panels/<int:panel_id>/nominations/<int:subject_id>/reopen")
@@ -219,10 +214,6 @@ def resolve(panel_id: int, subject_id: int):
 def reopen(panel_id: int, subject_id: int):
     panel = pages.lead_panel(panel_id, review.PANEL_SCOPE)
     nomination = _subject(panel, subject_id)
-    form = ReopenForm(prefix=_form_prefix(nomination.id), sheets=pages.reopenable(
-        panels.submitted_sheets(panel, review.subject_of(nomination))))
-    if form.validate_on_submit() and commit_or_report(form, lambda: review.reopen_sheet(
-            panel, nomination, form.expert_id.data, form.reason.data, by=current_user)) is not REFUSED:
-        flash(_("已退回该专家重新评分"), "success")
-        return redirect(url_for(".flags", panel_id=panel.id))
-    return _render_flags(panel, nomination_id=nomination.id, reopen_form=form)
+    return pages.reopen(review.SCOPE, panel, nomination, prefix=_form_prefix(nomination.id),
+                        done_url=url_for(".flags", panel_id=panel.id),
+                        render=lambda **forms: _render_flags(panel, nomination_id=nomination.id, **forms))

@@ -7,7 +7,7 @@ from sqlalchemy import false, or_
 from core.organizations import rules as org_rules
 from core.roles import Role
 from craftsmen.models import NominationState
-from craftsmen.states import EDITABLE_STATES, TALENT_POOL_STATES
+from craftsmen.states import EDITABLE_STATES
 
 
 def can_manage_cycles(user) -> bool:
@@ -51,14 +51,6 @@ def can_view_nomination(user, nomination, *, on_panel: bool = False) -> bool:
 
 def can_see_talent_pool(user) -> bool:
     return user.has_role(Role.ADMIN, Role.UNION_REVIEWER)
-
-
-def in_talent_pool(nomination) -> bool:
-    return nomination.state_enum in TALENT_POOL_STATES
-
-
-def can_view_enterprise_nominations(user, enterprise) -> bool:
-    return org_rules.can_view_enterprise(user, enterprise)
 
 
 def can_manage_nomination(user, nomination) -> bool:

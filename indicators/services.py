@@ -17,6 +17,7 @@ from core.audit.services import diff, record, snapshot
 from core.errors import DomainError
 from core.extensions import db
 from core.timeutil import beijing_today
+from core.versions import check_version
 from indicators import metrics, progress
 from indicators.models import Indicator, IndicatorReport, IndicatorSource
 
@@ -219,7 +220,7 @@ class IndicatorData:
 def _check_value(indicator: Indicator, value: Decimal | None, field_name: str) -> None:
     if value is None:
         return
-    if not value.is_finite() or value.as_tuple().exponent < -2:
+    if not value.is_finite() or value.as_tuple().exponent < -2:  # type: ignore[operator]  # finite: an int
         raise DomainError(_l("数值最多保留两位小数"), field=field_name)
     if value >= Decimal("1e12"):
         raise DomainError(_l("数值过大"), field=field_name)
@@ -240,12 +241,10 @@ def _check_year(year: int | None, field_name: str) -> None:
                           field=field_name)
 
 
-def update_indicator(indicator: Indicator, data: IndicatorData, *, expected_version: int, by) -> None:
+def update_indicator(indicator: Indicator, data: IndicatorData, *, expected_version: int | None, by) -> None:
     """Change the target, baseline and notes of ``indicator`` (audited)."""
-    from core.errors import ConcurrentEditError
 
-    if indicator.version != expected_version:
-        raise ConcurrentEditError(_l("该指标已被他人修改。您填写的内容仍保留在下方，请刷新后再保存。"))
+    check_version(indicator, expected_version, _l("该指标已被他人修改。您填写的内容仍保留在下方，请刷新后再保存。"))
     _check_year(data.target_year, "target_year")
     _check_year(data.baseline_year, "baseline_year")
     _check_value(indicator, data.target, "target")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.access import roles_required
@@ -32,14 +31,6 @@ from innovation_studios.services import studios as services
 from innovation_studios.views import enterprise_workers, load_for_page, render_detail
 
 bp = Blueprint("studio_applications", __name__, url_prefix="/studios")
-
-
-def _commit(form, call):
-    return commit_or_report(form, call, stale_message=_l("该工作室已被他人修改或处理，请查看最新情况后再操作。"))
-
-
-def _version(form) -> int | None:
-    return form.opened_version() or None
 
 
 def _detail_url(studio: Studio, anchor: str | None = None) -> str:
@@ -85,7 +76,8 @@ def new():
     choices = _choices(enterprise_id, include=[form.leader_worker_id.data])
     form.set_workers(choices.workers)
     if form.validate_on_submit():
-        studio = _commit(form, lambda: services.create_application(enterprise_id, _data(form), by=current_user))
+        studio = commit_or_report(form, lambda: services.create_application(enterprise_id, _data(form),
+                                                                            by=current_user))
         if studio is not REFUSED:
             flash(_("已保存申报草稿。请添加团队成员，检查无误后提交。"), "success")
             return redirect(_detail_url(studio, "team"))
@@ -106,8 +98,8 @@ def edit(studio_id: int):
     if request.method == "GET":
         form.version.data = str(studio.version)
     if form.validate_on_submit():
-        saved = _commit(form, lambda: services.update_application(
-            studio, _data(form), expected_version=_version(form), by=current_user))
+        saved = commit_or_report(form, lambda: services.update_application(
+            studio, _data(form), expected_version=form.opened_version(), by=current_user))
         if saved is not REFUSED:
             flash(_("已保存"), "success")
             return redirect(_detail_url(studio))
@@ -121,7 +113,8 @@ def submit(studio_id: int):
     studio = _own(studio_id)
     form = SubmitApplicationForm()
     if form.validate_on_submit():
-        action = _commit(None, lambda: services.submit(studio, expected_version=_version(form), by=current_user))
+        action = commit_or_report(None, lambda: services.submit(
+            studio, expected_version=form.opened_version(), by=current_user))
         if action is not REFUSED:
             flash(_("已重新提交，等待工会审查") if action == "reapply" else _("已提交，等待工会审查"), "success")
     return redirect(_detail_url(studio))
@@ -134,8 +127,8 @@ def delete(studio_id: int):
     form = DeleteDraftForm()
     if form.validate_on_submit():
         name = studio.name
-        if _commit(None, lambda: services.delete_draft(
-                studio, expected_version=_version(form), by=current_user)) is not REFUSED:
+        if commit_or_report(None, lambda: services.delete_draft(
+                studio, expected_version=form.opened_version(), by=current_user)) is not REFUSED:
             flash(_("已删除申报草稿“%(name)s”", name=name), "success")
             return redirect(url_for("studios.index"))
     return redirect(_detail_url(studio))
@@ -171,7 +164,7 @@ def add_member(studio_id: int):
     choices = _choices(studio, exclude=taken, include=[form.worker_id.data])
     form.set_workers(choices.workers)
     if form.validate_on_submit():
-        member = _commit(form, lambda: services.add_member(
+        member = commit_or_report(form, lambda: services.add_member(
             studio, form.worker_id.data or None, form.role.data, form.joined_on.data, by=current_user))
         if member is not REFUSED:
             flash(_("%(name)s 已加入团队", name=member.worker.name), "success")
@@ -185,7 +178,7 @@ def add_member(studio_id: int):
 def remove_member(studio_id: int, member_id: int):
     studio = _manageable(studio_id)
     member = _member_of(studio, member_id)
-    if ConfirmForm().validate_on_submit() and _commit(None, lambda: services.remove_member(
+    if ConfirmForm().validate_on_submit() and commit_or_report(None, lambda: services.remove_member(
             studio, member, by=current_user)) is not REFUSED:
         flash(_("已移出团队"), "success")
     return redirect(_detail_url(studio, "team"))
@@ -197,7 +190,7 @@ def leave(studio_id: int, member_id: int):
     studio = _manageable(studio_id)
     member = _member_of(studio, member_id)
     form = LeaveForm(prefix=f"leave{member.id}")
-    if form.validate_on_submit() and _commit(form, lambda: services.end_membership(
+    if form.validate_on_submit() and commit_or_report(form, lambda: services.end_membership(
             studio, member, form.left_on.data, form.reason.data, by=current_user)) is not REFUSED:
         flash(_("已登记 %(name)s 退出", name=member.worker.name), "success")
         return redirect(_detail_url(studio, "team"))
@@ -220,9 +213,9 @@ def change_leader(studio_id: int):
         form.version.data = str(studio.version)
         form.changed_on.data = beijing_today()
     if form.validate_on_submit():
-        change = _commit(form, lambda: services.change_leader(
+        change = commit_or_report(form, lambda: services.change_leader(
             studio, form.new_worker_id.data or None, form.changed_on.data, form.reason.data,
-            form.note.data or "", expected_version=_version(form), by=current_user))
+            form.note.data or "", expected_version=form.opened_version(), by=current_user))
         if change is not REFUSED:
             flash(_("已登记领办人变更：%(old)s → %(new)s", old=change.previous.name, new=change.new.name),
                   "success")
@@ -242,8 +235,8 @@ def check(studio_id: int):
     form = CheckForm()
     if form.validate_on_submit():
         decision = form.decision
-        done = _commit(form, lambda: services.check(
-            studio, decision, form.reason.data, expected_version=_version(form), by=current_user))
+        done = commit_or_report(form, lambda: services.check(
+            studio, decision, form.reason.data, expected_version=form.opened_version(), by=current_user))
         if done is not REFUSED:
             flash({"accept": _("“%(name)s”已通过审查，报送专家评审", name=studio.name),
                    "return": _("已将“%(name)s”退回修改", name=studio.name),

@@ -138,16 +138,17 @@ def _assessment(studios, today, admin, reviewer, enterprise_user, demo_enterpris
                     "组织技能培训和师带徒活动，成果在本单位推广应用。",
             next_plan="继续围绕关键工序开展攻关，推动成果转化，扩大师带徒覆盖面。",
             apprentices_trained=2 + index % 5, trainings_held=3 + index % 4,
-            achievement_ids=[a.id for a in report.achievements]), expected_version=None, by=by)
-        assessments.submit_report(report, expected_version=None, by=by)
+            achievement_ids=[a.id for a in report.achievements]), expected_version=report.version, by=by)
+        assessments.submit_report(report, expected_version=report.version, by=by)
         grader = reviewer if reviewer is not None and reviewer.union_id in studio.enterprise.union_ids() else admin
         if studio is failing:
             assessments.grade_report(report, "fail", "年度活动记录不全，成果转化不足，经费使用台账不规范。",
                                      rectification_deadline=today + timedelta(days=90),
-                                     expected_version=None, by=grader)
+                                     expected_version=report.version, by=grader)
         elif index % 4 != 3:  # every fourth report still waits for its grade
             excellent = graded % 5 == 0
             assessments.grade_report(report, "excellent" if excellent else "qualified",
-                                     "工作扎实，成果突出。" if excellent else "", expected_version=None, by=grader)
+                                     "工作扎实，成果突出。" if excellent else "",
+                                     expected_version=report.version, by=grader)
             graded += 1
     db.session.flush()

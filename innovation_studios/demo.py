@@ -181,13 +181,15 @@ def _history(rng: random.Random, studios: list[Studio]) -> None:
         reason = LeaderChangeReason.RETIREMENT if changed == 0 else LeaderChangeReason.TRANSFER
         note = "原领办人退休" if changed == 0 else "原领办人调往集团总部任职"
         on = studio.named_on + timedelta(days=rng.randint(300, 600))
-        services.change_leader(studio, successor.worker_id, min(on, beijing_today()), reason.value, note, by=admin)
+        services.change_leader(studio, successor.worker_id, min(on, beijing_today()), reason.value, note,
+                               expected_version=studio.version, by=admin)
         changed += 1
     demo_enterprise_id = studios[0].enterprise_id
     old = next((s for s in reversed(studios) if s.named_on.year <= 2021 and s.enterprise_id != demo_enterprise_id),
                None)
     if old is not None:
-        services.delist(old, delisted_on=date(2024, 12, 20), reason="连续两年考核不合格，整改后仍未达到要求", by=admin)
+        services.delist(old, delisted_on=date(2024, 12, 20), reason="连续两年考核不合格，整改后仍未达到要求",
+                        expected_version=old.version, by=admin)
 
 
 # This year's applications ------------------------------------------------------------------------------
@@ -200,7 +202,7 @@ def _apply(rng: random.Random, enterprise: Enterprise, leader: Worker, team: lis
     for n, worker in enumerate(team):
         services.add_member(studio, worker.id, (MemberRole.DEPUTY if n == 0 else MemberRole.CORE).value, None, by=by)
     if submit:
-        services.submit(studio, expected_version=None, by=by)
+        services.submit(studio, expected_version=studio.version, by=by)
     return studio
 
 
@@ -246,7 +248,7 @@ def _this_year(rng: random.Random, workers_by_enterprise, enterprises, register,
             studio = _apply(rng, enterprise, leader, team, _kind_of(flags.get(leader.id, [])), level,
                             _enterprise_user(enterprise))
             if reviewer is not None and reviewer.union_id in enterprise.union_ids():
-                services.check(studio, "accept", "", expected_version=None, by=reviewer)
+                services.check(studio, "accept", "", expected_version=studio.version, by=reviewer)
             else:  # the check of a union without a demo account, recorded as done
                 move_studio(studio, StudioState.UNDER_REVIEW, by=None, note="")
             studios.append(studio)
@@ -256,7 +258,8 @@ def _this_year(rng: random.Random, workers_by_enterprise, enterprises, register,
         for studio in studios:
             for scorer in colleagues:
                 marks = {c["key"]: str(rng.randint(76, 94)) for c in review.DEFAULT_STUDIO_RUBRIC["criteria"]}
-                review.save_sheet(panel, studio, scorer, marks, comment="申报材料翔实，团队结构合理。", submit=True)
+                review.SCOPE.save_sheet(panel, studio, scorer, marks, comment="申报材料翔实，团队结构合理。",
+                                        submit=True)
 
 
 def load(seed: int = 2026) -> None:

@@ -12,11 +12,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-
-from core.extensions import db
 
 #: Words of an honour that make its holder a model worker (劳动模范).
 MODEL_WORKER_WORDS = ("劳动模范", "劳模")
@@ -47,31 +44,13 @@ def model_worker_titles(honors: str | None) -> list[str]:
     return titles
 
 
-def _craftsman_titles(worker_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
-    """Current (not revoked) registry titles by worker: [(title, registry entry id)]."""
-    try:
-        from craftsmen.models import CraftsmanTitle
-    except ModuleNotFoundError:  # the craftsmen feature is not installed
+def _craftsman_titles(worker_ids: list[int]) -> dict[int, list[tuple[str, str | None]]]:
+    """Current registry titles by worker, from the craftsmen feature when it is installed."""
+    if not worker_ids or "craftsmen" not in current_app.config.get("FEATURES", ()):
         return {}
-    if not worker_ids:
-        return {}
-    found: dict[int, list[tuple[str, int]]] = {}
-    for start in range(0, len(worker_ids), 1000):  # one query per thousand (an export of every studio)
-        rows = db.session.execute(
-            select(CraftsmanTitle.worker_id, CraftsmanTitle.title, CraftsmanTitle.id)
-            .where(CraftsmanTitle.worker_id.in_(worker_ids[start:start + 1000]),
-                   CraftsmanTitle.revoked_on.is_(None))
-            .order_by(CraftsmanTitle.named_on.desc(), CraftsmanTitle.id.desc()))
-        for worker_id, title, title_id in rows:
-            found.setdefault(worker_id, []).append((title, title_id))
-    return found
+    from craftsmen.registry import current_titles_of_workers
 
-
-def _registry_url(title_id: int) -> str | None:
-    endpoint = "craftsmen_public.title_detail"
-    if has_request_context() and endpoint in current_app.view_functions:
-        return url_for(endpoint, title_id=title_id)
-    return None
+    return current_titles_of_workers(worker_ids)
 
 
 def flags_for(workers: Iterable) -> dict[int, list[LeaderFlag]]:
@@ -81,8 +60,7 @@ def flags_for(workers: Iterable) -> dict[int, list[LeaderFlag]]:
     flags: dict[int, list[LeaderFlag]] = {}
     for worker in workers:
         found = [LeaderFlag("model_worker", title) for title in model_worker_titles(worker.honors)]
-        found += [LeaderFlag("craftsman", title, _registry_url(title_id))
-                  for title, title_id in craftsmen.get(worker.id, [])]
+        found += [LeaderFlag("craftsman", title, url) for title, url in craftsmen.get(worker.id, [])]
         flags[worker.id] = found
     return flags
 

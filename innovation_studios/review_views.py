@@ -22,7 +22,6 @@ from core.forms import REFUSED, commit_or_report
 from core.review_panels import scoring
 from core.review_panels import services as panels
 from core.review_panels import views_helpers as pages
-from core.review_panels.forms import ReopenForm, ResolveForm
 from core.review_panels.models import ReviewPanel
 from core.roles import Role
 from core.timeutil import beijing_today
@@ -51,10 +50,6 @@ def review_helpers():
     return {"score2": scoring.display, "SheetStatus": panels.SheetStatus}
 
 
-def _commit(form, call):
-    return commit_or_report(form, call, stale_message=_l("该工作室已被他人修改或处理，请查看最新情况后再操作。"))
-
-
 # Administrators: batches and panels ---------------------------------------------------------------
 
 @bp.get("/")
@@ -81,7 +76,7 @@ def panel_form():
     panel = review.panel_of(batch) if batch is not None else None
     form = pages.panel_form(PanelForm, panel, review.employer_overlaps(batch) if batch else {})
     if form.validate_on_submit():
-        saved = _commit(form, lambda: review.form_panel(year, level, form.members.data,
+        saved = commit_or_report(form, lambda: review.form_panel(year, level, form.members.data,
                                                         form.lead_user_id.data or None, by=current_user))
         if saved is not REFUSED:
             flash(_("已保存评审组"), "success")
@@ -136,9 +131,9 @@ def name(studio_id: int):
     studio = load_for_page(studio_id)
     form = NameForm()
     if form.validate_on_submit():
-        done = _commit(form, lambda: services.name_studio(
+        done = commit_or_report(form, lambda: services.name_studio(
             studio, named_on=form.named_on.data, level=form.level.data, number=form.number.data or "",
-            note=form.note.data or "", expected_version=form.opened_version() or None, by=current_user))
+            note=form.note.data or "", expected_version=form.opened_version(), by=current_user))
         if done is not REFUSED:
             flash(_("已命名“%(name)s”，编号 %(number)s", name=studio.name, number=studio.number), "success")
             return redirect(url_for("studios.detail", studio_id=studio.id))
@@ -155,8 +150,8 @@ def after_review(studio_id: int):
     form = AfterReviewForm()
     if form.validate_on_submit():
         decision = form.decision
-        done = _commit(form, lambda: services.decide_after_review(
-            studio, decision, form.reason.data, expected_version=form.opened_version() or None,
+        done = commit_or_report(form, lambda: services.decide_after_review(
+            studio, decision, form.reason.data, expected_version=form.opened_version(),
             by=current_user))
         if done is not REFUSED:
             flash(_("已退回“%(name)s”修改", name=studio.name) if decision == "return"
@@ -180,9 +175,9 @@ def delist(studio_id: int):
         form.version.data = str(studio.version)
         form.delisted_on.data = beijing_today()
     if form.validate_on_submit():
-        done = _commit(form, lambda: services.delist(
+        done = commit_or_report(form, lambda: services.delist(
             studio, delisted_on=form.delisted_on.data, reason=form.reason.data,
-            expected_version=form.opened_version() or None, by=current_user))
+            expected_version=form.opened_version(), by=current_user))
         if done is not REFUSED:
             flash(_("“%(name)s”已摘牌", name=studio.name), "success")
             return redirect(url_for("studios.detail", studio_id=studio.id))
@@ -231,7 +226,7 @@ def sheet(studio_panel_id: int, studio_id: int):
     studio = _subject(panel, studio_id)
     return pages.score_sheet(
         panel, review.subject_of(studio),
-        save=lambda marks, **how: review.save_sheet(panel, studio, current_user, marks, **how),
+        save=lambda marks, **how: review.SCOPE.save_sheet(panel, studio, current_user, marks, **how),
         saved_url=url_for(".sheet", studio_panel_id=panel.id, studio_id=studio.id),
         render=lambda form: _render_sheet(panel, studio, form=form))
 
@@ -241,12 +236,10 @@ def sheet(studio_panel_id: int, studio_id: int):
 def declare_conflict(studio_panel_id: int, studio_id: int):
     panel = pages.member_panel(studio_panel_id, review.PANEL_SCOPE)
     studio = _subject(panel, studio_id)
-    form = ConflictForm()
-    if form.validate_on_submit() and _commit(form, lambda: review.declare_conflict(
-            panel, studio, current_user, form.reason.data)) is not REFUSED:
-        flash(_("已声明回避：您不再评审“%(name)s”", name=studio.name), "success")
-        return redirect(url_for(".expert_tasks"))
-    return _render_sheet(panel, studio, conflict_form=form)
+    return pages.declare_conflict(
+        review.SCOPE, panel, studio, form_class=ConflictForm,
+        done_message=_("已声明回避：您不再评审“%(name)s”", name=studio.name),
+        done_url=url_for(".expert_tasks"), render=lambda **forms: _render_sheet(panel, studio, **forms))
 
 
 # Panel leads ------------------------------------------------------------------------------------------
@@ -277,12 +270,10 @@ def flags(studio_panel_id: int):
 def resolve(studio_panel_id: int, studio_id: int):
     panel = pages.lead_panel(studio_panel_id, review.PANEL_SCOPE)
     studio = _subject(panel, studio_id)
-    form = ResolveForm(prefix=_form_prefix(studio.id))
-    if form.validate_on_submit() and _commit(form, lambda: review.resolve_disagreement(
-            panel, studio, form.note.data, by=current_user)) is not REFUSED:
-        flash(_("已确认“%(name)s”的评分", name=studio.name), "success")
-        return redirect(url_for(".flags", studio_panel_id=panel.id))
-    return _render_flags(panel, studio_id=studio.id, resolve_form=form)
+    return pages.resolve(review.SCOPE, panel, studio, prefix=_form_prefix(studio.id),
+                         done_message=_("已确认“%(name)s”的评分", name=studio.name),
+                         done_url=url_for(".flags", studio_panel_id=panel.id),
+                         render=lambda **forms: _render_flags(panel, studio_id=studio.id, **forms))
 
 
 @bp.post("/panels/<int:studio_panel_id>/studios/<int:studio_id>/reopen")
@@ -290,10 +281,6 @@ def resolve(studio_panel_id: int, studio_id: int):
 def reopen(studio_panel_id: int, studio_id: int):
     panel = pages.lead_panel(studio_panel_id, review.PANEL_SCOPE)
     studio = _subject(panel, studio_id)
-    form = ReopenForm(prefix=_form_prefix(studio.id), sheets=pages.reopenable(
-        panels.submitted_sheets(panel, review.subject_of(studio))))
-    if form.validate_on_submit() and _commit(form, lambda: review.reopen_sheet(
-            panel, studio, form.expert_id.data, form.reason.data, by=current_user)) is not REFUSED:
-        flash(_("已退回该专家重新评分"), "success")
-        return redirect(url_for(".flags", studio_panel_id=panel.id))
-    return _render_flags(panel, studio_id=studio.id, reopen_form=form)
+    return pages.reopen(review.SCOPE, panel, studio, prefix=_form_prefix(studio.id),
+                        done_url=url_for(".flags", studio_panel_id=panel.id),
+                        render=lambda **forms: _render_flags(panel, studio_id=studio.id, **forms))

@@ -91,6 +91,22 @@ def can_see_personal_details(user, studio) -> bool:
     return (user.has_role(Role.ADMIN) or is_owner(user, studio) or is_reviewer_for(user, studio))
 
 
+def can_see_history_actors(user) -> bool:
+    """Who did each step of a studio's history: the administrators, unions and enterprises."""
+    return user.has_role(Role.ADMIN, Role.UNION_REVIEWER, Role.ENTERPRISE)
+
+
+def shown_decision_note(user, studio) -> str | None:
+    """Which decision note the studio page shows: the reason of a return or a rejection (and of
+    the last return, once applied again) to whoever sees the page; any other note of the
+    union's or administrator's only to those who see personal details. None: no note."""
+    if not studio.decision_note or studio.state_enum is StudioState.DELISTED:
+        return None
+    if studio.state_enum in (StudioState.RETURNED, StudioState.REJECTED, StudioState.APPLIED):
+        return studio.state
+    return "review" if can_see_personal_details(user, studio) else None
+
+
 def visible_studios_filter(user, Studio, Enterprise):
     """A SQL condition limiting studios to those ``user`` may list (None: all).
 

@@ -92,7 +92,7 @@ def _is_member(user, studio: Studio) -> bool:
 
 
 def can_view(user, studio: Studio) -> bool:
-    on_panel = user.has_role(Role.EXPERT) and review.on_panel(user, studio)
+    on_panel = user.has_role(Role.EXPERT) and review.SCOPE.on_panel(user, studio)
     return rules.can_view_studio(user, studio, on_panel=on_panel, is_member=_is_member(user, studio))
 
 
@@ -202,7 +202,8 @@ def render_detail(studio: Studio, *, leave_forms=None, check_form=None, status=2
         "can_decide": rules.can_decide_after_review(user, studio),
         "can_check": rules.can_check(user, studio),
         "personal": rules.can_see_personal_details(user, studio),
-        "show_actor": user.has_role(Role.ADMIN, Role.UNION_REVIEWER, Role.ENTERPRISE),
+        "decision_note": rules.shown_decision_note(user, studio),
+        "show_actor": rules.can_see_history_actors(user),
         "history": _history(studio), "action_labels": ACTION_LABELS,
         "confirm": ConfirmForm(formdata=None), "back": back_link(studio),
         "sections": sections.for_studio(studio, user), "public_page": False,

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context
+from flask import request as http_request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -161,7 +162,7 @@ def _verify_base() -> str:
     """The public address verification links start with (no trailing slash)."""
     base = (current_app.config.get("PUBLIC_BASE_URL") or "").strip()
     if not base and has_request_context():
-        base = request.host_url
+        base = http_request.host_url
     if not base:
         base = "http://localhost"
     return base.rstrip("/")

@@ -14,11 +14,12 @@ from competitions import scoring, states
 from competitions.models import Competition, Contestant, ContestantStatus, Event, EventState, ModuleKind
 from competitions.services import schemes
 from core.audit import services as audit
-from core.errors import ConcurrentEditError, DomainError
+from core.errors import DomainError
 from core.extensions import db
 from core.i18n import chinese_date
 from core.people.models import SkillLevel
 from core.timeutil import BEIJING_OFFSET, utcnow
+from core.versions import check_version
 
 COMPETITION_FIELDS = ("title", "year", "organizer", "starts_on", "ends_on", "description")
 EVENT_FIELDS = ("occupation", "occupation_code", "venue", "held_on", "registration_opens",
@@ -95,9 +96,8 @@ def create_competition(data: CompetitionData, *, by) -> Competition:
     return competition
 
 
-def update_competition(competition: Competition, data: CompetitionData, *, expected_version: int, by) -> None:
-    if competition.version != expected_version:
-        raise ConcurrentEditError(_l("该竞赛已被他人修改。您填写的内容仍保留在下方，请刷新后再保存。"))
+def update_competition(competition: Competition, data: CompetitionData, *, expected_version: int | None, by) -> None:
+    check_version(competition, expected_version, _l("该竞赛已被他人修改。您填写的内容仍保留在下方，请刷新后再保存。"))
     _validate_competition(data, competition)
     before = audit.snapshot(competition, COMPETITION_FIELDS)
     for name in COMPETITION_FIELDS:
@@ -204,10 +204,9 @@ def create_event(competition: Competition, data: EventData, *, by) -> Event:
     return event
 
 
-def update_event(event: Event, data: EventData, *, expected_version: int, by) -> None:
+def update_event(event: Event, data: EventData, *, expected_version: int | None, by) -> None:
     """Settings change only before check-in; the scheme has its own service."""
-    if event.version != expected_version:
-        raise ConcurrentEditError(_l("该赛项已被他人修改。您填写的内容仍保留在下方，请刷新后再保存。"))
+    check_version(event, expected_version, _l("该赛项已被他人修改。您填写的内容仍保留在下方，请刷新后再保存。"))
     if event.state_enum not in states.SETTINGS_EDITABLE_STATES:
         raise DomainError(_l("检录开始后不能再修改赛项设置"))
     _validate_event(event.competition, data, event)
@@ -223,12 +222,7 @@ def update_event(event: Event, data: EventData, *, expected_version: int, by) ->
 
 def move_event(event: Event, target: EventState, *, by) -> str:
     """Change an event's state if the table allows it; returns the action name."""
-    action = states.event_action(event.state, target)
-    old = event.state
-    event.state = target.value
-    db.session.flush()
-    audit.record(f"event.{action}", event, by=by, changes={"state": [old, target.value]})
-    return action
+    return states.EVENT.move(event, target, by=by)
 
 
 def open_registration(event: Event, *, by) -> None:

@@ -42,7 +42,7 @@ from competitions.models import (
 )
 from competitions.services import schemes
 from core.audit import services as audit
-from core.errors import DomainError
+from core.errors import DomainError, NotPermitted
 from core.extensions import db
 from core.timeutil import utcnow
 
@@ -50,7 +50,7 @@ from core.timeutil import utcnow
 CLIENT_KEY_MAX = 64
 
 
-class NotAssigned(DomainError):
+class NotAssigned(NotPermitted):
     """The user is not a judge of this event (the view answers 403)."""
 
 

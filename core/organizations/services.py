@@ -8,10 +8,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core.audit import services as audit
-from core.errors import ConcurrentEditError, DomainError
+from core.errors import DomainError
 from core.extensions import db
 from core.organizations.models import Enterprise, Union, UnionKind
 from core.validators import InvalidIdentifier, check_mobile, check_uscc
+from core.versions import check_version
 
 AUDITED_FIELDS = ("name", "uscc", "district_union_id", "industry_union_id", "address",
                   "contact_name", "contact_phone")
@@ -84,12 +85,11 @@ def create_enterprise(data: EnterpriseData, *, by) -> Enterprise:
     return enterprise
 
 
-def update_enterprise(enterprise: Enterprise, data: EnterpriseData, *, expected_version: int,
+def update_enterprise(enterprise: Enterprise, data: EnterpriseData, *, expected_version: int | None,
                       contact_only: bool, by) -> Enterprise:
     """Change an enterprise; ``contact_only`` limits the change to address and contact."""
-    if enterprise.version != expected_version:
-        raise ConcurrentEditError(_l("该企业信息已被他人修改。您填写的内容仍保留在下方，"
-                                     "请刷新查看最新信息后再保存。"))
+    check_version(enterprise, expected_version, _l("该企业信息已被他人修改。您填写的内容仍保留在下方，"
+                                                   "请刷新查看最新信息后再保存。"))
     if contact_only:
         data.name, data.uscc = enterprise.name, enterprise.uscc
         data.district_union_id = enterprise.district_union_id

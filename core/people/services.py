@@ -12,7 +12,7 @@ from sqlalchemy import Table, func, select
 from core import crypto
 from core.audit import services as audit
 from core.audit.models import AuditEntry
-from core.errors import ConcurrentEditError, DomainError
+from core.errors import DomainError
 from core.extensions import db
 from core.people import rules
 from core.people.models import Gender, SkillLevel, Worker
@@ -26,6 +26,7 @@ from core.validators import (
     mask_id_number,
     mask_mobile,
 )
+from core.versions import check_version
 
 #: Fields recorded in the audit trail, with the masks applied to sensitive ones.
 AUDITED_FIELDS = (
@@ -258,13 +259,10 @@ def create_worker(data: WorkerData, *, by) -> Worker:
     return worker
 
 
-def update_worker(worker: Worker, data: WorkerData, *, expected_version: int, by) -> Worker:
+def update_worker(worker: Worker, data: WorkerData, *, expected_version: int | None, by) -> Worker:
     """Change a worker record opened at ``expected_version``; refuses a stale form."""
-    if worker.version != expected_version:
-        raise ConcurrentEditError(
-            _l("该职工信息已被他人修改（您打开后又有新的保存）。您填写的内容仍保留在下方，"
-               "请刷新查看最新信息后再保存。")
-        )
+    check_version(worker, expected_version, _l("该职工信息已被他人修改（您打开后又有新的保存）。"
+                                               "您填写的内容仍保留在下方，请刷新查看最新信息后再保存。"))
     resident = _validate(data)["resident"]
     if worker.id_number != resident.number:
         check_duplicate_budget(by)

@@ -5,11 +5,6 @@ from __future__ import annotations
 from core.roles import Role
 
 
-def can_manage_panels(user) -> bool:
-    """Administrators form panels, assign experts and choose the lead."""
-    return user.has_role(Role.ADMIN)
-
-
 def is_member(user, panel) -> bool:
     return user.has_role(Role.EXPERT) and user.id in panel.member_ids()
 

@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from core.errors import DomainError
 from core.extensions import db
-from core.forms import apply_domain_error
+from core.forms import REFUSED, commit_or_report
 from core.review_panels import rules as panel_rules
 from core.review_panels import scoring
 from core.review_panels import services as panels
@@ -103,23 +103,21 @@ def score_sheet(panel: ReviewPanel, subject, *, save: Callable, saved_url: str, 
     if request.method == "POST" and excluded:
         flash(excluded, "danger")
         return render(form), 403
-    if form.validate_on_submit():
-        try:
-            save(typed_marks(form, rubric), comment=form.comment.data or "",
-                 submit=bool(form.submit_sheet.data))
-        except panels.InvalidMarks as error:
-            db.session.rollback()
-            for key, message in error.errors.items():
-                form[MARK_PREFIX + key].errors.append(message)
-        except DomainError as error:
-            db.session.rollback()
-            if not apply_domain_error(form, error):
-                flash(str(error), "danger")
-        else:
-            db.session.commit()
-            flash(_("评分已提交") if form.submit_sheet.data else _("草稿已保存"), "success")
-            return redirect(saved_url)
+    if form.validate_on_submit() and commit_or_report(form, lambda: _save_typed(
+            save, typed_marks(form, rubric), comment=form.comment.data or "",
+            submit=bool(form.submit_sheet.data))) is not REFUSED:
+        flash(_("评分已提交") if form.submit_sheet.data else _("草稿已保存"), "success")
+        return redirect(saved_url)
     return render(form), 200
+
+
+def _save_typed(save: Callable, marks: dict, **kwargs) -> None:
+    """Save a sheet; marks out of range are refused on their own fields."""
+    try:
+        save(marks, **kwargs)
+    except panels.InvalidMarks as error:
+        raise DomainError(str(error), fields={MARK_PREFIX + key: message
+                                              for key, message in error.errors.items()}) from None
 
 
 def reopenable(sheets) -> list:
@@ -141,3 +139,37 @@ def lead_forms(flagged: Iterable[tuple[int, list]], *, prefix: Callable[[int], s
             resolve, reopen = resolve_form or resolve, reopen_form or reopen
         forms[subject_id] = (resolve, reopen)
     return forms
+
+
+# One subject's actions, the same on every feature's pages ----------------------------------------
+# ``render(**forms)`` shows the feature's page again with the form just posted (and its errors).
+
+def declare_conflict(scope, panel: ReviewPanel, record, *, form_class, done_message, done_url: str,
+                     render: Callable):
+    """The current expert declares a conflict with ``record`` and no longer scores it."""
+    form = form_class()
+    if form.validate_on_submit() and commit_or_report(form, lambda: scope.declare_conflict(
+            panel, record, current_user, form.reason.data)) is not REFUSED:
+        flash(done_message, "success")
+        return redirect(done_url)
+    return render(conflict_form=form)
+
+
+def resolve(scope, panel: ReviewPanel, record, *, prefix: str, done_message, done_url: str, render: Callable):
+    """The lead confirms the flagged scores of ``record`` with a note."""
+    form = ResolveForm(prefix=prefix)
+    if form.validate_on_submit() and commit_or_report(form, lambda: scope.resolve_disagreement(
+            panel, record, form.note.data, by=current_user)) is not REFUSED:
+        flash(done_message, "success")
+        return redirect(done_url)
+    return render(resolve_form=form)
+
+
+def reopen(scope, panel: ReviewPanel, record, *, prefix: str, done_url: str, render: Callable):
+    """The lead sends one expert's sheet on ``record`` back to be scored again."""
+    form = ReopenForm(prefix=prefix, sheets=reopenable(panels.submitted_sheets(panel, scope.subject_of(record))))
+    if form.validate_on_submit() and commit_or_report(form, lambda: scope.reopen_sheet(
+            panel, record, form.expert_id.data, form.reason.data, by=current_user)) is not REFUSED:
+        flash(_("已退回该专家重新评分"), "success")
+        return redirect(done_url)
+    return render(reopen_form=form)

@@ -17,8 +17,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TypeVar
 
 from core.review_panels import scoring
+
+K = TypeVar("K")
 
 HUNDRED = Decimal(100)
 TWO_PLACES = Decimal("0.01")
@@ -93,8 +96,8 @@ def cut(ranked: Sequence[scoring.Ranked], quota: int, minimum: Decimal | None) -
                    boundary_tie=quota_cut.boundary_tie)
 
 
-def advancing(results: Sequence[tuple[object, Decimal, int]], top_n: int,
-              minimum: Decimal | None) -> list[object]:
+def advancing(results: Sequence[tuple[K, Decimal, int | None]], top_n: int,
+              minimum: Decimal | None) -> list[K]:
     """The qualifier's advancing keys from ``(key, total, rank)``: places ``1..top_n`` (a shared
     last place advances together) whose total reaches the minimum."""
     return [key for key, total, rank in results

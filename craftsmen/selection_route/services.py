@@ -220,7 +220,7 @@ def choose_seed(occupation: CycleOccupation, nomination: Nomination, reason: str
 
 
 def remove_seed(seed: SeedPlayer, *, by) -> None:
-    route = ensure_route(db.session.get(CycleOccupation, seed.occupation_id))
+    route = ensure_route(db.session.get_one(CycleOccupation, seed.occupation_id))
     if route.final_event_id is not None:
         raise DomainError(_l("终极挑战赛已创建，不能再撤销种子选手"))
     audit.record("route.unseed", seed.nomination, by=by, label=str(seed.nomination),
@@ -240,7 +240,7 @@ def arbitrators(occupation: CycleOccupation) -> list[User]:
 def _stage_events(occupation: CycleOccupation) -> list[Event]:
     route = route_of(occupation)
     ids = [i for i in (route.qualifier_event_id, route.final_event_id) if i] if route else []
-    return [db.session.get(Event, i) for i in ids]
+    return [db.session.get_one(Event, i) for i in ids]
 
 
 def set_arbitrators(occupation: CycleOccupation, user_ids, *, by) -> None:
@@ -266,7 +266,7 @@ def set_arbitrators(occupation: CycleOccupation, user_ids, *, by) -> None:
 
 def arbitration_appeals(user) -> list[tuple[CycleOccupation, Event, object]]:
     """Appeals against the events of the occupations whose arbitration group ``user`` sits in."""
-    found = []
+    found: list[tuple[CycleOccupation, Event, object]] = []
     occupations = db.session.scalars(select(CycleOccupation).join(
         OccupationArbitrator, OccupationArbitrator.occupation_id == CycleOccupation.id)
         .where(OccupationArbitrator.user_id == user.id).order_by(CycleOccupation.id))
@@ -386,7 +386,7 @@ def create_final(occupation: CycleOccupation, data: StageData, *, by) -> Event:
     problems = _published_without_appeals(qualifier, _l("挑战者选拔赛"))
     if not problems and route.advanced_at is None:
         problems.append(str(_l("尚未确定晋级的挑战者")))
-    if problems:
+    if problems or qualifier is None:
         raise DomainError(_l("不能开始终极挑战赛：%(p)s", p="；".join(problems)))
     finalists = finalists_to_enter(occupation)
     if len(finalists) < 2:
@@ -487,7 +487,7 @@ def advance(occupation: CycleOccupation, *, by) -> list[Challenger]:
         raise DomainError(_l("终极挑战赛已创建，晋级名单不能再变"))
     qualifier = qualifier_of(occupation)
     problems = _published_without_appeals(qualifier, _l("挑战者选拔赛"))
-    if problems:
+    if problems or qualifier is None:
         raise DomainError(_l("不能确定晋级名单：%(p)s", p="；".join(problems)))
     by_contestant = {c.contestant_id: c for c in challengers(occupation)}
     took_part = []
@@ -497,7 +497,7 @@ def advance(occupation: CycleOccupation, *, by) -> list[Challenger]:
             continue
         challenger.qualifier_total, challenger.qualifier_rank = result.total, result.rank
         took_part.append(challenger)
-    winners = set(ranking.advancing([(c, Decimal(c.qualifier_total), c.qualifier_rank) for c in took_part],
+    winners = set(ranking.advancing([(c, Decimal(c.qualifier_total or 0), c.qualifier_rank) for c in took_part],
                                     route.advance_top_n, route.advance_min_score))
     now = utcnow()
     for challenger in took_part:
@@ -512,7 +512,7 @@ def advance(occupation: CycleOccupation, *, by) -> list[Challenger]:
 
 
 def _enter_pool(occupation: CycleOccupation, challenger: Challenger, *, by, now: datetime) -> None:
-    statement = _statement(challenger.qualifier_rank, Decimal(challenger.qualifier_total))
+    statement = _statement(challenger.qualifier_rank, Decimal(challenger.qualifier_total or 0))
     if challenger.nomination_id is not None:
         challenger.nomination.statement = statement
         return
@@ -533,7 +533,7 @@ def _enter_pool(occupation: CycleOccupation, challenger: Challenger, *, by, now:
 class RouteEntry:
     nomination: Nomination
     seed: bool
-    final: Decimal | None = None
+    final: Decimal  # the final's total
     final_rank: int | None = None
     panel: Decimal | None = None
     score: Decimal | None = None
@@ -552,20 +552,12 @@ class RouteEntry:
 
 
 @dataclass
-class RouteStandings:
+class RouteStandings(review.ListProgress):
     occupation: CycleOccupation
     route: OccupationRoute | None
     entries: list[RouteEntry]
     problems: list[str]
     cut: ranking.ListCut | None = None
-
-    @property
-    def ready(self) -> bool:
-        return not self.problems
-
-    @property
-    def generated(self) -> bool:
-        return any(e.nomination.state_enum in (N.PROPOSED, N.NOT_PROPOSED) for e in self.entries)
 
 
 POOL_VALUES = tuple(s.value for s in review.SUBJECT_STATES)
@@ -617,7 +609,7 @@ def standings(occupation: CycleOccupation) -> RouteStandings:
         problems.append(str(_l("选树周期不在评审阶段")))
     final = final_of(occupation)
     problems += _published_without_appeals(final, _l("终极挑战赛"))
-    if final is None or final.state_enum is not EventState.PUBLISHED:
+    if route is None or final is None or final.state_enum is not EventState.PUBLISHED:
         return RouteStandings(occupation, route, [], problems)
     entries = _final_entries(occupation, final)
     if method is ReviewMethod.COMBINED:
@@ -646,9 +638,9 @@ def generate_list(occupation: CycleOccupation, *, by, accept_boundary_tie: bool 
     occupation's talent pool is not proposed. Generating again recomputes from the results."""
     _ensure_competition(occupation)
     result = standings(occupation)
-    if result.problems:
+    list_cut, route = result.cut, result.route
+    if result.problems or list_cut is None or route is None:
         raise DomainError(_l("不能生成建议名单：%(p)s", p="；".join(result.problems)))
-    list_cut = result.cut
     if list_cut.overflows and not accept_boundary_tie:
         tied = list_cut.boundary_tie
         raise DomainError(_l("第 %(rank)s 名并列（%(score)s 分）：%(names)s，全部列入将超出名额（%(quota)s 人）。"
@@ -656,7 +648,7 @@ def generate_list(occupation: CycleOccupation, *, by, accept_boundary_tie: bool 
                              score=panel_scoring.display(tied[0].score),
                              names="、".join(t.key.nomination.worker.name for t in tied),
                              quota=occupation.quota), field="accept_boundary_tie")
-    method, route = occupation.method_enum, result.route
+    method = occupation.method_enum
     placed = {}  # nomination id -> (target, score, rank, basis)
     for entry in result.entries:
         nomination = entry.nomination

@@ -10,11 +10,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from core.audit import services as audit
-from core.errors import ConcurrentEditError, DomainError
+from core.errors import DomainError
 from core.extensions import db
 from core.organizations.models import Union, UnionKind
 from core.people.models import SkillLevel
 from core.review_panels import scoring
+from core.versions import check_version
 from craftsmen.models import (
     CraftsmanLevel,
     CycleOccupation,
@@ -155,11 +156,10 @@ def create_cycle(data: CycleData, *, by) -> SelectionCycle:
     return cycle
 
 
-def update_cycle(cycle: SelectionCycle, data: CycleData, *, expected_version: int, by) -> None:
+def update_cycle(cycle: SelectionCycle, data: CycleData, *, expected_version: int | None, by) -> None:
     """Rules and occupations change only before review starts; the occupations' panels follow
     a changed rubric or threshold."""
-    if cycle.version != expected_version:
-        raise ConcurrentEditError(_l("该周期已被他人修改。您填写的内容仍保留在下方，请刷新后再保存。"))
+    check_version(cycle, expected_version, _l("该周期已被他人修改。您填写的内容仍保留在下方，请刷新后再保存。"))
     if cycle.status not in (CycleStatus.DRAFT, CycleStatus.NOMINATING):
         raise DomainError(_l("评审开始后不能再修改周期设置"))
     _validate(data)

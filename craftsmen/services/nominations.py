@@ -17,11 +17,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import services as audit
-from core.errors import ConcurrentEditError, DomainError
+from core.errors import DomainError
 from core.extensions import db
 from core.i18n import local_datetime
 from core.organizations.models import Enterprise
 from core.timeutil import beijing_today, utcnow
+from core.versions import check_version
 from craftsmen import eligibility, notifications, rules, uploads
 from craftsmen.models import (
     AchievementKind,
@@ -136,13 +137,13 @@ def quota_use(cycle: SelectionCycle, enterprise: Enterprise, *,
                    Nomination.state.in_([s.value for s in QUOTA_STATES])))
     if exclude_id is not None:
         base = base.where(Nomination.id != exclude_id)
-    own = db.session.scalar(base.where(Nomination.enterprise_id == enterprise.id))
+    own = db.session.scalar(base.where(Nomination.enterprise_id == enterprise.id)) or 0
     unions = []
     for union_id in sorted(enterprise.union_ids()):
         count = db.session.scalar(
             base.join(Enterprise, Enterprise.id == Nomination.enterprise_id)
             .where(or_(Enterprise.district_union_id == union_id,
-                       Enterprise.industry_union_id == union_id)))
+                       Enterprise.industry_union_id == union_id))) or 0
         unions.append((union_id, count))
     return QuotaUse(enterprise=own, unions=tuple(unions))
 
@@ -200,10 +201,8 @@ def submission_problems(nomination: Nomination) -> list[str]:
 
 # Helpers ---------------------------------------------------------------------------------
 
-def _check_version(nomination: Nomination, expected_version: int | None) -> None:
-    if expected_version is not None and nomination.version != expected_version:
-        raise ConcurrentEditError(_l("该推荐已被他人修改或处理（您打开页面后又有新的变化）。"
-                                     "请刷新页面查看最新情况后再操作。"))
+#: The answer to an edit or decision on a nomination that changed after the page was opened.
+STALE = _l("该推荐已被他人修改或处理（您打开页面后又有新的变化）。请刷新页面查看最新情况后再操作。")
 
 
 def _check_editable(nomination: Nomination, by) -> None:
@@ -276,7 +275,7 @@ def update_draft(nomination: Nomination, *, occupation_id: int, statement: str,
                  expected_version: int | None, by) -> Nomination:
     """Change the occupation and personal statement of a draft or returned nomination."""
     _check_editable(nomination, by)
-    _check_version(nomination, expected_version)
+    check_version(nomination, expected_version, STALE)
     occupation = _occupation_of(nomination.cycle, occupation_id)
     statement = _clean_statement(statement)
     before = {"occupation": nomination.occupation.name, "statement": nomination.statement}
@@ -298,7 +297,7 @@ def delete_draft(nomination: Nomination, *, expected_version: int | None, by) ->
         raise DomainError(_l("只有推荐单位可以删除草稿"))
     if nomination.state_enum is not N.DRAFT:
         raise DomainError(_l("只有未提交过的草稿可以删除"))
-    _check_version(nomination, expected_version)
+    check_version(nomination, expected_version, STALE)
     for attachment in nomination.attachments:
         uploads.delete_after_commit(db.session, attachment.stored_name)
     audit.record("nomination.delete", nomination, by=by, label=str(nomination), changes={
@@ -345,7 +344,7 @@ def add_achievement(nomination: Nomination, data: AchievementData, *, by,
     db.session.flush()
     audit.record("nomination.achievement_add", nomination, by=by, changes={
         "achievement": [None, f"{AchievementKind(data.kind).label}：{data.title}"
-                              f"（{data.achieved_on.isoformat()}）"]})
+                              f"（{achievement.achieved_on.isoformat()}）"]})
     return achievement
 
 
@@ -436,7 +435,7 @@ def submit(nomination: Nomination, *, expected_version: int | None, by) -> str:
     """
     if not rules.is_owner(by, nomination):
         raise DomainError(_l("只有推荐单位可以提交推荐"))
-    _check_version(nomination, expected_version)
+    check_version(nomination, expected_version, STALE)
     if nomination.state_enum not in EDITABLE_STATES:
         raise DomainError(_l("推荐当前为“%(state)s”，不能再次提交", state=nomination.state_enum.label))
     window = submission_window_problem(nomination)
@@ -455,7 +454,7 @@ def _check_reviewable(nomination: Nomination, expected_version: int | None, by, 
                       states=(N.SUBMITTED,)) -> None:
     if not rules.can_qualify(by, nomination):
         raise DomainError(_l("只有推荐单位所属区总工会或产业工会的审核员可以进行资格审查"))
-    _check_version(nomination, expected_version)
+    check_version(nomination, expected_version, STALE)
     if nomination.state_enum not in states:
         raise DomainError(_l("该推荐当前为“%(state)s”，不在待资格审查状态",
                              state=nomination.state_enum.label))

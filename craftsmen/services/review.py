@@ -41,6 +41,7 @@ from core.extensions import db
 from core.review_panels import scoring
 from core.review_panels import services as panels
 from core.review_panels.models import ReviewPanel
+from core.review_panels.scope import PanelScope
 from craftsmen.models import (
     CycleOccupation,
     CycleStatus,
@@ -97,12 +98,18 @@ def is_subject(panel: ReviewPanel, nomination: Nomination) -> bool:
             and nomination.state_enum in SUBJECT_STATES)
 
 
-def on_panel(user, nomination: Nomination) -> bool:
-    """Whether ``user`` sits on the panel that scores ``nomination`` and need not step aside
-    from it: the ``on_panel`` of :func:`craftsmen.rules.can_view_nomination` (evidence files)."""
-    panel = panels.panel_for_scope(PANEL_SCOPE, nomination.occupation_id)
-    return (panel is not None and is_subject(panel, nomination) and user.id in panel.member_ids()
-            and panels.exclusion_reason(panel, user, subject_of(nomination)) is None)
+def _closed_reason(nomination: Nomination):
+    if nomination.cycle.status_enum is not CycleStatus.REVIEWING:
+        return _l("选树周期不在评审阶段，不能评分")
+    return None
+
+
+#: The occupations' panels on the shared engine: experts' and leads' actions go through it
+#: (``SCOPE.save_sheet(panel, nomination, expert, marks, submit=True)``), and ``SCOPE.on_panel``
+#: is the ``on_panel`` of :func:`craftsmen.rules.can_view_nomination` (evidence files).
+SCOPE = PanelScope(PANEL_SCOPE, subject_of=subject_of, is_subject=is_subject, closed_reason=_closed_reason,
+                   outside=_l("该提名不在本评审组的评审范围内"),
+                   panel_for=lambda n: panels.panel_for_scope(PANEL_SCOPE, n.occupation_id))
 
 
 def form_panel(occupation: CycleOccupation, expert_ids, lead_id: int | None, *, by) -> ReviewPanel:
@@ -163,39 +170,6 @@ def scoring_open(panel: ReviewPanel) -> bool:
     return occupation is not None and occupation.cycle.status_enum is CycleStatus.REVIEWING
 
 
-def _require_review(panel: ReviewPanel, nomination: Nomination) -> panels.Subject:
-    if not is_subject(panel, nomination):
-        raise DomainError(_l("该提名不在本评审组的评审范围内"))
-    if nomination.cycle.status_enum is not CycleStatus.REVIEWING:
-        raise DomainError(_l("选树周期不在评审阶段，不能评分"))
-    return subject_of(nomination)
-
-
-def save_sheet(panel: ReviewPanel, nomination: Nomination, expert: User, marks: dict[str, str], *,
-               comment: str = "", submit: bool):
-    subject = _require_review(panel, nomination)
-    return panels.save_sheet(panel, expert, subject, marks, comment=comment, submit=submit)
-
-
-def declare_conflict(panel: ReviewPanel, nomination: Nomination, expert: User, reason: str) -> None:
-    subject = _require_review(panel, nomination)
-    panels.declare_conflict(panel, expert, subject, reason)
-
-
-def resolve_disagreement(panel: ReviewPanel, nomination: Nomination, note: str, *, by: User) -> None:
-    subject = _require_review(panel, nomination)
-    panels.resolve_disagreement(panel, subject, note, by=by)
-
-
-def reopen_sheet(panel: ReviewPanel, nomination: Nomination, expert_id: int, reason: str, *,
-                 by: User) -> None:
-    subject = _require_review(panel, nomination)
-    expert = db.session.get(User, expert_id or 0)
-    if expert is None or expert.id not in panel.member_ids():
-        raise DomainError(_l("请选择本评审组的专家"), field="expert_id")
-    panels.reopen_sheet(panel, expert, subject, by=by, reason=reason)
-
-
 # Progress and standings ------------------------------------------------------------------------
 
 @dataclass
@@ -223,8 +197,25 @@ class Standing:
             or Decimal(n.aggregate_score) != self.score or n.rank != self.rank)
 
 
+class ListProgress:
+    """What every way of reaching a proposed list tells the pages: whether the list may be
+    generated (nothing stands in the way) and whether it has been (``problems``, ``entries``
+    with their ``nomination``)."""
+
+    problems: list[str]
+    entries: list
+
+    @property
+    def ready(self) -> bool:
+        return not self.problems
+
+    @property
+    def generated(self) -> bool:
+        return any(e.nomination.state_enum in (N.PROPOSED, N.NOT_PROPOSED) for e in self.entries)
+
+
 @dataclass
-class Standings:
+class Standings(ListProgress):
     """Where an occupation's review stands, and whether a proposed list may be generated."""
 
     occupation: CycleOccupation
@@ -234,14 +225,6 @@ class Standings:
     problems: list[str]
     cut: scoring.QuotaCut | None
     pending_check: list[Nomination]
-
-    @property
-    def ready(self) -> bool:
-        return not self.problems
-
-    @property
-    def generated(self) -> bool:
-        return any(e.nomination.state_enum in (N.PROPOSED, N.NOT_PROPOSED) for e in self.entries)
 
     @property
     def stale(self) -> bool:
@@ -293,25 +276,25 @@ def standings(occupation: CycleOccupation) -> Standings:
 
     state = panels.PanelState(panel, [subject_of(n) for n in nominations])
     members = sorted(panel.members, key=lambda m: m.user_id)
+    results: dict[int, panels.SubjectResult] = {}
     for entry in entries:
         subject = subject_of(entry.nomination)
-        entry.result = state.result(subject)
+        entry.result = results[entry.nomination.id] = state.result(subject)
         entry.statuses = {m.user_id: state.status(m.user, subject) for m in members}
-    incomplete = [e for e in entries if not e.result.complete]
+    incomplete = [(e, results[e.nomination.id]) for e in entries if not results[e.nomination.id].complete]
     if incomplete:
         problems.append(str(_l("以下提名评分未完成：%(items)s", items="、".join(
-            f"{e.nomination.worker.name}（{e.result.submitted}/{e.result.expected}）"
-            for e in incomplete))))
-    unresolved = [e for e in entries if e.result.needs_lead]
+            f"{e.nomination.worker.name}（{r.submitted}/{r.expected}）" for e, r in incomplete))))
+    unresolved = [(e, results[e.nomination.id]) for e in entries if results[e.nomination.id].needs_lead]
     if unresolved:
         problems.append(str(_l("以下提名的评分分歧尚未由组长处理：%(items)s", items="、".join(
-            f"{e.nomination.worker.name}（{scoring.display(e.result.spread)}）" for e in unresolved))))
+            f"{e.nomination.worker.name}（{scoring.display(r.spread)}）" for e, r in unresolved))))
 
     first = rubric.first.key
     for entry in entries:
-        entry.score = scoring.official(entry.result.aggregate)
-        entry.tie_break = scoring.official(entry.result.criterion_aggregate(first))
-    complete = [e for e in entries if e.result.complete]
+        entry.score = scoring.official(results[entry.nomination.id].aggregate)
+        entry.tie_break = scoring.official(results[entry.nomination.id].criterion_aggregate(first))
+    complete = [e for e in entries if results[e.nomination.id].complete]
     ranked = scoring.rank((e, e.score, (e.tie_break or Decimal(0),)) for e in complete)
     cut = scoring.cut_at_quota(ranked, occupation.quota)
     for place in ranked:
@@ -324,7 +307,9 @@ def standings(occupation: CycleOccupation) -> Standings:
 
 
 def boundary_tie_message(result: Standings) -> str:
-    tied = result.cut.boundary_tie
+    tied = result.cut.boundary_tie if result.cut is not None else ()
+    if not tied:
+        return ""
     return str(_l("第 %(rank)s 名并列（%(score)s 分）：%(names)s，并列者全部入选将超出名额（%(quota)s 人）。",
                   rank=tied[0].rank, score=scoring.display(tied[0].score),
                   names=_names(t.key.nomination for t in tied), quota=result.occupation.quota))
@@ -337,9 +322,9 @@ def generate_proposed_list(occupation: CycleOccupation, *, by, accept_boundary_t
     Generating again recomputes from the current scores and replaces earlier adjustments.
     """
     result = standings(occupation)
-    if result.problems:
-        raise DomainError(_l("不能生成建议名单：%(problems)s", problems="；".join(result.problems)))
     cut = result.cut
+    if result.problems or cut is None:
+        raise DomainError(_l("不能生成建议名单：%(problems)s", problems="；".join(result.problems)))
     if cut.overflows and not accept_boundary_tie:
         raise DomainError(boundary_tie_message(result) + str(_l(
             "请确认并列者全部列入建议名单后再生成，或由评审组长复核后重新评分。")),

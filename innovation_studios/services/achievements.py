@@ -18,11 +18,12 @@ from sqlalchemy.orm import selectinload
 
 from core import uploads
 from core.audit import services as audit
-from core.errors import ConcurrentEditError, DomainError
+from core.errors import DomainError
 from core.extensions import db
 from core.organizations.models import Enterprise
 from core.people.models import Worker
 from core.timeutil import beijing_today
+from core.versions import check_version
 from innovation_studios import record_rules
 from innovation_studios.achievement_models import (
     Achievement,
@@ -177,8 +178,7 @@ def update_achievement(achievement: Achievement, data: AchievementData, *, expec
                        by) -> Achievement:
     studio = achievement.studio
     _check_editable(studio, by)
-    if expected_version is not None and expected_version != achievement.version:
-        raise ConcurrentEditError(_l("该成果已被他人修改，请刷新后再保存。您填写的内容仍保留在下方。"))
+    check_version(achievement, expected_version, _l("该成果已被他人修改，请刷新后再保存。您填写的内容仍保留在下方。"))
     locked = _locked_reports(achievement)
     if locked:
         raise DomainError(_l("该成果已列入已提交的%(year)s年度考核报告，不能修改",
@@ -287,7 +287,7 @@ def studio_summary(studio_id: int, *, recent: int = 5) -> StudioAchievementSumma
     rows = db.session.execute(
         select(Achievement.kind, func.count(), func.coalesce(func.sum(Achievement.economic_benefit), 0))
         .where(Achievement.studio_id == studio_id).group_by(Achievement.kind)).all()
-    counts = {kind: (count, Decimal(benefit)) for kind, count, benefit in rows}
+    counts = {kind: (count, Decimal(benefit or 0)) for kind, count, benefit in rows}
     by_kind = [KindCount(kind, *counts[kind.value]) for kind in AchievementKind if kind.value in counts]
     return StudioAchievementSummary(
         recent=latest, by_kind=by_kind, total=sum(k.count for k in by_kind),

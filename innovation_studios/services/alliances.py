@@ -33,10 +33,12 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from core.audit import services as audit
-from core.errors import ConcurrentEditError, DomainError
+from core.errors import DomainError
 from core.extensions import db
 from core.i18n import chinese_date
+from core.states import StateMachine
 from core.timeutil import beijing_today
+from core.versions import check_version
 from innovation_studios import certificates as studio_certificates
 from innovation_studios.alliance_models import (
     Alliance,
@@ -66,6 +68,8 @@ PROJECT_TRANSITIONS: dict[tuple[ProjectStatus, ProjectStatus], str] = {
     (P.IN_PROGRESS, P.COMPLETED): "complete",
     (P.IN_PROGRESS, P.CANCELLED): "cancel",
 }
+PROJECT = StateMachine("joint_project", ProjectStatus, PROJECT_TRANSITIONS, field="status",
+                       refusal=lambda a, b: _l("联合项目当前为“%(a)s”，不能变为“%(b)s”", a=a, b=b))
 #: Projects still running: an alliance is not dissolved while it has any.
 OPEN_PROJECT_STATUSES = frozenset({P.PLANNED, P.IN_PROGRESS})
 
@@ -79,8 +83,7 @@ def allowed_statuses(current: str | None) -> list[ProjectStatus]:
     """The statuses a project in ``current`` may be saved with (itself included); all at first."""
     if current is None:
         return list(ProjectStatus)
-    here = ProjectStatus(current)
-    return [here] + [target for (source, target) in PROJECT_TRANSITIONS if source == here]
+    return [ProjectStatus(current)] + PROJECT.targets(current)
 
 
 # --- the rule on kinds (pure) --------------------------------------------------------------
@@ -147,13 +150,13 @@ def search_named_studios(text: str, limit: int = 20) -> list[Studio]:
     text = (text or "").strip()[:50]
     if not text:
         return []
-    return db.session.scalars(
+    return list(db.session.scalars(
         select(Studio).join(Enterprise, Enterprise.id == Studio.enterprise_id)
         .where(Studio.state.in_([StudioState.NAMED.value, StudioState.RECTIFICATION.value]),
                or_(Studio.name.icontains(text, autoescape=True), Studio.number.icontains(text, autoescape=True),
                    Enterprise.name.icontains(text, autoescape=True)))
         .options(selectinload(Studio.enterprise))
-        .order_by(Studio.name, Studio.id).limit(limit)).all()
+        .order_by(Studio.name, Studio.id).limit(limit)))
 
 
 # --- checks shared by the changes ------------------------------------------------------------
@@ -176,7 +179,7 @@ def _refuse_future(value: date, field_name: str) -> None:
 
 
 def _refuse_dissolved(alliance: Alliance) -> None:
-    if alliance.is_dissolved:
+    if alliance.dissolved_on is not None:
         raise DomainError(_l("该联盟已于 %(d)s 解散，不能再变更", d=_d(alliance.dissolved_on)))
 
 
@@ -195,9 +198,6 @@ def _check_members(kind: str, studios: list[Studio], field_name: str) -> None:
         raise DomainError(problem, field=field_name)
 
 
-def _check_version(record, expected_version: int | None, message) -> None:
-    if expected_version is not None and record.version != expected_version:
-        raise ConcurrentEditError(message)
 
 
 # --- alliances -------------------------------------------------------------------------------
@@ -263,7 +263,7 @@ def create_alliance(data: AllianceData, *, by) -> Alliance:
 
 def update_alliance(alliance: Alliance, data: AllianceData, *, expected_version: int | None, by) -> None:
     """Edit the name, type, founding date and charter (members and lead have their own moves)."""
-    _check_version(alliance, expected_version,
+    check_version(alliance, expected_version,
                    _l("该联盟已被他人修改。您填写的内容仍保留在下方，请刷新后再保存。"))
     _refuse_dissolved(alliance)
     _validate_alliance(data, alliance)
@@ -298,7 +298,8 @@ def add_member(alliance: Alliance, studio: Studio, joined_on: date, *, by) -> Al
     if studio.named_on and joined_on < studio.named_on:
         raise DomainError(_l("加入日期不能早于该工作室的命名日期（%(d)s）", d=_d(studio.named_on)),
                           field="joined_on")
-    last_left = max((m.left_on for m in alliance.memberships if m.studio_id == studio.id), default=None)
+    last_left = max((m.left_on for m in alliance.memberships if m.studio_id == studio.id and m.left_on),
+                    default=None)
     if last_left and joined_on <= last_left:
         raise DomainError(_l("重新加入日期须晚于上次退出日期（%(d)s）", d=_d(last_left)), field="joined_on")
     _check_members(alliance.kind, [m.studio for m in alliance.current_memberships] + [studio], "studio")
@@ -490,7 +491,7 @@ def create_project(alliance: Alliance, data: ProjectData, *, by) -> JointProject
 
 def update_project(project: JointProject, data: ProjectData, *, expected_version: int | None, by) -> None:
     """Edit a project; a status change follows :data:`PROJECT_TRANSITIONS`."""
-    _check_version(project, expected_version,
+    check_version(project, expected_version,
                    _l("该联合项目已被他人修改。您填写的内容仍保留在下方，请刷新后再保存。"))
     _validate_project(project.alliance, data, project)
     old_status = ProjectStatus(project.status)
@@ -500,7 +501,8 @@ def update_project(project: JointProject, data: ProjectData, *, expected_version
     changes = audit.diff(before, audit.snapshot(project, PROJECT_FIELDS))
     changes.update(participants)
     if changes:
-        action = PROJECT_TRANSITIONS.get((old_status, ProjectStatus(project.status)), "update")
+        new_status = ProjectStatus(project.status)
+        action = PROJECT.action(old_status, new_status) if new_status != old_status else "update"
         audit.record(f"joint_project.{action}", project, by=by, changes=changes)
 
 
@@ -700,15 +702,15 @@ def alliances_of_enterprise(enterprise_id: int) -> list[Alliance]:
     """Alliances any studio of the enterprise belongs or belonged to."""
     ids = (select(AllianceMembership.alliance_id).join(Studio, Studio.id == AllianceMembership.studio_id)
            .where(Studio.enterprise_id == enterprise_id))
-    return db.session.scalars(with_members_and_leads(select(Alliance).where(Alliance.id.in_(ids)))
-                              .order_by(Alliance.dissolved_on.is_not(None), Alliance.name)).all()
+    return list(db.session.scalars(with_members_and_leads(select(Alliance).where(Alliance.id.in_(ids)))
+                                   .order_by(Alliance.dissolved_on.is_not(None), Alliance.name)))
 
 
 def enterprise_took_part(enterprise_id: int, alliance: Alliance) -> bool:
     """Whether a studio of the enterprise is or was a member of the alliance."""
-    return db.session.scalar(
+    return (db.session.scalar(
         select(func.count(AllianceMembership.id)).join(Studio, Studio.id == AllianceMembership.studio_id)
-        .where(and_(AllianceMembership.alliance_id == alliance.id, Studio.enterprise_id == enterprise_id))) > 0
+        .where(and_(AllianceMembership.alliance_id == alliance.id, Studio.enterprise_id == enterprise_id))) or 0) > 0
 
 
 def candidate_leads(alliance: Alliance) -> list[Studio]:

@@ -24,9 +24,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select
 
 from core.audit import services as audit
-from core.errors import ConcurrentEditError, DomainError
+from core.errors import DomainError
 from core.extensions import db
+from core.states import StateMachine
 from core.timeutil import beijing_today, utcnow
+from core.versions import check_version
 from innovation_studios import record_rules
 from innovation_studios.achievement_models import (
     Achievement,
@@ -62,27 +64,16 @@ DEFAULT_RECTIFICATION_DAYS = 90
 MAX_RECTIFICATION_DAYS = 366
 
 
-def report_action(current: str, target: ReportState) -> str:
-    try:
-        return REPORT_TRANSITIONS[(ReportState(current), target)]
-    except KeyError:
-        raise DomainError(_l("考核报告当前为“%(a)s”，不能变为“%(b)s”",
-                             a=ReportState(current).label, b=target.label)) from None
+REPORT = StateMachine("studio_report", ReportState, REPORT_TRANSITIONS,
+                      refusal=lambda a, b: _l("考核报告当前为“%(a)s”，不能变为“%(b)s”", a=a, b=b))
+#: The action name of a report's move, or IllegalTransition.
+report_action = REPORT.action
 
 
 def _move_report(report: AnnualReport, target: ReportState, *, by, changes: dict | None = None) -> str:
-    action = report_action(report.state, target)
-    old = report.state
-    report.state = target.value
-    db.session.flush()
-    audit.record(f"studio_report.{action}", report, by=by,
-                 changes={"state": [old, target.value], **(changes or {})})
-    return action
+    return REPORT.move(report, target, by=by, changes=changes)
 
 
-def _check_version(record, expected_version: int | None, message) -> None:
-    if expected_version is not None and record.version != expected_version:
-        raise ConcurrentEditError(message)
 
 
 def _text(value: str | None, field_name: str, limit: int, label) -> str:
@@ -117,7 +108,7 @@ def open_round(year: int | None, deadline: date | None, *, note: str = "", by) -
                           field="year")
     if round_for_year(year) is not None:
         raise DomainError(_l("%(year)s年度考核已经开启过", year=year), field="year")
-    _check_deadline(deadline, today)
+    deadline = _check_deadline(deadline, today)
     assessment = AssessmentRound(year=year, deadline=deadline, status=RoundStatus.OPEN.value,
                                  note=_text(note, "note", NOTE_MAX, _l("说明")),
                                  opened_by_id=getattr(by, "id", None))
@@ -128,13 +119,15 @@ def open_round(year: int | None, deadline: date | None, *, note: str = "", by) -
     return assessment
 
 
-def _check_deadline(deadline: date | None, today: date) -> None:
+def _check_deadline(deadline: date | None, today: date) -> date:
+    """The deadline of a round, checked (returned so that callers hold a date)."""
     if deadline is None:
         raise DomainError(_l("请填写报告提交截止日期"), field="deadline")
     if deadline < today:
         raise DomainError(_l("截止日期不能早于今天"), field="deadline")
     if deadline > today + timedelta(days=366):
         raise DomainError(_l("截止日期不能晚于一年以后"), field="deadline")
+    return deadline
 
 
 def update_round(assessment: AssessmentRound, *, deadline: date | None, note: str, reopen: bool = False,
@@ -142,8 +135,8 @@ def update_round(assessment: AssessmentRound, *, deadline: date | None, note: st
     """Change the deadline or the note; ``reopen`` opens a closed round again."""
     if by is not None and not record_rules.can_manage_rounds(by):
         raise DomainError(_l("只有管理员可以修改年度考核"))
-    _check_version(assessment, expected_version, _l("该年度考核已被他人修改，请刷新后再保存。"))
-    _check_deadline(deadline, beijing_today())
+    check_version(assessment, expected_version, _l("该年度考核已被他人修改，请刷新后再保存。"))
+    deadline = _check_deadline(deadline, beijing_today())
     before = audit.snapshot(assessment, ("deadline", "note", "status"))
     assessment.deadline = deadline
     assessment.note = _text(note, "note", NOTE_MAX, _l("说明"))
@@ -181,7 +174,7 @@ def window_problem(assessment: AssessmentRound | None, year: int, today: date | 
 def _check_window(year: int) -> AssessmentRound:
     assessment = round_for_year(year)
     problem = window_problem(assessment, year)
-    if problem:
+    if problem or assessment is None:
         raise DomainError(problem)
     return assessment
 
@@ -258,7 +251,7 @@ def _check_editable(report: AnnualReport, by) -> None:
 def save_report(report: AnnualReport, data: ReportData, *, expected_version: int | None, by) -> AnnualReport:
     """Save the draft (or the returned report); the achievements listed are of the studio and year."""
     _check_editable(report, by)
-    _check_version(report, expected_version, _l("该考核报告已被他人修改，请刷新后再保存。您填写的内容仍保留在下方。"))
+    check_version(report, expected_version, _l("该考核报告已被他人修改，请刷新后再保存。您填写的内容仍保留在下方。"))
     _check_window(report.round.year)
     values = {
         "summary": _text(data.summary, "summary", TEXT_MAX, _l("年度工作总结")),
@@ -304,7 +297,7 @@ def submission_problems(report: AnnualReport) -> list:
 
 def submit_report(report: AnnualReport, *, expected_version: int | None, by) -> str:
     _check_editable(report, by)
-    _check_version(report, expected_version, _l("该考核报告已被他人修改，请查看最新内容后再提交。"))
+    check_version(report, expected_version, _l("该考核报告已被他人修改，请查看最新内容后再提交。"))
     problems = submission_problems(report)
     if problems:
         raise DomainError(problems[0])
@@ -316,7 +309,7 @@ def return_report(report: AnnualReport, note: str, *, expected_version: int | No
     """Send a submitted report back for correction, with the reason."""
     if by is not None and not record_rules.can_grade(by, report):
         raise DomainError(_l("考核报告当前为“%(state)s”，不能退回", state=report.state_enum.label))
-    _check_version(report, expected_version, _l("该考核报告已被他人处理，请查看最新情况。"))
+    check_version(report, expected_version, _l("该考核报告已被他人处理，请查看最新情况。"))
     note = _text(note, "note", NOTE_MAX, _l("意见"))
     if not note:
         raise DomainError(_l("退回修改时请写明原因"), field="note")
@@ -344,7 +337,7 @@ def grade_report(report: AnnualReport, grade: str, note: str, *, rectification_d
     "rectification" (不合格: rectification begins) or "delisted" (不合格 again)."""
     if by is not None and not record_rules.can_grade(by, report):
         raise DomainError(_l("考核报告当前为“%(state)s”，不能评定", state=report.state_enum.label))
-    _check_version(report, expected_version, _l("该考核报告已被他人处理，请查看最新情况。"))
+    check_version(report, expected_version, _l("该考核报告已被他人处理，请查看最新情况。"))
     if grade not in {g.value for g in Grade}:
         raise DomainError(_l("请选择考核结果：优秀、合格或不合格"), field="grade")
     note = _text(note, "note", NOTE_MAX, _l("评定意见"))
@@ -392,7 +385,7 @@ def submit_rectification_statement(rectification: Rectification, statement: str,
     """The enterprise's account of the rectification (it may revise it until the verdict)."""
     if by is not None and not record_rules.can_write_rectification_statement(by, rectification):
         raise DomainError(_l("该整改已有结论，不能再修改整改情况说明"))
-    _check_version(rectification, expected_version,
+    check_version(rectification, expected_version,
                    _l("该整改记录已被他人修改，请刷新后再保存。您填写的内容仍保留在下方。"))
     text = _text(statement, "statement", TEXT_MAX, _l("整改情况说明"))
     if not text:
@@ -411,7 +404,7 @@ def decide_rectification(rectification: Rectification, outcome: str, note: str, 
         raise DomainError(_l("该整改已有结论"))
     if not rectification.is_open:
         raise DomainError(_l("该整改已有结论"))
-    _check_version(rectification, expected_version, _l("该整改记录已被他人处理，请查看最新情况。"))
+    check_version(rectification, expected_version, _l("该整改记录已被他人处理，请查看最新情况。"))
     if outcome not in {o.value for o in RectificationOutcome}:
         raise DomainError(_l("请选择整改结论"), field="outcome")
     note = _text(note, "note", NOTE_MAX, _l("意见"))
@@ -463,7 +456,8 @@ def progress(assessment: AssessmentRound, condition=None) -> RoundProgress:
                .group_by(AnnualReport.state, AnnualReport.grade))
     if condition is not None:
         reports = reports.where(condition)
-    states, grades = Counter(), Counter()
+    states: Counter[str] = Counter()
+    grades: Counter[str] = Counter()
     for state, grade, count in db.session.execute(reports):
         states[state] += count
         if grade:

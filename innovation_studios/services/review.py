@@ -26,6 +26,7 @@ from core.extensions import db
 from core.review_panels import scoring
 from core.review_panels import services as panels
 from core.review_panels.models import ReviewPanel
+from core.review_panels.scope import PanelScope
 from innovation_studios.models import Studio, StudioLevel, StudioReviewBatch, StudioState
 
 PANEL_SCOPE = "studio_batch"
@@ -142,44 +143,23 @@ def form_panel(year: int, level: str, expert_ids, lead_id: int | None, *, by) ->
     return panel
 
 
-def on_panel(user, studio: Studio) -> bool:
-    """Whether ``user`` sits on the panel that scores ``studio`` and need not step aside."""
-    batch = batch_of_studio(studio)
-    panel = panel_of(batch) if batch is not None else None
-    return (panel is not None and is_subject(panel, studio) and user.id in panel.member_ids()
-            and panels.exclusion_reason(panel, user, subject_of(studio)) is None)
-
-
 # Scoring ----------------------------------------------------------------------------------------
 
-def _require_review(panel: ReviewPanel, studio: Studio) -> panels.Subject:
-    if not is_subject(panel, studio):
-        raise DomainError(_l("该申报不在本评审组的评审范围内"))
+def _closed_reason(studio: Studio):
     if studio.state_enum is not StudioState.UNDER_REVIEW:
-        raise DomainError(_l("该申报已有评审结论（%(state)s），不能再评分", state=studio.state_enum.label))
-    return subject_of(studio)
+        return _l("该申报已有评审结论（%(state)s），不能再评分", state=studio.state_enum.label)
+    return None
 
 
-def save_sheet(panel: ReviewPanel, studio: Studio, expert: User, marks: dict[str, str], *,
-               comment: str = "", submit: bool):
-    subject = _require_review(panel, studio)
-    return panels.save_sheet(panel, expert, subject, marks, comment=comment, submit=submit)
+def _panel_for(studio: Studio) -> ReviewPanel | None:
+    batch = batch_of_studio(studio)
+    return panel_of(batch) if batch is not None else None
 
 
-def declare_conflict(panel: ReviewPanel, studio: Studio, expert: User, reason: str) -> None:
-    panels.declare_conflict(panel, expert, _require_review(panel, studio), reason)
-
-
-def resolve_disagreement(panel: ReviewPanel, studio: Studio, note: str, *, by: User) -> None:
-    panels.resolve_disagreement(panel, _require_review(panel, studio), note, by=by)
-
-
-def reopen_sheet(panel: ReviewPanel, studio: Studio, expert_id: int, reason: str, *, by: User) -> None:
-    subject = _require_review(panel, studio)
-    expert = db.session.get(User, expert_id or 0)
-    if expert is None or expert.id not in panel.member_ids():
-        raise DomainError(_l("请选择本评审组的专家"), field="expert_id")
-    panels.reopen_sheet(panel, expert, subject, by=by, reason=reason)
+#: The batches' panels on the shared engine: experts' and leads' actions go through it
+#: (``SCOPE.save_sheet(panel, studio, expert, marks, submit=True)``; ``SCOPE.on_panel``).
+SCOPE = PanelScope(PANEL_SCOPE, subject_of=subject_of, is_subject=is_subject, closed_reason=_closed_reason,
+                   outside=_l("该申报不在本评审组的评审范围内"), panel_for=_panel_for)
 
 
 # Results ----------------------------------------------------------------------------------------
@@ -243,7 +223,8 @@ def overview() -> list[BatchRow]:
                Studio.state.in_([s.value for s in REVIEWED_STATES]))
         .group_by(Studio.applied_year, Studio.level_sought, Studio.state))
     for year, level, state, n in rows:
-        counts.setdefault((year, level), {})[state] = n
+        if year is not None:  # the query leaves out studios without a year
+            counts.setdefault((year, level), {})[state] = n
     batches = {(b.year, b.level): b for b in db.session.scalars(select(StudioReviewBatch))}
     panels_by_batch = {p.scope_id: p for p in db.session.scalars(
         select(ReviewPanel).where(ReviewPanel.scope == PANEL_SCOPE))}

@@ -29,12 +29,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from core.audit import services as audit
-from core.errors import ConcurrentEditError, DomainError
+from core.errors import DomainError
 from core.extensions import db
 from core.people.models import Worker
 from core.review_panels import scoring
 from core.roles import Role
 from core.timeutil import beijing_today, utc_to_beijing, utcnow
+from core.versions import check_version
 from innovation_studios import rules, states
 from innovation_studios.models import (
     INDUSTRIES,
@@ -83,10 +84,8 @@ class ApplicationData:
 
 # Checks shared by the steps -------------------------------------------------------------------
 
-def _check_version(studio: Studio, expected_version: int | None) -> None:
-    if expected_version is not None and studio.version != expected_version:
-        raise ConcurrentEditError(_l("该工作室已被他人修改或处理（您打开页面后又有新的变化）。"
-                                     "请刷新页面查看最新情况后再操作。"))
+#: The answer to an edit or decision on a studio that changed after the page was opened.
+STALE = _l("该工作室已被他人修改或处理（您打开页面后又有新的变化）。请刷新页面查看最新情况后再操作。")
 
 
 def _today() -> date:
@@ -201,7 +200,7 @@ def _check_editable(studio: Studio, by) -> None:
 def update_application(studio: Studio, data: ApplicationData, *, expected_version: int | None,
                        by) -> Studio:
     _check_editable(studio, by)
-    _check_version(studio, expected_version)
+    check_version(studio, expected_version, STALE)
     clean = _clean(data, studio.enterprise_id, exclude_id=studio.id)
     before = _snapshot(studio)
     for f in fields(clean):
@@ -221,7 +220,7 @@ def update_application(studio: Studio, data: ApplicationData, *, expected_versio
 def delete_draft(studio: Studio, *, expected_version: int | None, by) -> None:
     """A draft never submitted may be deleted by its enterprise."""
     _check_editable(studio, by)
-    _check_version(studio, expected_version)
+    check_version(studio, expected_version, STALE)
     if studio.state_enum is not S.DRAFT:
         raise DomainError(_l("已提交过的申报不能删除"))
     audit.record("studio.delete", studio, by=by, changes={"name": [studio.name, None]})
@@ -255,7 +254,7 @@ def submission_problems(studio: Studio) -> list[str]:
 def submit(studio: Studio, *, expected_version: int | None, by) -> str:
     """Submit a draft or a returned application for the union's check; returns the action."""
     _check_editable(studio, by)
-    _check_version(studio, expected_version)
+    check_version(studio, expected_version, STALE)
     problems = submission_problems(studio)
     if problems:
         raise DomainError(_l("不能提交：%(reasons)s", reasons="；".join(problems)))
@@ -275,7 +274,7 @@ def check(studio: Studio, decision: str, reason: str, *, expected_version: int |
     return for correction or reject; a reason is required to return or reject."""
     if not rules.is_reviewer_for(by, studio):
         raise DomainError(_l("只有申报单位所属区或产业工会的审核员可以审查该申报"))
-    _check_version(studio, expected_version)
+    check_version(studio, expected_version, STALE)
     if decision not in CHECK_DECISIONS:
         raise DomainError(_l("请选择审查结论"), field="decision")
     target = {"accept": S.UNDER_REVIEW, "return": S.RETURNED, "reject": S.REJECTED}[decision]
@@ -310,7 +309,7 @@ def next_number(year: int) -> str:
     """The next free number of ``year``: BJCX-2026-0001, BJCX-2026-0002, ..."""
     prefix = f"{NUMBER_PREFIX}-{year}-"
     used = db.session.scalars(select(Studio.number).where(Studio.number.like(prefix + "%")))
-    highest = max((int(n[len(prefix):]) for n in used if n[len(prefix):].isdigit()), default=0)
+    highest = max((int(n[len(prefix):]) for n in used if n and n[len(prefix):].isdigit()), default=0)
     return f"{prefix}{highest + 1:04d}"
 
 
@@ -325,7 +324,7 @@ def _check_number(number: str, *, exclude_id: int) -> str:
 
 
 def name_studio(studio: Studio, *, named_on: date | None, level: str, number: str = "",
-                note: str = "", expected_version: int | None = None, by) -> Studio:
+                note: str = "", expected_version: int | None, by) -> Studio:
     """Name a studio after its expert review: naming date, level and a unique number.
 
     A blank ``number`` takes the next free number of the naming year. The panel's scoring must
@@ -333,7 +332,7 @@ def name_studio(studio: Studio, *, named_on: date | None, level: str, number: st
     """
     if not rules.can_manage_review(by):
         raise DomainError(_l("只有管理员可以命名工作室"))
-    _check_version(studio, expected_version)
+    check_version(studio, expected_version, STALE)
     states.studio_action(studio.state, S.NAMED)
     if level not in {lv.value for lv in StudioLevel}:
         raise DomainError(_l("请选择命名级别"), field="level")
@@ -369,11 +368,11 @@ def name_studio(studio: Studio, *, named_on: date | None, level: str, number: st
 
 
 def decide_after_review(studio: Studio, decision: str, reason: str, *,
-                        expected_version: int | None = None, by) -> None:
+                        expected_version: int | None, by) -> None:
     """The administrator returns (for correction) or rejects an application after review."""
     if not rules.can_manage_review(by):
         raise DomainError(_l("只有管理员可以作出评审结论"))
-    _check_version(studio, expected_version)
+    check_version(studio, expected_version, STALE)
     if decision not in ("return", "reject"):
         raise DomainError(_l("请选择评审结论"), field="decision")
     target = S.RETURNED if decision == "return" else S.REJECTED
@@ -386,11 +385,11 @@ def decide_after_review(studio: Studio, decision: str, reason: str, *,
 
 
 def delist(studio: Studio, *, delisted_on: date | None, reason: str,
-           expected_version: int | None = None, by) -> None:
+           expected_version: int | None, by) -> None:
     """The administrator delists (摘牌) a named studio, with a date and a reason."""
     if not by.has_role(Role.ADMIN):
         raise DomainError(_l("只有管理员可以摘牌"))
-    _check_version(studio, expected_version)
+    check_version(studio, expected_version, STALE)
     states.studio_action(studio.state, S.DELISTED)
     delisted_on = _check_date(delisted_on, "delisted_on", _l("摘牌日期"), not_before=studio.named_on,
                               not_before_label=_l("命名日期"))
@@ -462,14 +461,14 @@ def end_membership(studio: Studio, member: StudioMember, left_on: date | None, r
 # Leaders ----------------------------------------------------------------------------------------
 
 def change_leader(studio: Studio, new_worker_id: int | None, changed_on: date | None, reason: str,
-                  note: str = "", *, expected_version: int | None = None, by) -> StudioLeaderChange:
+                  note: str = "", *, expected_version: int | None, by) -> StudioLeaderChange:
     """Record that the studio's leader changed (retirement, transfer, ...): appended to the
     history, never overwriting it. A member who takes over leaves the member list that day."""
     if not rules.can_change_leader(by, studio):
         if studio.state_enum not in NAMED_STATES:
             raise DomainError(_l("只有已命名的工作室登记领办人变更；申报阶段请直接修改申报材料"))
         raise DomainError(_l("只有申报单位或管理员可以登记领办人变更"))
-    _check_version(studio, expected_version)
+    check_version(studio, expected_version, STALE)
     worker = worker_of_enterprise(studio, new_worker_id, field="new_worker_id", role_label=_l("新领办人"))
     if worker.id == studio.leader_worker_id:
         raise DomainError(_l("%(name)s 已是领办人", name=worker.name), field="new_worker_id")
@@ -486,7 +485,7 @@ def change_leader(studio: Studio, new_worker_id: int | None, changed_on: date | 
                              not_before_label=floor_label)
     note = _reason(note, required=reason == LeaderChangeReason.OTHER.value, field="note",
                    label=_l("变更原因为“其他原因”时，请填写说明"))
-    previous = db.session.get(Worker, studio.leader_worker_id)
+    previous = db.session.get_one(Worker, studio.leader_worker_id)
     change = StudioLeaderChange(previous_worker_id=previous.id, new_worker_id=worker.id,
                                 changed_on=changed_on, reason=reason, note=note, recorded_by_id=by.id)
     studio.leader_changes.append(change)

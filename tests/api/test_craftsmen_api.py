@@ -130,7 +130,7 @@ def test_enterprise_creates_updates_and_submits_its_own_nomination(app, client, 
                                           "version": created["version"]}))
     assert changed["statement"] == "带徒二十人。" and changed["occupation"]["name"] == "焊工"
     kept = contract(client.patch(f"{NOMINATIONS}/{nomination_id}", headers=headers,
-                                 json={"occupation_id": open_cycle.fitter}))
+                                 json={"occupation_id": open_cycle.fitter, "version": changed["version"]}))
     assert kept["statement"] == "带徒二十人。"  # fields not sent are kept
 
     _complete(app, nomination_id)
@@ -185,6 +185,21 @@ def test_a_stale_version_is_409_and_nothing_changes(app, client, world, open_cyc
     contract(response)
     error_of(response, 409, "stale_version")
     assert client.get(f"{NOMINATIONS}/{created['id']}", headers=headers).get_json()["statement"] == "第一次"
+
+
+@pytest.mark.parametrize("version", ["missing", None, "1", 1.0, True, 0, -3])
+def test_a_patch_without_a_valid_version_is_409_and_nothing_changes(client, world, open_cycle, bearer, contract,
+                                                                     version):
+    headers = bearer(world.users.enterprise)
+    created = contract(_create(client, headers, open_cycle, world.worker_a))
+    body = {"statement": "没有版本号的修改"}
+    if version != "missing":
+        body["version"] = version
+    response = client.patch(f"{NOMINATIONS}/{created['id']}", headers=headers, json=body)
+    contract(response)
+    error_of(response, 409, "stale_version")
+    kept = client.get(f"{NOMINATIONS}/{created['id']}", headers=headers).get_json()
+    assert kept["statement"] == created["statement"] and kept["version"] == created["version"]
 
 
 def test_an_incomplete_nomination_is_refused_with_every_reason(client, world, open_cycle, bearer, contract):

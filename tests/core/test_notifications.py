@@ -38,7 +38,7 @@ def test_a_returned_nomination_notifies_its_enterprise_but_not_the_nominee(app, 
     with app.app_context():
         nomination = _submitted_nomination(world)
         reviewer = db.session.get(User, world.users.reviewer)
-        nominations.decide(nomination, "return", "请补充证明材料", expected_version=None, by=reviewer)
+        nominations.decide(nomination, "return", "请补充证明材料", expected_version=nomination.version, by=reviewer)
         db.session.commit()
         [notice] = _notifications_of(world.users.enterprise)
         assert services.title_of(notice) == "推荐被退回修改：李明 · 钳工"
@@ -51,7 +51,7 @@ def test_a_qualified_nomination_notifies_the_enterprise_and_the_nominee(app, wor
     with app.app_context():
         nomination = _submitted_nomination(world)
         reviewer = db.session.get(User, world.users.reviewer)
-        nominations.decide(nomination, "qualify", "", expected_version=None, by=reviewer)
+        nominations.decide(nomination, "qualify", "", expected_version=nomination.version, by=reviewer)
         db.session.commit()
         assert [n.kind for n in _notifications_of(world.users.enterprise)] == ["nomination.qualified"]
         assert [n.kind for n in _notifications_of(world.users.worker)] == ["nomination.qualified"]
@@ -61,7 +61,7 @@ def test_a_refused_change_leaves_no_notification(app, world):
     with app.app_context():
         nomination = _submitted_nomination(world)
         reviewer = db.session.get(User, world.users.reviewer)
-        nominations.decide(nomination, "qualify", "", expected_version=None, by=reviewer)
+        nominations.decide(nomination, "qualify", "", expected_version=nomination.version, by=reviewer)
         db.session.rollback()
         assert _notifications_of(world.users.enterprise) == []
 
@@ -177,7 +177,7 @@ def test_a_decision_is_emailed_after_the_commit_without_personal_data(app, world
         worker = nomination.worker
         secrets = (worker.mobile, worker.id_number_masked)
         reviewer = db.session.get(User, world.users.reviewer)
-        nominations.decide(nomination, "return", "身份证复印件不清晰", expected_version=None, by=reviewer)
+        nominations.decide(nomination, "return", "身份证复印件不清晰", expected_version=nomination.version, by=reviewer)
         assert smtp.messages == []  # nothing leaves before the commit
         db.session.commit()
         [sent] = smtp.messages
@@ -195,7 +195,7 @@ def test_no_email_for_a_person_who_turned_it_off_or_gave_no_address(app, world, 
     with app.app_context():
         nomination = _submitted_nomination(world)
         reviewer = db.session.get(User, world.users.reviewer)
-        nominations.decide(nomination, "qualify", "", expected_version=None, by=reviewer)
+        nominations.decide(nomination, "qualify", "", expected_version=nomination.version, by=reviewer)
         db.session.commit()
     assert smtp.messages == []
     with app.app_context():
@@ -217,7 +217,7 @@ def test_a_mail_server_that_is_down_delays_the_email_and_never_the_decision(app,
     with app.app_context():
         nomination = _submitted_nomination(world)
         reviewer = db.session.get(User, world.users.reviewer)
-        nominations.decide(nomination, "qualify", "", expected_version=None, by=reviewer)
+        nominations.decide(nomination, "qualify", "", expected_version=nomination.version, by=reviewer)
         db.session.commit()
         assert nomination.state == NominationState.QUALIFIED.value
         [notice] = _notifications_of(world.users.enterprise)

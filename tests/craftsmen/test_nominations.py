@@ -91,7 +91,7 @@ def _submitted(app, world, cycle_id: int, **kwargs) -> int:
     nomination_id = _draft(app, world, cycle_id, **kwargs)
     with app.app_context():
         nomination = db.session.get(Nomination, nomination_id)
-        services.submit(nomination, expected_version=None, by=_user(kwargs.get("by")
+        services.submit(nomination, expected_version=nomination.version, by=_user(kwargs.get("by")
                                                                        or world.users.enterprise))
         db.session.commit()
     return nomination_id
@@ -361,7 +361,7 @@ def test_enterprise_limit_counts_nominations_submitted_or_later(app, world, open
     with app.app_context():
         nomination = db.session.get(Nomination, second)
         with pytest.raises(services.SubmissionRefused, match="本单位推荐名额已满"):
-            services.submit(nomination, expected_version=None, by=_user(world.users.enterprise))
+            services.submit(nomination, expected_version=nomination.version, by=_user(world.users.enterprise))
 
 
 def test_drafts_and_rejected_nominations_take_no_place(app, world, open_cycle, upload_dir):
@@ -389,7 +389,7 @@ def test_union_limit_counts_every_enterprise_of_the_union(app, world, open_cycle
     with app.app_context():
         nomination = db.session.get(Nomination, nomination_id)
         with pytest.raises(services.SubmissionRefused, match="所属工会推荐名额已满"):
-            services.submit(nomination, expected_version=None,
+            services.submit(nomination, expected_version=nomination.version,
                             by=_user(world.users.other_enterprise))
 
 
@@ -410,7 +410,7 @@ def test_submitted_nomination_is_read_only(app, world, open_cycle, upload_dir, c
         assert len(nomination.attachments) == 1 and len(nomination.achievements) == 1
         with pytest.raises(services.DomainError, match="只能查看"):
             services.update_draft(nomination, occupation_id=open_cycle.fitter, statement="改",
-                                  expected_version=None, by=_user(world.users.enterprise))
+                                  expected_version=nomination.version, by=_user(world.users.enterprise))
 
 
 def test_statement_edit_is_saved_and_audited(app, world, open_cycle, client, login, no_csrf):
@@ -749,13 +749,13 @@ def test_returned_nomination_may_be_resubmitted_after_the_window_closes(app, wor
     nomination_id = _submitted(app, world, open_cycle.id)
     with app.app_context():
         nomination = db.session.get(Nomination, nomination_id)
-        services.return_for_correction(nomination, "补充材料", expected_version=None,
+        services.return_for_correction(nomination, "补充材料", expected_version=nomination.version,
                                        by=_user(world.users.reviewer))
         cycle = nomination.cycle
         cycle.nomination_closes = utcnow() - timedelta(days=1)
         cycle.status = "reviewing"
         db.session.commit()
-        services.submit(nomination, expected_version=None, by=_user(world.users.enterprise))
+        services.submit(nomination, expected_version=nomination.version, by=_user(world.users.enterprise))
         assert nomination.state == "submitted"
 
 
@@ -765,8 +765,9 @@ def test_reviewer_rejects_a_returned_nomination_the_enterprise_gave_up_on(app, w
     """Every nomination needs a decision before the notice: one never resubmitted is rejected."""
     nomination_id = _submitted(app, world, open_cycle.id)
     with app.app_context():
-        services.return_for_correction(db.session.get(Nomination, nomination_id), "请补充专利证书",
-                                       expected_version=None, by=_user(world.users.reviewer))
+        nomination = db.session.get(Nomination, nomination_id)
+        services.return_for_correction(nomination, "请补充专利证书",
+                                       expected_version=nomination.version, by=_user(world.users.reviewer))
         db.session.commit()
     login(world.users.reviewer)
     page = client.get(f"{BASE}/{nomination_id}").get_data(as_text=True)
@@ -816,9 +817,9 @@ def test_a_decided_nomination_cannot_be_decided_again(app, world, open_cycle, up
     with app.app_context():
         nomination = db.session.get(Nomination, nomination_id)
         reviewer = _user(world.users.reviewer)
-        services.qualify(nomination, expected_version=None, by=reviewer)
+        services.qualify(nomination, expected_version=nomination.version, by=reviewer)
         with pytest.raises(services.DomainError, match="不在待资格审查状态"):
-            services.reject(nomination, "重复", expected_version=None, by=reviewer)
+            services.reject(nomination, "重复", expected_version=nomination.version, by=reviewer)
 
 
 @pytest.mark.parametrize("user", ["enterprise", "admin", "worker", "expert"])

@@ -58,7 +58,7 @@ def _score(cycle: SelectionCycle, totals: dict[Nomination, list], expert_ids: li
     for nomination, marks in totals.items():
         panel = review.panel_of(nomination.occupation)
         for expert, mark in zip(experts, marks, strict=True):
-            review.save_sheet(panel, nomination, expert, dict.fromkeys(RUBRIC_KEYS, str(mark)), submit=True)
+            review.SCOPE.save_sheet(panel, nomination, expert, dict.fromkeys(RUBRIC_KEYS, str(mark)), submit=True)
 
 
 def _generate(cycle: SelectionCycle, *, by) -> None:
@@ -178,11 +178,11 @@ def test_notice_is_refused_over_a_list_made_stale_by_a_rescored_sheet(app, world
         second = factories.user("expert_b", [Role.EXPERT])
         _score(cycle, {a: [90, 90], b: [95, 70], c: [80, 80]}, [lead.id, second.id], by=admin)
         panel = review.panel_of(b.occupation)
-        review.resolve_disagreement(panel, b, "经合议，维持评分", by=lead)  # 王芳's 25-point spread
+        review.SCOPE.resolve_disagreement(panel, b, "经合议，维持评分", by=lead)  # 王芳's 25-point spread
         _generate(cycle, by=admin)
         assert [n.state for n in (a, b, c)] == [P, P, NominationState.NOT_PROPOSED]
-        review.reopen_sheet(panel, b, second.id, "请核对评分", by=lead)
-        review.save_sheet(panel, b, second, dict.fromkeys(RUBRIC_KEYS, "92"), submit=True)
+        review.SCOPE.reopen_sheet(panel, b, second.id, "请核对评分", by=lead)
+        review.SCOPE.save_sheet(panel, b, second, dict.fromkeys(RUBRIC_KEYS, "92"), submit=True)
 
         with pytest.raises(DomainError, match="“钳工”的建议名单已过时"):
             _publish(cycle.id)
@@ -224,8 +224,8 @@ def test_notice_is_refused_while_a_nomination_awaits_its_qualification_decision(
         with pytest.raises(DomainError, match=undecided):
             _publish(cycle.id)
         reviewer = db.session.get(User, world.users.reviewer)
-        nominations.reject(waiting, "不符合条件", expected_version=None, by=reviewer)
-        nominations.reject(returned, "逾期未补充材料", expected_version=None, by=reviewer)
+        nominations.reject(waiting, "不符合条件", expected_version=waiting.version, by=reviewer)
+        nominations.reject(returned, "逾期未补充材料", expected_version=returned.version, by=reviewer)
         _publish(cycle.id)
         assert cycle.status == CycleStatus.NOTICE
 

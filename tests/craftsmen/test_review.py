@@ -71,7 +71,7 @@ def _score(nomination_id, user_id, panel_id, value, *, submit=True, **overrides)
     """Save one sheet through the service and commit (inside an app context)."""
     panel = db.session.get(ReviewPanel, panel_id)
     nomination = db.session.get(Nomination, nomination_id)
-    sheet = review.save_sheet(panel, nomination, db.session.get(User, user_id),
+    sheet = review.SCOPE.save_sheet(panel, nomination, db.session.get(User, user_id),
                               _marks(value, **overrides), submit=submit)
     db.session.commit()
     return sheet
@@ -177,7 +177,8 @@ def test_on_panel_says_which_experts_may_open_a_nominations_files(app, rv):
     with app.app_context():
         a, b = db.session.get(Nomination, rv.a), db.session.get(Nomination, rv.b)
         own, outsider = db.session.get(User, rv.own), db.session.get(User, rv.outsider)
-        assert review.on_panel(own, b) and not review.on_panel(own, a) and not review.on_panel(outsider, b)
+        assert review.SCOPE.on_panel(own, b) and not review.SCOPE.on_panel(own,
+                                                                           a) and not review.SCOPE.on_panel(outsider, b)
 
 
 def test_panel_experts_open_the_nomination_and_its_evidence_others_get_403(app, rv, client, login, tmp_path):
@@ -256,7 +257,7 @@ def test_a_conflict_cannot_be_declared_after_submitting(app, rv):
     with app.app_context():
         _score(rv.b, rv.others[0], rv.panel, 80)
         with pytest.raises(DomainError, match="已提交评分，不能再声明回避"):
-            review.declare_conflict(db.session.get(ReviewPanel, rv.panel), db.session.get(Nomination, rv.b),
+            review.SCOPE.declare_conflict(db.session.get(ReviewPanel, rv.panel), db.session.get(Nomination, rv.b),
                                     db.session.get(User, rv.others[0]), "后来想起是亲戚")
 
 
@@ -397,12 +398,12 @@ def test_lead_resolves_only_once_every_sheet_is_in_and_with_a_note(app, rv):
         panel, nomination = db.session.get(ReviewPanel, rv.panel), db.session.get(Nomination, rv.b)
         lead = db.session.get(User, rv.lead)
         with pytest.raises(DomainError, match="全部提交后再处理"):
-            review.resolve_disagreement(panel, nomination, "确认", by=lead)
+            review.SCOPE.resolve_disagreement(panel, nomination, "确认", by=lead)
         _score(rv.b, rv.own, rv.panel, 80)
         _score(rv.b, rv.others[1], rv.panel, 80)
         _score(rv.b, rv.others[2], rv.panel, 80)
         with pytest.raises(DomainError, match="请填写处理意见"):
-            review.resolve_disagreement(panel, nomination, " ", by=lead)
+            review.SCOPE.resolve_disagreement(panel, nomination, " ", by=lead)
 
 
 def test_lead_sends_one_sheet_back_and_the_rescored_sheet_counts(app, rv, client, login, no_csrf):
@@ -431,9 +432,9 @@ def test_a_resolution_is_dropped_when_a_sheet_is_sent_back(app, rv):
         _flag_b(rv)
         panel, nomination = db.session.get(ReviewPanel, rv.panel), db.session.get(Nomination, rv.b)
         lead = db.session.get(User, rv.lead)
-        review.resolve_disagreement(panel, nomination, "维持", by=lead)
+        review.SCOPE.resolve_disagreement(panel, nomination, "维持", by=lead)
         db.session.commit()
-        review.reopen_sheet(panel, nomination, rv.others[2], "再看一下", by=lead)
+        review.SCOPE.reopen_sheet(panel, nomination, rv.others[2], "再看一下", by=lead)
         db.session.commit()
         _score(rv.b, rv.others[2], rv.panel, 50)
         result = next(e.result for e in _standings(rv).entries if e.nomination.id == rv.b)
@@ -447,7 +448,7 @@ def test_a_sheet_is_sent_back_only_when_the_nomination_is_flagged(app, rv, clien
         panel, b = db.session.get(ReviewPanel, rv.panel), db.session.get(Nomination, rv.b)
         for by in (rv.lead, rv.admin):
             with pytest.raises(DomainError, match="没有超过分歧阈值，不能退回重新评分"):
-                review.reopen_sheet(panel, b, rv.others[0], "再看看", by=db.session.get(User, by))
+                review.SCOPE.reopen_sheet(panel, b, rv.others[0], "再看看", by=db.session.get(User, by))
     login(rv.lead)
     html = client.post(f"/craftsmen/review/panels/{rv.panel}/nominations/{rv.b}/reopen",
                        data={f"n{rv.b}-expert_id": str(rv.others[0]), f"n{rv.b}-reason": "再看看"}
@@ -462,7 +463,7 @@ def test_the_lead_cannot_send_back_their_own_sheet_only_an_administrator_can(app
         _flag_b(rv)  # the lead's own total is 90
         panel, b = db.session.get(ReviewPanel, rv.panel), db.session.get(Nomination, rv.b)
         with pytest.raises(DomainError, match="不能退回自己的评分；组长本人的评分须由管理员退回"):
-            review.reopen_sheet(panel, b, rv.lead, "我想改一下", by=db.session.get(User, rv.lead))
+            review.SCOPE.reopen_sheet(panel, b, rv.lead, "我想改一下", by=db.session.get(User, rv.lead))
 
     def offered(user_id) -> set[str]:
         login(user_id)
@@ -473,7 +474,7 @@ def test_the_lead_cannot_send_back_their_own_sheet_only_an_administrator_can(app
     assert str(rv.lead) not in offered(rv.lead) and str(rv.others[0]) in offered(rv.lead)
     assert str(rv.lead) in offered(rv.admin)
     with app.app_context():
-        review.reopen_sheet(db.session.get(ReviewPanel, rv.panel), db.session.get(Nomination, rv.b),
+        review.SCOPE.reopen_sheet(db.session.get(ReviewPanel, rv.panel), db.session.get(Nomination, rv.b),
                             rv.lead, "组长评分明显偏高，请复核", by=db.session.get(User, rv.admin))
         db.session.commit()
         assert not db.session.scalar(select(ReviewScore).where(ReviewScore.user_id == rv.lead)).is_submitted
@@ -643,10 +644,10 @@ def test_a_changed_score_after_generation_marks_the_list_stale(app, rv):
         occupation = db.session.get(CycleOccupation, rv.fitter)
         admin = db.session.get(User, rv.admin)
         panel, a = db.session.get(ReviewPanel, rv.panel), db.session.get(Nomination, rv.a)
-        review.resolve_disagreement(panel, a, "经合议，维持评分", by=admin)
+        review.SCOPE.resolve_disagreement(panel, a, "经合议，维持评分", by=admin)
         review.generate_proposed_list(occupation, by=admin)
         assert not _standings(rv).stale
-        review.reopen_sheet(panel, a, rv.lead, "复核", by=admin)  # the lead's own sheet: an administrator
+        review.SCOPE.reopen_sheet(panel, a, rv.lead, "复核", by=admin)  # the lead's own sheet: an administrator
         _score(rv.a, rv.lead, rv.panel, 86)
         standings = _standings(rv)
         assert standings.stale

@@ -374,7 +374,7 @@ def _panel_scores(world, road, scores: dict[str, int]) -> None:
     panel = review.form_panel(fitter, [world.users.expert], world.users.expert, by=_user(world.users.admin))
     for name, value in scores.items():
         marks = {key: str(value) for key in ("skill", "innovation", "contribution", "legacy")}
-        review.save_sheet(db.session.get(ReviewPanel, panel.id), _nomination_of(road, name),
+        review.SCOPE.save_sheet(db.session.get(ReviewPanel, panel.id), _nomination_of(road, name),
                           _user(world.users.expert), marks, submit=True)
 
 

@@ -84,10 +84,10 @@ def in_rectification(app, studio_id: int) -> None:
         assessments.open_round(YEAR, beijing_today() + timedelta(days=20), by=users["admin"])
         report = assessments.start_report(owner, YEAR, by=users["enterprise"])
         assessments.save_report(report, assessments.ReportData(summary=SUMMARY, next_plan=PLAN),
-                                expected_version=None, by=users["enterprise"])
-        assessments.submit_report(report, expected_version=None, by=users["enterprise"])
+                                expected_version=report.version, by=users["enterprise"])
+        assessments.submit_report(report, expected_version=report.version, by=users["enterprise"])
         assessments.grade_report(report, "fail", PROBLEMS, rectification_deadline=beijing_today() + timedelta(days=60),
-                                 expected_version=None, by=users["reviewer"])
+                                 expected_version=report.version, by=users["reviewer"])
         db.session.commit()
         db.session.remove()
 

@@ -453,7 +453,8 @@ def test_an_achievement_in_a_submitted_report_can_no_longer_change(app, world, n
         with pytest.raises(DomainError, match="已列入已提交的2025年度考核报告"):
             services.delete_achievement(achievement, by=by)
         with pytest.raises(DomainError, match="已列入已提交的2025年度考核报告"):
-            services.update_achievement(achievement, _data(named_studio, kind="innovation"), expected_version=None,
+            services.update_achievement(achievement, _data(named_studio, kind="innovation"),
+                                        expected_version=achievement.version,
                                         by=by)
 
 

@@ -96,7 +96,7 @@ def test_submission_lists_everything_missing(app, world):
         studio = services.create_application(world.ent_a, application_data(world.worker_a, plan="", industry=""),
                                              by=user(world.users.enterprise))
         with pytest.raises(DomainError) as refused:
-            services.submit(studio, expected_version=None, by=user(world.users.enterprise))
+            services.submit(studio, expected_version=studio.version, by=user(world.users.enterprise))
         message = str(refused.value)
         assert "工作计划" in message and "所属行业" in message and "至少 3 人" in message
         assert studio.state_enum is StudioState.DRAFT
@@ -117,7 +117,7 @@ def test_a_submitted_application_can_no_longer_be_edited(app, world):
         studio = make_studio(world, "applied")
         with pytest.raises(DomainError, match="只能查看"):
             services.update_application(studio, application_data(world.worker_a, name="新名称"),
-                                        expected_version=None, by=user(world.users.enterprise))
+                                        expected_version=studio.version, by=user(world.users.enterprise))
 
 
 def test_an_edit_from_a_stale_page_is_refused(app, world):
@@ -132,7 +132,7 @@ def test_choosing_a_member_as_leader_takes_them_off_the_team(app, world):
     with app.app_context():
         studio = _draft_with_team(world)
         member = studio.members[0]
-        services.update_application(studio, application_data(member.worker_id), expected_version=None,
+        services.update_application(studio, application_data(member.worker_id), expected_version=studio.version,
                                     by=user(world.users.enterprise))
         assert studio.leader_worker_id == member.worker_id
         assert member.worker_id not in {m.worker_id for m in studio.members}
@@ -142,12 +142,12 @@ def test_a_draft_may_be_deleted_but_not_a_submitted_application(app, world):
     with app.app_context():
         draft = make_studio(world, "draft")
         draft_id = draft.id
-        services.delete_draft(draft, expected_version=None, by=user(world.users.enterprise))
+        services.delete_draft(draft, expected_version=draft.version, by=user(world.users.enterprise))
         db.session.commit()
         assert db.session.get(Studio, draft_id) is None
         returned = make_studio(world, "returned")
         with pytest.raises(DomainError, match="不能删除"):
-            services.delete_draft(returned, expected_version=None, by=user(world.users.enterprise))
+            services.delete_draft(returned, expected_version=returned.version, by=user(world.users.enterprise))
 
 
 # The union's check --------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def test_a_draft_may_be_deleted_but_not_a_submitted_application(app, world):
 def test_the_district_reviewer_accepts_an_application_for_expert_review(app, world):
     with app.app_context():
         studio = make_studio(world, "applied")
-        services.check(studio, "accept", "", expected_version=None, by=user(world.users.reviewer))
+        services.check(studio, "accept", "", expected_version=studio.version, by=user(world.users.reviewer))
         db.session.commit()
         assert studio.state_enum is StudioState.UNDER_REVIEW
         assert _actions(studio.id) == ["studio.accept"]
@@ -164,7 +164,7 @@ def test_the_district_reviewer_accepts_an_application_for_expert_review(app, wor
 def test_the_industry_reviewer_checks_applications_of_its_industrys_enterprises(app, world):
     with app.app_context():
         studio = make_studio(world, "applied", enterprise=world.ent_b)
-        services.check(studio, "accept", "", expected_version=None, by=user(world.users.industry_reviewer))
+        services.check(studio, "accept", "", expected_version=studio.version, by=user(world.users.industry_reviewer))
         assert studio.state_enum is StudioState.UNDER_REVIEW
 
 
@@ -172,7 +172,7 @@ def test_a_reviewer_of_another_union_may_not_check(app, world):
     with app.app_context():
         studio = make_studio(world, "applied", enterprise=world.ent_b)
         with pytest.raises(DomainError, match="审核员"):
-            services.check(studio, "accept", "", expected_version=None, by=user(world.users.reviewer))
+            services.check(studio, "accept", "", expected_version=studio.version, by=user(world.users.reviewer))
 
 
 @pytest.mark.parametrize("decision", ["return", "reject"])
@@ -180,7 +180,7 @@ def test_returning_or_rejecting_needs_a_reason(app, world, decision):
     with app.app_context():
         studio = make_studio(world, "applied")
         with pytest.raises(DomainError, match="请填写理由") as refused:
-            services.check(studio, decision, "  ", expected_version=None, by=user(world.users.reviewer))
+            services.check(studio, decision, "  ", expected_version=studio.version, by=user(world.users.reviewer))
         assert refused.value.field == "reason"
         assert studio.state_enum is StudioState.APPLIED
 
@@ -188,13 +188,13 @@ def test_returning_or_rejecting_needs_a_reason(app, world, decision):
 def test_a_returned_application_is_corrected_and_resubmitted(app, world):
     with app.app_context():
         studio = _draft_with_team(world)
-        services.submit(studio, expected_version=None, by=user(world.users.enterprise))
-        services.check(studio, "return", "场地面积与设备清单不符，请补充。", expected_version=None,
+        services.submit(studio, expected_version=studio.version, by=user(world.users.enterprise))
+        services.check(studio, "return", "场地面积与设备清单不符，请补充。", expected_version=studio.version,
                        by=user(world.users.reviewer))
         assert studio.state_enum is StudioState.RETURNED and studio.decision_note.startswith("场地面积")
         services.update_application(studio, application_data(world.worker_a, space_equipment="车间二楼200平方米"),
-                                    expected_version=None, by=user(world.users.enterprise))
-        assert services.submit(studio, expected_version=None, by=user(world.users.enterprise)) == "reapply"
+                                    expected_version=studio.version, by=user(world.users.enterprise))
+        assert services.submit(studio, expected_version=studio.version, by=user(world.users.enterprise)) == "reapply"
         db.session.commit()
         assert studio.state_enum is StudioState.APPLIED
         assert _actions(studio.id)[-4:] == ["studio.apply", "studio.return", "studio.update", "studio.reapply"]
@@ -203,19 +203,20 @@ def test_a_returned_application_is_corrected_and_resubmitted(app, world):
 def test_a_rejected_application_is_final(app, world):
     with app.app_context():
         studio = make_studio(world, "applied")
-        services.check(studio, "reject", "不符合申报条件。", expected_version=None, by=user(world.users.reviewer))
+        services.check(studio, "reject", "不符合申报条件。",
+                       expected_version=studio.version, by=user(world.users.reviewer))
         assert studio.state_enum is StudioState.REJECTED
         with pytest.raises(DomainError):
-            services.submit(studio, expected_version=None, by=user(world.users.enterprise))
+            services.submit(studio, expected_version=studio.version, by=user(world.users.enterprise))
         with pytest.raises(IllegalTransition):
-            services.check(studio, "accept", "", expected_version=None, by=user(world.users.reviewer))
+            services.check(studio, "accept", "", expected_version=studio.version, by=user(world.users.reviewer))
 
 
 def test_an_application_already_under_review_cannot_be_checked_again(app, world):
     with app.app_context():
         studio = make_studio(world, "under_review")
         with pytest.raises(IllegalTransition, match="评审中"):
-            services.check(studio, "accept", "", expected_version=None, by=user(world.users.reviewer))
+            services.check(studio, "accept", "", expected_version=studio.version, by=user(world.users.reviewer))
 
 
 # Routes ------------------------------------------------------------------------------------------------
@@ -242,7 +243,9 @@ def test_the_enterprise_applies_adds_its_team_and_submits_in_the_browser_forms(a
         assert db.session.get(Studio, studio_id).state_enum is StudioState.APPLIED
     login(world.users.reviewer)
     assert "李明数控加工创新工作室" in client.get("/studios/check").get_data(as_text=True)
-    response = client.post(f"/studios/{studio_id}/check", data={"reason": "", "accept": "通过"})
+    with app.app_context():
+        version = db.session.get(Studio, studio_id).version
+    response = client.post(f"/studios/{studio_id}/check", data={"version": version, "reason": "", "accept": "通过"})
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Studio, studio_id).state_enum is StudioState.UNDER_REVIEW
@@ -263,10 +266,12 @@ def test_a_worker_of_another_enterprise_cannot_join_the_team(app, world, client,
 
 def test_the_reviewer_must_give_a_reason_to_return_and_the_form_says_so(app, world, client, login, no_csrf):
     with app.app_context():
-        studio_id = make_studio(world, "applied").id
+        studio = make_studio(world, "applied")
         db.session.commit()
+        studio_id, version = studio.id, studio.version
     login(world.users.reviewer)
-    response = client.post(f"/studios/{studio_id}/check", data={"reason": "", "return": "退回修改"})
+    response = client.post(f"/studios/{studio_id}/check", data={"version": version, "reason": "",
+                                                               "return": "退回修改"})
     assert response.status_code == 200
     assert "请填写理由" in response.get_data(as_text=True)
 

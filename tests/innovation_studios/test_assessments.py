@@ -116,13 +116,13 @@ def test_a_closed_round_or_a_passed_deadline_takes_no_reports(app, world, named_
         services.close_round(db.session.get(AssessmentRound, round_id), by=user(world.users.admin))
         db.session.commit()
         with pytest.raises(DomainError, match="未开放"):
-            services.save_report(report, services.ReportData(summary="x"), expected_version=None, by=by)
+            services.save_report(report, services.ReportData(summary="x"), expected_version=report.version, by=by)
         assessment = db.session.get(AssessmentRound, round_id)
         assessment.status = "open"
         assessment.deadline = TODAY - timedelta(days=1)
         db.session.commit()
         with pytest.raises(DomainError, match="已于 .* 截止提交"):
-            services.submit_report(report, expected_version=None, by=by)
+            services.submit_report(report, expected_version=report.version, by=by)
         db.session.rollback()
         assert _report(report.id).state == ReportState.DRAFT
 
@@ -145,7 +145,8 @@ def test_a_report_lists_only_the_studios_achievements_of_the_year(app, world, na
         by = user(world.users.enterprise)
         report = services.start_report(studio(named_studio), YEAR, by=by)
         with pytest.raises(DomainError, match=f"只能列入本工作室在{YEAR}年取得的成果"):
-            services.save_report(report, services.ReportData(achievement_ids=[old]), expected_version=None, by=by)
+            services.save_report(report, services.ReportData(achievement_ids=[old]),
+                                 expected_version=report.version, by=by)
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -158,7 +159,7 @@ def test_bad_counts_are_refused_on_their_field(app, world, named_studio, field, 
         by = user(world.users.enterprise)
         report = services.start_report(studio(named_studio), YEAR, by=by)
         with pytest.raises(DomainError, match=message) as refused:
-            services.save_report(report, services.ReportData(**{field: value}), expected_version=None, by=by)
+            services.save_report(report, services.ReportData(**{field: value}), expected_version=report.version, by=by)
         assert refused.value.field == field
 
 
@@ -168,14 +169,14 @@ def test_a_report_is_submitted_only_when_complete_and_then_no_longer_changes(app
         by = user(world.users.enterprise)
         report = services.start_report(studio(named_studio), YEAR, by=by)
         with pytest.raises(DomainError, match="请填写年度工作总结"):
-            services.submit_report(report, expected_version=None, by=by)
+            services.submit_report(report, expected_version=report.version, by=by)
         db.session.rollback()
     report_id = _submitted(app, world, named_studio)
     with app.app_context():
         report = _report(report_id)
         assert report.state == ReportState.SUBMITTED and report.submitted_at
         with pytest.raises(DomainError, match="不能修改"):
-            services.save_report(report, services.ReportData(summary="改"), expected_version=None, by=user(
+            services.save_report(report, services.ReportData(summary="改"), expected_version=report.version, by=user(
                 world.users.enterprise))
 
 
@@ -251,9 +252,11 @@ def test_a_passed_rectification_names_the_studio_again(app, world, named_studio)
     rectification_id = _in_rectification(app, world, named_studio)
     with app.app_context():
         rectification = db.session.get(Rectification, rectification_id)
-        services.submit_rectification_statement(rectification, "已建立月度例会制度。", expected_version=None,
+        services.submit_rectification_statement(rectification, "已建立月度例会制度。",
+                                                expected_version=rectification.version,
                                                 by=user(world.users.enterprise))
-        services.decide_rectification(rectification, "passed", "", expected_version=None, by=user(world.users.admin))
+        services.decide_rectification(rectification, "passed", "", expected_version=rectification.version,
+                                      by=user(world.users.admin))
         db.session.commit()
         assert studio(named_studio).state == StudioState.NAMED and rectification.outcome == "passed"
         assert studio(named_studio).delisted_on is None
@@ -266,10 +269,11 @@ def test_a_failed_rectification_delists_the_studio_with_reason_and_date(app, wor
         rectification = db.session.get(Rectification, rectification_id)
         admin = user(world.users.admin)
         with pytest.raises(DomainError, match="整改不合格将摘牌，请写明原因"):
-            services.decide_rectification(rectification, "failed", "", expected_version=None, by=admin)
+            services.decide_rectification(rectification, "failed", "", expected_version=rectification.version, by=admin)
         db.session.rollback()
         assert rectification.outcome is None
-        services.decide_rectification(rectification, "failed", "整改期满仍无活动记录", expected_version=None, by=admin)
+        services.decide_rectification(rectification, "failed", "整改期满仍无活动记录",
+                                      expected_version=rectification.version, by=admin)
         db.session.commit()
         delisted = studio(named_studio)
         assert delisted.state == StudioState.DELISTED and delisted.delisted_on == beijing_today()
@@ -299,12 +303,13 @@ def test_only_the_administrator_decides_a_rectification_and_only_once(app, world
     with app.app_context():
         rectification = db.session.get(Rectification, rectification_id)
         with pytest.raises(DomainError):
-            services.decide_rectification(rectification, "passed", "", expected_version=None,
+            services.decide_rectification(rectification, "passed", "", expected_version=rectification.version,
                                           by=user(world.users.reviewer))
-        services.decide_rectification(rectification, "passed", "", expected_version=None, by=user(world.users.admin))
+        services.decide_rectification(rectification, "passed", "", expected_version=rectification.version,
+                                      by=user(world.users.admin))
         db.session.commit()
         with pytest.raises(DomainError, match="已有结论"):
-            services.decide_rectification(rectification, "failed", "x", expected_version=None,
+            services.decide_rectification(rectification, "failed", "x", expected_version=rectification.version,
                                           by=user(world.users.admin))
 
 
@@ -314,8 +319,8 @@ def test_a_returned_report_is_corrected_and_resubmitted(app, world, named_studio
     with app.app_context():
         report = _report(report_id)
         with pytest.raises(DomainError, match="请写明原因"):
-            services.return_report(report, " ", expected_version=None, by=user(world.users.reviewer))
-        services.return_report(report, "请补充培训记录", expected_version=None, by=user(world.users.reviewer))
+            services.return_report(report, " ", expected_version=report.version, by=user(world.users.reviewer))
+        services.return_report(report, "请补充培训记录", expected_version=report.version, by=user(world.users.reviewer))
         db.session.commit()
         by = user(world.users.enterprise)
         services.save_report(report, services.ReportData(summary="补充了培训记录。", next_plan="继续。"),

@@ -33,8 +33,9 @@ def _named(world, **kwargs) -> Studio:
     panel = review.form_panel(studio.applied_year, studio.level_sought, experts, experts[0],
                               by=user(world.users.admin))
     for expert_id in experts:
-        review.save_sheet(panel, studio, user(expert_id), MARKS, submit=True)
-    studio_services.name_studio(studio, named_on=beijing_today(), level="city", by=user(world.users.admin))
+        review.SCOPE.save_sheet(panel, studio, user(expert_id), MARKS, submit=True)
+    studio_services.name_studio(studio, named_on=beijing_today(), level="city", expected_version=studio.version,
+                                by=user(world.users.admin))
     db.session.commit()
     return studio
 
@@ -64,7 +65,7 @@ def test_delisting_revokes_the_naming_certificate_with_the_reason(app, world):
     with app.app_context():
         studio = _named(world)
         studio_services.delist(studio, delisted_on=beijing_today(), reason="连续两年考核不合格",
-                               by=user(world.users.admin))
+                               expected_version=studio.version, by=user(world.users.admin))
         db.session.commit()
         certificate = _any(studio_certificates.naming_key(studio))
         assert certificate.status == CertificateStatus.REVOKED

@@ -98,8 +98,9 @@ def test_a_leader_change_is_recorded_with_date_and_reason_and_history_is_kept(ap
         second = worker_of(world.ent_a, name="周接任")
         third = worker_of(world.ent_a, name="吴再任")
         services.change_leader(studio, second.id, date(2025, 1, 10), "retirement", "李明退休",
-                               by=user(world.users.enterprise))
-        services.change_leader(studio, third.id, date(2025, 8, 1), "transfer", by=user(world.users.admin))
+                               expected_version=studio.version, by=user(world.users.enterprise))
+        services.change_leader(studio, third.id, date(2025, 8, 1), "transfer", expected_version=studio.version,
+                               by=user(world.users.admin))
         db.session.commit()
         assert studio.leader_worker_id == third.id
         history = db.session.scalars(select(StudioLeaderChange).order_by(StudioLeaderChange.id)).all()
@@ -116,13 +117,16 @@ def test_a_leader_change_date_follows_the_naming_and_the_previous_change(app, wo
         studio = _named(world)
         first, second = worker_of(world.ent_a).id, worker_of(world.ent_a).id
         with pytest.raises(DomainError, match="不能早于命名日期"):
-            services.change_leader(studio, first, date(2024, 1, 1), "transfer", by=user(world.users.enterprise))
-        services.change_leader(studio, first, date(2025, 5, 1), "transfer", by=user(world.users.enterprise))
+            services.change_leader(studio, first, date(2024, 1, 1), "transfer", expected_version=studio.version,
+                                   by=user(world.users.enterprise))
+        services.change_leader(studio, first, date(2025, 5, 1), "transfer", expected_version=studio.version,
+                               by=user(world.users.enterprise))
         with pytest.raises(DomainError, match="不能早于上一次变更日期"):
-            services.change_leader(studio, second, date(2025, 4, 1), "transfer", by=user(world.users.enterprise))
+            services.change_leader(studio, second, date(2025, 4, 1), "transfer", expected_version=studio.version,
+                                   by=user(world.users.enterprise))
         with pytest.raises(DomainError, match="不能晚于今天"):
             services.change_leader(studio, second, beijing_today() + timedelta(days=1), "transfer",
-                                   by=user(world.users.enterprise))
+                                   expected_version=studio.version, by=user(world.users.enterprise))
 
 
 def test_the_new_leader_is_an_in_post_worker_of_the_enterprise_other_than_the_current_one(app, world):
@@ -130,16 +134,17 @@ def test_the_new_leader_is_an_in_post_worker_of_the_enterprise_other_than_the_cu
         studio = _named(world)
         with pytest.raises(DomainError, match="须是本单位的职工"):
             services.change_leader(studio, world.worker_b, date(2025, 1, 1), "transfer",
-                                   by=user(world.users.enterprise))
+                                   expected_version=studio.version, by=user(world.users.enterprise))
         with pytest.raises(DomainError, match="已是领办人"):
             services.change_leader(studio, world.worker_a, date(2025, 1, 1), "transfer",
-                                   by=user(world.users.enterprise))
+                                   expected_version=studio.version, by=user(world.users.enterprise))
         retired = factories.worker(world.ent_a, name="钱退休", in_post=False)
         with pytest.raises(DomainError, match="不在岗"):
-            services.change_leader(studio, retired.id, date(2025, 1, 1), "transfer", by=user(world.users.enterprise))
+            services.change_leader(studio, retired.id, date(2025, 1, 1), "transfer", expected_version=studio.version,
+                                   by=user(world.users.enterprise))
         with pytest.raises(DomainError, match="请填写说明"):
             services.change_leader(studio, worker_of(world.ent_a).id, date(2025, 1, 1), "other",
-                                   by=user(world.users.enterprise))
+                                   expected_version=studio.version, by=user(world.users.enterprise))
 
 
 def test_a_member_who_takes_over_leaves_the_member_list_that_day(app, world):
@@ -147,7 +152,7 @@ def test_a_member_who_takes_over_leaves_the_member_list_that_day(app, world):
         studio = _named(world)
         member = studio.members[0]
         services.change_leader(studio, member.worker_id, date(2025, 3, 3), "retirement",
-                               by=user(world.users.enterprise))
+                               expected_version=studio.version, by=user(world.users.enterprise))
         assert member.left_on == date(2025, 3, 3) and member.leave_reason == "接任领办人"
 
 
@@ -157,7 +162,7 @@ def test_leader_changes_are_for_named_studios_only(app, world):
             studio = make_studio(world, state)
             with pytest.raises(DomainError, match="已命名"):
                 services.change_leader(studio, worker_of(world.ent_a).id, beijing_today(), "transfer",
-                                       by=user(world.users.enterprise))
+                                       expected_version=studio.version, by=user(world.users.enterprise))
 
 
 # Routes -------------------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def _panel_for(studio: Studio, expert_ids, by) -> object:
 
 def _score_all(panel, studio, expert_ids, marks=MARKS):
     for expert_id in expert_ids:
-        review.save_sheet(panel, studio, user(expert_id), marks, submit=True)
+        review.SCOPE.save_sheet(panel, studio, user(expert_id), marks, submit=True)
 
 
 def _scored(world, **kwargs) -> Studio:
@@ -74,7 +74,7 @@ def test_experts_of_the_studios_enterprise_step_aside_automatically(app, world):
         panel = review.form_panel(studio.applied_year, studio.level_sought, [own, *others], others[0],
                                   by=user(world.users.admin))
         with pytest.raises(DomainError, match="同属一个单位"):
-            review.save_sheet(panel, studio, user(own), MARKS, submit=True)
+            review.SCOPE.save_sheet(panel, studio, user(own), MARKS, submit=True)
         _score_all(panel, studio, others)
         result = review.result_for(studio)
         assert result.complete and result.expected == 2 and own in result.excluded
@@ -85,9 +85,9 @@ def test_a_declared_conflict_removes_the_expert_from_that_application(app, world
         studio = make_studio(world, "under_review")
         experts = _experts(world)
         panel = _panel_for(studio, experts, user(world.users.admin))
-        review.declare_conflict(panel, studio, user(experts[1]), "领办人是我的师傅")
+        review.SCOPE.declare_conflict(panel, studio, user(experts[1]), "领办人是我的师傅")
         with pytest.raises(DomainError, match="师傅"):
-            review.save_sheet(panel, studio, user(experts[1]), MARKS, submit=True)
+            review.SCOPE.save_sheet(panel, studio, user(experts[1]), MARKS, submit=True)
         _score_all(panel, studio, [experts[0], experts[2]])
         assert review.result_for(studio).complete
 
@@ -95,12 +95,13 @@ def test_a_declared_conflict_removes_the_expert_from_that_application(app, world
 def test_scoring_stops_once_the_application_is_decided(app, world):
     with app.app_context():
         studio = _scored(world)
-        services.name_studio(studio, named_on=beijing_today(), level="city", by=user(world.users.admin))
+        services.name_studio(studio, named_on=beijing_today(), level="city", expected_version=studio.version,
+                             by=user(world.users.admin))
         late = factories.user("late_expert", [Role.EXPERT]).id
         panel = review.panel_of(review.batch_of_studio(studio))
         panels.set_members(panel, sorted(panel.member_ids() | {late}), panel.lead_user_id, by=user(world.users.admin))
         with pytest.raises(DomainError, match="已有评审结论"):
-            review.save_sheet(panel, studio, user(late), MARKS, submit=True)
+            review.SCOPE.save_sheet(panel, studio, user(late), MARKS, submit=True)
 
 
 # Naming ---------------------------------------------------------------------------------------------
@@ -110,7 +111,7 @@ def test_the_administrator_names_a_scored_application_with_date_level_and_number
         studio = _scored(world, level="city")
         named_on = beijing_today()  # the day it was submitted: the earliest naming date allowed
         services.name_studio(studio, named_on=named_on, level="city_demo", note="评审组一致推荐",
-                             by=user(world.users.admin))
+                             expected_version=studio.version, by=user(world.users.admin))
         db.session.commit()
         assert studio.state_enum is StudioState.NAMED
         assert studio.named_on == named_on and studio.level == "city_demo"
@@ -125,7 +126,8 @@ def test_numbers_follow_each_other_within_the_naming_year(app, world):
         year = beijing_today().year
         make_studio(world, "named", number=f"BJCX-{year}-0007", named_on=date(year, 1, 2))
         studio = _scored(world)
-        services.name_studio(studio, named_on=beijing_today(), level="city", by=user(world.users.admin))
+        services.name_studio(studio, named_on=beijing_today(), level="city", expected_version=studio.version,
+                             by=user(world.users.admin))
         assert studio.number == f"BJCX-{year}-0008"
         assert services.next_number(year - 5) == f"BJCX-{year - 5}-0001"
 
@@ -137,13 +139,14 @@ def test_a_number_typed_by_the_administrator_must_be_well_formed_and_unused(app,
         studio = _scored(world)
         with pytest.raises(DomainError, match="格式") as refused:
             services.name_studio(studio, named_on=beijing_today(), level="city", number="2026-3",
-                                 by=user(world.users.admin))
+                                 expected_version=studio.version, by=user(world.users.admin))
         assert refused.value.field == "number"
         with pytest.raises(DomainError, match="已被其他工作室使用"):
             services.name_studio(studio, named_on=beijing_today(), level="city",
-                                 number=f"bjcx-{year}-0003", by=user(world.users.admin))
+                                 number=f"bjcx-{year}-0003", expected_version=studio.version,
+                                 by=user(world.users.admin))
         services.name_studio(studio, named_on=beijing_today(), level="city", number=f"BJCX-{year}-0100",
-                             by=user(world.users.admin))
+                             expected_version=studio.version, by=user(world.users.admin))
         assert studio.number == f"BJCX-{year}-0100"
 
 
@@ -154,7 +157,8 @@ def test_naming_waits_for_every_experts_score(app, world):
         panel = _panel_for(studio, experts, user(world.users.admin))
         _score_all(panel, studio, experts[:2])
         with pytest.raises(DomainError, match="2/3"):
-            services.name_studio(studio, named_on=beijing_today(), level="city", by=user(world.users.admin))
+            services.name_studio(studio, named_on=beijing_today(), level="city", expected_version=studio.version,
+                                 by=user(world.users.admin))
         assert studio.state_enum is StudioState.UNDER_REVIEW and studio.number is None
 
 
@@ -162,7 +166,8 @@ def test_naming_needs_a_panel(app, world):
     with app.app_context():
         studio = make_studio(world, "under_review")
         with pytest.raises(DomainError, match="尚无专家评审组"):
-            services.name_studio(studio, named_on=beijing_today(), level="city", by=user(world.users.admin))
+            services.name_studio(studio, named_on=beijing_today(), level="city", expected_version=studio.version,
+                                 by=user(world.users.admin))
 
 
 def test_a_disagreement_must_be_handled_by_the_lead_before_naming(app, world):
@@ -171,11 +176,13 @@ def test_a_disagreement_must_be_handled_by_the_lead_before_naming(app, world):
         experts = _experts(world)
         panel = _panel_for(studio, experts, user(world.users.admin))
         _score_all(panel, studio, experts[:2])
-        review.save_sheet(panel, studio, user(experts[2]), dict.fromkeys(MARKS, "40"), submit=True)
+        review.SCOPE.save_sheet(panel, studio, user(experts[2]), dict.fromkeys(MARKS, "40"), submit=True)
         with pytest.raises(DomainError, match="组长"):
-            services.name_studio(studio, named_on=beijing_today(), level="city", by=user(world.users.admin))
-        review.resolve_disagreement(panel, studio, "经合议维持评分", by=user(experts[0]))
-        services.name_studio(studio, named_on=beijing_today(), level="city", by=user(world.users.admin))
+            services.name_studio(studio, named_on=beijing_today(), level="city", expected_version=studio.version,
+                                 by=user(world.users.admin))
+        review.SCOPE.resolve_disagreement(panel, studio, "经合议维持评分", by=user(experts[0]))
+        services.name_studio(studio, named_on=beijing_today(), level="city", expected_version=studio.version,
+                             by=user(world.users.admin))
         assert studio.state_enum is StudioState.NAMED
 
 
@@ -184,18 +191,22 @@ def test_the_naming_date_cannot_be_in_the_future_or_before_the_application(app, 
         studio = _scored(world)
         with pytest.raises(DomainError, match="不能晚于今天"):
             services.name_studio(studio, named_on=beijing_today() + timedelta(days=1), level="city",
-                                 by=user(world.users.admin))
+                                 expected_version=studio.version, by=user(world.users.admin))
         with pytest.raises(DomainError, match="不能早于申报日期"):
-            services.name_studio(studio, named_on=date(2001, 1, 1), level="city", by=user(world.users.admin))
+            services.name_studio(studio, named_on=date(2001, 1, 1), level="city", expected_version=studio.version,
+                                 by=user(world.users.admin))
 
 
 def test_the_application_date_is_the_day_in_beijing_not_in_utc(app, world):
     with app.app_context():
         studio = _scored(world)
         studio.submitted_at = datetime(2026, 3, 1, 20, 0)  # UTC: 2 March, 04:00 in Beijing
+        db.session.flush()
         with pytest.raises(DomainError, match="不能早于申报日期"):
-            services.name_studio(studio, named_on=date(2026, 3, 1), level="city", by=user(world.users.admin))
-        services.name_studio(studio, named_on=date(2026, 3, 2), level="city", by=user(world.users.admin))
+            services.name_studio(studio, named_on=date(2026, 3, 1), level="city", expected_version=studio.version,
+                                 by=user(world.users.admin))
+        services.name_studio(studio, named_on=date(2026, 3, 2), level="city", expected_version=studio.version,
+                             by=user(world.users.admin))
         assert studio.named_on == date(2026, 3, 2)
 
 
@@ -203,14 +214,16 @@ def test_only_applications_under_review_are_named(app, world):
     with app.app_context():
         studio = make_studio(world, "applied")
         with pytest.raises(IllegalTransition, match="已申报"):
-            services.name_studio(studio, named_on=beijing_today(), level="city", by=user(world.users.admin))
+            services.name_studio(studio, named_on=beijing_today(), level="city", expected_version=studio.version,
+                                 by=user(world.users.admin))
 
 
 def test_only_administrators_name(app, world):
     with app.app_context():
         studio = _scored(world)
         with pytest.raises(DomainError, match="只有管理员"):
-            services.name_studio(studio, named_on=beijing_today(), level="city", by=user(world.users.reviewer))
+            services.name_studio(studio, named_on=beijing_today(), level="city", expected_version=studio.version,
+                                 by=user(world.users.reviewer))
 
 
 @pytest.mark.parametrize(("decision", "state"), [("return", StudioState.RETURNED), ("reject", StudioState.REJECTED)])
@@ -218,8 +231,10 @@ def test_the_administrator_returns_or_rejects_after_review_with_a_reason(app, wo
     with app.app_context():
         studio = _scored(world)
         with pytest.raises(DomainError, match="理由"):
-            services.decide_after_review(studio, decision, "", by=user(world.users.admin))
-        services.decide_after_review(studio, decision, "创新成果支撑材料不足", by=user(world.users.admin))
+            services.decide_after_review(studio, decision, "", expected_version=studio.version,
+                                         by=user(world.users.admin))
+        services.decide_after_review(studio, decision, "创新成果支撑材料不足", expected_version=studio.version,
+                                     by=user(world.users.admin))
         assert studio.state_enum is state and studio.decision_note == "创新成果支撑材料不足"
         assert studio.review_score is not None
 
@@ -230,31 +245,39 @@ def test_the_administrator_delists_a_named_studio_with_a_date_and_reason(app, wo
     with app.app_context():
         studio = make_studio(world, "named", named_on=date(2024, 5, 1))
         with pytest.raises(DomainError, match="摘牌理由"):
-            services.delist(studio, delisted_on=beijing_today(), reason="", by=user(world.users.admin))
+            services.delist(studio, delisted_on=beijing_today(), reason="", expected_version=studio.version,
+                            by=user(world.users.admin))
         with pytest.raises(DomainError, match="不能早于命名日期"):
-            services.delist(studio, delisted_on=date(2024, 1, 1), reason="严重违规", by=user(world.users.admin))
-        services.delist(studio, delisted_on=beijing_today(), reason="弄虚作假", by=user(world.users.admin))
+            services.delist(studio, delisted_on=date(2024, 1, 1), reason="严重违规", expected_version=studio.version,
+                            by=user(world.users.admin))
+        services.delist(studio, delisted_on=beijing_today(), reason="弄虚作假", expected_version=studio.version,
+                        by=user(world.users.admin))
         assert studio.state_enum is StudioState.DELISTED and studio.delist_reason == "弄虚作假"
         assert studio.number is not None  # the number stays with the studio's history
         with pytest.raises(IllegalTransition):
-            services.delist(studio, delisted_on=beijing_today(), reason="再次", by=user(world.users.admin))
+            services.delist(studio, delisted_on=beijing_today(), reason="再次", expected_version=studio.version,
+                            by=user(world.users.admin))
 
 
 def test_a_studio_under_rectification_may_be_delisted_but_not_an_application(app, world):
     with app.app_context():
         rectifying = make_studio(world, "rectification", named_on=date(2024, 5, 1))
-        services.delist(rectifying, delisted_on=beijing_today(), reason="整改不合格", by=user(world.users.admin))
+        services.delist(rectifying, delisted_on=beijing_today(), reason="整改不合格",
+                        expected_version=rectifying.version,
+                        by=user(world.users.admin))
         assert rectifying.state_enum is StudioState.DELISTED
+        application = make_studio(world, "applied")
         with pytest.raises(IllegalTransition):
-            services.delist(make_studio(world, "applied"), delisted_on=beijing_today(), reason="x",
-                            by=user(world.users.admin))
+            services.delist(application, delisted_on=beijing_today(), reason="x",
+                            expected_version=application.version, by=user(world.users.admin))
 
 
 def test_only_administrators_delist(app, world):
     with app.app_context():
         studio = make_studio(world, "named", named_on=date(2024, 5, 1))
         with pytest.raises(DomainError, match="只有管理员"):
-            services.delist(studio, delisted_on=beijing_today(), reason="x", by=user(world.users.enterprise))
+            services.delist(studio, delisted_on=beijing_today(), reason="x", expected_version=studio.version,
+                            by=user(world.users.enterprise))
 
 
 # Routes ------------------------------------------------------------------------------------------------
@@ -308,11 +331,12 @@ def test_an_expert_not_on_the_panel_cannot_score_or_read_the_application(app, wo
 
 def test_the_naming_form_reports_a_bad_number_and_keeps_the_date(app, world, client, login, no_csrf):
     with app.app_context():
-        studio_id = _scored(world).id
+        studio = _scored(world)
         db.session.commit()
+        studio_id, version = studio.id, studio.version
     login(world.users.admin)
     response = client.post(f"/studios/review/studios/{studio_id}/name", data={
-        "named_on": beijing_today().isoformat(), "level": "city", "number": "第一号"})
+        "version": version, "named_on": beijing_today().isoformat(), "level": "city", "number": "第一号"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "编号格式" in html
     assert f'value="{beijing_today().isoformat()}"' in html and 'value="第一号"' in html
@@ -337,14 +361,15 @@ def test_the_administrator_forms_a_panel_from_the_review_overview(app, world, cl
 
 def test_delisting_in_the_browser_asks_for_confirmation(app, world, client, login, no_csrf):
     with app.app_context():
-        studio_id = make_studio(world, "named", named_on=date(2024, 5, 1)).id
+        studio = make_studio(world, "named", named_on=date(2024, 5, 1))
         db.session.commit()
+        studio_id, version = studio.id, studio.version
     login(world.users.admin)
     response = client.post(f"/studios/review/studios/{studio_id}/delist", data={
-        "delisted_on": beijing_today().isoformat(), "reason": "弄虚作假"})
+        "version": version, "delisted_on": beijing_today().isoformat(), "reason": "弄虚作假"})
     assert response.status_code == 200 and "请先勾选确认" in response.get_data(as_text=True)
     response = client.post(f"/studios/review/studios/{studio_id}/delist", data={
-        "delisted_on": beijing_today().isoformat(), "reason": "弄虚作假", "confirmed": "y"})
+        "version": version, "delisted_on": beijing_today().isoformat(), "reason": "弄虚作假", "confirmed": "y"})
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Studio, studio_id).state_enum is StudioState.DELISTED
@@ -361,6 +386,7 @@ def test_a_number_taken_meanwhile_by_another_administrator_is_skipped(app, world
         real = services.next_number
         answers = iter([f"BJCX-{year}-0001"])  # stale: computed before the other naming was saved
         monkeypatch.setattr(services, "next_number", lambda y: next(answers, None) or real(y))
-        services.name_studio(studio, named_on=beijing_today(), level="city", by=user(world.users.admin))
+        services.name_studio(studio, named_on=beijing_today(), level="city", expected_version=studio.version,
+                             by=user(world.users.admin))
         db.session.commit()
         assert studio.number == f"BJCX-{year}-0002" and studio.state_enum is StudioState.NAMED
