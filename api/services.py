@@ -61,7 +61,7 @@ def issue(user, name: str, lifetime_days: int | None, *, by) -> tuple[ApiToken, 
     now = utcnow()
     active = db.session.scalar(select(func.count()).select_from(ApiToken).where(
         ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None),
-        (ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > now)))
+        (ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > now))) or 0
     if active >= MAX_ACTIVE:
         raise DomainError(_l("每个账号最多同时持有 %(n)s 个有效令牌，请先吊销不再使用的令牌",
                              n=MAX_ACTIVE))

@@ -52,7 +52,7 @@ def window_closes_at(event: Event) -> datetime | None:
 def window_open(event: Event, now: datetime) -> bool:
     closes = window_closes_at(event)
     return (event.state_enum == EventState.PUBLISHED and closes is not None
-            and event.published_at <= now <= closes)
+            and event.published_at is not None and event.published_at <= now <= closes)
 
 
 def _text(value: str, field: str, message) -> str:
@@ -67,18 +67,19 @@ def _text(value: str, field: str, message) -> str:
 def file_appeal(result: Result, reason: str, *, by, now: datetime | None = None) -> Appeal:
     """The contestant's enterprise appeals ``result`` (the caller checks it is theirs)."""
     now = now or utcnow()
-    event = db.session.get(Event, result.event_id)
+    event = db.session.get_one(Event, result.event_id)
     if event.state_enum != EventState.PUBLISHED:
         raise DomainError(_l("成绩尚未公布，不能申诉"))
-    if not window_open(event, now):
+    closes = window_closes_at(event)
+    if closes is None or not window_open(event, now):
         raise DomainError(_l("申诉期已于 %(t)s（北京时间）结束，不再受理申诉",
-                             t=utc_to_beijing(window_closes_at(event)).strftime("%Y-%m-%d %H:%M")))
+                             t=utc_to_beijing(closes).strftime("%Y-%m-%d %H:%M") if closes else ""))
     reason = _text(reason, "reason", _l("请填写申诉理由"))
     pending = db.session.scalar(select(Appeal.id).where(Appeal.contestant_id == result.contestant_id,
                                                         Appeal.status == AppealStatus.OPEN.value))
     if pending is not None:
         raise DomainError(_l("该选手已有待仲裁的申诉"))
-    contestant = db.session.get(Contestant, result.contestant_id)
+    contestant = db.session.get_one(Contestant, result.contestant_id)
     appeal = Appeal(event_id=event.id, contestant_id=contestant.id, enterprise_id=contestant.enterprise_id,
                     filed_by_id=getattr(by, "id", None), reason=reason, filed_at=now)
     db.session.add(appeal)
@@ -92,7 +93,7 @@ def appeal_marks(appeal: Appeal) -> list[Mark]:
     """The appealing contestant's marks, in scheme order then judge and entry."""
     marks = db.session.scalars(select(Mark).where(Mark.contestant_id == appeal.contestant_id,
                                                   Mark.event_id == appeal.event_id)).all()
-    order = {a.id: n for n, a in enumerate(db.session.get(Event, appeal.event_id).aspects())}
+    order = {a.id: n for n, a in enumerate(db.session.get_one(Event, appeal.event_id).aspects())}
     return sorted(marks, key=lambda m: (order.get(m.aspect_id, 0), m.judge_id, m.entry))
 
 
@@ -100,7 +101,7 @@ def _ensure_open(appeal: Appeal, by=None) -> None:
     if appeal.status != AppealStatus.OPEN.value:
         raise DomainError(_l("该申诉已裁决（%(s)s），仲裁裁决为最终裁决，不能再次裁决",
                              s=appeal.status_enum.label))
-    group = event_arbitrator_ids(db.session.get(Event, appeal.event_id))
+    group = event_arbitrator_ids(db.session.get_one(Event, appeal.event_id))
     if by is not None and group and by.id not in group:
         raise DomainError(_l("该赛项的申诉由其仲裁组裁决，您不是仲裁组成员"))
     if by is not None and getattr(by, "employer_id", None) == appeal.enterprise_id:
@@ -153,7 +154,7 @@ def uphold(appeal: Appeal, ruling: str, corrections: dict[int, object], *, by) -
     the event's results and record old and new values. At least one mark must change."""
     _ensure_open(appeal, by)
     ruling = _text(ruling, "ruling", _l("请填写裁决理由"))
-    event = db.session.get(Event, appeal.event_id)
+    event = db.session.get_one(Event, appeal.event_id)
     aspects = results_service.event_scheme(event).aspects
     marks = {m.id: m for m in appeal_marks(appeal)}
     changes = []
@@ -210,10 +211,10 @@ def _rule(appeal: Appeal, status: AppealStatus, ruling: str, by) -> None:
 
 
 def event_appeals(event: Event) -> list[Appeal]:
-    return db.session.scalars(select(Appeal).where(Appeal.event_id == event.id)
-                              .order_by(Appeal.filed_at.desc())).all()
+    return list(db.session.scalars(select(Appeal).where(Appeal.event_id == event.id)
+                              .order_by(Appeal.filed_at.desc())))
 
 
 def enterprise_appeals(enterprise_id: int) -> list[Appeal]:
-    return db.session.scalars(select(Appeal).where(Appeal.enterprise_id == enterprise_id)
-                              .order_by(Appeal.filed_at.desc())).all()
+    return list(db.session.scalars(select(Appeal).where(Appeal.enterprise_id == enterprise_id)
+                              .order_by(Appeal.filed_at.desc())))

@@ -109,14 +109,14 @@ def flag_discrepancies(event: Event, module: SchemeModule, *, after_rescore: boo
         else:
             flagged, kind = _measurement_flag(aspect, group)
         detail = {f"{m.judge_id}/{m.entry}": str(m.value) for m in group}
-        row = existing.get(key)
+        row: Discrepancy | None = existing.get(key)
         if flagged and row is None:
             row = Discrepancy(event_id=event.id, aspect_id=key[0], contestant_id=key[1], kind=kind.value,
                               detail=detail, flagged_at=now)
             db.session.add(row)
             db.session.flush()
             audit.record("discrepancy.flag", row, label=_label(row), changes={"marks": [None, detail]})
-        elif flagged and (row.detail != detail or (after_rescore and row.resolution
+        elif flagged and row is not None and (row.detail != detail or (after_rescore and row.resolution
                                                      == DiscrepancyResolution.RESCORED.value)):
             changes = {"marks": [row.detail, detail], "resolution": [row.resolution, None]}
             row.detail, row.kind, row.flagged_at = detail, kind.value, now
@@ -144,7 +144,7 @@ def _measurement_flag(aspect: SchemeAspect, group: list[Mark]) -> tuple[bool, Di
 
 
 def _label(discrepancy: Discrepancy) -> str:
-    aspect = discrepancy.aspect or db.session.get(SchemeAspect, discrepancy.aspect_id)
+    aspect = discrepancy.aspect or db.session.get_one(SchemeAspect, discrepancy.aspect_id)
     contestant = discrepancy.contestant or db.session.get(Contestant, discrepancy.contestant_id)
     return f"{contestant} · {aspect.name}"
 
@@ -164,7 +164,7 @@ def resolve_discrepancy(discrepancy: Discrepancy, resolution: str, *, note: str 
                         judge_id: int | None = None, by) -> None:
     """The chief judge confirms the marks (a note is required) or sends one judge's mark back
     for re-scoring (that judge's sheet is reopened for this mark only)."""
-    event = db.session.get(Event, discrepancy.event_id)
+    event = db.session.get_one(Event, discrepancy.event_id)
     require_chief(event, by)
     marking.check_open_for_marks(event)
     if discrepancy.is_resolved:
@@ -224,9 +224,9 @@ def _reopen(event: Event, discrepancy: Discrepancy, judge_id: int | None, reason
         raise DomainError(_l("请选择需要重新评分的裁判"), field="judge_id")
     for mark in marks:
         mark.submitted_at = None
-    sheet = db.session.scalar(select(JudgeSheetSubmission).where(
+    sheet = db.session.scalars(select(JudgeSheetSubmission).where(
         JudgeSheetSubmission.event_id == event.id, JudgeSheetSubmission.judge_id == judge_id,
-        JudgeSheetSubmission.module_id == discrepancy.aspect.criterion.module_id))
+        JudgeSheetSubmission.module_id == discrepancy.aspect.criterion.module_id)).one()
     sheet.reopened_reason = reason
 
 
@@ -319,7 +319,7 @@ def recheck_items(event: Event) -> list[RecheckItem]:
 
 def record_recheck(item: RecheckItem, outcome: str, *, note: str = "", by) -> None:
     """Record what the recheck of one contestant found; a wrong result needs a note."""
-    event = db.session.get(Event, item.event_id)
+    event = db.session.get_one(Event, item.event_id)
     require_chief(event, by)
     if event.state != EventState.LOCKED:
         raise DomainError(_l("赛项不在复核阶段"))
@@ -377,7 +377,7 @@ CHANGE_STATES = frozenset({EventState.LOCKED, EventState.RECHECKED})
 def change_mark(mark: Mark, text: str, *, reason: str, by, recheck_item: RecheckItem | None = None
                 ) -> MarkChange:
     """The chief judge corrects a locked mark, with a reason; audited with old and new value."""
-    event = db.session.get(Event, mark.event_id)
+    event = db.session.get_one(Event, mark.event_id)
     require_chief(event, by)
     if event.state_enum not in CHANGE_STATES:
         raise DomainError(_l("只有成绩锁定后、公布前可由裁判长修改分数"))

@@ -71,7 +71,7 @@ def places_taken(event: Event, enterprise_id: int) -> int:
     """How many of the enterprise's places in ``event`` are taken now."""
     return db.session.scalar(select(func.count()).select_from(Contestant).where(
         Contestant.event_id == event.id, Contestant.enterprise_id == enterprise_id,
-        Contestant.status.in_([s.value for s in QUOTA_STATUSES])))
+        Contestant.status.in_([s.value for s in QUOTA_STATUSES]))) or 0
 
 
 def contestant_of(event: Event, worker: Worker) -> Contestant | None:

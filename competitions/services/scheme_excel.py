@@ -117,7 +117,8 @@ class _Reader:
         weight = _number(weight_text, "模块权重", number, found) if weight_text else None
         if not weight_text:
             found.append(RowProblem(number, "模块权重", str(_l("请填写模块权重"))))
-        data = ModuleData(name=name, kind=_kind(MODULE_KIND_WORDS, kind_text), weight=weight)
+        data = ModuleData(name=name, kind=_kind(MODULE_KIND_WORDS, kind_text),
+                          weight=weight)  # type: ignore[arg-type]  # None is reported by module_problems
         _add_new(found, number, _MODULE_COLUMN, schemes.module_problems(data))
         if existing is not None and not found and (existing.data.weight, existing.data.kind) != (
                 data.weight, data.kind):
@@ -151,7 +152,8 @@ class _Reader:
         max_text, step_text = row.get("满分", "").strip(), row.get("步长", "").strip()
         max_mark = _number(max_text, "满分", number, found) if max_text else None
         step = _number(step_text, "步长", number, found) if step_text else None
-        data = AspectData(name=row.get("评分细项", "").strip(), kind=kind, max_mark=max_mark, step=step)
+        data = AspectData(name=row.get("评分细项", "").strip(), kind=kind,
+                          max_mark=max_mark, step=step)  # type: ignore[arg-type]  # None: see aspect_problems
         if max_text == "":
             found.append(RowProblem(number, "满分", str(_l("请填写满分"))))
         _add_new(found, number, _ASPECT_COLUMN, schemes.aspect_problems(data))
@@ -199,7 +201,7 @@ def _cell(value):
 def export_rows(event: Event) -> list[tuple]:
     """One row per aspect, every column filled; a module or criterion without aspects still
     gets a row (with the aspect columns blank), so nothing is silently left out."""
-    rows = []
+    rows: list[tuple] = []
     for module in event.modules:
         head = (module.name, _cell(module.weight), _MODULE_WORD[ModuleKind(module.kind)])
         if not module.criteria:

@@ -120,22 +120,22 @@ def aspect_problems(data: AspectData) -> list[tuple[str, str]]:
         problems.append(("name", str(_l("评分细项不能超过 200 个字"))))
     if data.kind not in set(AspectKind):
         problems.append(("kind", str(_l("类型应为测量或评价"))))
-    max_ok = data.max_mark is not None and 0 < data.max_mark <= MAX_ASPECT_MARK
-    if not max_ok:
+    max_mark = data.max_mark if data.max_mark is not None and 0 < data.max_mark <= MAX_ASPECT_MARK else None
+    if max_mark is None:
         problems.append(("max_mark", str(_l("满分应大于 0 且不超过 1000"))))
-    elif not _two_places(data.max_mark):
+    elif not _two_places(max_mark):
         problems.append(("max_mark", str(_l("满分最多保留两位小数"))))
     if data.step is None:
         return problems
     if data.kind == AspectKind.JUDGEMENT:
         problems.append(("step", str(_l("评价类细项不设步长（每名裁判打 0、1、2、3 分）"))))
-    elif data.step <= 0 or data.step > (data.max_mark if max_ok else MAX_ASPECT_MARK):
+    elif data.step <= 0 or data.step > (max_mark if max_mark is not None else MAX_ASPECT_MARK):
         problems.append(("step", str(_l("步长应大于 0 且不超过满分"))))
     elif not _two_places(data.step):
         problems.append(("step", str(_l("步长最多保留两位小数"))))
-    elif max_ok and data.max_mark % data.step != 0:
+    elif max_mark is not None and max_mark % data.step != 0:
         problems.append(("step", str(_l("满分 %(max)s 不是步长 %(step)s 的整数倍",
-                                        max=plain(data.max_mark), step=plain(data.step)))))
+                                        max=plain(max_mark), step=plain(data.step)))))
     return problems
 
 

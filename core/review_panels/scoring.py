@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Generic, TypeVar
 
 from flask_babel import lazy_gettext as _l
 
@@ -142,15 +143,18 @@ def display(value: Decimal | None) -> str:
     return str(official(value))
 
 
+K = TypeVar("K")
+
+
 @dataclass(frozen=True)
-class Ranked:
-    key: object
+class Ranked(Generic[K]):
+    key: K
     score: Decimal
     tie_break: tuple
     rank: int  # 1-based; equal scores and tie-break keys share a rank
 
 
-def rank(entries: Iterable[tuple[object, Decimal | None, tuple]]) -> list[Ranked]:
+def rank(entries: Iterable[tuple[K, Decimal | None, tuple]]) -> list[Ranked[K]]:
     """Rank ``(key, score, tie_break)`` entries, best first ("1, 1, 3" for a shared first place).
 
     Higher score first; equal scores are ordered by ``tie_break`` (a tuple compared
@@ -160,7 +164,7 @@ def rank(entries: Iterable[tuple[object, Decimal | None, tuple]]) -> list[Ranked
     """
     scored = [(k, Decimal(s), tuple(t)) for k, s, t in entries if s is not None]
     scored.sort(key=lambda e: (e[1], e[2]), reverse=True)  # stable: equal entries keep input order
-    result: list[Ranked] = []
+    result: list[Ranked[K]] = []
     previous = None
     for position, (key, score, tie) in enumerate(scored, start=1):
         current_rank = result[-1].rank if previous == (score, tie) else position

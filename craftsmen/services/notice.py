@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 
 from core.audit import services as audit
 from core.errors import DomainError
@@ -52,12 +53,12 @@ def notice_of(cycle: SelectionCycle) -> PublicNotice | None:
 
 def proposed_count(cycle: SelectionCycle) -> int:
     return db.session.scalar(select(func.count()).select_from(Nomination).where(
-        Nomination.cycle_id == cycle.id, Nomination.state == NominationState.PROPOSED.value))
+        Nomination.cycle_id == cycle.id, Nomination.state == NominationState.PROPOSED.value)) or 0
 
 
 def open_objection_count(notice: PublicNotice) -> int:
     return db.session.scalar(select(func.count()).select_from(Objection).where(
-        Objection.notice_id == notice.id, Objection.status == ObjectionStatus.OPEN.value))
+        Objection.notice_id == notice.id, Objection.status == ObjectionStatus.OPEN.value)) or 0
 
 
 def period_label(notice: PublicNotice) -> str:
@@ -257,12 +258,12 @@ def _claim(objection: Objection, decision: str, resolution: str, *, by) -> None:
     """Record the decision only if the objection is still open, in one conditional UPDATE:
     of two administrators resolving it at once, exactly one wins (the database serialises the
     two updates; the second finds it no longer open)."""
-    claimed = db.session.execute(
+    claimed = cast(CursorResult, db.session.execute(
         update(Objection)
         .where(Objection.id == objection.id, Objection.status == ObjectionStatus.OPEN.value)
         .values(status=ObjectionStatus(decision).value, resolution=resolution,
                 resolved_by_id=getattr(by, "id", None), resolved_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False))).rowcount
     if claimed != 1:
         raise DomainError(_l("该异议刚刚已由他人处理，请刷新页面查看处理结果"))
     db.session.refresh(objection)

@@ -203,4 +203,4 @@ def used_in_year(studio_id: int, year: int) -> Decimal:
         .join(FundingGrant, FundingGrant.id == FundingUse.grant_id)
         .where(FundingGrant.studio_id == studio_id,
                FundingUse.used_on.between(date(year, 1, 1), date(year, 12, 31))))
-    return Decimal(total)
+    return Decimal(total or 0)
