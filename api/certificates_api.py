@@ -13,8 +13,8 @@ from api.blueprint import bp
 from api.errors import ApiError
 from api.http import operation
 from certificates import credentials, signing
+from certificates.lookup import WRONG, current_of, find
 from certificates.models import CertificateKind, CertificateStatus
-from certificates.verify_views import WRONG, current_of, find
 from core.access import public
 from core.extensions import limiter
 

@@ -9,8 +9,6 @@ feature can issue in bulk (a cycle's titles, an event's awards, ...) it register
 
 from __future__ import annotations
 
-import importlib
-
 from flask_babel import lazy_pgettext
 
 #: The navigation group of the feature's own pages.
@@ -28,6 +26,7 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
 def init_app(app) -> None:
     from certificates import cli, models  # noqa: F401 - register the tables
     from certificates.config import init_config
+    from core.features import register_feature
 
     init_config(app)
     cli.init_app(app)
@@ -39,12 +38,4 @@ def init_app(app) -> None:
 
     health.register_backlog(batches.oldest_queued)
 
-    for name in BLUEPRINT_MODULES:
-        module = importlib.import_module(name)
-        app.register_blueprint(module.bp)
-
-    from certificates import history, notifications, workbench
-
-    workbench.register()
-    notifications.register()
-    history.register()
+    register_feature(app, "certificates", BLUEPRINT_MODULES, certificates=False)

@@ -13,7 +13,6 @@ each certificate's credential as JSON (with its code).
 
 from __future__ import annotations
 
-import hmac
 import json
 from datetime import UTC, datetime
 
@@ -25,33 +24,19 @@ from sqlalchemy import select
 
 from certificates import credentials, sealing, signing, verification
 from certificates.forms import UPLOAD_MAX_BYTES, VerifyFileForm, VerifyForm
+from certificates.lookup import WRONG, current_of, find, normalise_code, normalise_serial
 from certificates.models import Certificate, CertificateKind, CertificateStatus
 from certificates.services import status_lists
-from certificates.services.issuing import CODE_LENGTH
-from core import navigation
+from core import error_pages, navigation
 from core.access import public
-from core.error_pages import MESSAGES
 from core.extensions import db, limiter
 
 bp = Blueprint("certificates_verify", __name__)
 
 navigation.add("certificates_verify.verify_form", _l("证书核验"))
 
-WRONG = _l("证书编号或验证码不正确。请核对证书左下方印的编号和 8 位验证码（不区分大小写）。")
 LIMITED = _l("核验失败次数过多，请于 %(t)s 后再试。")
 TOO_LARGE = _l("文件过大：证书文件不超过 2 MB")
-#: Compared against when the serial does not exist, so that both failures take the same time.
-_DUMMY_CODE = "X" * CODE_LENGTH
-
-
-def normalise_code(text: str) -> str:
-    return "".join(ch for ch in (text or "").upper() if ch.isalnum())
-
-
-def normalise_serial(text: str) -> str:
-    return "".join((text or "").split()).upper()
-
-
 def _failed(response) -> bool:
     """Only failed look-ups count toward the limit."""
     return response.status_code == 404
@@ -89,32 +74,7 @@ upload_limit = limiter.limit(lambda: current_app.config["CERTIFICATE_UPLOAD_RATE
                              scope="certificate-verify-file", on_breach=_upload_refused)
 
 
-@bp.errorhandler(RateLimitExceeded)
-def rate_limited(error: RateLimitExceeded):
-    if error.response is not None:
-        return error.response
-    title, message = MESSAGES[429]
-    return render_template("errors/error.html", code=429, title=title, message=message), 429
-
-
-def find(serial: str, code: str) -> Certificate | None:
-    """The certificate with ``serial`` when ``code`` is its verification code, else None."""
-    serial, code = normalise_serial(serial), normalise_code(code)
-    certificate = None
-    if 0 < len(serial) <= 40:
-        certificate = db.session.scalar(select(Certificate).where(Certificate.serial == serial))
-    expected = certificate.verification_code if certificate is not None else _DUMMY_CODE
-    matches = hmac.compare_digest(code.encode(), expected.encode())
-    return certificate if matches and certificate is not None else None
-
-
-def current_of(certificate: Certificate) -> Certificate:
-    """The certificate that finally replaced ``certificate`` (itself when not replaced)."""
-    seen = {certificate.id}
-    while certificate.replaced_by is not None and certificate.replaced_by.id not in seen:
-        certificate = certificate.replaced_by
-        seen.add(certificate.id)
-    return certificate
+bp.register_error_handler(RateLimitExceeded, error_pages.rate_limited)
 
 
 @bp.get("/verify")

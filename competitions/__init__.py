@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 from flask_babel import lazy_pgettext
 
 #: The navigation group of the feature's own pages.
@@ -20,18 +18,6 @@ BLUEPRINT_MODULES = (
 
 def init_app(app) -> None:
     from competitions import models  # noqa: F401 - register the tables
+    from core.features import register_feature
 
-    for name in BLUEPRINT_MODULES:
-        module = importlib.import_module(name)
-        app.register_blueprint(module.bp)
-
-    from competitions import history, notifications, workbench
-
-    workbench.register()
-    notifications.register()
-    history.register()
-
-    if "certificates" in app.config["FEATURES"]:  # awards as certificates, events as batches
-        from competitions import certificates as _certificates
-
-        _certificates.register()
+    register_feature(app, "competitions", BLUEPRINT_MODULES)  # awards as certificates, events as batches

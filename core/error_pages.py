@@ -32,6 +32,14 @@ def _render(code: int, detail: str | None = None):
     return body, code
 
 
+def rate_limited(error):
+    """A blueprint's handler of its rate limits: the limit's own answer when it has one (e.g. the
+    page with a message), else the 429 page."""
+    if getattr(error, "response", None) is not None:
+        return error.response
+    return _render(429)
+
+
 def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -3,8 +3,6 @@ expert review, proposed list, public notice with objections, naming, and the pub
 
 from __future__ import annotations
 
-import importlib
-
 from flask_babel import lazy_pgettext
 
 #: The navigation group of the feature's own pages.
@@ -21,20 +19,8 @@ BLUEPRINT_MODULES = (
 
 
 def init_app(app) -> None:
+    from core.features import register_feature
     from craftsmen import models  # noqa: F401 - register the tables
     from craftsmen.selection_route import models as _route_models  # noqa: F401
 
-    for name in BLUEPRINT_MODULES:
-        module = importlib.import_module(name)
-        app.register_blueprint(module.bp)
-
-    from craftsmen import history, notifications, workbench
-
-    workbench.register()
-    notifications.register()
-    history.register()
-
-    if "certificates" in app.config["FEATURES"]:  # titles as certificates, cycles as batches
-        from craftsmen import certificates as _certificates
-
-        _certificates.register()
+    register_feature(app, "craftsmen", BLUEPRINT_MODULES)  # titles as certificates, cycles as batches

@@ -17,9 +17,8 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 
-from core import navigation
+from core import error_pages, navigation
 from core.access import public, roles_required
-from core.error_pages import MESSAGES
 from core.excel import download
 from core.extensions import db, limiter
 from core.forms import REFUSED, ConfirmedActionForm, commit_or_report
@@ -142,13 +141,8 @@ def file_objection(notice_id: int):
     return _notice_page(public_notice, form, nominees)
 
 
-@bp.errorhandler(RateLimitExceeded)
-def rate_limited(error: RateLimitExceeded):
-    """Objection limits answer with the notice page (see ``_refuse_objection``)."""
-    if error.response is not None:
-        return error.response
-    title, message = MESSAGES[429]
-    return render_template("errors/error.html", code=429, title=title, message=message), 429
+# Objection limits answer with the notice page (see ``_refuse_objection``).
+bp.register_error_handler(RateLimitExceeded, error_pages.rate_limited)
 
 
 # --- Registry --------------------------------------------------------------------------------

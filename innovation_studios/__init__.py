@@ -4,8 +4,6 @@ assessment with rectification and delisting, alliances and their joint projects.
 
 from __future__ import annotations
 
-import importlib
-
 from flask_babel import lazy_pgettext
 
 #: The navigation group of the feature's own pages.
@@ -25,19 +23,7 @@ BLUEPRINT_MODULES: tuple[str, ...] = (
 
 
 def init_app(app) -> None:
+    from core.features import register_feature
     from innovation_studios import models  # noqa: F401 - register the tables
 
-    for name in BLUEPRINT_MODULES:
-        module = importlib.import_module(name)
-        app.register_blueprint(module.bp)
-
-    from innovation_studios import history, notifications, workbench
-
-    workbench.register()
-    notifications.register()
-    history.register()
-
-    if "certificates" in app.config["FEATURES"]:  # naming and membership certificates, batches
-        from innovation_studios import certificates as _certificates
-
-        _certificates.register()
+    register_feature(app, "innovation_studios", BLUEPRINT_MODULES)  # naming and membership certificates
