@@ -14,8 +14,10 @@ from core.people.models import SkillLevel
 from craftsmen.models import CraftsmanLevel
 
 
-@dataclass(frozen=True)
+@dataclass
 class Rules:
+    """A cycle's eligibility rules (also the rule fields of a cycle's form data)."""
+
     min_years: int | None = None
     min_skill_level: str | None = None
     min_age: int | None = None

@@ -16,6 +16,7 @@ from core.organizations.models import Union, UnionKind
 from core.people.models import SkillLevel
 from core.review_panels import scoring
 from core.versions import check_version
+from craftsmen import eligibility
 from craftsmen.models import (
     CraftsmanLevel,
     CycleOccupation,
@@ -41,8 +42,10 @@ class OccupationData:
     method: str = ReviewMethod.COMPREHENSIVE.value
 
 
-@dataclass
-class CycleData:
+@dataclass(kw_only=True)
+class CycleData(eligibility.Rules):
+    """A cycle as typed: its own fields and its eligibility rules."""
+
     title: str
     level: str
     year: int
@@ -51,15 +54,6 @@ class CycleData:
     occupations: list[OccupationData] = field(default_factory=list)
     organizer_union_id: int | None = None
     notice_days: int = 7
-    min_years: int | None = None
-    min_skill_level: str | None = None
-    min_age: int | None = None
-    max_age: int | None = None
-    front_line_required: bool = False
-    in_post_required: bool = True
-    exclude_title_holders: bool = True
-    max_per_enterprise: int | None = None
-    max_per_union: int | None = None
     rubric: dict = field(default_factory=lambda: dict(scoring.DEFAULT_CRAFTSMAN_RUBRIC))
     disagreement_threshold: Decimal = Decimal(15)
     description: str = ""
