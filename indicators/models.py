@@ -33,7 +33,19 @@ class IndicatorSource(StrEnum):
         return {IndicatorSource.LIVE: _l("系统实时统计"), IndicatorSource.REPORTED: _l("填报")}[self]
 
 
-class Indicator(db.Model):
+class HasSource:
+    """Reads the ``source`` of an indicator (its record, or its progress as shown)."""
+
+    @property
+    def source_enum(self) -> IndicatorSource:
+        return IndicatorSource(self.source)  # type: ignore[attr-defined]
+
+    @property
+    def is_live(self) -> bool:
+        return self.source == IndicatorSource.LIVE  # type: ignore[attr-defined]
+
+
+class Indicator(HasSource, db.Model):
     """One indicator of the plan: what is measured, the target and the baseline."""
 
     __tablename__ = "plan_indicators"
@@ -69,14 +81,6 @@ class Indicator(db.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def source_enum(self) -> IndicatorSource:
-        return IndicatorSource(self.source)
-
-    @property
-    def is_live(self) -> bool:
-        return self.source == IndicatorSource.LIVE
 
 
 class IndicatorReport(db.Model):

@@ -19,13 +19,13 @@ from core.extensions import db
 from core.timeutil import beijing_today
 from core.versions import check_version
 from indicators import metrics, progress
-from indicators.models import Indicator, IndicatorReport, IndicatorSource
+from indicators.models import HasSource, Indicator, IndicatorReport, IndicatorSource
 
 # --- Read side ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class IndicatorProgress:
+class IndicatorProgress(HasSource):
     """One indicator with its current value and progress, ready to show or to serialise."""
 
     id: int
@@ -58,14 +58,6 @@ class IndicatorProgress:
     source_note: str = ""
     #: For live values: the metric's label; empty when the metric is not available.
     metric_label: str = ""
-
-    @property
-    def source_enum(self) -> IndicatorSource:
-        return IndicatorSource(self.source)
-
-    @property
-    def is_live(self) -> bool:
-        return self.source == IndicatorSource.LIVE
 
     @property
     def achieved(self) -> bool:
