@@ -42,19 +42,17 @@ which give their figures or refuse with their message. The property tests in
 from __future__ import annotations
 
 import decimal
+import functools
 import math
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import BigInteger, Integer, and_, case, cast, func, literal, or_, select, text
+from sqlalchemy import BigInteger, Integer, and_, bindparam, case, cast, func, literal, or_, select, text
 
 from competitions import scoring
 from competitions.models import Mark, SchemeAspect, SchemeCriterion, SchemeModule
 from core.extensions import db
-
-#: Rows of one contestant's module, by denominator: (numerator sum, aspects, aspects breaking a rule).
-ModuleRows = dict[int, dict[int, list]]
 
 
 def _whole_cents(expression, kind=Integer):
@@ -63,8 +61,11 @@ def _whole_cents(expression, kind=Integer):
     return cast(func.round(expression * 100), kind)
 
 
-def _query(event_id: int):
-    """(contestant, module, denominator, numerator sum, aspects, aspects breaking a rule) rows."""
+@functools.cache
+def _query():
+    """(contestant, module, denominator, numerator sum, aspects, aspects breaking a rule) rows
+    of the marks of event ``:event_id``, whose modules are ``:module_ids`` (built once)."""
+    event_id, module_ids = bindparam("event_id"), bindparam("module_ids", expanding=True)
     groups = (select(Mark.contestant_id, Mark.aspect_id, func.count().label("n"),
                      _whole_cents(func.sum(Mark.value), BigInteger).label("total"),
                      _whole_cents(func.min(Mark.value), BigInteger).label("low"),
@@ -76,8 +77,7 @@ def _query(event_id: int):
                       _whole_cents(SchemeAspect.max_mark, BigInteger).label("max_mark"),
                       _whole_cents(SchemeAspect.step, BigInteger).label("step"))
                .join(SchemeCriterion, SchemeCriterion.id == SchemeAspect.criterion_id)
-               .join(SchemeModule, SchemeModule.id == SchemeCriterion.module_id)
-               .where(SchemeModule.event_id == event_id).subquery("aspects"))
+               .where(SchemeCriterion.module_id.in_(module_ids)).subquery("aspects"))
     g, a = groups.c, aspects.c
     judgement = a.kind == scoring.AspectKind.JUDGEMENT.value
     single = or_(g.last_entry == 2, g.n == 1)  # one measurement, or one entered twice
@@ -93,13 +93,14 @@ def _query(event_id: int):
                                   g.n >= scoring.MIN_JUDGES)),
                  (single, and_(in_range, g.low == g.high)), else_=in_range)
     sums = (select(g.contestant_id, a.module_id, denominator.label("denominator"),
-                   func.sum(numerator), func.count(), func.sum(case((valid, 0), else_=1)))
+                   cast(func.sum(numerator), BigInteger), func.count(),
+                   cast(func.sum(case((valid, 0), else_=1)), Integer))
             .select_from(groups.join(aspects, a.id == g.aspect_id))
             .group_by(g.contestant_id, a.module_id, denominator.label("denominator")))
     return sums
 
 
-def _execute_streaming(query) -> list:
+def _execute_streaming(query, parameters: dict) -> list:
     """The rows of ``query``, on PostgreSQL aggregated as the marks stream from their index.
 
     ix_marks_event_marks holds an event's marks in group order (contestant, aspect) with the
@@ -109,11 +110,11 @@ def _execute_streaming(query) -> list:
     Hashing is turned off for this one statement (for the transaction, and set back right after).
     """
     if db.session.get_bind().dialect.name != "postgresql":
-        return db.session.execute(query).all()
+        return db.session.execute(query, parameters).all()
     previous = db.session.scalar(text("SELECT current_setting('enable_hashagg')"))
     db.session.execute(text("SELECT set_config('enable_hashagg', 'off', true)"))
     try:
-        return db.session.execute(query).all()
+        return db.session.execute(query, parameters).all()
     finally:
         db.session.execute(text("SELECT set_config('enable_hashagg', :previous, true)"), {"previous": previous})
 
@@ -158,47 +159,43 @@ def exact_scores(event_id: int, scheme: scoring.MarkingScheme, contestant_ids,
                  tie_break_keys: tuple[str, ...]) -> ExactScores | None:
     """The module scores of ``contestant_ids`` from one query; None when the event's common
     denominator is too large for the fractions to stand for the scoring functions' figures."""
-    rows: dict[int, ModuleRows] = {}
-    denominators = set()
-    for contestant_id, module_id, denominator, numerator, count, broken in _execute_streaming(_query(event_id)):
-        denominator = int(denominator)
-        denominators.add(denominator)
-        rows.setdefault(contestant_id, {}).setdefault(module_id, {})[denominator] = (int(numerator), count, broken)
-    aspects_of = {m.key: len(scheme.aspects_of(m.key)) for m in scheme.modules}
-    maxima = {m.key: int(scheme.module_max(m.key) * 100) for m in scheme.modules}
-    common_marks = math.lcm(*denominators) if denominators else 1
-    common_maxima = math.lcm(*maxima.values())
+    rows = _execute_streaming(_query(), {"event_id": event_id, "module_ids": [int(m.key) for m in scheme.modules]})
+    modules = [m.key for m in scheme.modules]
+    position = {int(key): n for n, key in enumerate(modules)}
+    maxima = [int(scheme.module_max(key) * 100) for key in modules]
+    common_marks = math.lcm(*{denominator for _, _, denominator, _, _, _ in rows})
+    common_maxima = math.lcm(*maxima)
     denominator = common_marks * common_maxima
     if denominator * 20_000 * _error_bound(scheme) >= 1:
         return None
-    # module score = Σ (numerator / its denominator) × weight / maximum, over ``denominator``
-    factors = {m.key: int(m.weight * 100) * (common_maxima // maxima[m.key]) for m in scheme.modules}
+    # Per contestant: each module's marks over ``common_marks``, then aspects marked and broken.
+    sums: dict[int, list[int]] = {}
+    width = len(modules)
+    for contestant_id, module_id, group_denominator, numerator, count, broken in rows:
+        own = sums.get(contestant_id)
+        if own is None:
+            own = sums[contestant_id] = [0] * (width + 2)
+        own[position[module_id]] += numerator * (common_marks // group_denominator)
+        own[width] += count
+        own[width + 1] += broken
+    # module score = achieved × weight / maximum, over ``denominator``
+    factors = [int(m.weight * 100) * (common_maxima // maximum) for m, maximum in zip(scheme.modules, maxima,
+                                                                                     strict=True)]
     tie_modules = [[m.key for m in scheme.modules if key in (m.key, m.kind)] for key in tie_break_keys]
+    aspects = len(scheme.aspects)
     numerators, undecided = {}, set()
     for contestant_id in contestant_ids:
-        own = _module_numerators(rows.get(contestant_id, {}), common_marks, aspects_of, factors)
-        if own is None or _any_on_boundary(own, tie_modules, denominator):
+        own = sums.get(contestant_id)
+        # every aspect marked (one group each) and none breaking a rule
+        if own is None or own[width] != aspects or own[width + 1]:
+            undecided.add(contestant_id)
+            continue
+        figures = {key: own[n] * factors[n] for n, key in enumerate(modules)}
+        if _any_on_boundary(figures, tie_modules, denominator):
             undecided.add(contestant_id)
         else:
-            numerators[contestant_id] = own
+            numerators[contestant_id] = figures
     return ExactScores(denominator, numerators, undecided)
-
-
-def _module_numerators(modules: ModuleRows, common_marks: int, aspects_of: dict[str, int],
-                       factors: dict[str, int]) -> dict[str, int] | None:
-    """One contestant's module score numerators; None if an aspect is unmarked or breaks a rule."""
-    result = {}
-    for key, expected in aspects_of.items():
-        achieved = marked = 0
-        for denominator, (numerator, count, broken) in modules.get(int(key), {}).items():
-            if broken:
-                return None
-            achieved += numerator * (common_marks // denominator)
-            marked += count
-        if marked != expected:
-            return None
-        result[key] = achieved * factors[key]
-    return result
 
 
 def _any_on_boundary(numerators: dict[str, int], tie_modules: list[list[str]], denominator: int) -> bool:
@@ -206,12 +203,14 @@ def _any_on_boundary(numerators: dict[str, int], tie_modules: list[list[str]], d
     stored to four decimals, the total stored to four and published to two, tie-break sums
     compared to two."""
     for numerator in numerators.values():
-        if numerator * 20_000 % denominator == 0 and _on_boundary(numerator, denominator, cents=False, fourth=True):
+        if not numerator * 20_000 % denominator and _on_boundary(numerator, denominator, cents=False, fourth=True):
             return True
     if _on_boundary(sum(numerators.values()), denominator, cents=True, fourth=True):
         return True
-    return any(_on_boundary(sum(numerators[k] for k in keys), denominator, cents=True, fourth=False)
-               for keys in tie_modules)
+    for keys in tie_modules:
+        if _on_boundary(sum(numerators[k] for k in keys), denominator, cents=True, fourth=False):
+            return True
+    return False
 
 
 def as_decimal(numerator: int, denominator: int) -> Decimal:
