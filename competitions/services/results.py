@@ -218,7 +218,8 @@ def compute(event: Event) -> list[Computed]:
     contestants = db.session.execute(select(Contestant.id, Contestant.blind_number)
                                      .where(Contestant.event_id == event.id,
                                             Contestant.status == ContestantStatus.CHECKED_IN.value,
-                                            Contestant.blind_number.is_not(None))).all()
+                                            Contestant.blind_number.is_not(None))
+                                     .order_by(Contestant.id)).all()  # the first refusal is always the same
     blind = dict(contestants)
     module_scores = _module_scores(event, plan, scorer, blind)
     totals = {cid: scoring.total_score(scores) for cid, scores in module_scores.items()}
