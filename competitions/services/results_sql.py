@@ -113,10 +113,10 @@ def _execute_streaming(query, parameters: dict) -> list:
         return db.session.execute(query, parameters).all()
     previous = db.session.scalar(text("SELECT current_setting('enable_hashagg')"))
     db.session.execute(text("SELECT set_config('enable_hashagg', 'off', true)"))
-    try:
-        return db.session.execute(query, parameters).all()
-    finally:
-        db.session.execute(text("SELECT set_config('enable_hashagg', :previous, true)"), {"previous": previous})
+    rows = db.session.execute(query, parameters).all()
+    # (on an error the transaction is rolled back, and the setting with it)
+    db.session.execute(text("SELECT set_config('enable_hashagg', :previous, true)"), {"previous": previous})
+    return rows
 
 
 @dataclass(frozen=True)
