@@ -185,12 +185,12 @@ def load(size: dict, rng: random.Random) -> dict:
             cycle, occupation, worker_id, enterprise_id = nomination(n)
             state = NominationState.NAMED.value if n < size["titles"] else pool_states[n % 3]
             yield (start_nomination + n, cycle.id, occupation.id, worker_id, enterprise_id, state,
-                   "", "", datetime(cycle.year, 4, 1), datetime(cycle.year, 5, 1), datetime(cycle.year, 3, 1),
-                   datetime(cycle.year, 5, 1), 1)
+                   "", "", "", datetime(cycle.year, 4, 1), datetime(cycle.year, 5, 1),
+                   datetime(cycle.year, 3, 1), datetime(cycle.year, 5, 1), 1)
 
     copy_rows(Nomination, ["id", "cycle_id", "occupation_id", "worker_id", "enterprise_id", "state",
-                           "statement", "decision_note", "submitted_at", "qualified_at", "created_at",
-                           "updated_at", "version"], nominations())
+                           "statement", "decision_note", "selection_basis", "submitted_at", "qualified_at",
+                           "created_at", "updated_at", "version"], nominations())
     enterprise_names = dict(db.session.execute(select(Enterprise.id, Enterprise.name)).all())
     district_names = [d.name.removesuffix("总工会") for d in districts]
     start_title = (db.session.scalar(select(sa.func.max(CraftsmanTitle.id))) or 0) + 1
@@ -204,12 +204,12 @@ def load(size: dict, rng: random.Random) -> dict:
             yield (start_title + n, start_nomination + n, worker_id, cycle.id, name, *name_keys(name),
                    "北京大工匠" if cycle.level == "city" else "区级工匠", cycle.level, cycle.year,
                    occupation.name, enterprise_names[enterprise_id], district,
-                   date(cycle.year, 9, 1), date(cycle.year + 1, 1, 1) if n % 500 == 0 else None, "")
+                   date(cycle.year, 9, 1), date(cycle.year + 1, 1, 1) if n % 500 == 0 else None, "", "")
 
     copy_rows(CraftsmanTitle, ["id", "nomination_id", "worker_id", "cycle_id", "name", "name_pinyin",
                                "name_strokes", "title", "level",
                                "year", "occupation", "enterprise_name", "district", "named_on",
-                               "revoked_on", "revoke_reason"], titles())
+                               "revoked_on", "revoke_reason", "selection_basis"], titles())
 
     def studios():
         for n in range(size["studios"]):
