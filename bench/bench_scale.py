@@ -2,7 +2,8 @@
 
 The large size is the one the product is built for: 100,000 craftsman titles beside a talent
 pool of 500,000 nominations, 1,000,000 worker records, 10,000 studios with 200,000
-achievements, ten years of selection cycles with their notices, and an audit log of
+achievements, ten years of selection cycles with their notices and of competitions with their
+published events, and an audit log of
 10,000,000 entries (``BENCH_SCALE_AUDIT_ENTRIES`` sets a smaller log on a slow machine). The
 small size is a hundredth of it. Rows are bulk-loaded with COPY into tables whose secondary
 indexes are built after the load, then analysed as autovacuum would.
@@ -32,6 +33,7 @@ from sqlalchemy import select  # noqa: E402
 from sqlalchemy.schema import CreateIndex, DropIndex  # noqa: E402
 
 from bench.common import database, log_in, median_ms  # noqa: E402
+from competitions.models import Competition, Event, EventState  # noqa: E402
 from core import collation, create_app, crypto, demo  # noqa: E402
 from core.accounts.models import User  # noqa: E402
 from core.audit.models import AuditEntry  # noqa: E402
@@ -167,6 +169,18 @@ def load(size: dict, rng: random.Random) -> dict:
             cycles.append(cycle)
     db.session.flush()
 
+    # Ten years of the city's skills competition, an event per occupation, results published.
+    for year in YEARS:
+        competition = Competition(title=f"{year}年北京市职工职业技能大赛", year=year)
+        db.session.add(competition)
+        for n, name in enumerate(OCCUPATIONS):
+            held = datetime(year, 6, 1 + n % 28)
+            db.session.add(Event(competition=competition, occupation=name, venue="北京市职工技能培训基地",
+                                 held_on=held.date(), registration_opens=held - timedelta(days=60),
+                                 registration_closes=held - timedelta(days=30),
+                                 state=EventState.PUBLISHED.value, published_at=held + timedelta(days=3)))
+    db.session.flush()
+
     # Nominations: every title's, then the talent pool; one worker each.
     pool_states = [NominationState.QUALIFIED.value, NominationState.NOT_PROPOSED.value,
                    NominationState.REJECTED.value]
@@ -250,7 +264,7 @@ def load(size: dict, rng: random.Random) -> dict:
     db.session.commit()
     middle = first_audit + size["audit"] // 2
     return {"audit_middle": middle, "enterprise_id": enterprise_ids[0],
-            "number": f"110105{size['workers'] // 2:012d}"}
+            "number": f"110105{size['workers'] // 2:012d}", "studio_id": start_studio + size["studios"] // 2}
 
 
 def pages(sample: dict) -> dict[str, tuple[str, str]]:
@@ -262,11 +276,14 @@ def pages(sample: dict) -> dict[str, tuple[str, str]]:
                                                                "district": "朝阳区"})),
         "registry_occupation": (None, "/registry?" + urlencode({"occupation": "焊工"})),
         "registry_search_surname": (None, "/registry?q=王"),
+        "registry_search_two_characters": (None, "/registry?" + urlencode({"q": "焊工"})),
         "registry_search_words": (None, "/registry?" + urlencode({"q": "第17精密"})),
         "talent_pool_first_page": ("admin", "/craftsmen/nominations/talent-pool"),
         "notices_first_page": (None, "/notices"),
         "studio_directory_first_page": (None, "/studio-directory/"),
         "studio_directory_search": (None, "/studio-directory/?q=焊工创新"),
+        "studio_page": (None, f"/studio-directory/{sample['studio_id']}"),
+        "competition_results_list": (None, "/competition-results"),
         "workers_admin_first_page": ("admin", "/workers/"),
         "workers_enterprise_first_page": ("enterprise", "/workers/"),
         "workers_search": ("admin", "/workers/?" + urlencode({"q": "第123精密"})),
@@ -274,7 +291,8 @@ def pages(sample: dict) -> dict[str, tuple[str, str]]:
         "audit_deep_page": ("admin", f"/admin/audit/?before={sample['audit_middle']}"),
         "audit_rare_action": ("admin", "/admin/audit/?action=account.disable"),
         "audit_object": ("admin", "/admin/audit/?target_type=Worker&target_id=4242"),
-        "audit_actor": ("admin", "/admin/audit/?actor=judge2"),
+        "audit_actor": ("admin", "/admin/audit/?actor=expert"),
+        "audit_actor_part_of_name": ("admin", "/admin/audit/?actor=xper"),
         "audit_date_range": ("admin", "/admin/audit/?since=2019-03-01&until=2019-03-02"),
     }
 
