@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, exists, literal, or_, select
+from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -414,32 +415,47 @@ def save_in_context(context: SaveContext, judge, text: str, *, client_key: str, 
     old = existing.value if existing is not None else None
     expected_version = existing.version + 1 if existing is not None else 1
     replaced = _replaced(existing, base)
-    mark, written = _upsert(context, judge, entry, value, client_key)
+    label = f"{context.contestant} · {aspect.name} · {entry}"
+    mark, written, audited = _upsert(context, judge, entry, value, client_key,
+                                     audit_entry=(label, _changes(old, value), expected_version))
     if not written:
         # The same key was saved at the same moment (a retry overtaking the first send).
         return SaveResult(mark, changed=False)
-    if mark.version != expected_version:
-        # Another device of the judge saved this mark between our read and our write: the
-        # value we replaced is the one its (committed) save recorded.
-        old = _last_audited_value(mark.id)
-    _audit(mark, context.contestant, aspect, old, value, judge)
+    if not audited:
+        if mark.version != expected_version:
+            # Another device of the judge saved this mark between our read and our write:
+            # the value we replaced is the one its (committed) save recorded.
+            old = _last_audited_value(mark.id)
+        audit.record("mark.save", mark, by=judge, label=label, changes=_changes(old, value))
     return SaveResult(mark, changed=True, replaced=replaced)
 
 
-def _upsert(context: SaveContext, judge, entry: int, value: Decimal, client_key: str) -> tuple[Mark, bool]:
+def _changes(old: Decimal | None, new: Decimal) -> dict:
+    return {"value": [None if old is None else str(old), str(new)]}
+
+
+def _upsert(context: SaveContext, judge, entry: int, value: Decimal, client_key: str, *,
+            audit_entry: tuple[str, dict, int]) -> tuple[Mark, bool, bool]:
     """Insert the judge's mark, or overwrite their row for the same aspect, contestant and entry
     (last save wins, whichever version the device knew), in one statement; the row as a
-    session object without reading it again. ``False`` when the row already held this key."""
+    session object without reading it again. Returns (mark, written, audited): not written
+    when the row already held this key. On PostgreSQL the same statement appends the audit
+    entry (``audit_entry``: label, changes, and the version the row must reach for the
+    changes to be true); elsewhere, or when another save came in between, the caller does."""
     assert context.aspect is not None and context.contestant is not None
     now = utcnow()
-    row = db.session.execute(_upsert_statement(db.session.get_bind().dialect.name), {
+    dialect = db.session.get_bind().dialect.name
+    label, changes, expected_version = audit_entry
+    row = db.session.execute(_upsert_statement(dialect), {
         "event_id": context.event.id, "aspect_id": context.aspect.id, "contestant_id": context.contestant.id,
         "judge_id": judge.id, "entry": entry, "value": value, "client_key": client_key, "saved_at": now,
-        "version": 1}).one_or_none()
+        "version": 1, "audit_actor_id": judge.id, "audit_actor_name": judge.username or "system",
+        "audit_label": label[:200], "audit_changes": changes, "expected_version": expected_version,
+    }).one_or_none()
     if row is None:
         replay = db.session.scalar(select(Mark).where(Mark.client_key == client_key))
         assert replay is not None
-        return replay, False
+        return replay, False, False
     mark = db.session.identity_map.get(db.session.identity_key(Mark, row.id))
     if mark is None:
         mark = Mark(id=row.id, event_id=context.event.id, aspect_id=context.aspect.id,
@@ -451,25 +467,43 @@ def _upsert(context: SaveContext, judge, entry: int, value: Decimal, client_key:
         for name, new in (("value", value), ("client_key", client_key), ("saved_at", now),
                           ("version", row.version), ("submitted_at", row.submitted_at)):
             set_committed_value(mark, name, new)
-    return mark, True
+    return mark, True, bool(row._mapping.get("audited", False))
 
 
 @functools.cache
 def _upsert_statement(dialect: str):
     """:func:`_upsert`'s statement for ``dialect``, built once: ``INSERT … ON CONFLICT (the
     judge's mark) DO UPDATE … RETURNING``, on PostgreSQL and SQLite (3.35 or later) alike;
-    a row already holding the same client key is left alone and nothing is returned."""
+    a row already holding the same client key is left alone and nothing is returned. On
+    PostgreSQL the audit entry is inserted by the same statement (a data-modifying WITH),
+    provided the row reached the expected version; SQLite has no such WITH."""
     table = Mark.__table__
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).values({name: bindparam(name) for name in (
         "event_id", "aspect_id", "contestant_id", "judge_id", "entry", "value", "client_key", "saved_at",
         "version")})
-    return statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=[table.c.aspect_id, table.c.contestant_id, table.c.judge_id, table.c.entry],
         set_={"value": statement.excluded.value, "client_key": statement.excluded.client_key,
               "saved_at": statement.excluded.saved_at, "version": table.c.version + 1},
         where=table.c.client_key != statement.excluded.client_key,
     ).returning(table.c.id, table.c.version, table.c.submitted_at)
+    if dialect != "postgresql":
+        return upsert
+    written = upsert.cte("written")
+    entries = AuditEntry.__table__
+    audited = (sa_insert(entries).from_select(
+        ["created_at", "actor_id", "actor_name", "action", "target_type", "target_id", "target_label", "changes"],
+        select(bindparam("saved_at", type_=entries.c.created_at.type),
+               bindparam("audit_actor_id", type_=entries.c.actor_id.type),
+               bindparam("audit_actor_name", type_=entries.c.actor_name.type),
+               literal("mark.save", type_=entries.c.action.type), literal("Mark", type_=entries.c.target_type.type),
+               written.c.id, bindparam("audit_label", type_=entries.c.target_label.type),
+               bindparam("audit_changes", type_=entries.c.changes.type))
+        .where(written.c.version == bindparam("expected_version", type_=table.c.version.type)))
+        .returning(entries.c.id).cte("audited"))
+    return select(written.c.id, written.c.version, written.c.submitted_at,
+                  exists(select(audited.c.id)).label("audited"))
 
 
 def _last_audited_value(mark_id: int) -> Decimal | None:
@@ -481,11 +515,6 @@ def _last_audited_value(mark_id: int) -> Decimal | None:
         return Decimal(changes["value"][1]) if changes else None
     except (KeyError, IndexError, TypeError, InvalidOperation):
         return None
-
-
-def _audit(mark: Mark, contestant: Contestant, aspect: SchemeAspect, old, new, judge) -> None:
-    audit.record("mark.save", mark, by=judge, label=f"{contestant} · {aspect.name} · {mark.entry}",
-                 changes={"value": [None if old is None else str(old), str(new)]})
 
 
 # Progress ------------------------------------------------------------------------------------------

@@ -20,8 +20,9 @@ from core.extensions import db
 from tests.conftest import csrf_token
 
 #: Statements of one save-as-you-go request (core/static/js/marks.js): signing in (the user
-#: with roles), what the save needs (one query), the mark's upsert and its audit entry.
-MARK_SAVE_NEW = 4
+#: with roles), what the save needs (one query), the mark's upsert and its audit entry (on
+#: PostgreSQL one statement writes both).
+MARK_SAVE_NEW = {"postgresql": 3, "sqlite": 4}
 #: A replayed client key: signing in and the same one query, which finds the stored mark.
 MARK_SAVE_REPLAY = 2
 
@@ -60,6 +61,11 @@ def statements(app):
         event.remove(engine, "before_cursor_execute", count)
 
 
+def _dialect(app) -> str:
+    with app.app_context():
+        return db.engine.dialect.name
+
+
 def _shown(found: list[str]) -> str:
     return "\n".join(f"  {n}. {s[:160]}" for n, s in enumerate(found, start=1))
 
@@ -90,12 +96,12 @@ def _mark(setup, token, value, key=None):
             "value": value, "client_key": key or uuid.uuid4().hex, "entry": 1}
 
 
-def test_saving_a_new_mark_runs_four_statements(app, client, scoring):
+def test_saving_a_new_mark_runs_at_most_four_statements(app, client, scoring):
     setup, url, token = scoring
     with statements(app) as found:
         response = client.post(url, data=_mark(setup, token, "30"))
     assert response.get_json() == {"ok": True, "value": "30", "changed": True}
-    assert len(found) == MARK_SAVE_NEW, _shown(found)
+    assert len(found) == MARK_SAVE_NEW[_dialect(app)], _shown(found)
 
 
 def test_changing_a_mark_runs_as_many_statements_as_a_new_one(app, client, scoring):
@@ -104,7 +110,7 @@ def test_changing_a_mark_runs_as_many_statements_as_a_new_one(app, client, scori
     with statements(app) as found:
         response = client.post(url, data=_mark(setup, token, "31"))
     assert response.get_json() == {"ok": True, "value": "31", "changed": True}
-    assert len(found) == MARK_SAVE_NEW, _shown(found)
+    assert len(found) == MARK_SAVE_NEW[_dialect(app)], _shown(found)
 
 
 def test_a_replayed_save_runs_two_statements_and_changes_nothing(app, client, scoring):
