@@ -50,6 +50,12 @@ def register_extensions(app: Flask) -> None:
     from core.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    if app.config.get("DATABASE_PING_IDLE_SECONDS") is not None:
+        from core.db_pool import ping_idle_connections
+
+        with app.app_context():
+            for engine in db.engines.values():
+                ping_idle_connections(engine, float(app.config["DATABASE_PING_IDLE_SECONDS"]))
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
