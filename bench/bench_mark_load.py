@@ -15,8 +15,9 @@ when the stored row is not the last acknowledged save of its field, *duplicated*
 was written twice (more rows or audit entries than acknowledged saves).
 
 Prints ``mark_load_saves_per_s``, ``mark_load_p50_ms``, ``mark_load_p99_ms``,
-``mark_load_lost``, ``mark_load_duplicated``, ``mark_load_app_cpu_ms`` (the gunicorn workers'
-CPU per save), the reference page's ``reference_page_req_per_s`` / p50 / p99 and
+``mark_load_lost``, ``mark_load_duplicated``, the CPU per save of the gunicorn workers
+(``mark_load_app_cpu_ms``), of PostgreSQL (its own cluster only) and of the clients, the
+reference page's ``reference_page_req_per_s`` / p50 / p99 and
 ``mark_load_ratio`` (saves/s over the reference's requests/s). ``BENCH_LOAD_SECONDS`` sets
 each phase's length (default 15; the issue's figure uses 30), ``BENCH_LOAD_CLIENTS`` the
 number of judges (default 50).
@@ -80,8 +81,9 @@ def _wait_port(port: int, process: subprocess.Popen | None = None, seconds: floa
 
 @contextmanager
 def postgres():
-    """A PostgreSQL URL for the run: a schema of its own in BENCH_DATABASE_URL, dropped
-    afterwards, or a throwaway cluster (initdb in a temporary folder, removed afterwards)."""
+    """(URL, postmaster pid or None) for the run: a schema of its own in BENCH_DATABASE_URL,
+    dropped afterwards, or a throwaway cluster (initdb in a temporary folder, removed
+    afterwards), whose server processes' CPU the benchmark can then read."""
     given = os.environ.get("BENCH_DATABASE_URL")
     if given:
         schema = f"bench_mark_load_{os.getpid()}"
@@ -89,7 +91,7 @@ def postgres():
         with admin.begin() as connection:
             connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
         try:
-            yield given + ("&" if "?" in given else "?") + f"options=-csearch_path%3D{schema}%2Cpublic"
+            yield given + ("&" if "?" in given else "?") + f"options=-csearch_path%3D{schema}%2Cpublic", None
         finally:
             with admin.begin() as connection:
                 connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -118,7 +120,8 @@ def postgres():
         with admin.connect() as connection:
             connection.execute(sa.text("CREATE DATABASE bench"))
         admin.dispose()
-        yield f"postgresql://postgres@127.0.0.1:{port}/bench"
+        postmaster = int((data / "postmaster.pid").read_text().split()[0])
+        yield f"postgresql://postgres@127.0.0.1:{port}/bench", postmaster
     finally:
         subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast",  # noqa: S603
                         "stop"], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -336,7 +339,7 @@ def check_database(url: str, judges: list[Judge], event_id: int) -> tuple[int, i
 
 
 def main() -> None:
-    with postgres() as url, redis() as redis_url:
+    with postgres() as (url, postmaster), redis() as redis_url:
         app = create_app("testing", {"DATABASE_URL": url})
         with app.app_context():
             db.create_all()
@@ -352,31 +355,44 @@ def main() -> None:
                 for start in range(0, len(judges), WORKERS):
                     await asyncio.gather(*(sign_in(port, j, data) for j in judges[start:start + WORKERS]))
 
-            cpu: list[float] = []
+            cpu: list[tuple[float, float, float]] = []
+
+            def meter():
+                cpu.append((_cpu_seconds(master), _cpu_seconds(postmaster) if postmaster else 0.0,
+                            time.process_time()))
 
             async def saves():
                 measured_from = time.perf_counter() + WARM_UP
                 deadline = measured_from + SECONDS
-                asyncio.get_running_loop().call_later(WARM_UP, lambda: cpu.append(_cpu_seconds(master)))
+                asyncio.get_running_loop().call_later(WARM_UP, meter)
                 await asyncio.gather(*(judge_loop(port, j, data, measured_from, deadline, n * 17)
                                        for n, j in enumerate(judges)))
-                cpu.append(_cpu_seconds(master))
+                meter()
 
             asyncio.run(sign_in_all())
             asyncio.run(saves())
-            elapsed, app_cpu = SECONDS, cpu[-1] - cpu[0]
+            elapsed = SECONDS
+            app_cpu, pg_cpu, client_cpu = (end - start for start, end in zip(cpu[0], cpu[-1], strict=True))
         latencies = [ms for j in judges for ms in j.latencies]
         lost, duplicated = check_database(url, judges, data.event_id)
 
         reference: list[float] = []
-        with gunicorn("bench.plain_flask_page:app", {}) as (port, _master):
+        with gunicorn("bench.plain_flask_page:app", {}) as (port, master):
+            ref_cpu: list[tuple[float, float]] = []
+
+            def ref_meter():
+                ref_cpu.append((_cpu_seconds(master), time.process_time()))
+
             async def pages():
                 measured_from = time.perf_counter() + WARM_UP
+                asyncio.get_running_loop().call_later(WARM_UP, ref_meter)
                 await asyncio.gather(*(page_loop(port, measured_from, measured_from + SECONDS, reference)
                                        for _ in range(CLIENTS)))
+                ref_meter()
 
             asyncio.run(pages())
             ref_elapsed = SECONDS
+            ref_app_cpu, ref_client_cpu = (end - start for start, end in zip(ref_cpu[0], ref_cpu[-1], strict=True))
 
         saves_per_s = len(latencies) / elapsed
         pages_per_s = len(reference) / ref_elapsed
@@ -387,10 +403,16 @@ def main() -> None:
         print(f"mark_load_p99_ms: {_quantile(latencies, 0.99):.0f} ms")
         print(f"mark_load_lost: {lost} marks")
         print(f"mark_load_duplicated: {duplicated} marks")
-        print(f"mark_load_app_cpu_ms: {app_cpu * 1000 / max(1, len(latencies)):.1f} ms")
+        saves_done = max(1, len(latencies))
+        print(f"mark_load_app_cpu_ms: {app_cpu * 1000 / saves_done:.1f} ms")
+        if postmaster:
+            print(f"mark_load_postgres_cpu_ms: {pg_cpu * 1000 / saves_done:.1f} ms")
+        print(f"mark_load_client_cpu_ms: {client_cpu * 1000 / saves_done:.1f} ms")
         print(f"reference_page_req_per_s: {pages_per_s:.0f} req/s")
         print(f"reference_page_p50_ms: {statistics.median(reference):.0f} ms")
         print(f"reference_page_p99_ms: {_quantile(reference, 0.99):.0f} ms")
+        print(f"reference_page_app_cpu_ms: {ref_app_cpu * 1000 / max(1, len(reference)):.1f} ms")
+        print(f"reference_page_client_cpu_ms: {ref_client_cpu * 1000 / max(1, len(reference)):.1f} ms")
         print(f"mark_load_ratio: {saves_per_s / pages_per_s:.2f} x")
 
 
