@@ -203,9 +203,12 @@ def save_mark(event_id: int):
     and answers from what it wrote, without reading anything after the commit."""
     client_key = request.form.get("client_key", "")
     entry = request.form.get("entry", type=int) or 1
-    context = marking.save_context(event_id, current_user, aspect_id=request.form.get("aspect_id", type=int) or 0,
+    aspect_id = request.form.get("aspect_id", type=int) or 0
+    # Out-of-range numbers find nothing (the database would refuse them as parameters); the
+    # service then refuses the entry by its rule, and a missing aspect is a 404.
+    context = marking.save_context(event_id, current_user, aspect_id=aspect_id if 0 < aspect_id < 2**31 else 0,
                                    blind_number=request.form.get("blind_number"),
-                                   client_key=client_key.strip(), entry=entry)
+                                   client_key=client_key.strip(), entry=entry if entry in (1, 2) else 0)
     if context is None:
         abort(404)
     if context.assignment is None:

@@ -337,3 +337,15 @@ def test_judge_sees_other_judges_marks_only_after_submitting_own_sheet(app, worl
         db.session.commit()
     html = client.get(sheet_url(setup)).get_data(as_text=True)
     assert "其他裁判：37" in html
+
+
+def test_out_of_range_numbers_in_a_save_are_refused_in_chinese_not_failed(app, world, client, login, setup):
+    login(world.users.judge)
+    token = csrf_token(client, sheet_url(setup))
+    url = f"/judging/events/{setup.event}/marks"
+    data = {"csrf_token": token, "aspect_id": setup.ids.aspects["尺寸精度"], "blind_number": "A001",
+            "value": "30", "client_key": uuid.uuid4().hex}
+    too_far = client.post(url, data={**data, "entry": "99999999999"})
+    assert too_far.status_code == 422 and too_far.get_json()["error"] == "录入次序无效"
+    assert client.post(url, data={**data, "aspect_id": "99999999999"}).status_code == 404
+    assert marks_count(app) == 0
