@@ -3,7 +3,7 @@ registry's grams (a surname search) in a stored column with a GIN index; nothing
 keeps its LIKE scan.
 
 Revision ID: bbaeba0aa702
-Revises: 5a399b54e518
+Revises: f8e66412d40a
 Create Date: 2026-12-07 02:05:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'bbaeba0aa702'
-down_revision = '5a399b54e518'
+down_revision = 'f8e66412d40a'
 branch_labels = None
 depends_on = None
 
