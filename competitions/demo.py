@@ -121,21 +121,15 @@ def _event(competition, data: competitions.EventData, admin: User) -> Event:
     return event
 
 
-#: Why the organisers let a worker of a neighbouring trade enter (the event's own trade has
-#: too few workers in the demo enterprises).
-CROSS_TRADE_REASON = "相近工种，经组委会同意跨工种参赛"
-
-
-def _pick(event: Event, count: int, occupations: list[str], rng: random.Random, *,
-          first: list[Worker] = (), taken: set[int]) -> list[Worker]:
-    """``count`` eligible workers for ``event`` (``first`` included), the closest occupations
-    first, within the event's quota per enterprise; none of the ``taken`` workers."""
-    fit = {occupation: rank for rank, occupation in enumerate(occupations)}
-    candidates = [w for w in db.session.scalars(select(Worker).order_by(Worker.id))
-                  if w.occupation in fit and w.id not in taken and w not in first
-                  and not registration.eligibility_failures(event, w, cross_trade=True)]
+def _pick(event: Event, count: int, rng: random.Random, *, first: list[Worker] = (),
+          taken: set[int]) -> list[Worker]:
+    """``count`` eligible workers of the event's own trade (``first`` included) within the
+    event's quota per enterprise; none of the ``taken`` workers. Nobody enters a neighbouring
+    trade: a competition result (and its award certificate) is always in the worker's trade."""
+    candidates = [w for w in db.session.scalars(select(Worker).where(
+        Worker.occupation == event.occupation).order_by(Worker.id))
+        if w.id not in taken and w not in first and not registration.eligibility_failures(event, w)]
     rng.shuffle(candidates)
-    candidates.sort(key=lambda w: fit[w.occupation])  # stable: shuffled within an occupation
     chosen = list(first)
     per_enterprise = Counter(w.enterprise_id for w in chosen)
     for worker in candidates:
@@ -150,9 +144,7 @@ def _pick(event: Event, count: int, occupations: list[str], rng: random.Random, 
 
 def _import(event: Event, workers: list[Worker], admin: User) -> None:
     """The organisers import the contestants from their spreadsheet (row 1 is the header)."""
-    rows = [(number, {"姓名": w.name, "身份证号": w.id_number,
-                      "工种": w.occupation if w.occupation == event.occupation else "",
-                      "跨工种理由": "" if w.occupation == event.occupation else CROSS_TRADE_REASON})
+    rows = [(number, {"姓名": w.name, "身份证号": w.id_number, "工种": w.occupation})
             for number, w in enumerate(workers, start=2)]
     registration.import_contestants(event, rows, by=admin)
 
@@ -232,7 +224,7 @@ def _welding(competition, held_on: date, panel: list[User], admin: User, worker:
         min_skill_level=SkillLevel.LEVEL_4.value, min_age=18, max_age=60, quota_per_enterprise=3,
         promotion_top_n=3, title_top_n=1), admin)
     competitions.open_registration(event, by=admin)
-    _import(event, _pick(event, 12, ["焊工", "钳工"], rng, first=[worker], taken=taken), admin)
+    _import(event, _pick(event, 12, rng, first=[worker], taken=taken), admin)
     contestants = _seat(event, panel, admin)
     plan = _plan(event, contestants, panel, rng, {worker.id: 0.9})
     practical = event.modules[1]
@@ -275,7 +267,7 @@ def _turning(competition, held_on: date, panel: list[User], admin: User, rng: ra
         min_skill_level=SkillLevel.LEVEL_4.value, min_age=18, max_age=55, quota_per_enterprise=3,
         promotion_top_n=3, title_top_n=1), admin)
     competitions.open_registration(event, by=admin)
-    _import(event, _pick(event, 12, ["数控车工", "数控铣工", "铣工", "钳工"], rng, taken=taken), admin)
+    _import(event, _pick(event, 12, rng, taken=taken), admin)
     contestants = _seat(event, panel, admin)
     plan = _plan(event, contestants, panel, rng, {})
     theory, practical = event.modules
@@ -303,7 +295,7 @@ def _fitting(competition, held_on: date, admin: User, enterprise_user: User, rng
     fitter = next((w for w in own if w.occupation == "钳工"), own[0])
     registration.register(event, fitter, by=enterprise_user)
     taken.update(w.id for w in own)  # the rest is the demo enterprise's to register
-    others = _pick(event, 6, ["钳工"], rng, taken=taken)
+    others = _pick(event, 6, rng, taken=taken)
     _import(event, others, admin)
     return event
 

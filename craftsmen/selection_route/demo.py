@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from competitions.models import Event, EventState, Mark
+from competitions.models import Contestant, Event, EventState, Mark
 from competitions.services import appeals as competition_appeals
 from competitions.services import competitions as competition_service
 from competitions.services import judges as competition_judges
@@ -123,13 +123,20 @@ def _pool_nomination(cycle: SelectionCycle, occupation: CycleOccupation, worker:
     return nomination
 
 
-def _fresh_workers(cycle: SelectionCycle, enterprise_ids: list[int], count: int, skip: set[int]) -> list[Worker]:
+def _fresh_workers(cycle: SelectionCycle, enterprise_ids: list[int], count: int, skip: set[int],
+                   occupation: str) -> list[Worker]:
+    """``count`` workers of the enterprises not yet nominated or titled, those already of
+    ``occupation`` first. Nobody who entered a competition in another trade is taken: the
+    road makes them workers of ``occupation``, and a competition result (and its certificate)
+    stays in the worker's own trade."""
     nominated = select(Nomination.worker_id).where(Nomination.cycle_id == cycle.id)
     titled = select(CraftsmanTitle.worker_id)
+    competed_elsewhere = (select(Contestant.worker_id).join(Event, Event.id == Contestant.event_id)
+                          .where(Event.occupation != occupation))
     found = db.session.scalars(select(Worker).where(Worker.enterprise_id.in_(enterprise_ids),
                                                     Worker.id.not_in(nominated), Worker.id.not_in(titled),
-                                                    Worker.id.not_in(skip))
-                               .order_by(Worker.id).limit(count)).all()
+                                                    Worker.id.not_in(competed_elsewhere), Worker.id.not_in(skip))
+                               .order_by(Worker.occupation != occupation, Worker.id).limit(count)).all()
     skip.update(w.id for w in found)
     return list(found)
 
@@ -145,14 +152,14 @@ def _turning(cycle: SelectionCycle, admin: User, panel: list[User], arbiters: li
     skip = {worker_account.worker_id}
     chaoyang = list(db.session.scalars(select(Enterprise.id).where(Enterprise.district_union_id == reviewer.union_id)))
     elsewhere = list(db.session.scalars(select(Enterprise.id).where(Enterprise.id.not_in(chaoyang))))
-    seeds = [_prepare(w, "数控车工") for w in _fresh_workers(cycle, elsewhere, 2, skip)]
+    seeds = [_prepare(w, "数控车工") for w in _fresh_workers(cycle, elsewhere, 2, skip, "数控车工")]
     for worker in seeds:
         route.choose_seed(turning, _pool_nomination(cycle, turning, worker), SEED_REASON, by=admin)
     today = beijing_today()
     qualifier = route.create_qualifier(turning, _stage(today + timedelta(days=1)), by=admin)
     _scheme(qualifier, admin)
-    own = [_prepare(w, "数控车工") for w in _fresh_workers(cycle, [enterprise_user.enterprise_id], 2, skip)]
-    others = [_prepare(w, "数控车工") for w in _fresh_workers(cycle, chaoyang, 4, skip)]
+    own = [_prepare(w, "数控车工") for w in _fresh_workers(cycle, [enterprise_user.enterprise_id], 2, skip, "数控车工")]
+    others = [_prepare(w, "数控车工") for w in _fresh_workers(cycle, chaoyang, 4, skip, "数控车工")]
     for worker in own:
         route.register_challenger(turning, worker, by=enterprise_user)
     for worker in others:
@@ -185,7 +192,7 @@ def _fitting(cycle: SelectionCycle, admin: User, arbiters: list[User]) -> None:
     skip = {_user("worker").worker_id}
     others = [e.id for e in db.session.scalars(select(Enterprise).where(Enterprise.id != enterprise_user.enterprise_id)
                                                 .order_by(Enterprise.id.desc()).limit(3))]
-    for seed in _fresh_workers(cycle, others, 1, skip):
+    for seed in _fresh_workers(cycle, others, 1, skip, "钳工"):
         route.choose_seed(fitting, _pool_nomination(cycle, fitting, _prepare(seed, "钳工")),
                           "全国技术能手，专家委员会选定。", by=admin)
     route.create_qualifier(fitting, _stage(beijing_today() + timedelta(days=20), open_now=False), by=admin)
@@ -193,7 +200,7 @@ def _fitting(cycle: SelectionCycle, admin: User, arbiters: list[User]) -> None:
     union_enterprises = list(db.session.scalars(select(Enterprise.id).where(
         Enterprise.district_union_id == reviewer.union_id)))
     for by, enterprise_ids in ((enterprise_user, [enterprise_user.enterprise_id]), (reviewer, union_enterprises)):
-        found = _fresh_workers(cycle, enterprise_ids, 1, skip)
+        found = _fresh_workers(cycle, enterprise_ids, 1, skip, "钳工")
         if found:  # one challenger so far, registered by the enterprise (or else its union)
             route.register_challenger(fitting, _prepare(found[0], "钳工"), by=by)
             break
