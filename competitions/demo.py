@@ -88,6 +88,15 @@ SCHEMES = {
     ],
 }
 
+#: What the measurement aspects are measured in (the rest state no unit).
+UNITS = {
+    "理论考试成绩（闭卷笔试，百分制）": "分", "外圆 Φ48h7、Φ36h7 尺寸": "mm", "内孔 Φ24H7 尺寸": "mm",
+    "螺纹 M30×1.5-6g 通止规检验": "处", "长度尺寸及同轴度 0.02": "mm", "表面粗糙度 Ra1.6": "μm",
+    "凹凸件配合间隙 ≤0.04": "mm", "外形尺寸 60±0.02": "mm", "孔距 40±0.05 及位置度": "mm",
+    "锉削面粗糙度 Ra3.2": "μm", "射线探伤（RT）评级": "级", "面弯、背弯试验": "件",
+    "焊缝余高 0~3 mm": "mm", "焊缝宽度差 ≤2 mm": "mm",
+}
+
 #: Demo judges added here (username, display name). ``judge2`` is the chief judge, who
 #: supervises and does not score; the core demo's ``judge`` scores with judge3 and judge4.
 JUDGES = [("judge2", "张建华（裁判长）"), ("judge3", "李秀兰（裁判）"), ("judge4", "王志强（裁判）")]
@@ -117,7 +126,8 @@ def _event(competition, data: competitions.EventData, admin: User) -> Event:
             criterion = schemes.add_criterion(module, criterion_name, by=admin)
             for aspect, aspect_kind, max_mark, step in aspects:
                 schemes.add_aspect(criterion, schemes.AspectData(
-                    aspect, aspect_kind, D(max_mark), D(step) if step else None), by=admin)
+                    aspect, aspect_kind, D(max_mark), D(step) if step else None, UNITS.get(aspect, "")),
+                    by=admin)
     return event
 
 
