@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Executable, and_, case, exists, func, literal, or_, select, union_all
 
@@ -28,6 +29,7 @@ class PendingSheets:
     panel_name: str
     pending: int
     reopened: int
+    deadline: date | None = None
 
 
 def pending_sheets(user, scope: str, subject_type: str, subjects) -> list[PendingSheets]:
@@ -44,25 +46,26 @@ def pending_sheets(user, scope: str, subject_type: str, subjects) -> list[Pendin
                               ConflictDeclaration.subject_type == subject_type,
                               ConflictDeclaration.subject_id == s.c.subject_id)
     query = (select(ReviewPanel.id, ReviewPanel.name, func.count(),
-                    func.sum(case((ReviewScore.reopen_reason.is_not(None), 1), else_=0)))
+                    func.sum(case((ReviewScore.reopen_reason.is_not(None), 1), else_=0)), ReviewPanel.deadline)
              .join(s, s.c.panel_id == ReviewPanel.id)
              .join(PanelMember, and_(PanelMember.panel_id == ReviewPanel.id,
                                      PanelMember.user_id == user.id))
              .outerjoin(ReviewScore, sheet)
              .where(ReviewPanel.scope == scope, ReviewScore.submitted_at.is_(None), ~declared)
-             .group_by(ReviewPanel.id, ReviewPanel.name).order_by(ReviewPanel.id))
+             .group_by(ReviewPanel.id, ReviewPanel.name, ReviewPanel.deadline).order_by(ReviewPanel.id))
     if user.employer_id is not None:  # own enterprise: always stepped aside from (回避)
         query = query.where(or_(s.c.enterprise_id.is_(None), s.c.enterprise_id != user.employer_id))
-    return [PendingSheets(pid, name, n, int(reopened or 0))
-            for pid, name, n, reopened in db.session.execute(query).all()]
+    return [PendingSheets(pid, name, n, int(reopened or 0), deadline)
+            for pid, name, n, reopened, deadline in db.session.execute(query).all()]
 
 
 def expert_items(user, title: str, url: str, scope: str, subject_type: str, subjects) -> list[WorkItem]:
     """The expert's work on a feature's panels: one item per panel with sheets still to score
-    (``title`` linking to ``url``), saying how many of them were sent back for re-scoring."""
+    (``title`` linking to ``url``), with the panel's deadline (the workbench puts overdue and
+    nearest deadlines first) and how many of the sheets were sent back for re-scoring."""
     from flask_babel import gettext as _
 
-    return [WorkItem(title, url, count=p.pending, context=p.panel_name,
+    return [WorkItem(title, url, count=p.pending, context=p.panel_name, deadline=p.deadline,
                      note=_("%(n)s 份被退回重评", n=p.reopened) if p.reopened else "")
             for p in pending_sheets(user, scope, subject_type, subjects)]
 
