@@ -8,10 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Executable, and_, case, exists, func, literal, or_, select, union_all
 
 from core import workbench
 from core.extensions import db
+from core.notifications import services as notifications
+from core.notifications.services import Reminder
 from core.review_panels.models import (
     ConflictDeclaration,
     DisagreementResolution,
@@ -130,8 +133,44 @@ def flagged_items(user, today, *, lead=None) -> list[WorkItem]:
             for panel_id, name, flagged, scope in sorted(rows, key=lambda r: r[0])]
 
 
+def deadline_reminders(day: date) -> list[Reminder]:
+    """Panels whose deadline is ``day``: the members with sheets still to score on them (one
+    query per registered scope)."""
+    from core.accounts.models import User
+
+    found: dict[tuple[int, str], set[int]] = {}
+    for work in _SCOPE_WORK.values():
+        s = work.subjects().subquery()
+        sheet = and_(ReviewScore.panel_id == ReviewPanel.id, ReviewScore.user_id == PanelMember.user_id,
+                     ReviewScore.subject_type == work.subject_type, ReviewScore.subject_id == s.c.subject_id)
+        declared = exists().where(ConflictDeclaration.panel_id == ReviewPanel.id,
+                                  ConflictDeclaration.user_id == PanelMember.user_id,
+                                  ConflictDeclaration.subject_type == work.subject_type,
+                                  ConflictDeclaration.subject_id == s.c.subject_id)
+        rows = db.session.execute(
+            select(ReviewPanel.id, ReviewPanel.name, PanelMember.user_id)
+            .join(s, s.c.panel_id == ReviewPanel.id)
+            .join(PanelMember, PanelMember.panel_id == ReviewPanel.id)
+            .join(User, User.id == PanelMember.user_id)
+            .outerjoin(ReviewScore, sheet)
+            .where(ReviewPanel.scope == work.scope, ReviewPanel.deadline == day,
+                   ReviewScore.submitted_at.is_(None), ~declared, User.is_enabled.is_(True),
+                   or_(s.c.enterprise_id.is_(None), User.employer_id.is_(None),
+                       s.c.enterprise_id != User.employer_id))
+            .distinct()).all()
+        for panel_id, name, user_id in rows:
+            found.setdefault((panel_id, name), set()).add(user_id)
+    return [Reminder(frozenset(users), "remind.panel_deadline", f"panel:{panel_id}:deadline",
+                     notifications.path_for("main.expert_home"), {"panel": name})
+            for (panel_id, name), users in sorted(found.items())]
+
+
 def register() -> None:
-    """The administrator sees every panel's unresolved disagreements; a panel lead, theirs."""
+    """The administrator sees every panel's unresolved disagreements; a panel lead, theirs.
+    Members with sheets to score are reminded of the panel's deadline."""
     workbench.add_source(Role.ADMIN, "review_panels.flags", flagged_items)
     workbench.add_source(Role.EXPERT, "review_panels.flags",
                          lambda user, today: flagged_items(user, today, lead=user))
+    notifications.register_kind("remind.panel_deadline", _l("评分 %(days)s 天后截止：%(panel)s"),
+                                _l("截止日期 %(deadline)s。您在该评审组还有未提交的评分。"))
+    notifications.add_reminder_source("review_panels.deadline", deadline_reminders)

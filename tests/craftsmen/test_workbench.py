@@ -151,3 +151,27 @@ def test_administrator_sets_and_changes_a_panels_deadline_on_the_panel_form(app,
         assert isinstance(panel, ReviewPanel) and panel.deadline == due
         assert db.session.scalar(db.select(db.func.count()).select_from(AuditEntry)
                                  .where(AuditEntry.action == "panel.deadline")) == 1
+
+
+def test_members_with_sheets_to_score_are_reminded_of_the_panels_deadline(app, world):
+    from core.notifications import services as notifications
+    from core.notifications.models import Notification
+    from core.timeutil import beijing_today
+
+    today = beijing_today()
+    with app.app_context():
+        cycle = make_cycle(status="reviewing")
+        nomination = make_nomination(cycle, world.worker_b)
+        done = factories.user("exp_done", [Role.EXPERT])
+        fitter = next(o for o in cycle.occupations if o.name == "钳工")
+        panel = review.form_panel(fitter, [done.id, world.users.expert], world.users.expert, by=None)
+        panel.deadline = today + timedelta(days=3)
+        marks = {c["key"]: "80" for c in panel.rubric["criteria"]}
+        review.save_sheet(panel, nomination, done, marks, submit=True)
+        db.session.commit()
+        assert notifications.remind(today) == 1
+        assert notifications.remind(today) == 0  # once however often it runs
+        db.session.commit()
+        (reminder,) = db.session.scalars(db.select(Notification).where(Notification.kind == "remind.panel_deadline"))
+        assert reminder.user_id == world.users.expert
+        assert notifications.title_of(reminder) == f"评分 3 天后截止：{panel.name}"  # not exp_done: all in
