@@ -418,6 +418,8 @@ class SchemeAspect(db.Model):
     max_mark: Mapped[Decimal] = mapped_column(sa.Numeric(7, 2))
     #: Measurement only: marks are multiples of the step (None: any mark with two decimals).
     step: Mapped[Decimal | None] = mapped_column(sa.Numeric(7, 2))
+    #: Measurement only: the unit the aspect is measured in (mm, s, 个); "" when not stated.
+    unit: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
 
     criterion: Mapped[SchemeCriterion] = relationship(back_populates="aspects")
 
@@ -437,6 +439,11 @@ class SchemeAspect(db.Model):
     @property
     def is_judgement(self) -> bool:
         return self.kind == AspectKind.JUDGEMENT
+
+    @property
+    def label(self) -> str:
+        """The name with the measurement unit where there is one: 尺寸精度（mm）."""
+        return f"{self.name}（{self.unit}）" if self.unit else self.name
 
 
 # --------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from competitions.models import (
 )
 from competitions.results_forms import AppealForm, RulingForm
 from competitions.services import appeals as appeal_service
+from competitions.services import registration
 from competitions.services import results as services
 from core import navigation
 from core.access import authenticated, public, roles_required
@@ -173,7 +174,9 @@ def judge_analytics(event_id: int):
 @roles_required(Role.WORKER)
 def my_results():
     results = services.worker_results(current_user.worker_id) if current_user.worker_id else []
-    return render_template("competitions/results/mine.html", results=results, display=scoring.display)
+    open_now = registration.open_in_trade(current_user.worker_id) if current_user.worker_id else []
+    return render_template("competitions/results/mine.html", results=results, open_now=open_now,
+                           display=scoring.display)
 
 
 # --- Appeals ---------------------------------------------------------------------------------

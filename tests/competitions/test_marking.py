@@ -12,7 +12,15 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from competitions.models import Contestant, Event, JudgeAssignment, JudgeSheetSubmission, Mark, SchemeModule
+from competitions.models import (
+    Contestant,
+    Event,
+    JudgeAssignment,
+    JudgeSheetSubmission,
+    Mark,
+    SchemeAspect,
+    SchemeModule,
+)
 from competitions.services import marking
 from core.accounts.models import User
 from core.audit.models import AuditEntry
@@ -171,6 +179,17 @@ def test_measurement_page_shows_step_and_decimal_keyboard_judgement_big_buttons(
     judged = setup.ids.aspects["加工工艺合理性"]
     assert all(f'id="A001-mark-{judged}-1-{s}"' in html for s in "0123")
     assert "<script" in html and "js/marks.js" in html and "onclick" not in html
+
+
+def test_measurement_aspects_show_their_unit_to_the_judge_on_the_sheet(app, world, client, login, setup):
+    with app.app_context():
+        db.session.get(SchemeAspect, setup.ids.aspects["尺寸精度"]).unit = "mm"
+        db.session.commit()
+    login(world.users.judge)
+    html = client.get(sheet_url(setup)).get_data(as_text=True)
+    assert '<span data-testid="unit">单位 mm</span>' in html
+    judged = html.split("· 加工工艺合理性", 1)[1].split("</legend>", 1)[0]
+    assert "单位" not in judged  # a judgement aspect has no unit
 
 
 def test_marks_refused_when_event_not_scoring_or_locked(app, world, setup):
