@@ -36,10 +36,10 @@ PAGES = {
     "workbench admin": 8,
     "workbench reviewer": 6,
     "workbench enterprise": 8,
-    "workbench expert": 5,
+    "workbench expert": 6,
     "workbench judge": 3,
     "workbench chief judge": 3,
-    "workbench worker": 8,
+    "workbench worker": 9,
     "judge's score sheet": 12,
 }
 
