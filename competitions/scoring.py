@@ -36,12 +36,14 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from itertools import accumulate
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from flask_babel import lazy_gettext as _l
 
 from core.review_panels import scoring as panel_scoring
 from core.review_panels.scoring import Ranked
+
+K = TypeVar("K", bound=Hashable)
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -467,8 +469,8 @@ def _population_deviation(values: Sequence[Decimal]) -> Decimal:
     return (sum(((v - mean) ** 2 for v in values), ZERO) / len(values)).sqrt()
 
 
-def standardised_scores(totals: Mapping[Hashable, Decimal], centre: Decimal = STANDARD_CENTRE,
-                        spread: Decimal = STANDARD_SPREAD) -> dict[Hashable, Decimal]:
+def standardised_scores(totals: Mapping[K, Decimal], centre: Decimal = STANDARD_CENTRE,
+                        spread: Decimal = STANDARD_SPREAD) -> dict[K, Decimal]:
     """WorldSkills-style standardised scores, shown beside the raw totals (not rounded).
 
     The formula, as the results page states it (:data:`STANDARDISED_SCORE_FORMULA`)::

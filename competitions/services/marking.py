@@ -23,9 +23,10 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, exists, literal, or_, select
+from sqlalchemy import BindParameter, Table, and_, bindparam, exists, literal, or_, select
 from sqlalchemy import insert as sa_insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, make_transient_to_detached
@@ -83,26 +84,11 @@ def events_of(user) -> list[tuple[Event, JudgeAssignment]]:
 
 
 def recusal_reason(user, contestant: Contestant) -> str | None:
-    """Why ``user`` may not score ``contestant`` (None: they may).
+    """Why ``user`` may not score ``contestant`` (None: they may): the judges service's rules
+    (the judge's own enterprise, conflicts declared on the judge's assignment)."""
+    from competitions.services.judges import may_score
 
-    Uses the judges service's ``may_score`` when it exists; until then the same two rules:
-    the judge's own enterprise, and conflicts declared on the judge's assignment.
-    """
-    try:
-        from competitions.services.judges import may_score
-    except ImportError:
-        may_score = None
-    if may_score is not None:
-        return may_score(user, contestant)
-    if user.employer_id is not None and user.employer_id == contestant.enterprise_id:
-        return str(_l("回避：该选手与您同属一个单位"))
-    conflict = db.session.scalar(select(JudgeConflict).join(JudgeAssignment).where(
-        JudgeAssignment.event_id == contestant.event_id, JudgeAssignment.user_id == user.id,
-        (JudgeConflict.contestant_id == contestant.id)
-        | (JudgeConflict.enterprise_id == contestant.enterprise_id)).limit(1))
-    if conflict is not None:
-        return str(_l("回避：%(reason)s", reason=conflict.reason))
-    return None
+    return may_score(user, contestant)
 
 
 def competing(event: Event) -> list[Contestant]:
@@ -300,7 +286,7 @@ def _save_context_statement(contestant_by_id: bool):
     """:func:`save_context`'s query, built once (its parameters are bound per call): the event,
     outer-joined with everything else, so that each missing piece is told apart."""
     existing, replay = aliased(Mark, name="existing_mark"), aliased(Mark, name="replayed_mark")
-    judge_id = bindparam("judge_id")
+    judge_id: BindParameter[int] = bindparam("judge_id")
     if contestant_by_id:
         contestant_join = Contestant.id == bindparam("contestant")
     else:
@@ -491,7 +477,7 @@ def _upsert_statement(dialect: str):
     if dialect != "postgresql":
         return upsert
     written = upsert.cte("written")
-    entries = AuditEntry.__table__
+    entries = cast(Table, AuditEntry.__table__)
     audited = (sa_insert(entries).from_select(
         ["created_at", "actor_id", "actor_name", "action", "target_type", "target_id", "target_label", "changes"],
         select(bindparam("saved_at", type_=entries.c.created_at.type),

@@ -135,7 +135,7 @@ class Computed:
     module_scores: dict[str, Decimal]
     rank: int
     rank_shared: bool
-    standardised: Decimal
+    standardised: Decimal | None
     award: Award | None
     promotion: bool
     title: bool
@@ -177,6 +177,7 @@ def _module_scores(event: Event, plan: EventScheme, scorer, blind: dict[int, str
     module_scores: dict[int, dict[str, Decimal]] = {}
     for contestant_id in blind:
         if contestant_id not in undecided:
+            assert exact is not None  # every contestant is undecided without exact scores
             module_scores[contestant_id] = {key: results_sql.as_decimal(numerator, exact.denominator)
                                             for key, numerator in exact.numerators[contestant_id].items()}
             continue
@@ -238,7 +239,7 @@ def compute(event: Event) -> list[Computed]:
     return [Computed(contestant_id=r.key, total=totals[r.key], module_scores=module_scores[r.key],
                      rank=r.rank, rank_shared=shared[r.rank] > 1,
                      standardised=scoring.official(standardised[r.key]),
-                     award=AWARDS.get(awards[r.key]), promotion=r.key in promotion, title=r.key in title)
+                     award=AWARDS.get(awards[r.key] or 0), promotion=r.key in promotion, title=r.key in title)
             for r in ranked]
 
 
@@ -351,10 +352,10 @@ def publish(event: Event, *, by) -> list[Computed]:
 
 def event_results(event: Event) -> list[Result]:
     """The stored results, best first, with contestant, worker and enterprise loaded."""
-    return db.session.scalars(
+    return list(db.session.scalars(
         select(Result).where(Result.event_id == event.id).order_by(Result.rank, Result.contestant_id)
         .options(selectinload(Result.contestant).selectinload(Contestant.worker),
-                 selectinload(Result.contestant).selectinload(Contestant.enterprise))).all()
+                 selectinload(Result.contestant).selectinload(Contestant.enterprise))))
 
 
 def not_ranked(event: Event) -> list[Contestant]:
@@ -371,7 +372,7 @@ def not_ranked(event: Event) -> list[Contestant]:
 def ranked_workers(event: Event) -> list[tuple[int, Decimal, int | None]]:
     """``(worker id, total, rank)`` of every stored result, best first: one light query for
     features that rank on an event's results (e.g. a craftsman selection's final)."""
-    return [tuple(row) for row in db.session.execute(
+    return [(worker_id, total, rank) for worker_id, total, rank in db.session.execute(
         select(Contestant.worker_id, Result.total, Result.rank)
         .join(Contestant, Contestant.id == Result.contestant_id)
         .where(Result.event_id == event.id).order_by(Result.rank, Result.contestant_id))]
@@ -379,13 +380,13 @@ def ranked_workers(event: Event) -> list[tuple[int, Decimal, int | None]]:
 
 def worker_results(worker_id: int) -> list[Result]:
     """A worker's published results, newest event first."""
-    return db.session.scalars(
+    return list(db.session.scalars(
         select(Result).join(Contestant, Contestant.id == Result.contestant_id)
         .join(Event, Event.id == Result.event_id)
         .where(Contestant.worker_id == worker_id, Event.state == EventState.PUBLISHED.value,
                Result.published_at.is_not(None))
         .order_by(Event.published_at.desc())
-        .options(selectinload(Result.contestant).selectinload(Contestant.event))).all()
+        .options(selectinload(Result.contestant).selectinload(Contestant.event))))
 
 
 def module_columns(event: Event) -> list[tuple[str, str]]:
@@ -410,7 +411,8 @@ def judge_analytics(event: Event) -> JudgeAnalytics:
     """Each judge's mean deviation from the other judges and flag rate, as
     :func:`scoring.judge_deviation` defines them, over every first-entry mark of the event:
     aggregated by the database (:func:`results_sql.judge_deviation_sums`), a few rows per judge."""
-    judgement, continuous = {}, {}
+    judgement: dict[int, scoring.JudgeStats] = {}
+    continuous: dict[int, scoring.JudgeStats] = {}
     for row in results_sql.judge_deviation_sums(event.id, scoring.JUDGEMENT_TOLERANCE, CONTINUOUS_TOLERANCE):
         stats = judgement if row.kind == scoring.AspectKind.JUDGEMENT else continuous
         stats[row.judge] = row.stats

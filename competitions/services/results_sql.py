@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import BigInteger, Integer, and_, bindparam, case, cast, func, literal, or_, select, text
+from sqlalchemy import BigInteger, BindParameter, Integer, and_, bindparam, case, cast, func, literal, or_, select, text
 
 from competitions import scoring
 from competitions.models import Mark, SchemeAspect, SchemeCriterion, SchemeModule
@@ -65,7 +65,8 @@ def _whole_cents(expression, kind=Integer):
 def _query():
     """(contestant, module, denominator, numerator sum, aspects, aspects breaking a rule) rows
     of the marks of event ``:event_id``, whose modules are ``:module_ids`` (built once)."""
-    event_id, module_ids = bindparam("event_id"), bindparam("module_ids", expanding=True)
+    event_id: BindParameter[int] = bindparam("event_id")
+    module_ids: BindParameter[list[int]] = bindparam("module_ids", expanding=True)
     groups = (select(Mark.contestant_id, Mark.aspect_id, func.count().label("n"),
                      _whole_cents(func.sum(Mark.value), BigInteger).label("total"),
                      _whole_cents(func.min(Mark.value), BigInteger).label("low"),
@@ -110,10 +111,10 @@ def _execute_streaming(query, parameters: dict) -> list:
     Hashing is turned off for this one statement (for the transaction, and set back right after).
     """
     if db.session.get_bind().dialect.name != "postgresql":
-        return db.session.execute(query, parameters).all()
+        return list(db.session.execute(query, parameters))
     previous = db.session.scalar(text("SELECT current_setting('enable_hashagg')"))
     db.session.execute(text("SELECT set_config('enable_hashagg', 'off', true)"))
-    rows = db.session.execute(query, parameters).all()
+    rows = list(db.session.execute(query, parameters))
     # (on an error the transaction is rolled back, and the setting with it)
     db.session.execute(text("SELECT set_config('enable_hashagg', :previous, true)"), {"previous": previous})
     return rows
@@ -235,10 +236,11 @@ def _deviation_query(event_id: int, judgement_tolerance: Decimal, continuous_tol
     spread over ``(k − 1) × scale``: 100 for judgement scores, the aspect's maximum in cents
     for continuous marks (compared as shares of it). A judge is flagged where
     ``|spread| > tolerance × (k − 1) × scale``, compared in whole numbers."""
-    window = {"partition_by": (Mark.contestant_id, Mark.aspect_id)}
+    group = (Mark.contestant_id, Mark.aspect_id)
     mark = _whole_cents(Mark.value, BigInteger)
-    panels = (select(Mark.judge_id, Mark.aspect_id, mark.label("mark"), func.count().over(**window).label("k"),
-                     func.sum(mark).over(**window).label("total"))
+    panels = (select(Mark.judge_id, Mark.aspect_id, mark.label("mark"),
+                     func.count().over(partition_by=group).label("k"),
+                     func.sum(mark).over(partition_by=group).label("total"))
               .where(Mark.event_id == event_id, Mark.entry == 1).subquery("panels"))
     aspects = (select(SchemeAspect.id, SchemeAspect.kind,
                       _whole_cents(SchemeAspect.max_mark, BigInteger).label("max_mark"))
