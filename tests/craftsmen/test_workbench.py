@@ -167,7 +167,7 @@ def test_members_with_sheets_to_score_are_reminded_of_the_panels_deadline(app, w
         panel = review.form_panel(fitter, [done.id, world.users.expert], world.users.expert, by=None)
         panel.deadline = today + timedelta(days=3)
         marks = {c["key"]: "80" for c in panel.rubric["criteria"]}
-        review.save_sheet(panel, nomination, done, marks, submit=True)
+        review.SCOPE.save_sheet(panel, nomination, done, marks, submit=True)
         db.session.commit()
         assert notifications.remind(today) == 1
         assert notifications.remind(today) == 0  # once however often it runs

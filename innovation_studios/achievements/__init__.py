@@ -1,0 +1,1 @@
+"""A studio's records: achievements with their evidence, funding grants and their use."""

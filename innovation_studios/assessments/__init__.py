@@ -1,0 +1,1 @@
+"""The annual assessment of named studios: rounds, reports, grades, rectification."""
