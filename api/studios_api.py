@@ -15,9 +15,9 @@ from api.pagination import PageQuery, envelope, ordered, paginate, sort_field
 from api.schemas import list_of
 from core.access import public
 from core.extensions import db
-from innovation_studios import leaders, listing
-from innovation_studios.models import INDUSTRIES, Studio, StudioKind, StudioLevel, StudioMember
-from innovation_studios.states import NAMED_STATES
+from innovation_studios.studios import leaders, listing
+from innovation_studios.studios.models import INDUSTRIES, Studio, StudioKind, StudioLevel, StudioMember
+from innovation_studios.studios.states import NAMED_STATES
 
 TAGS = ["studios"]
 KINDS = [kind.value for kind in StudioKind]

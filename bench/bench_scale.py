@@ -50,8 +50,8 @@ from craftsmen.models import (  # noqa: E402
     PublicNotice,
     SelectionCycle,
 )
-from innovation_studios.achievement_models import Achievement  # noqa: E402
-from innovation_studios.models import Studio  # noqa: E402
+from innovation_studios.achievements.models import Achievement  # noqa: E402
+from innovation_studios.studios.models import Studio  # noqa: E402
 
 REPEAT = 15
 LARGE = {"titles": 100_000, "pool": 500_000, "workers": 1_000_000, "enterprises": 20_000,

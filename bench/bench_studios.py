@@ -31,8 +31,8 @@ from core.accounts.models import User  # noqa: E402
 from core.extensions import db  # noqa: E402
 from core.organizations.models import Enterprise, Union, UnionKind  # noqa: E402
 from core.people.models import SkillLevel, Worker  # noqa: E402
-from innovation_studios.achievement_models import Achievement, AchievementKind, AchievementMember  # noqa: E402
-from innovation_studios.alliance_models import (  # noqa: E402
+from innovation_studios.achievements.models import Achievement, AchievementKind, AchievementMember  # noqa: E402
+from innovation_studios.alliances.models import (
     Alliance,
     AllianceKind,
     AllianceLeadTerm,
@@ -41,7 +41,7 @@ from innovation_studios.alliance_models import (  # noqa: E402
     JointProjectStudio,
     ProjectStatus,
 )
-from innovation_studios.models import (  # noqa: E402
+from innovation_studios.studios.models import (
     INDUSTRIES,
     MemberRole,
     Studio,

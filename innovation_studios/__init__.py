@@ -11,19 +11,19 @@ NAV_GROUP = lazy_pgettext("nav", "创新工作室")
 
 #: One blueprint per area of the feature (each module defines ``bp``).
 BLUEPRINT_MODULES: tuple[str, ...] = (
-    "innovation_studios.views",              # studio lists and the studio page (PART A)
-    "innovation_studios.application_views",  # applications, teams, leaders, the union's check (PART A)
-    "innovation_studios.review_views",       # expert review, naming, delisting (PART A)
-    "innovation_studios.public_views",       # the public directory of named studios (PART A)
-    "innovation_studios.alliance_views",  # studio alliances and joint projects (PART C)
-    "innovation_studios.achievement_views",  # achievements, evidence, Excel export (PART B)
-    "innovation_studios.funding_views",      # funding grants and their use (PART B)
-    "innovation_studios.assessment_views",   # annual assessment, rectification, delisting (PART B)
+    "innovation_studios.studios.views",                # studio lists and the studio page (PART A)
+    "innovation_studios.studios.application_views",    # applications, teams, leaders, the union's check (PART A)
+    "innovation_studios.studios.review_views",         # expert review, naming, delisting (PART A)
+    "innovation_studios.studios.public_views",         # the public directory of named studios (PART A)
+    "innovation_studios.alliances.views",              # studio alliances and joint projects (PART C)
+    "innovation_studios.achievements.views",           # achievements, evidence, Excel export (PART B)
+    "innovation_studios.achievements.funding_views",   # funding grants and their use (PART B)
+    "innovation_studios.assessments.views",            # annual assessment, rectification, delisting (PART B)
 )
 
 
 def init_app(app) -> None:
     from core.features import register_feature
-    from innovation_studios import models  # noqa: F401 - register the tables
+    from innovation_studios.studios import models  # noqa: F401 - register the tables
 
     register_feature(app, "innovation_studios", BLUEPRINT_MODULES)  # naming and membership certificates

@@ -2,7 +2,7 @@
 
 * Naming a studio issues its naming certificate; delisting it (by the administrator or after a
   failed rectification) revokes the certificate with the delisting reason. Both go through
-  :func:`innovation_studios.services.transitions.move_studio` (:func:`after_move`).
+  :func:`innovation_studios.studios.transitions.move_studio` (:func:`after_move`).
 * A studio joining an alliance (at the founding or later) gets a membership certificate;
   leaving the alliance, or its dissolution, revokes it.
 * Batch issuing: a naming round, i.e. the studios named in one year at one level
@@ -25,9 +25,9 @@ from sqlalchemy.orm import joinedload
 
 from core.extensions import db
 from core.organizations.models import Enterprise
-from innovation_studios.alliance_models import Alliance, AllianceMembership
-from innovation_studios.models import Studio, StudioLevel, StudioState
-from innovation_studios.states import NAMED_STATES
+from innovation_studios.alliances.models import Alliance, AllianceMembership
+from innovation_studios.studios.models import Studio, StudioLevel, StudioState
+from innovation_studios.studios.states import NAMED_STATES
 
 NAMING_SOURCE = "innovation_studios.naming"
 ALLIANCE_SOURCE = "innovation_studios.alliances"

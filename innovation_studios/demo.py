@@ -37,8 +37,8 @@ from core.organizations.models import Enterprise
 from core.people.models import Worker
 from core.roles import Role
 from core.timeutil import beijing_today
-from innovation_studios import leaders
-from innovation_studios.models import (
+from innovation_studios.studios import leaders, review, services
+from innovation_studios.studios.models import (
     INDUSTRIES,
     LeaderChangeReason,
     MemberRole,
@@ -48,9 +48,7 @@ from innovation_studios.models import (
     StudioMember,
     StudioState,
 )
-from innovation_studios.services import review
-from innovation_studios.services import studios as services
-from innovation_studios.services.transitions import move_studio
+from innovation_studios.studios.transitions import move_studio
 
 DEMO_ENTERPRISE = "北京京城精工机床有限公司"
 EXTRA_LOGINS = [("studio_expert1", "评审专家（创新工作室评审组）"),
@@ -280,7 +278,7 @@ def load(seed: int = 2026) -> None:
     _history(rng, register)
     _this_year(rng, workers_by_enterprise, enterprises, register, led, flags)
     db.session.flush()
-    for name in ("innovation_studios.alliance_demo", "innovation_studios.assessment_demo"):
+    for name in ("innovation_studios.alliances.demo", "innovation_studios.assessments.demo"):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as error:

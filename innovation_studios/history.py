@@ -6,15 +6,10 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
 from core.audit.describe import register_actions, register_object
-from innovation_studios.achievement_models import (
-    AchievementKind,
-    Grade,
-    PatentStatus,
-    RectificationOutcome,
-    ReportState,
-)
-from innovation_studios.alliance_models import AllianceKind, ProjectStatus
-from innovation_studios.models import MemberRole, StudioKind, StudioLevel, StudioState
+from innovation_studios.achievements.models import AchievementKind, PatentStatus
+from innovation_studios.alliances.models import AllianceKind, ProjectStatus
+from innovation_studios.assessments.models import Grade, RectificationOutcome, ReportState
+from innovation_studios.studios.models import MemberRole, StudioKind, StudioLevel, StudioState
 
 
 def register() -> None:

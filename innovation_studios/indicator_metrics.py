@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from core.extensions import db
 from core.timeutil import beijing_today
 from indicators.metrics import MetricResult, cumulative, register, union_breakdowns, year_counts
-from innovation_studios.alliance_models import Alliance, AllianceLeadTerm, JointProject, ProjectStatus
-from innovation_studios.models import Studio, StudioLevel, StudioState
+from innovation_studios.alliances.models import Alliance, AllianceLeadTerm, JointProject, ProjectStatus
+from innovation_studios.studios.models import Studio, StudioLevel, StudioState
 
 NAMED_STATES = (StudioState.NAMED.value, StudioState.RECTIFICATION.value)
 

@@ -10,15 +10,9 @@ from sqlalchemy import exists, select
 from core.extensions import db
 from core.notifications import services as notifications
 from core.notifications.services import Reminder
-from innovation_studios.achievement_models import (
-    AnnualReport,
-    AssessmentRound,
-    Rectification,
-    ReportState,
-    RoundStatus,
-)
-from innovation_studios.models import Studio
-from innovation_studios.states import NAMED_STATES
+from innovation_studios.assessments.models import AnnualReport, AssessmentRound, Rectification, ReportState, RoundStatus
+from innovation_studios.studios.models import Studio
+from innovation_studios.studios.states import NAMED_STATES
 
 KINDS = {
     "remind.report_deadline": (_l("年度考核报告 %(days)s 天后截止：%(round)s"),

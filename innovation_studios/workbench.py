@@ -18,16 +18,10 @@ from core.review_panels.models import ReviewPanel
 from core.review_panels.workbench import ScopeWork, register_scope_work
 from core.roles import Role
 from core.workbench import WorkItem
-from innovation_studios.achievement_models import (
-    AnnualReport,
-    AssessmentRound,
-    Rectification,
-    ReportState,
-    RoundStatus,
-)
-from innovation_studios.models import Studio, StudioMember, StudioReviewBatch, StudioState
-from innovation_studios.services.review import PANEL_SCOPE, SUBJECT_TYPE
-from innovation_studios.states import NAMED_STATES
+from innovation_studios.assessments.models import AnnualReport, AssessmentRound, Rectification, ReportState, RoundStatus
+from innovation_studios.studios.models import Studio, StudioMember, StudioReviewBatch, StudioState
+from innovation_studios.studios.review import PANEL_SCOPE, SUBJECT_TYPE
+from innovation_studios.studios.states import NAMED_STATES
 
 S = StudioState
 

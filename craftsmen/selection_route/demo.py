@@ -41,7 +41,7 @@ from craftsmen.models import CraftsmanTitle, CycleOccupation, Nomination, Nomina
 from craftsmen.selection_route import committee as seed_committee
 from craftsmen.selection_route import services as route
 from craftsmen.selection_route.models import OccupationRoute
-from innovation_studios.services import craftsman_studios
+from innovation_studios.studios import craftsman_studios
 
 D = Decimal
 SEED_REASON = "上届北京市职工职业技能大赛数控车工项目一等奖，专家委员会一致同意列为种子选手。"

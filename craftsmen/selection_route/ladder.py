@@ -21,7 +21,7 @@ from core.review_panels import scoring
 from core.timeutil import beijing_today, utc_to_beijing
 from craftsmen.models import AchievementKind, CraftsmanTitle, Nomination, NominationAchievement
 from craftsmen.states import TALENT_POOL_STATES
-from innovation_studios.services import craftsman_studios
+from innovation_studios.studios import craftsman_studios
 
 RESULT_MARK = "竞赛成绩已在平台公布"
 

@@ -31,7 +31,7 @@ from craftsmen import NAV_GROUP
 from craftsmen.models import CraftsmanLevel, CraftsmanTitle, CycleOccupation, SelectionCycle
 from craftsmen.selection_route import committee, forms, ladder, rules
 from craftsmen.selection_route import services as route
-from innovation_studios.services import craftsman_studios
+from innovation_studios.studios import craftsman_studios
 
 bp = Blueprint("craftsmen_route", __name__, url_prefix="/craftsmen/route")
 

@@ -17,11 +17,11 @@ from core.accounts.forms import MultiCheckboxField
 from core.forms import VersionedForm
 from core.timeutil import beijing_today
 from core.uploads import megabytes
-from innovation_studios.achievement_models import AchievementKind, PatentStatus
-from innovation_studios.amounts import InvalidAmount, parse_amount
-from innovation_studios.patents import InvalidPatentNumber, check_patent_number
-from innovation_studios.services.achievements import DESCRIPTION_MAX, ISSUER_MAX, TITLE_MAX
-from innovation_studios.services.funding import MAX_YEARS, PURPOSE_MAX, SOURCE_MAX
+from innovation_studios.achievements.amounts import InvalidAmount, parse_amount
+from innovation_studios.achievements.funding import MAX_YEARS, PURPOSE_MAX, SOURCE_MAX
+from innovation_studios.achievements.models import AchievementKind, PatentStatus
+from innovation_studios.achievements.patents import InvalidPatentNumber, check_patent_number
+from innovation_studios.achievements.services import DESCRIPTION_MAX, ISSUER_MAX, TITLE_MAX
 
 
 def _check_amount(field, label, *, positive: bool = False) -> None:

@@ -20,11 +20,11 @@ from core.errors import DomainError
 from core.extensions import db
 from core.roles import Role
 from core.timeutil import beijing_today
-from innovation_studios import record_rules
-from innovation_studios.achievement_models import FundingGrant, FundingUse
-from innovation_studios.amounts import InvalidAmount, format_wan, parse_amount
-from innovation_studios.models import Studio
-from innovation_studios.states import NAMED_STATES
+from innovation_studios.achievements import rules as record_rules
+from innovation_studios.achievements.amounts import InvalidAmount, format_wan, parse_amount
+from innovation_studios.achievements.models import FundingGrant, FundingUse
+from innovation_studios.studios.models import Studio
+from innovation_studios.studios.states import NAMED_STATES
 
 SOURCE_MAX = 100
 PURPOSE_MAX = 200

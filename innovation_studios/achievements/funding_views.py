@@ -1,7 +1,7 @@
 """Funding of named studios: administrators record grants by year, the enterprise records how
 the money is used, union reviewers follow those of their unions' enterprises.
 
-Every route is guarded by role; ownership is checked with :mod:`innovation_studios.record_rules`.
+Every route is guarded by role; ownership is checked with :mod:`innovation_studios.achievements.rules`.
 """
 
 from __future__ import annotations
@@ -20,13 +20,15 @@ from core.organizations.models import Enterprise
 from core.pagination import paginate
 from core.roles import Role
 from core.timeutil import beijing_today
-from innovation_studios import NAV_GROUP, record_rules, rules, sections
-from innovation_studios.achievement_forms import GrantForm, UseForm
-from innovation_studios.achievement_models import FundingGrant, FundingUse
-from innovation_studios.achievement_views import load_studio
-from innovation_studios.amounts import format_wan
-from innovation_studios.models import Studio
-from innovation_studios.services import funding as services
+from innovation_studios import NAV_GROUP
+from innovation_studios.achievements import funding as services
+from innovation_studios.achievements import rules as record_rules
+from innovation_studios.achievements.amounts import format_wan
+from innovation_studios.achievements.forms import GrantForm, UseForm
+from innovation_studios.achievements.models import FundingGrant, FundingUse
+from innovation_studios.achievements.views import load_studio
+from innovation_studios.studios import rules, sections
+from innovation_studios.studios.models import Studio
 
 bp = Blueprint("studio_funding", __name__, url_prefix="/studios/funding")
 

@@ -1,6 +1,6 @@
 """Who may do what with a studio's records (achievements, funding, annual assessment).
 
-Built on :mod:`innovation_studios.rules`: the enterprise keeps its own studios' records, the
+Built on :mod:`innovation_studios.studios.rules`: the enterprise keeps its own studios' records, the
 reviewer of the enterprise's district or industry union sees them and grades their annual
 reports, administrators see everything, grant funding, open assessment rounds and decide
 rectifications.
@@ -9,10 +9,10 @@ rectifications.
 from __future__ import annotations
 
 from core.roles import Role
-from innovation_studios import rules
-from innovation_studios.achievement_models import ReportState
-from innovation_studios.models import StudioState
-from innovation_studios.states import NAMED_STATES
+from innovation_studios.assessments.models import ReportState
+from innovation_studios.studios import rules
+from innovation_studios.studios.models import StudioState
+from innovation_studios.studios.states import NAMED_STATES
 
 #: Studios whose achievements can no longer be recorded or changed.
 CLOSED_STATES = frozenset({StudioState.REJECTED, StudioState.DELISTED})

@@ -24,20 +24,18 @@ from core.organizations.models import Enterprise
 from core.people.models import Worker
 from core.timeutil import beijing_today
 from core.versions import check_version
-from innovation_studios import record_rules
-from innovation_studios.achievement_models import (
+from innovation_studios.achievements import rules as record_rules
+from innovation_studios.achievements.amounts import InvalidAmount, format_wan, parse_amount
+from innovation_studios.achievements.models import (
     Achievement,
     AchievementEvidence,
     AchievementKind,
     AchievementMember,
-    AnnualReport,
     PatentStatus,
-    ReportState,
-    report_achievements,
 )
-from innovation_studios.amounts import InvalidAmount, format_wan, parse_amount
-from innovation_studios.models import Studio, StudioMember
-from innovation_studios.patents import InvalidPatentNumber, check_patent_number
+from innovation_studios.achievements.patents import InvalidPatentNumber, check_patent_number
+from innovation_studios.assessments.models import AnnualReport, ReportState, report_achievements
+from innovation_studios.studios.models import Studio, StudioMember
 
 TITLE_MAX = 200
 ISSUER_MAX = 200
@@ -311,7 +309,7 @@ def visible_query(user, *, year: int | None = None, kind: str | None = None, q: 
                   studio_id: int | None = None):
     """Achievements ``user`` may see (enterprise: its own; reviewer: its unions'; admin: all),
     filtered by year, kind, studio and a search text (title, patent number, studio name)."""
-    from innovation_studios import rules
+    from innovation_studios.studios import rules
 
     query = (select(Achievement).join(Studio, Studio.id == Achievement.studio_id)
              .join(Enterprise, Enterprise.id == Studio.enterprise_id))

@@ -3,7 +3,7 @@ improvements, suggestions, papers, standards, construction methods and awards wi
 involved, the evidence and the economic benefit; union reviewers see those of their unions'
 enterprises, administrators all of them; lists filter by year and kind and export to Excel.
 
-Every route is guarded by role; ownership is checked with :mod:`innovation_studios.record_rules`.
+Every route is guarded by role; ownership is checked with :mod:`innovation_studios.achievements.rules`.
 """
 
 from __future__ import annotations
@@ -21,18 +21,15 @@ from core.forms import REFUSED, ConfirmForm, commit_or_report
 from core.pagination import paginate
 from core.roles import Role
 from core.timeutil import beijing_today
-from innovation_studios import NAV_GROUP, record_rules, sections
-from innovation_studios.achievement_forms import AchievementForm, EvidenceForm
-from innovation_studios.achievement_models import (
-    Achievement,
-    AchievementEvidence,
-    AchievementKind,
-    AnnualReport,
-    report_achievements,
-)
-from innovation_studios.amounts import format_wan
-from innovation_studios.models import Studio
-from innovation_studios.services import achievements as services
+from innovation_studios import NAV_GROUP
+from innovation_studios.achievements import rules as record_rules
+from innovation_studios.achievements import services
+from innovation_studios.achievements.amounts import format_wan
+from innovation_studios.achievements.forms import AchievementForm, EvidenceForm
+from innovation_studios.achievements.models import Achievement, AchievementEvidence, AchievementKind
+from innovation_studios.assessments.models import AnnualReport, report_achievements
+from innovation_studios.studios import sections
+from innovation_studios.studios.models import Studio
 
 bp = Blueprint("studio_achievements", __name__, url_prefix="/studios/achievements")
 

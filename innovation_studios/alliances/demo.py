@@ -24,10 +24,10 @@ from core.accounts.models import User
 from core.extensions import db
 from core.organizations.models import Enterprise
 from core.timeutil import beijing_today
-from innovation_studios.alliance_models import Alliance, AllianceKind, ProjectStatus
-from innovation_studios.models import Studio, StudioKind
-from innovation_studios.services import alliances as services
-from innovation_studios.states import NAMED_STATES
+from innovation_studios.alliances import services
+from innovation_studios.alliances.models import Alliance, AllianceKind, ProjectStatus
+from innovation_studios.studios.models import Studio, StudioKind
+from innovation_studios.studios.states import NAMED_STATES
 
 #: The demo ``enterprise`` account's enterprise (core.demo).
 DEMO_ENTERPRISE = "北京京城精工机床有限公司"
@@ -79,7 +79,7 @@ def _project(alliance, texts, participants, starts_on, due_on, status, *, by):
 
 def _record_achievement(project, studio) -> None:
     """The lead studio's enterprise records the completed project's results as an achievement."""
-    from innovation_studios.services import achievements
+    from innovation_studios.achievements import services as achievements
 
     participant = next(p for p in project.participants if p.studio_id == studio.id)
     achieved_on = min(project.due_on, beijing_today())

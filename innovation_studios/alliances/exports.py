@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from core.excel import _as_text  # the formula-injection escape every export applies
 from core.extensions import db
-from innovation_studios.alliance_models import Alliance, JointProject, JointProjectStudio
+from innovation_studios.alliances.models import Alliance, JointProject, JointProjectStudio
 
 ALLIANCE_COLUMNS = {"联盟名称": 30, "类型": 8, "成立日期": 12, "盟主工作室": 30, "盟主所在企业": 32,
                     "现有成员数": 10, "现有成员工作室": 60, "年度联合项目数": 14, "状态": 10, "解散日期": 12,

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from core.accounts.forms import MultiCheckboxField
 from core.forms import ConfirmedActionForm, VersionedForm
-from innovation_studios.alliance_models import AllianceKind, ProjectStatus
+from innovation_studios.alliances.models import AllianceKind, ProjectStatus
 
 
 class AllianceForm(VersionedForm):

@@ -10,7 +10,7 @@ dates (:class:`AllianceLeadTerm`). Memberships keep their joining and leaving da
 
 History is never rewritten: leaving, rotation and dissolution close rows with a date, they
 do not delete them. The rules (who may join, dates in order, the type against the kinds)
-are enforced by :mod:`innovation_studios.services.alliances`.
+are enforced by :mod:`innovation_studios.alliances.services`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.timeutil import utcnow
-from innovation_studios import achievement_models  # noqa: F401 - the achievements table a result may become
+from innovation_studios.achievements import models as achievement_models  # noqa: F401 - the achievements table a result may become
 
 
 class AllianceKind(StrEnum):
@@ -153,7 +153,7 @@ class AllianceLeadTerm(db.Model):
 
 
 class ProjectStatus(StrEnum):
-    """A joint project's status; the allowed moves are in :mod:`innovation_studios.services.alliances`."""
+    """A joint project's status; the allowed moves are in :mod:`innovation_studios.alliances.services`."""
 
     PLANNED = "planned"
     IN_PROGRESS = "in_progress"

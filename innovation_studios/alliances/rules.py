@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 from core.roles import Role
-from innovation_studios.alliance_models import ProjectStatus
+from innovation_studios.alliances.models import ProjectStatus
 
 
 def can_manage_alliances(user) -> bool:
@@ -49,7 +49,7 @@ def can_record_projects(user, alliance) -> bool:
 def can_record_achievement(user, participant) -> bool:
     """Record a completed project's results as an achievement of the participating studio:
     that studio's enterprise, once, while the studio may still record achievements."""
-    from innovation_studios import record_rules
+    from innovation_studios.achievements import rules as record_rules
 
     return (participant.project.status == ProjectStatus.COMPLETED and participant.achievement_id is None
             and record_rules.can_edit_achievements(user, participant.studio))

@@ -40,7 +40,7 @@ from core.states import StateMachine
 from core.timeutil import beijing_today
 from core.versions import check_version
 from innovation_studios import certificates as studio_certificates
-from innovation_studios.alliance_models import (
+from innovation_studios.alliances.models import (
     Alliance,
     AllianceKind,
     AllianceLeadTerm,
@@ -49,7 +49,7 @@ from innovation_studios.alliance_models import (
     JointProjectStudio,
     ProjectStatus,
 )
-from innovation_studios.models import Studio, StudioKind, StudioState
+from innovation_studios.studios.models import Studio, StudioKind, StudioState
 
 ALLIANCE_FIELDS = ("name", "kind", "founded_on", "charter")
 PROJECT_FIELDS = ("title", "goal", "lead_studio_id", "starts_on", "due_on", "status", "results")
@@ -510,7 +510,7 @@ def record_as_achievement(participant: JointProjectStudio, data, *, evidence=Non
     """Record a completed project's results as an achievement of one participating studio,
     through the achievements service (which checks the enterprise's right to its studio's
     records and the achievement's own rules); the participation keeps the link, once."""
-    from innovation_studios.services import achievements
+    from innovation_studios.achievements import services as achievements
 
     project = participant.project
     if project.status != ProjectStatus.COMPLETED:

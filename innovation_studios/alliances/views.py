@@ -3,7 +3,7 @@ year, flagging alliances without a joint project), founding, editing, members, l
 dissolution and the Excel export; the alliance page that members' enterprises share; and joint
 projects, recorded by administrators and the lead studio's enterprise.
 
-Who may do what is in :mod:`innovation_studios.alliance_rules`.
+Who may do what is in :mod:`innovation_studios.alliances.rules`.
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ from core.forms import REFUSED, commit_or_report
 from core.pagination import paginate
 from core.roles import Role
 from core.timeutil import beijing_today
-from innovation_studios import NAV_GROUP, alliance_exports, record_rules, sections
-from innovation_studios import alliance_rules as rules
-from innovation_studios.alliance_forms import (
+from innovation_studios import NAV_GROUP
+from innovation_studios.achievements import rules as record_rules
+from innovation_studios.alliances import exports as alliance_exports
+from innovation_studios.alliances import rules, services
+from innovation_studios.alliances.forms import (
     AllianceCreateForm,
     AllianceForm,
     DissolveForm,
@@ -35,7 +37,7 @@ from innovation_studios.alliance_forms import (
     MemberForm,
     ProjectForm,
 )
-from innovation_studios.alliance_models import (
+from innovation_studios.alliances.models import (
     Alliance,
     AllianceKind,
     AllianceLeadTerm,
@@ -43,8 +45,8 @@ from innovation_studios.alliance_models import (
     JointProject,
     JointProjectStudio,
 )
-from innovation_studios.models import Studio
-from innovation_studios.services import alliances as services
+from innovation_studios.studios import sections
+from innovation_studios.studios.models import Studio
 
 bp = Blueprint("studio_alliances", __name__)
 
@@ -361,8 +363,8 @@ def edit_project(joint_project_id: int):
 def record_achievement(participation_id: int):
     """A participating studio's enterprise records the completed project's results as an
     achievement of its studio (the achievements service does the recording)."""
-    from innovation_studios.achievement_forms import AchievementForm
-    from innovation_studios.services import achievements
+    from innovation_studios.achievements import services as achievements
+    from innovation_studios.achievements.forms import AchievementForm
 
     participant = db.get_or_404(JointProjectStudio, participation_id)
     project = participant.project
@@ -390,7 +392,7 @@ def record_achievement(participation_id: int):
 
 
 def _achievement_data(form):
-    from innovation_studios.services import achievements
+    from innovation_studios.achievements import services as achievements
 
     return achievements.AchievementData(
         kind=form.kind.data or "", title=form.title.data or "", achieved_on=form.achieved_on.data,

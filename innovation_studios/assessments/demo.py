@@ -26,11 +26,13 @@ from core.accounts.models import User
 from core.extensions import db
 from core.organizations.models import Enterprise
 from core.timeutil import beijing_today
-from innovation_studios.achievement_models import AchievementKind
-from innovation_studios.models import Studio, StudioKind
-from innovation_studios.patents import check_digit
-from innovation_studios.services import achievements, assessments, funding
-from innovation_studios.states import NAMED_STATES
+from innovation_studios.achievements import funding
+from innovation_studios.achievements import services as achievements
+from innovation_studios.achievements.models import AchievementKind
+from innovation_studios.achievements.patents import check_digit
+from innovation_studios.assessments import services as assessments
+from innovation_studios.studios.models import Studio, StudioKind
+from innovation_studios.studios.states import NAMED_STATES
 
 #: The demo ``enterprise`` account's enterprise (core.demo).
 DEMO_ENTERPRISE = "北京京城精工机床有限公司"

@@ -14,8 +14,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from core.accounts.forms import MultiCheckboxField
 from core.forms import VersionedForm
-from innovation_studios.achievement_models import Grade, RectificationOutcome
-from innovation_studios.services.assessments import NOTE_MAX, TEXT_MAX
+from innovation_studios.assessments.models import Grade, RectificationOutcome
+from innovation_studios.assessments.services import NOTE_MAX, TEXT_MAX
 
 
 class RoundForm(FlaskForm):

@@ -4,7 +4,6 @@ rectifications."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -13,8 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.timeutil import utcnow
-from core.uploads import StoredFileColumns
-
 from innovation_studios.achievements.models import Achievement
 
 

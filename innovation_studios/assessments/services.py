@@ -29,9 +29,10 @@ from core.extensions import db
 from core.states import StateMachine
 from core.timeutil import beijing_today, utcnow
 from core.versions import check_version
-from innovation_studios import record_rules
-from innovation_studios.achievement_models import (
-    Achievement,
+from innovation_studios.achievements import rules as record_rules
+from innovation_studios.achievements.models import Achievement
+from innovation_studios.achievements.services import year_bounds
+from innovation_studios.assessments.models import (
     AnnualReport,
     AssessmentRound,
     Grade,
@@ -40,10 +41,9 @@ from innovation_studios.achievement_models import (
     ReportState,
     RoundStatus,
 )
-from innovation_studios.models import Studio, StudioState
-from innovation_studios.services.achievements import year_bounds
-from innovation_studios.services.transitions import move_studio
-from innovation_studios.states import NAMED_STATES
+from innovation_studios.studios.models import Studio, StudioState
+from innovation_studios.studios.states import NAMED_STATES
+from innovation_studios.studios.transitions import move_studio
 
 R = ReportState
 

@@ -3,8 +3,8 @@ write and submit their studios' annual reports; union reviewers (for their union
 and administrators grade them 优秀 / 合格 / 不合格; 不合格 starts a rectification that the
 administrator closes as passed or failed, and a second failure delists the studio.
 
-Every route is guarded by role; ownership is checked with :mod:`innovation_studios.record_rules`;
-the changes are in :mod:`innovation_studios.services.assessments`.
+Every route is guarded by role; ownership is checked with :mod:`innovation_studios.achievements.rules`;
+the changes are in :mod:`innovation_studios.assessments.services`.
 """
 
 from __future__ import annotations
@@ -26,16 +26,13 @@ from core.organizations.models import Enterprise
 from core.pagination import paginate
 from core.roles import Role
 from core.timeutil import beijing_today
-from innovation_studios import NAV_GROUP, record_rules, rules, sections
-from innovation_studios.achievement_models import (
-    AnnualReport,
-    AssessmentRound,
-    Grade,
-    Rectification,
-    ReportState,
-)
-from innovation_studios.achievement_views import load_studio
-from innovation_studios.assessment_forms import (
+from innovation_studios import NAV_GROUP
+from innovation_studios.achievements import funding as funding_services
+from innovation_studios.achievements import rules as record_rules
+from innovation_studios.achievements import services as achievement_services
+from innovation_studios.achievements.views import load_studio
+from innovation_studios.assessments import services
+from innovation_studios.assessments.forms import (
     GradeForm,
     RectificationDecisionForm,
     ReportForm,
@@ -45,10 +42,9 @@ from innovation_studios.assessment_forms import (
     StatementForm,
     SubmitReportForm,
 )
-from innovation_studios.models import Studio, StudioState
-from innovation_studios.services import achievements as achievement_services
-from innovation_studios.services import assessments as services
-from innovation_studios.services import funding as funding_services
+from innovation_studios.assessments.models import AnnualReport, AssessmentRound, Grade, Rectification, ReportState
+from innovation_studios.studios import rules, sections
+from innovation_studios.studios.models import Studio, StudioState
 
 bp = Blueprint("studio_assessments", __name__, url_prefix="/studios/assessments")
 

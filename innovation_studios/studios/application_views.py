@@ -2,7 +2,7 @@
 changes; the union reviewer's check.
 
 Every route is guarded by role; ownership and state are checked with
-:mod:`innovation_studios.rules` and again by the services.
+:mod:`innovation_studios.studios.rules` and again by the services.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from core.extensions import db
 from core.forms import REFUSED, ConfirmForm, commit_or_report
 from core.roles import Role
 from core.timeutil import beijing_today
-from innovation_studios import leaders, rules
-from innovation_studios.forms import (
+from innovation_studios.studios import leaders, rules, services
+from innovation_studios.studios.forms import (
     ApplicationForm,
     CheckForm,
     DeleteDraftForm,
@@ -26,9 +26,8 @@ from innovation_studios.forms import (
     MemberForm,
     SubmitApplicationForm,
 )
-from innovation_studios.models import Studio, StudioMember
-from innovation_studios.services import studios as services
-from innovation_studios.views import enterprise_workers, load_for_page, render_detail
+from innovation_studios.studios.models import Studio, StudioMember
+from innovation_studios.studios.views import enterprise_workers, load_for_page, render_detail
 
 bp = Blueprint("studio_applications", __name__, url_prefix="/studios")
 

@@ -21,13 +21,13 @@ from core.errors import DomainError
 from core.extensions import db
 from core.people.models import Worker
 from core.timeutil import beijing_today, utcnow
-from innovation_studios import rules
-from innovation_studios.alliance_models import AllianceMembership
-from innovation_studios.models import Studio, StudioKind, StudioLevel, StudioState
-from innovation_studios.services import funding
-from innovation_studios.services.studios import next_number
-from innovation_studios.services.transitions import move_studio
-from innovation_studios.states import NAMED_STATES
+from innovation_studios.achievements import funding
+from innovation_studios.alliances.models import AllianceMembership
+from innovation_studios.studios import rules
+from innovation_studios.studios.models import Studio, StudioKind, StudioLevel, StudioState
+from innovation_studios.studios.services import next_number
+from innovation_studios.studios.states import NAMED_STATES
+from innovation_studios.studios.transitions import move_studio
 
 S = StudioState
 

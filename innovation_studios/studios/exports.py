@@ -11,8 +11,8 @@ from sqlalchemy.orm import selectinload
 from core.excel import workbook
 from core.extensions import db
 from core.organizations.models import Enterprise
-from innovation_studios import leaders
-from innovation_studios.models import Studio, StudioKind, StudioLevel, StudioMember, StudioState
+from innovation_studios.studios import leaders
+from innovation_studios.studios.models import Studio, StudioKind, StudioLevel, StudioMember, StudioState
 
 COLUMNS = {  # header: width
     "编号": 16, "工作室名称": 36, "类别": 16, "命名级别": 10, "申报级别": 10, "状态": 10,

@@ -11,14 +11,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from core.forms import ConfirmedActionForm, VersionedForm
 from core.review_panels import forms as panel_forms
-from innovation_studios.models import (
-    INDUSTRIES,
-    LeaderChangeReason,
-    MemberRole,
-    StudioKind,
-    StudioLevel,
-)
-from innovation_studios.services.studios import REASON_MAX, TEXT_MAX
+from innovation_studios.studios.models import INDUSTRIES, LeaderChangeReason, MemberRole, StudioKind, StudioLevel
+from innovation_studios.studios.services import REASON_MAX, TEXT_MAX
 
 
 def _worker_label(worker) -> str:

@@ -19,9 +19,9 @@ from core import collation
 from core.extensions import db
 from core.organizations import services as org_services
 from core.organizations.models import Enterprise, Union, UnionKind
-from innovation_studios import rules
-from innovation_studios.models import INDUSTRIES, Studio, StudioKind, StudioLevel, StudioState
-from innovation_studios.states import NAMED_STATES
+from innovation_studios.studios import rules
+from innovation_studios.studios.models import INDUSTRIES, Studio, StudioKind, StudioLevel, StudioState
+from innovation_studios.studios.states import NAMED_STATES
 
 YEAR_KINDS = ("named", "applied")
 

@@ -1,7 +1,7 @@
 """Innovation studios: the studio itself and its state.
 
 Members, leader changes, achievements, funding, assessments and alliances have models of
-their own beside this one; the state machine is in :mod:`innovation_studios.states`.
+their own beside this one; the state machine is in :mod:`innovation_studios.studios.states`.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ INDUSTRIES = (
 
 
 class StudioState(StrEnum):
-    """Where a studio stands; the allowed moves are in :mod:`innovation_studios.states`."""
+    """Where a studio stands; the allowed moves are in :mod:`innovation_studios.studios.states`."""
 
     DRAFT = "draft"
     APPLIED = "applied"

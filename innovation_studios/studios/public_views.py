@@ -18,9 +18,9 @@ from core.extensions import db
 from core.organizations.models import Enterprise
 from core.pagination import paginate
 from core.roles import Role
-from innovation_studios import leaders, listing, sections
-from innovation_studios.models import INDUSTRIES, Studio, StudioKind, StudioLevel, StudioMember
-from innovation_studios.states import NAMED_STATES
+from innovation_studios.studios import leaders, listing, sections
+from innovation_studios.studios.models import INDUSTRIES, Studio, StudioKind, StudioLevel, StudioMember
+from innovation_studios.studios.states import NAMED_STATES
 
 bp = Blueprint("studio_public", __name__, url_prefix="/studio-directory")
 

@@ -8,7 +8,7 @@ the engine's: experts employed by the studio's enterprise step aside automatical
 expert may declare a conflict with a reason. With five or more sheets the highest and the
 lowest totals are dropped before averaging; totals further apart than the threshold go to the
 panel lead. The administrator then names, returns or rejects each application
-(:mod:`innovation_studios.services.studios`).
+(:mod:`innovation_studios.studios.services`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from core.review_panels import scoring
 from core.review_panels import services as panels
 from core.review_panels.models import ReviewPanel
 from core.review_panels.scope import PanelScope
-from innovation_studios.models import Studio, StudioLevel, StudioReviewBatch, StudioState
+from innovation_studios.studios.models import Studio, StudioLevel, StudioReviewBatch, StudioState
 
 PANEL_SCOPE = "studio_batch"
 SUBJECT_TYPE = "studio"

@@ -25,12 +25,11 @@ from core.review_panels import views_helpers as pages
 from core.review_panels.models import ReviewPanel
 from core.roles import Role
 from core.timeutil import beijing_today
-from innovation_studios import NAV_GROUP, leaders, rules
-from innovation_studios.forms import AfterReviewForm, ConflictForm, DelistForm, NameForm, PanelForm
-from innovation_studios.models import Studio, StudioLevel, StudioMember, StudioReviewBatch, StudioState
-from innovation_studios.services import review
-from innovation_studios.services import studios as services
-from innovation_studios.views import load_for_page
+from innovation_studios import NAV_GROUP
+from innovation_studios.studios import leaders, review, rules, services
+from innovation_studios.studios.forms import AfterReviewForm, ConflictForm, DelistForm, NameForm, PanelForm
+from innovation_studios.studios.models import Studio, StudioLevel, StudioMember, StudioReviewBatch, StudioState
+from innovation_studios.studios.views import load_for_page
 
 bp = Blueprint("studio_review", __name__, url_prefix="/studios/review")
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from sqlalchemy import false, or_
 
 from core.roles import Role
-from innovation_studios.models import StudioState
-from innovation_studios.states import EDITABLE_STATES, NAMED_STATES
+from innovation_studios.studios.models import StudioState
+from innovation_studios.studios.states import EDITABLE_STATES, NAMED_STATES
 
 
 def is_owner(user, studio) -> bool:

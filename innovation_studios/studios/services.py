@@ -6,14 +6,14 @@ leaders.
   team; submitted when complete; edited again only when returned.
 * **Union check** (资格审查): the district or industry union's reviewer accepts (the application
   goes to expert review), returns it with a reason or rejects it with a reason.
-* **Decision** after the expert review (:mod:`innovation_studios.services.review`): the
+* **Decision** after the expert review (:mod:`innovation_studios.studios.review`): the
   administrator names the studio (naming date, level, a unique number such as
   BJCX-2026-0001), or returns or rejects it. A named studio may be delisted with a date and
   a reason.
 * **Members** join and leave with dates (rows of a named studio are never deleted);
   **leader changes** (retirement, transfer) are appended to a history that is never rewritten.
 
-Every state change goes through :func:`innovation_studios.services.transitions.move_studio`
+Every state change goes through :func:`innovation_studios.studios.transitions.move_studio`
 (transition table + audit); other changes are audited here. Functions validate, change, audit
 and flush; refusals are :class:`~core.errors.DomainError` with the Chinese reason.
 """
@@ -36,8 +36,8 @@ from core.review_panels import scoring
 from core.roles import Role
 from core.timeutil import beijing_today, utc_to_beijing, utcnow
 from core.versions import check_version
-from innovation_studios import rules, states
-from innovation_studios.models import (
+from innovation_studios.studios import rules, states
+from innovation_studios.studios.models import (
     INDUSTRIES,
     LeaderChangeReason,
     MemberRole,
@@ -48,8 +48,8 @@ from innovation_studios.models import (
     StudioMember,
     StudioState,
 )
-from innovation_studios.services.transitions import move_studio
-from innovation_studios.states import EDITABLE_STATES, NAMED_STATES
+from innovation_studios.studios.states import EDITABLE_STATES, NAMED_STATES
+from innovation_studios.studios.transitions import move_studio
 
 S = StudioState
 
@@ -290,7 +290,7 @@ def check(studio: Studio, decision: str, reason: str, *, expected_version: int |
 
 def _official_score(studio: Studio, *, required: bool):
     """The panel's official score of the studio; refuses while the review is unfinished."""
-    from innovation_studios.services import review
+    from innovation_studios.studios import review
 
     result = review.result_for(studio)
     if result is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from core.states import IllegalTransition, StateMachine
-from innovation_studios.models import StudioState
+from innovation_studios.studios.models import StudioState
 
 S = StudioState
 

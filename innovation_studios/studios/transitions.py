@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from innovation_studios import certificates as studio_certificates
-from innovation_studios import states
-from innovation_studios.models import Studio, StudioState
+from innovation_studios.studios import states
+from innovation_studios.studios.models import Studio, StudioState
 
 
 def move_studio(studio: Studio, target: StudioState, *, by, note: str | None = None,

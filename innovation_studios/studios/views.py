@@ -7,7 +7,7 @@
 * Workers: the studios they lead or belong to.
 
 The studio page shows what the user may see and the forms of what they may do; other parts
-of the feature add their sections through :mod:`innovation_studios.sections`.
+of the feature add their sections through :mod:`innovation_studios.studios.sections`.
 """
 
 from __future__ import annotations
@@ -32,14 +32,10 @@ from core.pagination import paginate
 from core.people.models import Worker
 from core.review_panels import scoring
 from core.roles import Role
-from innovation_studios import NAV_GROUP, exports, leaders, listing, rules, sections
-from innovation_studios.forms import (
-    CheckForm,
-    DeleteDraftForm,
-    LeaveForm,
-    SubmitApplicationForm,
-)
-from innovation_studios.models import (
+from innovation_studios import NAV_GROUP
+from innovation_studios.studios import exports, leaders, listing, review, rules, sections, services
+from innovation_studios.studios.forms import CheckForm, DeleteDraftForm, LeaveForm, SubmitApplicationForm
+from innovation_studios.studios.models import (
     INDUSTRIES,
     Studio,
     StudioKind,
@@ -48,9 +44,7 @@ from innovation_studios.models import (
     StudioMember,
     StudioState,
 )
-from innovation_studios.services import review
-from innovation_studios.services import studios as services
-from innovation_studios.states import NAMED_STATES
+from innovation_studios.studios.states import NAMED_STATES
 
 bp = Blueprint("studios", __name__, url_prefix="/studios")
 

@@ -538,7 +538,7 @@ def test_the_demo_data_is_consistent(app):
     from craftsmen import demo as craftsmen_demo
     from craftsmen.models import Nomination
     from innovation_studios import demo as studios_demo
-    from innovation_studios.achievement_models import Achievement
+    from innovation_studios.achievements.models import Achievement
 
     with app.app_context():
         core_demo.load(workers_per_enterprise=10)

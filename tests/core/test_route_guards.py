@@ -221,7 +221,7 @@ def _alliance_records(world) -> dict:
     achievement (创新工作室联盟)."""
     from datetime import date
 
-    from innovation_studios.alliance_models import (
+    from innovation_studios.alliances.models import (
         Alliance,
         AllianceLeadTerm,
         AllianceMembership,
@@ -291,7 +291,7 @@ def _studio_records(world) -> dict:
     panel ``world.users.expert`` sits on and leads (创新工作室). Listed last: its ``studio_id``
     is the one the studio pages get."""
     from core.accounts.models import User
-    from innovation_studios.services import review
+    from innovation_studios.studios import review
     from tests.innovation_studios.factories import make_studio
 
     studio = make_studio(world, "named", members=1, name="路由测试创新工作室")
@@ -309,17 +309,15 @@ def _studio_record_records(world, records: dict) -> dict:
     from decimal import Decimal
 
     from core.timeutil import beijing_today
-    from innovation_studios.achievement_models import (
+    from innovation_studios.achievements.models import (
         Achievement,
         AchievementEvidence,
         AchievementMember,
-        AnnualReport,
-        AssessmentRound,
         FundingGrant,
         FundingUse,
-        Rectification,
     )
-    from innovation_studios.models import Studio
+    from innovation_studios.assessments.models import AnnualReport, AssessmentRound, Rectification
+    from innovation_studios.studios.models import Studio
 
     studio = db.session.get(Studio, records["studio_id"])
     today = beijing_today()

@@ -15,7 +15,7 @@ from core.errors import DomainError
 from core.extensions import db
 from core.states import IllegalTransition, StateMachine
 from craftsmen.states import CYCLE, NOMINATION
-from innovation_studios.states import STUDIO
+from innovation_studios.studios.states import STUDIO
 
 
 class Light(StrEnum):

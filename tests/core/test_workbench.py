@@ -105,7 +105,7 @@ def test_an_empty_workbench_says_nothing_waits(client, world, login):
 
 def test_studio_applications_under_review_without_a_panel_wait_for_the_administrator(app, client, world,
                                                                                     login):
-    from innovation_studios.services.review import get_or_create_batch
+    from innovation_studios.studios.review import get_or_create_batch
     from tests.innovation_studios.factories import make_studio
 
     with app.app_context():

@@ -17,8 +17,8 @@ from craftsmen.models import CraftsmanTitle, SelectionCycle
 from craftsmen.selection_route import ladder
 from craftsmen.selection_route import services as route
 from craftsmen.services import naming, nominations, notice
-from innovation_studios.achievement_models import FundingGrant
-from innovation_studios.services import craftsman_studios
+from innovation_studios.achievements.models import FundingGrant
+from innovation_studios.studios import craftsman_studios
 from tests.conftest import csrf_token
 from tests.craftsmen.conftest import make_cycle
 from tests.craftsmen.test_selection_route import _user, _walk

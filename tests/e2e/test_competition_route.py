@@ -29,7 +29,7 @@ from core.roles import Role
 from core.timeutil import BEIJING_OFFSET, beijing_today, utcnow
 from craftsmen.models import CraftsmanTitle, CycleOccupation, PublicNotice, SelectionCycle
 from craftsmen.selection_route import services as route
-from innovation_studios.services import craftsman_studios
+from innovation_studios.studios import craftsman_studios
 from tests import factories
 from tests.craftsmen.conftest import make_cycle, make_nomination
 from tests.craftsmen.route_data import mark_and_publish

@@ -21,7 +21,7 @@ from core.extensions import db
 from core.organizations.models import Enterprise
 from core.people.models import Worker
 from core.timeutil import beijing_today
-from innovation_studios.models import StudioKind
+from innovation_studios.studios.models import StudioKind
 from tests.e2e.helpers import log_in
 from tests.innovation_studios.factories import make_studio
 

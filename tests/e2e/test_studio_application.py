@@ -25,7 +25,7 @@ from core.organizations.models import Enterprise
 from core.people.models import Worker
 from core.roles import Role
 from core.timeutil import beijing_today
-from innovation_studios.services.review import DEFAULT_STUDIO_RUBRIC
+from innovation_studios.studios.review import DEFAULT_STUDIO_RUBRIC
 from tests import factories
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.helpers import log_in, path_of

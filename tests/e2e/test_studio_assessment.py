@@ -31,8 +31,8 @@ from core.extensions import db
 from core.organizations.models import Enterprise
 from core.people.models import Worker
 from core.timeutil import beijing_today
-from innovation_studios.patents import check_digit
-from innovation_studios.services import assessments
+from innovation_studios.achievements.patents import check_digit
+from innovation_studios.assessments import services as assessments
 from tests.e2e.helpers import log_in, path_of
 from tests.innovation_studios.factories import make_studio
 
@@ -78,7 +78,7 @@ def in_rectification(app, studio_id: int) -> None:
     the report submitted, graded 不合格 by the reviewer."""
     with app.app_context():
         users = {u.username: u for u in db.session.scalars(select(User))}
-        from innovation_studios.models import Studio
+        from innovation_studios.studios.models import Studio
 
         owner = db.session.get(Studio, studio_id)
         assessments.open_round(YEAR, beijing_today() + timedelta(days=20), by=users["admin"])

@@ -67,7 +67,7 @@ def make_title(world, worker_id: int, level: str = "city", named_on: date = date
 def make_studio(enterprise_id: int, leader_id: int, *, level: str = "city", state: str = "named",
                 named_on: date | None = date(2023, 6, 1), delisted_on: date | None = None, name: str = ""):
     """A studio inserted directly in ``state`` (no transitions, no audit)."""
-    from innovation_studios.models import Studio
+    from innovation_studios.studios.models import Studio
 
     number = next(_STUDIO_NUMBERS)
     studio = Studio(name=name or f"指标测试工作室{number}", kind="worker", level_sought=level,

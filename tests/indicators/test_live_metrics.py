@@ -103,7 +103,7 @@ def test_competitions_held_and_contestants_who_competed(app, plan):
 
 
 def test_alliances_running_and_joint_projects_not_cancelled(app, plan):
-    from innovation_studios.alliance_models import Alliance, AllianceLeadTerm, JointProject
+    from innovation_studios.alliances.models import Alliance, AllianceLeadTerm, JointProject
 
     with app.app_context():
         lead = make_studio(plan.ent_b, plan.worker_b, named_on=date(2022, 1, 1))

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import event, insert
 
 from core.extensions import db
-from innovation_studios.models import Studio
+from innovation_studios.studios.models import Studio
 from tests.indicators.conftest import progress_of
 
 LEVELS = ("city_demo", "city", "district", "enterprise")

@@ -13,14 +13,7 @@ from datetime import date
 from core.extensions import db
 from core.people.models import Worker
 from core.timeutil import utcnow
-from innovation_studios.models import (
-    MemberRole,
-    Studio,
-    StudioKind,
-    StudioLevel,
-    StudioMember,
-    StudioState,
-)
+from innovation_studios.studios.models import MemberRole, Studio, StudioKind, StudioLevel, StudioMember, StudioState
 from tests import factories
 
 _counter = itertools.count(1)
@@ -92,7 +85,7 @@ def user(user_id: int):
 
 def application_data(leader_id: int, **overrides):
     """A complete application (services.studios.ApplicationData) led by ``leader_id``."""
-    from innovation_studios.services.studios import ApplicationData
+    from innovation_studios.studios.services import ApplicationData
 
     values = {"name": "李明数控加工创新工作室", "kind": "worker", "level_sought": "city",
               "leader_worker_id": leader_id, "field": "数控加工", "industry": "制造业",

@@ -16,8 +16,8 @@ from werkzeug.datastructures import FileStorage
 
 from core.accounts.models import User
 from core.extensions import db
-from innovation_studios.achievement_models import Achievement, AchievementMember
-from innovation_studios.models import Studio
+from innovation_studios.achievements.models import Achievement, AchievementMember
+from innovation_studios.studios.models import Studio
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40

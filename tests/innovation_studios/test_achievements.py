@@ -21,10 +21,10 @@ from core.audit.models import AuditEntry
 from core.errors import DomainError
 from core.extensions import db
 from core.uploads import UploadRefused
-from innovation_studios.achievement_models import Achievement, AchievementEvidence, AchievementMember
-from innovation_studios.models import StudioMember, StudioState
-from innovation_studios.patents import check_digit
-from innovation_studios.services import achievements as services
+from innovation_studios.achievements import services
+from innovation_studios.achievements.models import Achievement, AchievementEvidence, AchievementMember
+from innovation_studios.achievements.patents import check_digit
+from innovation_studios.studios.models import StudioMember, StudioState
 from tests import factories
 from tests.conftest import csrf_token
 from tests.innovation_studios.factories import make_studio
@@ -438,7 +438,7 @@ def test_the_studio_summary_reads_the_studio_and_date_index(app, world, named_st
 
 
 def test_an_achievement_in_a_submitted_report_can_no_longer_change(app, world, named_studio):
-    from innovation_studios.achievement_models import AnnualReport, AssessmentRound
+    from innovation_studios.assessments.models import AnnualReport, AssessmentRound
 
     with app.app_context():
         achievement = add_achievement(named_studio)

@@ -22,8 +22,10 @@ from core.extensions import db
 from core.organizations.models import Enterprise
 from core.roles import Role
 from core.timeutil import beijing_today
-from innovation_studios.achievement_models import Achievement
-from innovation_studios.alliance_models import (
+from innovation_studios.achievements import services as achievements
+from innovation_studios.achievements.models import Achievement
+from innovation_studios.alliances import services
+from innovation_studios.alliances.models import (
     Alliance,
     AllianceKind,
     AllianceLeadTerm,
@@ -32,9 +34,7 @@ from innovation_studios.alliance_models import (
     JointProjectStudio,
     ProjectStatus,
 )
-from innovation_studios.models import Studio, StudioKind
-from innovation_studios.services import achievements
-from innovation_studios.services import alliances as services
+from innovation_studios.studios.models import Studio, StudioKind
 from tests import factories
 from tests.conftest import csrf_token
 from tests.innovation_studios.factories import make_studio
@@ -735,7 +735,7 @@ def test_the_public_directory_shows_alliances_without_personal_data(app, world, 
 
 
 def test_the_studio_page_section_lists_the_studios_alliances(app, world, studios, alliance):
-    from innovation_studios import sections
+    from innovation_studios.studios import sections
 
     with app.app_context(), app.test_request_context():
         studio = _studio(studios.a)
@@ -768,7 +768,7 @@ def test_lead_terms_and_memberships_keep_their_dates_in_order_in_the_database(ap
 # --- demo data -----------------------------------------------------------------------------
 
 def test_the_demo_forms_two_alliances_from_the_named_studios_there_are(app, world, studios):
-    from innovation_studios import alliance_demo
+    from innovation_studios.alliances import demo as alliance_demo
 
     with app.app_context():
         made = alliance_demo.load()
@@ -786,7 +786,7 @@ def test_the_demo_forms_two_alliances_from_the_named_studios_there_are(app, worl
 
 
 def test_the_demo_adds_no_alliance_without_named_studios_of_two_enterprises(app, world):
-    from innovation_studios import alliance_demo
+    from innovation_studios.alliances import demo as alliance_demo
 
     with app.app_context():
         assert alliance_demo.load() == []

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from core.audit.models import AuditEntry
 from core.errors import DomainError
 from core.extensions import db
-from innovation_studios.models import Studio, StudioMember, StudioState
-from innovation_studios.services import studios as services
-from innovation_studios.states import IllegalTransition
+from innovation_studios.studios import services
+from innovation_studios.studios.models import Studio, StudioMember, StudioState
+from innovation_studios.studios.states import IllegalTransition
 from tests.innovation_studios.factories import application_data, make_studio, user, worker_of
 
 

@@ -17,14 +17,9 @@ from core.audit.models import AuditEntry
 from core.errors import DomainError
 from core.extensions import db
 from core.timeutil import beijing_today
-from innovation_studios.achievement_models import (
-    AnnualReport,
-    AssessmentRound,
-    Rectification,
-    ReportState,
-)
-from innovation_studios.models import Studio, StudioState
-from innovation_studios.services import assessments as services
+from innovation_studios.assessments import services
+from innovation_studios.assessments.models import AnnualReport, AssessmentRound, Rectification, ReportState
+from innovation_studios.studios.models import Studio, StudioState
 from tests.conftest import csrf_token
 from tests.innovation_studios.factories import make_studio
 from tests.innovation_studios.records import add_achievement, csrf_off, studio, user
@@ -502,9 +497,9 @@ def test_the_demo_records_achievements_funding_and_a_2025_round_with_one_studio_
     from core import demo
     from core.organizations.models import Enterprise
     from core.people.models import Worker
-    from innovation_studios import assessment_demo
-    from innovation_studios.achievement_models import Achievement, FundingGrant
-    from innovation_studios.patents import check_patent_number
+    from innovation_studios.achievements.models import Achievement, FundingGrant
+    from innovation_studios.achievements.patents import check_patent_number
+    from innovation_studios.assessments import demo as assessment_demo
 
     with app.app_context():
         demo.load(workers_per_enterprise=4)

@@ -15,10 +15,11 @@ from certificates.services import batches
 from core.extensions import db
 from core.timeutil import beijing_today
 from innovation_studios import certificates as studio_certificates
-from innovation_studios.alliance_models import Alliance, AllianceKind
-from innovation_studios.models import Studio
-from innovation_studios.services import alliances, review
-from innovation_studios.services import studios as studio_services
+from innovation_studios.alliances import services as alliances
+from innovation_studios.alliances.models import Alliance, AllianceKind
+from innovation_studios.studios import review
+from innovation_studios.studios import services as studio_services
+from innovation_studios.studios.models import Studio
 from tests import factories
 from tests.innovation_studios.factories import make_studio, user
 

@@ -7,8 +7,8 @@ from core.accounts.models import User
 from core.extensions import db
 from craftsmen import demo as craftsmen_demo
 from innovation_studios import demo
-from innovation_studios.models import Studio, StudioLeaderChange, StudioState
-from innovation_studios.services import review
+from innovation_studios.studios import review
+from innovation_studios.studios.models import Studio, StudioLeaderChange, StudioState
 
 
 def _states() -> dict[str, int]:

@@ -1,7 +1,7 @@
 """The shared builders give consistent studios."""
 
 from core.extensions import db
-from innovation_studios.models import Studio
+from innovation_studios.studios.models import Studio
 from tests.innovation_studios.factories import make_studio
 
 

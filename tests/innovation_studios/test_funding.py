@@ -15,8 +15,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.errors import DomainError
 from core.extensions import db
-from innovation_studios.achievement_models import FundingGrant, FundingUse
-from innovation_studios.services import funding as services
+from innovation_studios.achievements import funding as services
+from innovation_studios.achievements.models import FundingGrant, FundingUse
 from tests.conftest import csrf_token
 from tests.innovation_studios.factories import make_studio
 from tests.innovation_studios.records import csrf_off, studio, user

@@ -16,7 +16,7 @@ from sqlalchemy import event
 
 from core.extensions import db
 from core.people.models import Worker
-from innovation_studios import leaders
+from innovation_studios.studios import leaders
 from tests.innovation_studios.factories import make_studio, worker_of
 
 

@@ -12,8 +12,8 @@ from core.audit.models import AuditEntry
 from core.errors import DomainError
 from core.extensions import db
 from core.timeutil import beijing_today
-from innovation_studios.models import Studio, StudioLeaderChange, StudioMember
-from innovation_studios.services import studios as services
+from innovation_studios.studios import services
+from innovation_studios.studios.models import Studio, StudioLeaderChange, StudioMember
 from tests import factories
 from tests.innovation_studios.factories import make_studio, user, worker_of
 
@@ -218,7 +218,7 @@ def test_workers_see_the_studios_they_belong_to_and_no_others(app, world, client
 
 def test_the_worker_picker_of_a_large_enterprise_lists_a_few_and_finds_the_rest(
         app, world, client, login, monkeypatch):
-    from innovation_studios import views
+    from innovation_studios.studios import views
 
     monkeypatch.setattr(views, "WORKER_CHOICES", 2)
     with app.app_context():

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from innovation_studios.patents import (
+from innovation_studios.achievements.patents import (
     InvalidPatentNumber,
     PatentNumber,
     check_digit,

@@ -18,10 +18,9 @@ from core.extensions import db
 from core.review_panels import services as panels
 from core.roles import Role
 from core.timeutil import beijing_today
-from innovation_studios.models import Studio, StudioState
-from innovation_studios.services import review
-from innovation_studios.services import studios as services
-from innovation_studios.states import IllegalTransition
+from innovation_studios.studios import review, services
+from innovation_studios.studios.models import Studio, StudioState
+from innovation_studios.studios.states import IllegalTransition
 from tests import factories
 from tests.innovation_studios.factories import make_studio, user
 

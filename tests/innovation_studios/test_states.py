@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from core.audit.models import AuditEntry
 from core.extensions import db
-from innovation_studios.models import StudioState
-from innovation_studios.services.transitions import move_studio
-from innovation_studios.states import STUDIO_TRANSITIONS, IllegalTransition
+from innovation_studios.studios.models import StudioState
+from innovation_studios.studios.states import STUDIO_TRANSITIONS, IllegalTransition
+from innovation_studios.studios.transitions import move_studio
 from tests.innovation_studios.factories import make_studio, user
 
 ILLEGAL = [(a, b) for a, b in itertools.product(StudioState, StudioState) if (a, b) not in STUDIO_TRANSITIONS]
