@@ -44,12 +44,11 @@ def _bound_int_converter(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from core import i18n
-    from core.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+    from core import i18n, schema_migrations
+    from core.extensions import bootstrap, csrf, db, limiter, login_manager
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
-                     render_as_batch=True, compare_type=True)
+    schema_migrations.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
