@@ -32,6 +32,7 @@ from core import navigation
 from core.access import public
 from core.error_pages import MESSAGES
 from core.extensions import db, limiter
+from core.public_cache import cached_for_visitors
 
 bp = Blueprint("certificates_verify", __name__)
 
@@ -171,6 +172,7 @@ def _wrong(serial: str, code: str):
 @bp.get("/verify/<string(maxlength=60):serial>")
 @public
 @verify_limit
+@cached_for_visitors("certificates")
 def certificate(serial: str):
     code = request.args.get("code", "")
     if not code.strip():

@@ -28,6 +28,9 @@ def create_app(profile: str | None = None, overrides: dict | None = None) -> Fla
     from core.access import check_all_routes_guarded
 
     check_all_routes_guarded(app)
+    from core.health import Liveness
+
+    app.wsgi_app = Liveness(app.wsgi_app, app.config)  # type: ignore[method-assign]  # WSGI middleware
     return app
 
 
@@ -83,6 +86,7 @@ def import_models() -> None:
     from core.notifications import models as _notifications  # noqa: F401
     from core.organizations import models as _orgs  # noqa: F401
     from core.people import models as _people  # noqa: F401
+    from core.public_cache import DataVersion as _versions  # noqa: F401
     from core.review_panels import models as _panels  # noqa: F401
 
 
@@ -122,7 +126,7 @@ def register_jobs(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    from core import logs, metrics, navigation, security
+    from core import logs, metrics, navigation, public_cache, security
     from core.audit import describe
     from core.review_panels import workbench as panel_workbench
 
@@ -130,6 +134,7 @@ def register_hooks(app: Flask) -> None:
     metrics.init_app(app)
     security.init_app(app)
     navigation.init_app(app)
+    public_cache.init_app(app)
     describe.init_app(app)
     panel_workbench.register()
 

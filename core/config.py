@@ -139,6 +139,8 @@ class BaseConfig:
     #: ``/metrics`` (comma-separated addresses or networks).
     READINESS_TIMEOUT_SECONDS = 2
     METRICS_ALLOWED_IPS = "127.0.0.1,::1"
+    #: Visitor pages each app process keeps rendered (see core.public_cache); 0: none.
+    PUBLIC_PAGE_CACHE_ENTRIES = 64
     #: ``json`` (one object per line, production) or ``text``.
     LOG_FORMAT = "text"
     LOG_LEVEL = "INFO"
@@ -320,7 +322,7 @@ DEPLOYMENT_SETTINGS = (
     "REDIS_URL", "HUEY_URL", "QUEUE_LAG_LIMIT_SECONDS", "WORKER_IMPORT_INLINE_ROWS",
     "STORAGE_BACKEND", "S3_ENDPOINT_URL", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY",
     "S3_REGION", "S3_PREFIX", "READINESS_TIMEOUT_SECONDS", "METRICS_ALLOWED_IPS", "LOG_FORMAT",
-    "LOG_LEVEL", "DATABASE_CONNECT_TIMEOUT", "BACKUP_FOLDER",
+    "LOG_LEVEL", "DATABASE_CONNECT_TIMEOUT", "BACKUP_FOLDER", "PUBLIC_PAGE_CACHE_ENTRIES",
 )
 
 

@@ -130,14 +130,19 @@ def _too_many_rows(limit: int) -> SheetError:
     return SheetError(_l("表格超过 %(n)s 行数据的上限，请拆分成几个文件分批导入", n=limit))
 
 
+def load_workbook(stream, **options):
+    """openpyxl's reader (imported on first use)."""
+    from openpyxl import load_workbook as load
+
+    return load(stream, **options)
+
+
 def read_rows(stream, required: Sequence[str]) -> list[tuple[int, dict]]:
     """Rows of the first sheet as ``(row number, {header: text})``; blank rows skipped.
 
     The archive's unpacked size is checked before parsing and the rows are streamed
     (read-only mode), stopping as soon as there are more than the configured limit.
     """
-    from openpyxl import load_workbook
-
     max_bytes, max_rows = _limits()
     check_archive(stream, max_bytes)
     try:
