@@ -9,7 +9,10 @@ bare ``return "ok"`` app. Concurrent clients (``wrk`` when installed, else threa
 process) request each page in interleaved rounds, so whatever else the machine does weighs on
 all alike, and it prints the median req/s of each page, the median per-round ratio to the
 reference page (goal >= 0.40), ``/healthz`` against the bare app (goal >= 0.80), and the
-resident memory of a warm product worker (goal < 80 MB).
+resident memory of a warm product worker (goal < 80 MB). Visitors' pages are served as
+deployed, from each worker's store of rendered pages while the data stays the same
+(``pages_*``); a second product instance with the store turned off shows the cost of
+rendering every request (``pages_*_rendered``).
 
 ``BENCH_PAGES_SECONDS`` (default 4) and ``BENCH_PAGES_ROUNDS`` (3) set the length of a run;
 ``BENCH_PAGES_CONNECTIONS`` (16) the concurrent clients.
@@ -381,10 +384,13 @@ def main() -> None:
 
 def measure(settings: dict[str, str], paths: dict[str, str], folder: Path) -> None:
     plain = {"PYTHONPATH": str(ROOT)}
+    rendering = {**settings, "PUBLIC_PAGE_CACHE_ENTRIES": "0"}
     with gunicorn("wsgi:app", settings, folder / "product.log") as (product, master), \
+            gunicorn("wsgi:app", rendering, folder / "rendered.log") as (rendered, _p), \
             gunicorn("bench.page_reference:reference", plain, folder / "reference.log") as (reference, _r), \
             gunicorn("bench.page_reference:bare", plain, folder / "bare.log") as (bare, bare_master):
         targets = {name: product + path for name, path in paths.items()}
+        targets.update({f"{name}_rendered": rendered + path for name, path in paths.items()})
         targets.update(reference=reference + "/table", healthz=product + "/healthz", bare=bare + "/")
         for name, url in targets.items():  # each answers, and the workers are warm
             for _ in range(4):
@@ -399,7 +405,7 @@ def measure(settings: dict[str, str], paths: dict[str, str], folder: Path) -> No
                 rates[name].append(requests_per_second(url, SECONDS))
         for name in targets:
             print(f"pages_{name}_rps: {statistics.median(rates[name]):.0f} req/s")
-        for name in paths:
+        for name in [*paths, *(f"{name}_rendered" for name in paths)]:
             ratio = statistics.median(p / r for p, r in zip(rates[name], rates["reference"], strict=True))
             print(f"pages_{name}_ratio: {ratio:.2f} x")
         ratio = statistics.median(h / b for h, b in zip(rates["healthz"], rates["bare"], strict=True))

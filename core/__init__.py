@@ -126,7 +126,7 @@ def register_jobs(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    from core import logs, metrics, navigation, public_cache, security
+    from core import logs, metrics, navigation, public_cache, row_urls, security
     from core.audit import describe
     from core.review_panels import workbench as panel_workbench
 
@@ -135,6 +135,7 @@ def register_hooks(app: Flask) -> None:
     security.init_app(app)
     navigation.init_app(app)
     public_cache.init_app(app)
+    row_urls.init_app(app)
     describe.init_app(app)
     panel_workbench.register()
 
