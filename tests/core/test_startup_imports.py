@@ -1,5 +1,5 @@
 """An app process carries only what serving requests needs: the document libraries (PDF,
-spreadsheets, signatures, QR codes), the pinyin dictionary and Alembic are imported where
+spreadsheets, signatures, QR codes), the pinyin dictionary, Alembic and the job queue are imported where
 they are used, not when the app is created."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("reportlab", "openpyxl", "pypdf", "pyhanko", "segno", "pypinyin", "alembic", "flask_migrate")
+HEAVY = ("reportlab", "openpyxl", "pypdf", "pyhanko", "segno", "pypinyin", "alembic", "flask_migrate", "huey")
 
 
 def _modules_after(code: str) -> set[str]:
