@@ -53,7 +53,7 @@ CONNECTIONS = int(os.environ.get("BENCH_PAGES_CONNECTIONS", 16))
 SIZE = {"titles": 2_000, "pool": 10_000, "workers": 12_000, "enterprises": 500,
         "studios": 8_000, "achievements": 80_000}
 GUNICORN = [str(ROOT / ".venv" / "bin" / "gunicorn") if (ROOT / ".venv").exists() else "gunicorn",
-            "--workers", "2", "--worker-class", "sync", "--log-level", "warning"]
+            "--workers", "2", "--worker-class", "sync", "--timeout", "120", "--log-level", "warning"]
 
 
 def run(command: list[str], **options) -> subprocess.CompletedProcess:
