@@ -74,8 +74,10 @@ verify_limit = limiter.shared_limit(lambda: current_app.config["CERTIFICATE_VERI
 
 @bp.context_processor
 def _upload_form() -> dict:
-    """Every page with the verification form offers the file check too."""
-    return {"upload_form": VerifyFileForm(formdata=None, prefix="upload")}
+    """Every page with the verification form offers the file check too. The form (and its
+    CSRF token, which ties a page to one session) is made only by a page that shows it, so a
+    certificate's page stays cacheable."""
+    return {"new_upload_form": lambda: VerifyFileForm(formdata=None, prefix="upload")}
 
 
 def _upload_refused(limit_hit):

@@ -124,12 +124,31 @@ def track_changes() -> None:
     event.listen(Session, "after_rollback", _forget)
 
 
+_VERSIONS = sa.select(DataVersion.feature, DataVersion.version)
+
+
+def _read_versions() -> dict[str, int]:
+    """Every feature's version. On PostgreSQL through a connection of its own in autocommit
+    mode: one round trip, where the request's session would add a ping, a BEGIN and a
+    ROLLBACK around it (a dropped connection is replaced and the read tried once more)."""
+    engine = current_app.extensions.get("public_cache.engine")
+    if engine is None:
+        return dict(db.session.execute(_VERSIONS).all())
+    for attempt in (1, 2):
+        try:
+            with engine.connect() as connection:
+                return dict(connection.execute(_VERSIONS).all())
+        except sa.exc.DBAPIError as exc:
+            if not exc.connection_invalidated or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def versions(features: tuple[str, ...]) -> dict[str, int]:
-    """The current versions of ``features`` (one query, read once per request)."""
+    """The current versions of ``features`` (read once per request)."""
     known = g.get("_data_versions")
     if known is None:
-        known = g._data_versions = dict(db.session.execute(
-            sa.select(DataVersion.feature, DataVersion.version)).all())
+        known = g._data_versions = _read_versions()
     return {feature: known.get(feature, 0) for feature in features}
 
 
@@ -224,4 +243,10 @@ def cached_for_visitors(*features: str):
 def init_app(app) -> None:
     app.config.setdefault("PUBLIC_CACHE_BUILD", build_id())
     app.config["PUBLIC_PAGE_CACHE_ENTRIES"] = int(app.config["PUBLIC_PAGE_CACHE_ENTRIES"])
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("postgresql"):
+        options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+        app.extensions["public_cache.engine"] = sa.create_engine(
+            uri, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=4,
+            connect_args=dict(options.get("connect_args") or {}), hide_parameters=True)
     track_changes()
