@@ -11,6 +11,9 @@ changing the feature's data moves on.
 * The tag is an HMAC (keyed with ``SECRET_KEY``) of the page's address, the language, the day
   in Beijing, the code's build and the versions of the features the page reads, so nobody can
   make a tag for an address they were not shown.
+* A process reads the versions at most once per ``PUBLIC_CACHE_VERSION_SECONDS`` (default 1;
+  0: on every visitor request) and at once after its own commits: a change made through
+  another process shows within that time.
 * Each app process also keeps the last ``PUBLIC_PAGE_CACHE_ENTRIES`` pages it rendered for
   visitors, by tag: a visitor asking for a page whose tag is known gets it without the view
   running, as from a reverse proxy in front. The tag moves with the data, so a kept page is
@@ -30,11 +33,12 @@ import hmac
 import os
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import current_app, g, make_response, request, session
+from flask import current_app, g, has_app_context, make_response, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import event
@@ -50,6 +54,7 @@ UNSHOWN_TABLES = frozenset({
     "user_roles", "marks", "mark_changes", "judge_sheet_submissions", "discrepancies",
 })
 _CHANGED = "public_cache.changed_features"
+_BUMPED = "public_cache.bumped"
 
 
 class DataVersion(Model):
@@ -93,10 +98,18 @@ def _before_commit(session: Session) -> None:
     features = sorted(session.info.pop(_CHANGED, set()))
     if features:
         bump(session, features)
+        session.info[_BUMPED] = True
+
+
+def _after_commit(session: Session) -> None:
+    """This process sees its own changes at once, whatever ``PUBLIC_CACHE_VERSION_SECONDS``."""
+    if session.info.pop(_BUMPED, False) and has_app_context():
+        current_app.extensions["public_cache.versions"].clear()
 
 
 def _forget(session: Session, *_args) -> None:
     session.info.pop(_CHANGED, None)
+    session.info.pop(_BUMPED, None)
 
 
 def bump(session: Session, features: list[str]) -> None:
@@ -121,6 +134,7 @@ def track_changes() -> None:
     event.listen(Session, "after_flush", _after_flush)
     event.listen(Session, "do_orm_execute", _do_orm_execute)
     event.listen(Session, "before_commit", _before_commit)
+    event.listen(Session, "after_commit", _after_commit)
     event.listen(Session, "after_rollback", _forget)
 
 
@@ -144,11 +158,31 @@ def _read_versions() -> dict[str, int]:
     raise AssertionError("unreachable")
 
 
+class KnownVersions:
+    """The versions this process read last, and when (``PUBLIC_CACHE_VERSION_SECONDS``)."""
+
+    def __init__(self):
+        self.read_at = 0.0
+        self.versions: dict[str, int] | None = None
+
+    def clear(self) -> None:
+        self.versions = None
+
+    def current(self, seconds: float) -> dict[str, int]:
+        now = time.monotonic()
+        versions = self.versions
+        if versions is None or now - self.read_at >= seconds:
+            versions = _read_versions()
+            self.versions, self.read_at = versions, now
+        return versions
+
+
 def versions(features: tuple[str, ...]) -> dict[str, int]:
-    """The current versions of ``features`` (read once per request)."""
+    """The current versions of ``features`` (read once per request at most)."""
     known = g.get("_data_versions")
     if known is None:
-        known = g._data_versions = _read_versions()
+        known = g._data_versions = current_app.extensions["public_cache.versions"].current(
+            current_app.config["PUBLIC_CACHE_VERSION_SECONDS"])
     return {feature: known.get(feature, 0) for feature in features}
 
 
@@ -243,6 +277,8 @@ def cached_for_visitors(*features: str):
 def init_app(app) -> None:
     app.config.setdefault("PUBLIC_CACHE_BUILD", build_id())
     app.config["PUBLIC_PAGE_CACHE_ENTRIES"] = int(app.config["PUBLIC_PAGE_CACHE_ENTRIES"])
+    app.config["PUBLIC_CACHE_VERSION_SECONDS"] = float(app.config["PUBLIC_CACHE_VERSION_SECONDS"])
+    app.extensions["public_cache.versions"] = KnownVersions()
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("postgresql"):
         options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}

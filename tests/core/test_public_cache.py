@@ -173,3 +173,34 @@ def test_the_store_can_be_turned_off(app, client, registry, monkeypatch):
     pages.clear()
     tag = client.get("/registry").headers["ETag"]
     assert pages.get(tag.removeprefix('W/"').removesuffix('"')) is None
+
+
+@pytest.fixture
+def versions_kept_a_minute(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_CACHE_VERSION_SECONDS", 60)
+    app.extensions["public_cache.versions"].clear()
+    yield
+    app.extensions["public_cache.versions"].clear()
+
+
+def test_a_process_sees_its_own_commits_at_once_while_it_keeps_the_versions(
+        app, client, registry, versions_kept_a_minute):
+    tag = client.get("/registry").headers["ETag"]
+    with app.app_context():
+        name_craftsman(registry, "王芳")
+    response = client.get("/registry", headers={"If-None-Match": tag})
+    assert response.status_code == 200 and "王芳" in response.get_data(as_text=True)
+
+
+def test_another_process_s_change_shows_once_the_kept_versions_expire(
+        app, client, registry, versions_kept_a_minute, monkeypatch):
+    from core import public_cache
+
+    tag = client.get("/registry").headers["ETag"]
+    with app.app_context(), db.engine.begin() as connection:  # as another process would
+        connection.execute(DataVersion.__table__.update().where(DataVersion.feature == "craftsmen")
+                           .values(version=DataVersion.version + 1))
+    assert client.get("/registry", headers={"If-None-Match": tag}).status_code == 304
+    later = public_cache.time.monotonic() + 61
+    monkeypatch.setattr(public_cache.time, "monotonic", lambda: later)
+    assert client.get("/registry", headers={"If-None-Match": tag}).status_code == 200
