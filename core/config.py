@@ -190,6 +190,8 @@ class TestingConfig(BaseConfig):
     HUEY_URL = "immediate"
     #: Tests empty tables behind the sessions' backs: read the data versions every time.
     PUBLIC_CACHE_VERSION_SECONDS = 0
+    #: Pages are rendered on every request unless a test turns the store on.
+    PUBLIC_PAGE_CACHE_ENTRIES = 0
     #: Emails stay in memory unless a test points them at its own SMTP server.
     MAIL_BACKEND = "locmem"
 

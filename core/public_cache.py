@@ -142,9 +142,10 @@ _VERSIONS = sa.select(DataVersion.feature, DataVersion.version)
 
 
 def _read_versions() -> dict[str, int]:
-    """Every feature's version. On PostgreSQL through a connection of its own in autocommit
-    mode: one round trip, where the request's session would add a ping, a BEGIN and a
-    ROLLBACK around it (a dropped connection is replaced and the read tried once more)."""
+    """Every feature's version, through a connection of its own in autocommit mode: on
+    PostgreSQL one round trip, where the request's session would add a ping, a BEGIN and a
+    ROLLBACK around it (a dropped connection is replaced and the read tried once more). An
+    in-memory SQLite database, which no second connection sees, is read through the session."""
     engine = current_app.extensions.get("public_cache.engine")
     if engine is None:
         return dict(db.session.execute(_VERSIONS).all())
@@ -280,7 +281,8 @@ def init_app(app) -> None:
     app.config["PUBLIC_CACHE_VERSION_SECONDS"] = float(app.config["PUBLIC_CACHE_VERSION_SECONDS"])
     app.extensions["public_cache.versions"] = KnownVersions()
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    if uri.startswith("postgresql"):
+    in_memory = uri.startswith("sqlite") and (uri in ("sqlite://", "sqlite:///") or ":memory:" in uri)
+    if not in_memory:
         options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
         app.extensions["public_cache.engine"] = sa.create_engine(
             uri, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=4,

@@ -147,8 +147,11 @@ def test_a_page_with_a_flashed_message_is_not_shared(client, registry):
     assert "public" not in response.headers.get("Cache-Control", "")
 
 
-def test_a_visitor_page_is_served_from_the_process_store_until_the_data_changes(app, client, registry):
+def test_a_visitor_page_is_served_from_the_process_store_until_the_data_changes(
+        app, client, registry, monkeypatch):
     from core.public_cache import pages
+
+    monkeypatch.setitem(app.config, "PUBLIC_PAGE_CACHE_ENTRIES", 64)
 
     first = client.get("/registry")
     with app.app_context():  # a change made behind the ORM's back: the store does not see it
