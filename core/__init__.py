@@ -28,9 +28,6 @@ def create_app(profile: str | None = None, overrides: dict | None = None) -> Fla
     from core.access import check_all_routes_guarded
 
     check_all_routes_guarded(app)
-    from core.health import Liveness
-
-    app.wsgi_app = Liveness(app.wsgi_app, app.config)  # type: ignore[method-assign]  # WSGI middleware
     return app
 
 
@@ -128,8 +125,12 @@ def register_jobs(app: Flask) -> None:
 def register_hooks(app: Flask) -> None:
     from core import logs, metrics, navigation, public_cache, row_urls, security
     from core.audit import describe
+    from core.health import Liveness
     from core.review_panels import workbench as panel_workbench
 
+    # /healthz in front of the app, behind the proxy fix (which security adds): the log line
+    # names the client as the proxy reports it.
+    app.wsgi_app = Liveness(app.wsgi_app, app.config)  # type: ignore[method-assign]  # WSGI middleware
     logs.init_app(app)
     metrics.init_app(app)
     security.init_app(app)
