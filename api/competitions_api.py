@@ -78,6 +78,8 @@ class AspectOut(f.ApiSchema):
         "description": "measurement：测量分；judgement：评价分（0-3）"})
     max_mark = f.DecimalString(required=True)
     step = f.DecimalString(required=True, allow_none=True)
+    unit = f.String(required=True, metadata={
+        "description": "测量类细项的计量单位（如 mm、s、个），未设为空 / Unit of a measurement, \"\" if none"})
     entries = f.List(f.Integer(), required=True, metadata={
         "description": "需录入的次序：[1]，或双人录入测量分时 [1, 2] / Entries to make"})
 
@@ -129,7 +131,7 @@ def _assignment(assignment: JudgeAssignment, user) -> dict:
             "id": module.id, "name": module.name, "kind": module.kind,
             "sheet_submitted": marking.sheet_submitted(event, user, module),
             "aspects": [{"id": a.id, "criterion": a.criterion.name, "name": a.name, "kind": a.kind,
-                         "max_mark": a.max_mark, "step": a.step,
+                         "max_mark": a.max_mark, "step": a.step, "unit": a.unit or "",
                          "entries": list(marking.entries_of(event, a))}
                         for a in module.aspects()]})
     contestants = []

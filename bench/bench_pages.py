@@ -4,8 +4,8 @@ Starts PostgreSQL (a throwaway cluster, or a fresh database in ``BENCH_DATABASE_
 and Redis, loads every feature's demo data plus registry-scale rows (2,000 craftsman titles,
 10,000 talent-pool nominations, 8,000 studios with 80,000 achievements), then serves three apps
 with the same gunicorn settings (``-w 2``, sync workers): the product in production
-configuration, a Flask + Jinja page rendering a 50-row table (``bench/page_reference.py``) and a
-bare ``return "ok"`` app. Concurrent clients (``wrk`` when installed, else threads in this
+configuration, a Flask + Jinja page rendering a 50-row table and a bare ``return "ok"`` app
+(``bench/plain_flask_page.py``). Concurrent clients (``wrk`` when installed, else threads in this
 process) request each page in interleaved rounds, so whatever else the machine does weighs on
 all alike, and it prints the median req/s of each page, the median per-round ratio to the
 reference page (goal >= 0.40), ``/healthz`` against the bare app (goal >= 0.80), and the
@@ -387,11 +387,11 @@ def measure(settings: dict[str, str], paths: dict[str, str], folder: Path) -> No
     rendering = {**settings, "PUBLIC_PAGE_CACHE_ENTRIES": "0"}
     with gunicorn("wsgi:app", settings, folder / "product.log") as (product, master), \
             gunicorn("wsgi:app", rendering, folder / "rendered.log") as (rendered, _p), \
-            gunicorn("bench.page_reference:reference", plain, folder / "reference.log") as (reference, _r), \
-            gunicorn("bench.page_reference:bare", plain, folder / "bare.log") as (bare, bare_master):
+            gunicorn("bench.plain_flask_page:app", plain, folder / "reference.log") as (reference, _r), \
+            gunicorn("bench.plain_flask_page:bare", plain, folder / "bare.log") as (bare, bare_master):
         targets = {name: product + path for name, path in paths.items()}
         targets.update({f"{name}_rendered": rendered + path for name, path in paths.items()})
-        targets.update(reference=reference + "/table", healthz=product + "/healthz", bare=bare + "/")
+        targets.update(reference=reference + "/page", healthz=product + "/healthz", bare=bare + "/")
         for name, url in targets.items():  # each answers, and the workers are warm
             for _ in range(4):
                 status, _body = fetch(url)

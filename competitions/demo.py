@@ -88,6 +88,15 @@ SCHEMES = {
     ],
 }
 
+#: What the measurement aspects are measured in (the rest state no unit).
+UNITS = {
+    "理论考试成绩（闭卷笔试，百分制）": "分", "外圆 Φ48h7、Φ36h7 尺寸": "mm", "内孔 Φ24H7 尺寸": "mm",
+    "螺纹 M30×1.5-6g 通止规检验": "处", "长度尺寸及同轴度 0.02": "mm", "表面粗糙度 Ra1.6": "μm",
+    "凹凸件配合间隙 ≤0.04": "mm", "外形尺寸 60±0.02": "mm", "孔距 40±0.05 及位置度": "mm",
+    "锉削面粗糙度 Ra3.2": "μm", "射线探伤（RT）评级": "级", "面弯、背弯试验": "件",
+    "焊缝余高 0~3 mm": "mm", "焊缝宽度差 ≤2 mm": "mm",
+}
+
 #: Demo judges added here (username, display name). ``judge2`` is the chief judge, who
 #: supervises and does not score; the core demo's ``judge`` scores with judge3 and judge4.
 JUDGES = [("judge2", "张建华（裁判长）"), ("judge3", "李秀兰（裁判）"), ("judge4", "王志强（裁判）")]
@@ -117,25 +126,20 @@ def _event(competition, data: competitions.EventData, admin: User) -> Event:
             criterion = schemes.add_criterion(module, criterion_name, by=admin)
             for aspect, aspect_kind, max_mark, step in aspects:
                 schemes.add_aspect(criterion, schemes.AspectData(
-                    aspect, aspect_kind, D(max_mark), D(step) if step else None), by=admin)
+                    aspect, aspect_kind, D(max_mark), D(step) if step else None, UNITS.get(aspect, "")),
+                    by=admin)
     return event
 
 
-#: Why the organisers let a worker of a neighbouring trade enter (the event's own trade has
-#: too few workers in the demo enterprises).
-CROSS_TRADE_REASON = "相近工种，经组委会同意跨工种参赛"
-
-
-def _pick(event: Event, count: int, occupations: list[str], rng: random.Random, *,
-          first: list[Worker] = (), taken: set[int]) -> list[Worker]:
-    """``count`` eligible workers for ``event`` (``first`` included), the closest occupations
-    first, within the event's quota per enterprise; none of the ``taken`` workers."""
-    fit = {occupation: rank for rank, occupation in enumerate(occupations)}
-    candidates = [w for w in db.session.scalars(select(Worker).order_by(Worker.id))
-                  if w.occupation in fit and w.id not in taken and w not in first
-                  and not registration.eligibility_failures(event, w, cross_trade=True)]
+def _pick(event: Event, count: int, rng: random.Random, *, first: list[Worker] = (),
+          taken: set[int]) -> list[Worker]:
+    """``count`` eligible workers of the event's own trade (``first`` included) within the
+    event's quota per enterprise; none of the ``taken`` workers. Nobody enters a neighbouring
+    trade: a competition result (and its award certificate) is always in the worker's trade."""
+    candidates = [w for w in db.session.scalars(select(Worker).where(
+        Worker.occupation == event.occupation).order_by(Worker.id))
+        if w.id not in taken and w not in first and not registration.eligibility_failures(event, w)]
     rng.shuffle(candidates)
-    candidates.sort(key=lambda w: fit[w.occupation])  # stable: shuffled within an occupation
     chosen = list(first)
     per_enterprise = Counter(w.enterprise_id for w in chosen)
     for worker in candidates:
@@ -150,9 +154,7 @@ def _pick(event: Event, count: int, occupations: list[str], rng: random.Random, 
 
 def _import(event: Event, workers: list[Worker], admin: User) -> None:
     """The organisers import the contestants from their spreadsheet (row 1 is the header)."""
-    rows = [(number, {"姓名": w.name, "身份证号": w.id_number,
-                      "工种": w.occupation if w.occupation == event.occupation else "",
-                      "跨工种理由": "" if w.occupation == event.occupation else CROSS_TRADE_REASON})
+    rows = [(number, {"姓名": w.name, "身份证号": w.id_number, "工种": w.occupation})
             for number, w in enumerate(workers, start=2)]
     registration.import_contestants(event, rows, by=admin)
 
@@ -232,7 +234,7 @@ def _welding(competition, held_on: date, panel: list[User], admin: User, worker:
         min_skill_level=SkillLevel.LEVEL_4.value, min_age=18, max_age=60, quota_per_enterprise=3,
         promotion_top_n=3, title_top_n=1), admin)
     competitions.open_registration(event, by=admin)
-    _import(event, _pick(event, 12, ["焊工", "钳工"], rng, first=[worker], taken=taken), admin)
+    _import(event, _pick(event, 12, rng, first=[worker], taken=taken), admin)
     contestants = _seat(event, panel, admin)
     plan = _plan(event, contestants, panel, rng, {worker.id: 0.9})
     practical = event.modules[1]
@@ -275,7 +277,7 @@ def _turning(competition, held_on: date, panel: list[User], admin: User, rng: ra
         min_skill_level=SkillLevel.LEVEL_4.value, min_age=18, max_age=55, quota_per_enterprise=3,
         promotion_top_n=3, title_top_n=1), admin)
     competitions.open_registration(event, by=admin)
-    _import(event, _pick(event, 12, ["数控车工", "数控铣工", "铣工", "钳工"], rng, taken=taken), admin)
+    _import(event, _pick(event, 12, rng, taken=taken), admin)
     contestants = _seat(event, panel, admin)
     plan = _plan(event, contestants, panel, rng, {})
     theory, practical = event.modules
@@ -303,7 +305,7 @@ def _fitting(competition, held_on: date, admin: User, enterprise_user: User, rng
     fitter = next((w for w in own if w.occupation == "钳工"), own[0])
     registration.register(event, fitter, by=enterprise_user)
     taken.update(w.id for w in own)  # the rest is the demo enterprise's to register
-    others = _pick(event, 6, ["钳工"], rng, taken=taken)
+    others = _pick(event, 6, rng, taken=taken)
     _import(event, others, admin)
     return event
 

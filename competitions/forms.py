@@ -132,6 +132,8 @@ class AspectForm(FlaskForm):
                             render_kw=DECIMAL)
     step = DecimalField(_l("步长（仅测量类，可不填）"), places=2, validators=[Optional()],
                         description=_l("如 0.5：分数只能是 0.5 的整数倍；满分须为步长的整数倍"), render_kw=DECIMAL)
+    unit = StringField(_l("计量单位（仅测量类，可不填）"), validators=[Optional(), Length(max=16)],
+                       description=_l("所测量的单位，如 mm、s、个；裁判评分时可见"))
     submit = SubmitField(_l("保存"))
 
     def __init__(self, *args, **kwargs):

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from competitions import NAV_GROUP, rules, scoring
 from competitions.exports import results_workbook
@@ -27,12 +28,14 @@ from competitions.models import (
 )
 from competitions.results_forms import AppealForm, RulingForm
 from competitions.services import appeals as appeal_service
+from competitions.services import registration
 from competitions.services import results as services
 from core import navigation
 from core.access import authenticated, public, roles_required
 from core.excel import download
 from core.extensions import db
 from core.forms import REFUSED, ConfirmedActionForm, ConfirmForm, commit_or_report
+from core.pagination import paginate
 from core.public_cache import cached_for_visitors
 from core.roles import Role
 from core.timeutil import utcnow
@@ -78,9 +81,11 @@ def _tie_break_names(event: Event) -> list[str]:
 @bp.get("/competition-results")
 @public
 def public_index():
-    events = db.session.scalars(select(Event).where(Event.state == EventState.PUBLISHED.value)
-                                .order_by(Event.published_at.desc())).all()
-    return render_template("competitions/results/public_index.html", events=events)
+    """Published results, newest first, a page at a time (ten years of events is hundreds)."""
+    page = paginate(select(Event).where(Event.state == EventState.PUBLISHED.value)
+                    .options(joinedload(Event.competition))
+                    .order_by(Event.published_at.desc(), Event.id.desc()))
+    return render_template("competitions/results/public_index.html", page=page)
 
 
 @bp.get("/competition-results/<int:event_id>")
@@ -171,7 +176,9 @@ def judge_analytics(event_id: int):
 @roles_required(Role.WORKER)
 def my_results():
     results = services.worker_results(current_user.worker_id) if current_user.worker_id else []
-    return render_template("competitions/results/mine.html", results=results, display=scoring.display)
+    open_now = registration.open_in_trade(current_user.worker_id) if current_user.worker_id else []
+    return render_template("competitions/results/mine.html", results=results, open_now=open_now,
+                           display=scoring.display)
 
 
 # --- Appeals ---------------------------------------------------------------------------------

@@ -211,7 +211,7 @@ def _module_data(form: ModuleForm) -> schemes.ModuleData:
 
 def _aspect_data(form: AspectForm) -> schemes.AspectData:
     return schemes.AspectData(name=form.name.data or "", kind=form.kind.data, max_mark=form.max_mark.data,
-                              step=form.step.data)
+                              step=form.step.data, unit=form.unit.data or "")
 
 
 @bp.route("/events/<int:event_id>/modules/new", methods=["GET", "POST"])

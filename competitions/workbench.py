@@ -27,6 +27,7 @@ from competitions.models import (
 )
 from core import workbench
 from core.extensions import db
+from core.people.models import Worker
 from core.roles import Role
 from core.workbench import WorkItem, beijing_date
 
@@ -136,8 +137,28 @@ def judge_items(user, today) -> list[WorkItem]:
     return items
 
 
+def _open_in_own_trade(user, today) -> list[WorkItem]:
+    """Events of the worker's trade taking registrations: entered by their enterprise, or
+    closing on a date by which they should ask their enterprise's union."""
+    entered = (select(func.count()).select_from(Contestant)
+               .where(Contestant.event_id == Event.id, Contestant.worker_id == user.worker_id,
+                      Contestant.status != ContestantStatus.WITHDRAWN.value).scalar_subquery())
+    rows = db.session.execute(
+        select(Event.occupation, Competition.title, Event.registration_closes, entered)
+        .join(Competition, Competition.id == Event.competition_id)
+        .join(Worker, Worker.occupation == Event.occupation)
+        .where(Worker.id == user.worker_id, Event.state == E.REGISTRATION.value)
+        .order_by(Event.registration_closes, Event.id)).all()
+    url = url_for("competitions_results.my_results", _anchor="open-events")
+    return [WorkItem(_("本工种赛项报名"), url, deadline=beijing_date(closes),
+                     context=_event_name(competition, occupation),
+                     note=_("本单位已为您报名") if is_in else _("如想参赛，请联系本单位工会报名"),
+                     actionable=not is_in)
+            for occupation, competition, closes, is_in in rows if beijing_date(closes) >= today]
+
+
 def worker_items(user, today) -> list[WorkItem]:
-    """The worker's published competition results."""
+    """Events of the worker's trade taking registrations, and their published results."""
     if not user.worker_id:
         return []
     rows = db.session.execute(
@@ -148,7 +169,7 @@ def worker_items(user, today) -> list[WorkItem]:
         .join(Competition, Competition.id == Event.competition_id)
         .where(Contestant.worker_id == user.worker_id, Event.state == E.PUBLISHED.value)
         .order_by(Event.held_on.desc())).all()
-    return [WorkItem(_("我的比赛成绩"), url_for("competitions_results.my_results"),
+    return _open_in_own_trade(user, today) + [WorkItem(_("我的比赛成绩"), url_for("competitions_results.my_results"),
                      context=_event_name(competition, occupation),
                      note=(str(Award(award).label) if award
                            else _("第 %(rank)s 名", rank=rank) if rank else ""),

@@ -28,6 +28,11 @@ DISTRICTS = [
 INDUSTRY_UNIONS = ["北京市机械冶金建材工会", "北京市建设工会", "北京市交通工会",
                    "北京市能源化学工会", "北京市财贸工会"]
 
+#: The demo ``worker`` (the first enterprise's first worker) is a welder: the demo's finished
+#: competition event, whose result and award certificate the worker sees, is 焊工, and a
+#: competition is entered only in one's own trade.
+DEMO_WORKER_OCCUPATION = "焊工"
+
 #: (name, district, industry union index or None, occupations mainly employed)
 ENTERPRISES = [
     ("北京京城精工机床有限公司", "朝阳区", 0, ["数控车工", "钳工", "铣工"]),
@@ -41,14 +46,14 @@ ENTERPRISES = [
     ("北京京华百货集团有限公司", "东城区", 4, ["营销员", "中式烹调师"]),
     ("北京和顺餐饮管理有限公司", "西城区", 4, ["中式烹调师", "中式面点师"]),
     ("北京中关村智能电子有限公司", "海淀区", None, ["电子设备装接工", "计算机网络管理员"]),
-    ("北京星河航天精密制造有限公司", "丰台区", 0, ["数控铣工", "钳工", "焊工"]),
+    ("北京星河航天精密制造有限公司", "丰台区", 0, ["数控铣工", "数控车工", "钳工", "焊工"]),
     ("北京通州运河建设集团有限公司", "通州区", 1, ["钢筋工", "架子工", "测量放线工"]),
     ("北京昌平汽车零部件有限公司", "昌平区", 0, ["数控车工", "汽车维修工", "焊工"]),
     ("北京大兴国际物流有限公司", "大兴区", 2, ["物流服务师", "叉车司机"]),
     ("北京怀柔科学城仪器有限公司", "怀柔区", None, ["仪器仪表装调工", "电子设备装接工"]),
     ("北京平谷绿色农产品加工有限公司", "平谷区", None, ["农产品食品检验员", "电工"]),
     ("北京密云水务运营有限公司", "密云区", None, ["水处理工", "电工", "化学检验员"]),
-    ("北京延庆冰雪运动装备有限公司", "延庆区", None, ["焊工", "钳工"]),
+    ("北京延庆冰雪运动装备有限公司", "延庆区", None, ["焊工", "钳工", "数控车工"]),
     ("北京门头沟生态修复工程有限公司", "门头沟区", 1, ["园林绿化工", "测量放线工"]),
 ]
 
@@ -134,7 +139,8 @@ def load(workers_per_enterprise: int = 10, seed: int = 2026) -> None:
                 name=rng.choice(SURNAMES) + rng.choice(GIVEN_MALE if male else GIVEN_FEMALE),
                 gender="male" if male else "female", id_number=number,
                 mobile=f"1{rng.choice('3456789')}{rng.randint(0, 999999999):09d}",
-                enterprise_id=enterprise.id, occupation=occupations[n % len(occupations)],
+                enterprise_id=enterprise.id,
+                occupation=DEMO_WORKER_OCCUPATION if index == 0 and n == 0 else occupations[n % len(occupations)],
                 skill_level=level.value,
                 years_in_occupation=max(1, min(age - 20, rng.randint(2, 30))),
                 is_front_line=rng.random() < 0.85, in_post=True,

@@ -80,6 +80,19 @@ def configure(app) -> None:
     app.logger.propagate = True
 
 
+def _loaded_user_id(user) -> int | None:
+    """The signed-in user's id from the session's identity map: reading ``user.id`` after the
+    request's commit expired the object would load the user (and roles) again just to log it."""
+    if user is None:
+        return None
+    from sqlalchemy import inspect
+
+    state = inspect(user, raiseerr=False)
+    if state is None or state.identity is None:
+        return None
+    return state.identity[0]
+
+
 def request_id_from(given: str) -> str:
     """The proxy's request id when it looks like one, else a new one."""
     return given if _REQUEST_ID.match(given) else uuid.uuid4().hex
@@ -108,7 +121,7 @@ def init_app(app) -> None:
         request_id = g.get("request_id")
         if request_id:
             response.headers["X-Request-ID"] = request_id
-            user_id = getattr(g.get("_login_user"), "id", None)  # only if loaded: no query here
+            user_id = _loaded_user_id(g.get("_login_user"))
             access(request.method, request.path, response.status_code, request.endpoint or "",
                    request.remote_addr, time.perf_counter() - g.get("request_clock", 0), request_id,
                    user_id)

@@ -40,7 +40,6 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context, make_response, request, session
 from flask_babel import get_locale
-from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -237,7 +236,7 @@ pages = PageStore()
 
 def _for_everyone() -> bool:
     """An anonymous GET without a message waiting in the session: the page is everyone's."""
-    return (request.method in ("GET", "HEAD") and not current_user.is_authenticated
+    return (request.method in ("GET", "HEAD") and "_user_id" not in session
             and "_flashes" not in session)
 
 

@@ -51,4 +51,10 @@ def register() -> None:
         "cycle.notice_days": _l("修改公示天数"),
         "cycle.reopen_reason": _l("退回重新评审"),
         "objection.file": _l("收到公示异议"),
+        "route.set": _l("设置选拔路线"),
+        "route.arbitrators": _l("设置专家仲裁组"),
+        "route.seed": _l("选定种子选手"),
+        "route.unseed": _l("撤销种子选手"),
+        "route.seed_vote": _l("支持列为种子选手"),
+        "route.seed_unvote": _l("撤回对种子选手的支持"),
     })

@@ -25,6 +25,7 @@ from core.review_panels import views_helpers as pages
 from core.review_panels.forms import ReopenForm, ResolveForm
 from core.review_panels.models import ReviewPanel
 from core.roles import Role
+from core.timeutil import beijing_today
 from craftsmen import NAV_GROUP
 from craftsmen.models import CycleOccupation, Nomination, NominationState, SelectionCycle
 from craftsmen.review_forms import AdjustForm, ConflictForm, GenerateForm, PanelForm
@@ -70,8 +71,9 @@ def panel_form(occupation_id: int):
     occupation = db.get_or_404(CycleOccupation, occupation_id)
     panel = review.panel_of(occupation)
     form = pages.panel_form(PanelForm, panel, review.employer_overlaps(occupation))
-    if form.validate_on_submit() and commit_or_report(form, lambda: review.form_panel(
-            occupation, form.members.data, form.lead_user_id.data or None, by=current_user)) is not REFUSED:
+    if form.validate_on_submit() and commit_or_report(form, lambda: pages.save_panel(
+            lambda: review.form_panel(occupation, form.members.data, form.lead_user_id.data or None,
+                                      by=current_user), form.deadline.data)) is not REFUSED:
         flash(_("已保存“%(name)s”评审组", name=occupation.name), "success")
         return redirect(url_for(".cycle", cycle_id=occupation.cycle_id))
     return render_template("craftsmen/review/panel_form.html", form=form, occupation=occupation,
@@ -138,7 +140,7 @@ def _subject(panel: ReviewPanel, subject_id: int) -> Nomination:
 @roles_required(Role.EXPERT)
 def expert_tasks():
     return render_template("craftsmen/review/expert_tasks.html",
-                           groups=review.expert_panels(current_user))
+                           groups=review.expert_panels(current_user), today=beijing_today())
 
 
 @bp.route("/panels/<int:panel_id>/nominations/<int:subject_id>", methods=["GET", "POST"])

@@ -170,12 +170,23 @@ def expert_items(user, today) -> list[WorkItem]:
                                    PANEL_SCOPE, SUBJECT_TYPE, panel_subjects())
 
 
+def seed_committee_items(user, today) -> list[WorkItem]:
+    """Qualified nominees waiting for the expert's vote on the seed-selection committees they
+    sit on (while the seed players may still be chosen)."""
+    from craftsmen.selection_route import committee
+
+    return [WorkItem(_("种子选手待投票"), url_for("craftsmen_route.committee_home", _anchor=f"committee-{oid}"),
+                     count=count, context=name)
+            for oid, name, count in committee.pending_votes(user)]
+
+
 def register() -> None:
     register_scope_work(ScopeWork(
         PANEL_SCOPE, SUBJECT_TYPE, panel_subjects,
         lambda panel_id: url_for("craftsmen_review.flags", panel_id=panel_id),
         _l("推荐评分分歧待组长处理")))
     workbench.add_source(Role.EXPERT, "craftsmen", expert_items)
+    workbench.add_source(Role.EXPERT, "craftsmen.seed_committee", seed_committee_items)
     workbench.add_source(Role.ADMIN, "craftsmen", admin_items)
     workbench.add_source(Role.UNION_REVIEWER, "craftsmen", reviewer_items)
     workbench.add_source(Role.ENTERPRISE, "craftsmen", enterprise_items)

@@ -81,8 +81,9 @@ def panel_form():
     panel = review.panel_of(batch) if batch is not None else None
     form = pages.panel_form(PanelForm, panel, review.employer_overlaps(batch) if batch else {})
     if form.validate_on_submit():
-        saved = _commit(form, lambda: review.form_panel(year, level, form.members.data,
-                                                        form.lead_user_id.data or None, by=current_user))
+        saved = _commit(form, lambda: pages.save_panel(lambda: review.form_panel(
+            year, level, form.members.data, form.lead_user_id.data or None, by=current_user),
+            form.deadline.data))
         if saved is not REFUSED:
             flash(_("已保存评审组"), "success")
             return redirect(url_for(".batch", studio_batch_id=saved.scope_id))
@@ -211,7 +212,7 @@ def load_subject(studio_id: int) -> Studio:
 @roles_required(Role.EXPERT)
 def expert_tasks():
     return render_template("innovation_studios/review/expert_tasks.html",
-                           groups=review.expert_panels(current_user))
+                           groups=review.expert_panels(current_user), today=beijing_today())
 
 
 def _render_sheet(panel: ReviewPanel, studio: Studio, *, form=None, conflict_form=None):

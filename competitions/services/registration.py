@@ -87,6 +87,19 @@ def open_events() -> list[Event]:
         Event.registration_closes >= now).order_by(Event.registration_closes, Event.id)))
 
 
+def open_in_trade(worker_id: int) -> list[tuple[Event, bool]]:
+    """Events of the worker's trade in registration, soonest closing first, each with whether
+    the worker is entered (the enterprise registers; a withdrawn entry does not count)."""
+    entered = set(db.session.scalars(select(Contestant.event_id).where(
+        Contestant.worker_id == worker_id, Contestant.status != ContestantStatus.WITHDRAWN.value)))
+    events = db.session.scalars(
+        select(Event).join(Worker, Worker.occupation == Event.occupation)
+        .where(Worker.id == worker_id, Event.state == EventState.REGISTRATION.value,
+               Event.registration_closes >= utcnow())
+        .order_by(Event.registration_closes, Event.id))
+    return [(event, event.id in entered) for event in events]
+
+
 def contestants(event: Event, enterprise_id: int | None = None) -> list[Contestant]:
     """The event's contestants (of one enterprise, when given), in registration order."""
     query = select(Contestant).where(Contestant.event_id == event.id)

@@ -1,6 +1,7 @@
 """A marking scheme in and out of Excel: one sheet, one row per aspect.
 
-Columns: 模块, 模块权重, 模块类型 (理论/实操/答辩), 评分项, 评分细项, 类型 (测量/评价), 满分, 步长.
+Columns: 模块, 模块权重, 模块类型 (理论/实操/答辩), 评分项, 评分细项, 类型 (测量/评价), 满分, 步长,
+单位 (of a measurement: mm, s, 个). Sheets from before the 单位 column import as they are.
 Export writes every column on every row; import also accepts the module columns (and the
 评分项) left blank under a row that has them, as with merged cells. Import is all or nothing:
 every bad row is listed (row, column, reason) and nothing changes until the file is clean.
@@ -18,11 +19,12 @@ from competitions.services import schemes
 from competitions.services.schemes import AspectData, CriterionDraft, ModuleData, ModuleDraft, as_decimal
 from core.excel import ImportRefused, RowProblem, workbook
 
-COLUMNS = ("模块", "模块权重", "模块类型", "评分项", "评分细项", "类型", "满分", "步长")
-#: 步长 may be left out of a sheet that has no stepped aspects.
+COLUMNS = ("模块", "模块权重", "模块类型", "评分项", "评分细项", "类型", "满分", "步长", "单位")
+#: 步长 may be left out of a sheet that has no stepped aspects, 单位 of one that states no units
+#: (and of every sheet exported before units existed).
 REQUIRED = COLUMNS[:7]
 WIDTHS = {"模块": 16, "模块权重": 10, "模块类型": 10, "评分项": 24, "评分细项": 40, "类型": 8,
-          "满分": 8, "步长": 8}
+          "满分": 8, "步长": 8, "单位": 8}
 
 MODULE_KIND_WORDS = {"理论": ModuleKind.THEORY, "理论知识": ModuleKind.THEORY, "实操": ModuleKind.PRACTICAL,
                      "技能操作": ModuleKind.PRACTICAL, "答辩": ModuleKind.ORAL}
@@ -32,14 +34,14 @@ _ASPECT_WORD = {AspectKind.MEASUREMENT: "测量", AspectKind.JUDGEMENT: "评价"
 
 #: Which column reports a problem of which field.
 _MODULE_COLUMN = {"name": "模块", "kind": "模块类型", "weight": "模块权重"}
-_ASPECT_COLUMN = {"name": "评分细项", "kind": "类型", "max_mark": "满分", "step": "步长"}
+_ASPECT_COLUMN = {"name": "评分细项", "kind": "类型", "max_mark": "满分", "step": "步长", "unit": "单位"}
 
 EXAMPLE_ROWS = [
-    ("理论知识", 30, "理论", "理论考试", "笔试成绩", "测量", 100, 0.5),
-    ("技能操作", 70, "实操", "零件加工", "尺寸精度", "测量", 40, 1),
-    ("技能操作", 70, "实操", "零件加工", "表面粗糙度", "测量", 10, 0.5),
-    ("技能操作", 70, "实操", "工艺与规范", "加工工艺合理性", "评价", 20, None),
-    ("技能操作", 70, "实操", "工艺与规范", "安全文明生产", "评价", 10, None),
+    ("理论知识", 30, "理论", "理论考试", "笔试成绩", "测量", 100, 0.5, "分"),
+    ("技能操作", 70, "实操", "零件加工", "尺寸精度", "测量", 40, 1, "mm"),
+    ("技能操作", 70, "实操", "零件加工", "表面粗糙度", "测量", 10, 0.5, "μm"),
+    ("技能操作", 70, "实操", "工艺与规范", "加工工艺合理性", "评价", 20, None, None),
+    ("技能操作", 70, "实操", "工艺与规范", "安全文明生产", "评价", 10, None, None),
 ]
 
 
@@ -151,7 +153,8 @@ class _Reader:
         max_text, step_text = row.get("满分", "").strip(), row.get("步长", "").strip()
         max_mark = _number(max_text, "满分", number, found) if max_text else None
         step = _number(step_text, "步长", number, found) if step_text else None
-        data = AspectData(name=row.get("评分细项", "").strip(), kind=kind, max_mark=max_mark, step=step)
+        data = AspectData(name=row.get("评分细项", "").strip(), kind=kind, max_mark=max_mark, step=step,
+                          unit=row.get("单位", "").strip())
         if max_text == "":
             found.append(RowProblem(number, "满分", str(_l("请填写满分"))))
         _add_new(found, number, _ASPECT_COLUMN, schemes.aspect_problems(data))
@@ -203,13 +206,13 @@ def export_rows(event: Event) -> list[tuple]:
     for module in event.modules:
         head = (module.name, _cell(module.weight), _MODULE_WORD[ModuleKind(module.kind)])
         if not module.criteria:
-            rows.append(head + (None,) * 5)
+            rows.append(head + (None,) * 6)
         for criterion in module.criteria:
             if not criterion.aspects:
-                rows.append(head + (criterion.name,) + (None,) * 4)
+                rows.append(head + (criterion.name,) + (None,) * 5)
             for aspect in criterion.aspects:
                 rows.append(head + (criterion.name, aspect.name, _ASPECT_WORD[AspectKind(aspect.kind)],
-                                    _cell(aspect.max_mark), _cell(aspect.step)))
+                                    _cell(aspect.max_mark), _cell(aspect.step), aspect.unit or None))
     return rows
 
 

@@ -58,6 +58,8 @@ class AspectData:
     kind: str
     max_mark: Decimal
     step: Decimal | None = None
+    #: Measurement only: mm, s, 个 ... ("" when not stated).
+    unit: str = ""
 
 
 @dataclass
@@ -125,6 +127,7 @@ def aspect_problems(data: AspectData) -> list[tuple[str, str]]:
         problems.append(("max_mark", str(_l("满分应大于 0 且不超过 1000"))))
     elif not _two_places(data.max_mark):
         problems.append(("max_mark", str(_l("满分最多保留两位小数"))))
+    problems += _unit_problems(data)
     if data.step is None:
         return problems
     if data.kind == AspectKind.JUDGEMENT:
@@ -137,6 +140,23 @@ def aspect_problems(data: AspectData) -> list[tuple[str, str]]:
         problems.append(("step", str(_l("满分 %(max)s 不是步长 %(step)s 的整数倍",
                                         max=plain(data.max_mark), step=plain(data.step)))))
     return problems
+
+
+#: Characters a unit may not hold: it is printed beside marks and written to Excel.
+_UNIT_FORBIDDEN = set("=+@<>\"'\\") | {chr(c) for c in range(32)}
+
+
+def _unit_problems(data: AspectData) -> list[tuple[str, str]]:
+    unit = (data.unit or "").strip()
+    if not unit:
+        return []
+    if data.kind == AspectKind.JUDGEMENT:
+        return [("unit", str(_l("评价类细项不设单位（每名裁判打 0、1、2、3 分）")))]
+    if len(unit) > 16:
+        return [("unit", str(_l("单位不能超过 16 个字")))]
+    if any(ch in _UNIT_FORBIDDEN for ch in unit) or unit[0].isdigit():
+        return [("unit", str(_l("单位应为 mm、s、个 这样的计量单位，不能以数字开头或含有 = + @ < > 引号等符号")))]
+    return []
 
 
 def weight_problems(modules: list[tuple[str, Decimal]], theory_cap: Decimal, *,
@@ -236,7 +256,9 @@ def module_summary(module) -> str:
 
 def aspect_summary(aspect) -> str:
     step = f"，步长 {plain(aspect.step)}" if aspect.step is not None else ""
-    return f"{aspect.name}（{ASPECT_KIND_LABELS[AspectKind(aspect.kind)]}，满分 {plain(aspect.max_mark)}{step}）"
+    unit = f"，单位 {aspect.unit}" if aspect.unit else ""
+    return (f"{aspect.name}（{ASPECT_KIND_LABELS[AspectKind(aspect.kind)]}，满分 {plain(aspect.max_mark)}"
+            f"{step}{unit}）")
 
 
 def scheme_summary(event: Event) -> list[str]:
@@ -349,6 +371,7 @@ def remove_criterion(criterion: SchemeCriterion, *, by) -> None:
 
 def _check_aspect(criterion: SchemeCriterion, data: AspectData, *, replacing=None) -> None:
     data.name = (data.name or "").strip()
+    data.unit = (data.unit or "").strip()
     _raise_first(aspect_problems(data))
     if any(a.name == data.name for a in criterion.aspects if a is not replacing):
         raise DomainError(_l("评分项“%(criterion)s”已有评分细项“%(name)s”", criterion=criterion.name,
@@ -360,7 +383,7 @@ def add_aspect(criterion: SchemeCriterion, data: AspectData, *, by) -> SchemeAsp
     ensure_editable(event)
     _check_aspect(criterion, data)
     aspect = SchemeAspect(name=data.name, kind=data.kind, max_mark=data.max_mark, step=data.step,
-                          position=_next_position(criterion.aspects))
+                          unit=data.unit, position=_next_position(criterion.aspects))
     criterion.aspects.append(aspect)
     _touch(event)
     db.session.flush()
@@ -376,6 +399,7 @@ def update_aspect(aspect: SchemeAspect, data: AspectData, *, by) -> None:
     _check_aspect(criterion, data, replacing=aspect)
     before = aspect_summary(aspect)
     aspect.name, aspect.kind, aspect.max_mark, aspect.step = data.name, data.kind, data.max_mark, data.step
+    aspect.unit = data.unit
     _touch(event)
     db.session.flush()
     if aspect_summary(aspect) != before:
@@ -409,7 +433,7 @@ def replace_scheme(event: Event, drafts: list[ModuleDraft], *, by) -> None:
         for c_position, criterion_draft in enumerate(draft.criteria, start=1):
             criterion = SchemeCriterion(name=criterion_draft.name, position=c_position)
             criterion.aspects = [SchemeAspect(name=a.name, kind=a.kind, max_mark=a.max_mark, step=a.step,
-                                              position=a_position)
+                                              unit=(a.unit or "").strip(), position=a_position)
                                  for a_position, a in enumerate(criterion_draft.aspects, start=1)]
             module.criteria.append(criterion)
         event.modules.append(module)

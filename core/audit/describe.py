@@ -227,7 +227,8 @@ def _register_core_words() -> None:
         "api_token", lazy_pgettext("audit", "API 令牌"))
     register_actions({"panel.submit_score": _l("提交评分"), "panel.reopen_score": _l("退回重评"),
                       "panel.resolve_disagreement": _l("处理评分分歧"),
-                      "panel.declare_conflict": _l("申报回避")})
+                      "panel.declare_conflict": _l("申报回避"),
+                      "panel.deadline": _l("设置评分截止日期")})
 
 
 def init_app(app) -> None:

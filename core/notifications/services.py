@@ -216,3 +216,16 @@ def remind(today: date | None = None) -> int:
                     pass  # a run at the same moment sent this one: the unique key keeps it single
     return created
 
+
+
+#: How often the job worker sends due reminders (each goes out once, whenever it runs).
+REMIND_EVERY_MINUTES = 60
+
+
+@jobs.periodic("notifications.remind", minutes=REMIND_EVERY_MINUTES)
+def remind_job() -> int:
+    """The job worker's hourly run of :func:`remind`: reminders never wait on a web request
+    (``flask notifications remind`` does the same by hand or from cron)."""
+    created = remind()
+    db.session.commit()
+    return created

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField, TextAreaField
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from core.accounts.forms import MultiCheckboxField
@@ -28,6 +28,8 @@ class PanelForm(FlaskForm):
                                  description=_l("建议 5 人以上：5 份及以上评分时去掉一个最高分和一个最低分"))
     lead_user_id = SelectField(_l("评审组长"), coerce=int, choices=[],
                                description=_l("组长须是评审组成员，负责处理评分分歧"))
+    deadline = DateField(_l("评分截止日期"), validators=[Optional()],
+                         description=_l("专家须在这一天（含）之前提交评分；显示在专家的工作台上，可不填"))
     submit = SubmitField(_l("保存评审组"))
 
     def __init__(self, *args, experts=(), overlaps=None, **kwargs):

@@ -6,7 +6,7 @@ referred to by ``subject_type`` and ``subject_id``, so one engine serves every f
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -30,6 +30,8 @@ class ReviewPanel(Model):
     #: Totals further apart than this are flagged for the panel lead.
     disagreement_threshold: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2), default=Decimal(15))
     lead_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: The last day (Beijing) by which the experts are to hand in their sheets (None: not set).
+    deadline: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     members: Mapped[list[PanelMember]] = relationship(

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
@@ -44,7 +44,7 @@ from core.review_panels.models import (
     ReviewScore,
 )
 from core.roles import Role
-from core.timeutil import utcnow
+from core.timeutil import beijing_today, utcnow
 
 
 @dataclass(frozen=True)
@@ -284,6 +284,20 @@ def set_members(panel: ReviewPanel, user_ids: Iterable[int], lead_id: int | None
     if added:
         notifications.notify(notifications.recipients(user_ids=added), "panel.assigned",
                              {"panel": panel.name}, notifications.path_for("main.expert_home"))
+
+
+def set_deadline(panel: ReviewPanel, deadline: date | None, *, by) -> None:
+    """Set (or clear) the day by which the experts hand in their sheets; a new deadline may
+    not lie in the past (an unchanged one may, so a late panel can still be edited)."""
+    if deadline == panel.deadline:
+        return
+    if deadline is not None and deadline < beijing_today():
+        raise DomainError(_l("评分截止日期不能早于今天"), field="deadline")
+    before = panel.deadline
+    panel.deadline = deadline
+    db.session.flush()
+    audit.record("panel.deadline", panel, by=by, changes={
+        "deadline": [before.isoformat() if before else None, deadline.isoformat() if deadline else None]})
 
 
 def expert_choices() -> list[User]:

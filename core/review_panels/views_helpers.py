@@ -68,7 +68,16 @@ def panel_form(form_class, panel: ReviewPanel | None, overlaps: dict):
     if request.method == "GET" and panel is not None:
         form.members.data = sorted(panel.member_ids())
         form.lead_user_id.data = panel.lead_user_id or 0
+        form.deadline.data = panel.deadline
     return form
+
+
+def save_panel(form_panel, deadline):
+    """Form or change a feature's panel (``form_panel()`` returns it), then set its deadline
+    from the panel form; the panel is returned. The view commits once, after both."""
+    panel = form_panel()
+    panels.set_deadline(panel, deadline, by=current_user)
+    return panel
 
 
 def sheet_context(panel: ReviewPanel, subject, *, form=None, conflict_form=None,

@@ -2,7 +2,8 @@
 competitions' judges, the studios' numbering and the certificates).
 
 * **第四届北京大工匠选树** (open): 数控车工 by competition, finished through the final (seed
-  players, challengers from the demo enterprise and 朝阳 enterprises, the qualifier and the
+  players voted by the occupation's committee of ``expert``, ``expert2`` and ``expert3``,
+  challengers from the demo enterprise and 朝阳 enterprises, the qualifier and the
   final published, an appeal dismissed by the occupation's arbitration group), its places
   feeding the proposed list; 钳工 by competition with its qualifier taking challengers; the
   other trades by review; a studio funding plan of 10 万元 a year for 3 years.
@@ -23,7 +24,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from competitions.models import Event, EventState, Mark
+from competitions.models import Contestant, Event, EventState, Mark
 from competitions.services import appeals as competition_appeals
 from competitions.services import competitions as competition_service
 from competitions.services import judges as competition_judges
@@ -37,6 +38,7 @@ from core.people.models import SkillLevel, Worker
 from core.timeutil import beijing_today, utcnow
 from craftsmen import certificates as craftsman_certificates
 from craftsmen.models import CraftsmanTitle, CycleOccupation, Nomination, NominationState, SelectionCycle
+from craftsmen.selection_route import committee as seed_committee
 from craftsmen.selection_route import services as route
 from craftsmen.selection_route.models import OccupationRoute
 from innovation_studios.services import craftsman_studios
@@ -123,18 +125,37 @@ def _pool_nomination(cycle: SelectionCycle, occupation: CycleOccupation, worker:
     return nomination
 
 
-def _fresh_workers(cycle: SelectionCycle, enterprise_ids: list[int], count: int, skip: set[int]) -> list[Worker]:
+def _fresh_workers(cycle: SelectionCycle, enterprise_ids: list[int], count: int, skip: set[int],
+                   occupation: str) -> list[Worker]:
+    """``count`` workers of the enterprises not yet nominated or titled, those already of
+    ``occupation`` first. Nobody who entered a competition in another trade is taken: the
+    road makes them workers of ``occupation``, and a competition result (and its certificate)
+    stays in the worker's own trade."""
     nominated = select(Nomination.worker_id).where(Nomination.cycle_id == cycle.id)
     titled = select(CraftsmanTitle.worker_id)
+    competed_elsewhere = (select(Contestant.worker_id).join(Event, Event.id == Contestant.event_id)
+                          .where(Event.occupation != occupation))
     found = db.session.scalars(select(Worker).where(Worker.enterprise_id.in_(enterprise_ids),
                                                     Worker.id.not_in(nominated), Worker.id.not_in(titled),
-                                                    Worker.id.not_in(skip))
-                               .order_by(Worker.id).limit(count)).all()
+                                                    Worker.id.not_in(competed_elsewhere), Worker.id.not_in(skip))
+                               .order_by(Worker.occupation != occupation, Worker.id).limit(count)).all()
     skip.update(w.id for w in found)
     return list(found)
 
 
-def _turning(cycle: SelectionCycle, admin: User, panel: list[User], arbiters: list[User], rng) -> None:
+def _committee_chooses(occupation: CycleOccupation, nominations: list[Nomination], reason: str,
+                       members: list[User], admin: User) -> None:
+    """The administrator forms the occupation's seed-selection committee; its members vote
+    (the first states the reason) until each nominee has a majority."""
+    seed_committee.form_committee(occupation, [u.id for u in members], by=admin)
+    for nomination in nominations:
+        for index, member in enumerate(members):
+            if seed_committee.support(occupation, nomination, reason if index == 0 else "同意。", by=member):
+                break
+
+
+def _turning(cycle: SelectionCycle, admin: User, panel: list[User], arbiters: list[User],
+             committee: list[User], rng) -> None:
     """数控车工: seed players, challengers, qualifier and final published, an appeal ruled."""
     turning = next(o for o in cycle.occupations if o.name == "数控车工")
     route.set_route(turning, route.RouteData(method="competition", advance_top_n=3,
@@ -145,14 +166,13 @@ def _turning(cycle: SelectionCycle, admin: User, panel: list[User], arbiters: li
     skip = {worker_account.worker_id}
     chaoyang = list(db.session.scalars(select(Enterprise.id).where(Enterprise.district_union_id == reviewer.union_id)))
     elsewhere = list(db.session.scalars(select(Enterprise.id).where(Enterprise.id.not_in(chaoyang))))
-    seeds = [_prepare(w, "数控车工") for w in _fresh_workers(cycle, elsewhere, 2, skip)]
-    for worker in seeds:
-        route.choose_seed(turning, _pool_nomination(cycle, turning, worker), SEED_REASON, by=admin)
+    seeds = [_prepare(w, "数控车工") for w in _fresh_workers(cycle, elsewhere, 2, skip, "数控车工")]
+    _committee_chooses(turning, [_pool_nomination(cycle, turning, w) for w in seeds], SEED_REASON, committee, admin)
     today = beijing_today()
     qualifier = route.create_qualifier(turning, _stage(today + timedelta(days=1)), by=admin)
     _scheme(qualifier, admin)
-    own = [_prepare(w, "数控车工") for w in _fresh_workers(cycle, [enterprise_user.enterprise_id], 2, skip)]
-    others = [_prepare(w, "数控车工") for w in _fresh_workers(cycle, chaoyang, 4, skip)]
+    own = [_prepare(w, "数控车工") for w in _fresh_workers(cycle, [enterprise_user.enterprise_id], 2, skip, "数控车工")]
+    others = [_prepare(w, "数控车工") for w in _fresh_workers(cycle, chaoyang, 4, skip, "数控车工")]
     for worker in own:
         route.register_challenger(turning, worker, by=enterprise_user)
     for worker in others:
@@ -176,7 +196,7 @@ def _turning(cycle: SelectionCycle, admin: User, panel: list[User], arbiters: li
     competition_appeals.dismiss(appeal, "仲裁组调阅测量记录并复测，记录无误，维持原成绩。", by=arbiters[0])
 
 
-def _fitting(cycle: SelectionCycle, admin: User, arbiters: list[User]) -> None:
+def _fitting(cycle: SelectionCycle, admin: User, arbiters: list[User], committee: list[User]) -> None:
     """钳工: a seed player, the qualifier taking challengers for ten more days, one registered."""
     fitting = next(o for o in cycle.occupations if o.name == "钳工")
     route.set_route(fitting, route.RouteData(method="competition", advance_top_n=6), by=admin)
@@ -185,15 +205,15 @@ def _fitting(cycle: SelectionCycle, admin: User, arbiters: list[User]) -> None:
     skip = {_user("worker").worker_id}
     others = [e.id for e in db.session.scalars(select(Enterprise).where(Enterprise.id != enterprise_user.enterprise_id)
                                                 .order_by(Enterprise.id.desc()).limit(3))]
-    for seed in _fresh_workers(cycle, others, 1, skip):
-        route.choose_seed(fitting, _pool_nomination(cycle, fitting, _prepare(seed, "钳工")),
-                          "全国技术能手，专家委员会选定。", by=admin)
+    _committee_chooses(fitting, [_pool_nomination(cycle, fitting, _prepare(seed, "钳工"))
+                                 for seed in _fresh_workers(cycle, others, 1, skip, "钳工")],
+                       "全国技术能手，曾获北京市职工职业技能大赛钳工项目一等奖。", committee, admin)
     route.create_qualifier(fitting, _stage(beijing_today() + timedelta(days=20), open_now=False), by=admin)
     reviewer = _user("reviewer")
     union_enterprises = list(db.session.scalars(select(Enterprise.id).where(
         Enterprise.district_union_id == reviewer.union_id)))
     for by, enterprise_ids in ((enterprise_user, [enterprise_user.enterprise_id]), (reviewer, union_enterprises)):
-        found = _fresh_workers(cycle, enterprise_ids, 1, skip)
+        found = _fresh_workers(cycle, enterprise_ids, 1, skip, "钳工")
         if found:  # one challenger so far, registered by the enterprise (or else its union)
             route.register_challenger(fitting, _prepare(found[0], "钳工"), by=by)
             break
@@ -249,11 +269,12 @@ def load(seed: int = 2026) -> None:
     admin = _user("admin")
     panel = [u for u in (_user("judge2"), _user("judge"), _user("judge3"), _user("judge4")) if u is not None]
     arbiters = [u for u in (_user("expert2"), _user("expert3")) if u is not None]
-    if admin is None or len(panel) < 3 or len(arbiters) < 2:
+    committee = [u for u in (_user("expert"), _user("expert2"), _user("expert3")) if u is not None]
+    if admin is None or len(panel) < 3 or len(arbiters) < 2 or len(committee) < 3:
         return  # the other features' demo data is not there
     fourth = db.session.scalar(select(SelectionCycle).where(SelectionCycle.title == "第四届北京大工匠选树"))
     route.set_funding_plan(fourth, D(10), 3, by=admin)
-    _turning(fourth, admin, panel, arbiters, rng)
-    _fitting(fourth, admin, arbiters)
+    _turning(fourth, admin, panel, arbiters, committee, rng)
+    _fitting(fourth, admin, arbiters, committee)
     _third_edition_ladder(admin, panel, rng)
     db.session.flush()

@@ -50,12 +50,18 @@ class ArbitratorsForm(FlaskForm):
     submit = SubmitField(_l("保存仲裁组"))
 
 
-class SeedForm(FlaskForm):
-    nomination_id = SelectField(_l("种子选手（资格审查通过的被推荐人）"), coerce=int, choices=[],
-                                validators=[InputRequired(_l("请选择被推荐人"))])
-    reason = TextAreaField(_l("专家委员会选定理由"), render_kw={"rows": 2},
-                           validators=[DataRequired(_l("请写明选定种子选手的理由")), Length(max=1000)])
-    submit = SubmitField(_l("选定种子选手"))
+class CommitteeForm(FlaskForm):
+    members = MultiCheckboxField(_l("种子选手遴选专家委员会"), coerce=int, choices=[],
+                                 description=_l("至少 3 位评审专家；由委员会成员投票选定种子选手，管理员不投票"))
+    submit = SubmitField(_l("保存专家委员会"))
+
+
+class SeedVoteForm(FlaskForm):
+    """A committee member's support for one nominee (one form per nominee: give it a prefix)."""
+
+    reason = TextAreaField(_l("推荐理由"), render_kw={"rows": 2}, validators=[Optional(), Length(max=1000)],
+                           description=_l("第一位推荐者须写明理由；其他成员可补充意见"))
+    submit = SubmitField(_l("支持列为种子选手"))
 
 
 class StageForm(FlaskForm):

@@ -53,7 +53,8 @@ class OccupationRoute(db.Model):
 
 
 class SeedPlayer(db.Model):
-    """A qualified nominee the expert committee sent straight to the final, with its reason."""
+    """A qualified nominee the expert committee sent straight to the final, with its reason
+    (recorded when a majority of the committee supports them, see :mod:`.committee`)."""
 
     __tablename__ = "seed_players"
 
@@ -66,6 +67,26 @@ class SeedPlayer(db.Model):
     chosen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     nomination = relationship("Nomination")
+
+
+class SeedVote(db.Model):
+    """One member of the occupation's seed-selection committee supporting a qualified nominee
+    as a seed player. The first supporter states the reason; a nominee supported by more than
+    half of the members who may vote on them (not from their enterprise) becomes a seed player."""
+
+    __tablename__ = "seed_votes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occupation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cycle_occupations.id", ondelete="CASCADE"), index=True)
+    nomination_id: Mapped[int] = mapped_column(sa.ForeignKey("nominations.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user = relationship("User")
+
+    __table_args__ = (sa.UniqueConstraint("nomination_id", "user_id", name="uq_seed_votes_member"),)
 
 
 class Challenger(db.Model):

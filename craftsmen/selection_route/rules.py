@@ -6,9 +6,15 @@ from core.roles import Role
 
 
 def can_manage_route(user) -> bool:
-    """Route settings, seed players (recording the expert committee's choice), arbitration
-    groups, the two events, advancing and the proposed list: administrators."""
+    """Route settings, the seed-selection committee and arbitration group (who sits on them),
+    the two events, advancing and the proposed list: administrators."""
     return user.has_role(Role.ADMIN)
+
+
+def can_vote_on_seeds(user, panel) -> bool:
+    """Seed players are chosen by the members of the occupation's committee (experts), never
+    by an administrator on their behalf."""
+    return user.has_role(Role.EXPERT) and user.id in panel.member_ids()
 
 
 def can_register_challenger(user, worker) -> bool:

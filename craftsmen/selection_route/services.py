@@ -190,21 +190,47 @@ def seed_candidates(occupation: CycleOccupation) -> list[Nomination]:
         .options(selectinload(Nomination.worker)).order_by(Nomination.id)))
 
 
-def choose_seed(occupation: CycleOccupation, nomination: Nomination, reason: str, *, by) -> SeedPlayer:
-    """The expert committee's choice of a seed player, with its reason."""
+def committee_is_open(occupation: CycleOccupation) -> bool:
+    """Seed players may still be chosen: the road is running, by competition, without a final."""
+    route = route_of(occupation)
+    return (occupation.cycle.status_enum in RUNNING_STATUSES and occupation.method_enum.uses_competition
+            and (route is None or route.final_event_id is None))
+
+
+def check_committee_open(occupation: CycleOccupation) -> None:
+    """Refuse changing the seed players or their committee once that is no longer possible."""
+    _ensure_running(occupation)
+    _ensure_competition(occupation)
+    route = route_of(occupation)
+    if route is not None and route.final_event_id is not None:
+        raise DomainError(_l("终极挑战赛已创建，种子选手已确定"))
+
+
+def check_seed_candidate(occupation: CycleOccupation, nomination: Nomination) -> None:
+    """Refuse a nominee who cannot become a seed player of ``occupation`` now: the road must be
+    running and by competition, the final not yet created, and the nominee a qualified
+    nominee of the occupation who is neither a seed player already nor a challenger."""
     _ensure_running(occupation)
     _ensure_competition(occupation)
     if nomination.occupation_id != occupation.id or nomination.state_enum is not N.QUALIFIED:
         raise DomainError(_l("%(name)s 不是“%(o)s”资格审查通过的被推荐人，不能作为种子选手",
                              name=nomination.worker.name, o=occupation.name), field="nomination_id")
-    route = ensure_route(occupation)
-    if route.final_event_id is not None:
+    route = route_of(occupation)
+    if route is not None and route.final_event_id is not None:
         raise DomainError(_l("终极挑战赛已创建，不能再增加种子选手"))
-    if db.session.scalar(select(SeedPlayer.id).where(SeedPlayer.nomination_id == nomination.id)):
-        raise DomainError(_l("%(name)s 已是种子选手", name=nomination.worker.name), field="nomination_id")
     if db.session.scalar(select(Challenger.id).where(Challenger.nomination_id == nomination.id)):
         raise DomainError(_l("%(name)s 以挑战者身份入库，不能作为种子选手", name=nomination.worker.name),
                           field="nomination_id")
+
+
+def choose_seed(occupation: CycleOccupation, nomination: Nomination, reason: str, *, by) -> SeedPlayer:
+    """Record a seed player the expert committee chose, with its reason: called by
+    :func:`craftsmen.selection_route.committee.support` when a majority of the committee
+    supports the nominee (no page records a seed player on the committee's behalf)."""
+    check_seed_candidate(occupation, nomination)
+    ensure_route(occupation)
+    if db.session.scalar(select(SeedPlayer.id).where(SeedPlayer.nomination_id == nomination.id)):
+        raise DomainError(_l("%(name)s 已是种子选手", name=nomination.worker.name), field="nomination_id")
     reason = _text(reason, "reason", _l("请写明选定种子选手的理由"))
     name = nomination.worker.name
     seed = SeedPlayer(occupation_id=occupation.id, nomination_id=nomination.id, reason=reason,
@@ -220,6 +246,7 @@ def choose_seed(occupation: CycleOccupation, nomination: Nomination, reason: str
 
 
 def remove_seed(seed: SeedPlayer, *, by) -> None:
+    """Drop a seed player the committee no longer supports by a majority (before the final)."""
     route = ensure_route(db.session.get(CycleOccupation, seed.occupation_id))
     if route.final_event_id is not None:
         raise DomainError(_l("终极挑战赛已创建，不能再撤销种子选手"))

@@ -3,7 +3,9 @@
 * Administrators: per cycle, each occupation's route; per occupation, the route's settings,
   the arbitration group, seed players, the qualifier and the final, advancing and the list.
 * Enterprises and union reviewers: register challengers of their (unions') enterprises.
-* Experts: the appeals their arbitration groups rule on (ruled on the competitions' page).
+* Experts: on the seed-selection committees they sit on, support nominees as seed players
+  (a majority of the committee chooses them); the appeals their arbitration groups rule on
+  (ruled on the competitions' page).
 """
 
 from __future__ import annotations
@@ -27,9 +29,8 @@ from core.roles import Role
 from core.timeutil import beijing_to_utc, beijing_today
 from craftsmen import NAV_GROUP
 from craftsmen.models import CraftsmanLevel, CraftsmanTitle, CycleOccupation, SelectionCycle
-from craftsmen.selection_route import forms, ladder, rules
+from craftsmen.selection_route import committee, forms, ladder, rules
 from craftsmen.selection_route import services as route
-from craftsmen.selection_route.models import SeedPlayer
 from innovation_studios.services import craftsman_studios
 
 bp = Blueprint("craftsmen_route", __name__, url_prefix="/craftsmen/route")
@@ -87,12 +88,15 @@ def _occupation_page(occupation: CycleOccupation, **given):
     arbitrators_form = given.get("arbitrators_form") or forms.ArbitratorsForm(
         members=[u.id for u in route.arbitrators(occupation)])
     arbitrators_form.members.choices = [(u.id, u.display_name) for u in panels.expert_choices()]
-    seed_form = given.get("seed_form") or forms.SeedForm()
-    seed_form.nomination_id.choices = [(n.id, f"{n.worker.name}（{n.enterprise.name}）")
-                                       for n in route.seed_candidates(occupation)]
+    panel = committee.committee_of(occupation)
+    committee_form = given.get("committee_form") or forms.CommitteeForm(
+        prefix="committee", members=sorted(panel.member_ids()) if panel is not None else [])
+    committee_form.members.choices = arbitrators_form.members.choices
     return render_template(
         "craftsmen/route/occupation.html", occupation=occupation, route=current, route_form=route_form,
-        arbitrators_form=arbitrators_form, seed_form=seed_form, seeds=route.seeds(occupation),
+        arbitrators_form=arbitrators_form, committee_form=committee_form, committee=panel,
+        ballot=committee.ballot(occupation, panel) if occupation.method_enum.uses_competition else [],
+        seeds=route.seeds(occupation),
         stage_form=given.get("stage_form") or forms.StageForm(), confirm=forms.GenerateForm(),
         challengers=route.challengers(occupation), qualifier=route.qualifier_of(occupation),
         final=route.final_of(occupation), arbitrators=route.arbitrators(occupation),
@@ -134,32 +138,18 @@ def set_arbitrators(occupation_id: int):
     return _occupation_page(found, arbitrators_form=form), 422
 
 
-@bp.post("/occupations/<int:occupation_id>/seeds")
+@bp.post("/occupations/<int:occupation_id>/committee")
 @roles_required(Role.ADMIN)
-def add_seed(occupation_id: int):
+def set_committee(occupation_id: int):
+    """Form the seed-selection committee; its members, not the administrator, choose the seeds."""
     found = _occupation(occupation_id)
-    form = forms.SeedForm()
-    form.nomination_id.choices = [(n.id, n.worker.name) for n in route.seed_candidates(found)]
-    if form.validate_on_submit():
-        from craftsmen.models import Nomination
-
-        nomination = db.get_or_404(Nomination, form.nomination_id.data)
-        if commit_or_report(form, lambda: route.choose_seed(found, nomination, form.reason.data,
-                                                           by=current_user)) is not REFUSED:
-            flash(_("已选定种子选手 %(n)s", n=nomination.worker.name), "success")
-            return redirect(url_for(".occupation", occupation_id=found.id))
-    return _occupation_page(found, seed_form=form), 422
-
-
-@bp.post("/seeds/<int:seed_id>/remove")
-@roles_required(Role.ADMIN)
-def remove_seed(seed_id: int):
-    seed = db.get_or_404(SeedPlayer, seed_id)
-    found = _occupation(seed.occupation_id)
-    if ConfirmForm().validate_on_submit() and commit_or_report(
-            None, lambda: route.remove_seed(seed, by=current_user)) is not REFUSED:
-        flash(_("已撤销种子选手"), "success")
-    return redirect(url_for(".occupation", occupation_id=found.id))
+    form = forms.CommitteeForm(prefix="committee")
+    form.members.choices = [(u.id, u.display_name) for u in panels.expert_choices()]
+    if form.validate_on_submit() and commit_or_report(form, lambda: committee.form_committee(
+            found, form.members.data, by=current_user)) is not REFUSED:
+        flash(_("已保存“%(o)s”的种子选手遴选专家委员会", o=found.name), "success")
+        return redirect(url_for(".occupation", occupation_id=found.id))
+    return _occupation_page(found, committee_form=form), 422
 
 
 def _stage_data(form) -> route.StageData:
@@ -250,6 +240,73 @@ def register_challenger(occupation_id: int):
             return redirect(url_for(".challengers"))
     return render_template("craftsmen/route/register.html", occupation=found, form=form,
                            route=route.route_of(found), has_workers=bool(workers))
+
+
+# Experts of seed-selection committees -------------------------------------------------------------
+
+def _vote_prefix(nomination_id: int) -> str:
+    """One page holds a form per nominee: prefixes keep their field ids apart."""
+    return f"n{nomination_id}"
+
+
+def _committee_page(posted: tuple[int, object] | None = None):
+    """The expert's committees with their ballots; the form just posted keeps what was typed."""
+    groups = []
+    for panel, occupation in committee.committees_of(current_user):
+        candidates = committee.ballot(occupation, panel)
+        vote_forms = {c.nomination.id: forms.SeedVoteForm(prefix=_vote_prefix(c.nomination.id), formdata=None)
+                      for c in candidates}
+        if posted is not None and posted[0] in vote_forms:
+            vote_forms[posted[0]] = posted[1]
+        groups.append({"panel": panel, "occupation": occupation, "candidates": candidates,
+                       "open": route.committee_is_open(occupation), "forms": vote_forms})
+    return render_template("craftsmen/route/committee.html", groups=groups, bare=ConfirmForm())
+
+
+def _committee_nomination(occupation_id: int, nomination_id: int):
+    from craftsmen.models import Nomination
+
+    occupation = db.get_or_404(CycleOccupation, occupation_id)
+    panel = committee.committee_of(occupation)
+    if panel is None or not rules.can_vote_on_seeds(current_user, panel):
+        abort(403)
+    nomination = db.get_or_404(Nomination, nomination_id)
+    if nomination.occupation_id != occupation.id:
+        abort(404)
+    return occupation, nomination
+
+
+@bp.get("/committee")
+@roles_required(Role.EXPERT)
+def committee_home():
+    return _committee_page()
+
+
+@bp.post("/occupations/<int:occupation_id>/seeds/<int:nomination_id>/support")
+@roles_required(Role.EXPERT)
+def support_seed(occupation_id: int, nomination_id: int):
+    occupation, nomination = _committee_nomination(occupation_id, nomination_id)
+    form = forms.SeedVoteForm(prefix=_vote_prefix(nomination.id))
+    if form.validate_on_submit():
+        seed = commit_or_report(form, lambda: committee.support(occupation, nomination, form.reason.data,
+                                                                by=current_user))
+        if seed is not REFUSED:
+            flash(_("已选定种子选手 %(n)s：委员会过半数支持", n=nomination.worker.name) if seed is not None
+                  else _("已支持 %(n)s 列为种子选手", n=nomination.worker.name), "success")
+            return redirect(url_for(".committee_home", _anchor=f"committee-{occupation.id}"))
+    return _committee_page((nomination.id, form)), 422
+
+
+@bp.post("/occupations/<int:occupation_id>/seeds/<int:nomination_id>/withdraw")
+@roles_required(Role.EXPERT)
+def withdraw_seed_vote(occupation_id: int, nomination_id: int):
+    occupation, nomination = _committee_nomination(occupation_id, nomination_id)
+    if ConfirmForm().validate_on_submit():
+        dropped = commit_or_report(None, lambda: committee.withdraw(occupation, nomination, by=current_user))
+        if dropped is not REFUSED:
+            flash(_("已撤回支持；%(n)s 不再是种子选手（支持不过半数）", n=nomination.worker.name) if dropped
+                  else _("已撤回对 %(n)s 的支持", n=nomination.worker.name), "success")
+    return redirect(url_for(".committee_home", _anchor=f"committee-{occupation.id}"))
 
 
 # Experts of arbitration groups ------------------------------------------------------------------------

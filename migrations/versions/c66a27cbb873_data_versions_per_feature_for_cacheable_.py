@@ -2,7 +2,7 @@
 bumped by every commit that changes the feature's shown data (see core.public_cache).
 
 Revision ID: c66a27cbb873
-Revises: 5a399b54e518
+Revises: aa98c984dc47
 Create Date: 2026-12-07 02:03:51.821683
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c66a27cbb873'
-down_revision = '5a399b54e518'
+down_revision = 'aa98c984dc47'
 branch_labels = None
 depends_on = None
 

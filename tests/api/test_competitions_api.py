@@ -10,7 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from competitions.models import Event, Mark
+from competitions.models import Event, Mark, SchemeAspect
 from competitions.services import results
 from core.audit.models import AuditEntry
 from core.extensions import db
@@ -58,6 +58,16 @@ def test_a_judge_lists_assignments_with_blind_numbers_only(client, world, scorin
     aspects = {a["name"]: a for m in assignment["modules"] for a in m["aspects"]}
     assert aspects["尺寸精度"]["max_mark"] == "40.00" and aspects["尺寸精度"]["entries"] == [1]
     assert aspects["加工工艺合理性"]["kind"] == "judgement"
+    assert aspects["尺寸精度"]["unit"] == "" and aspects["加工工艺合理性"]["unit"] == ""
+
+
+def test_a_judges_tablet_gets_each_measurement_aspects_unit(app, client, world, scoring, bearer, contract):
+    with app.app_context():
+        db.session.get(SchemeAspect, scoring.ids.aspects["尺寸精度"]).unit = "mm"
+        db.session.commit()
+    body = contract(client.get("/api/v1/judging/assignments", headers=bearer(world.users.judge)))
+    aspects = {a["name"]: a for m in body["data"][0]["modules"] for a in m["aspects"]}
+    assert aspects["尺寸精度"]["unit"] == "mm"
 
 
 def test_recused_contestants_are_flagged(app, client, world, scoring, bearer, contract):

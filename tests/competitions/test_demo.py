@@ -139,3 +139,24 @@ def test_seed_demo_command_lists_the_demo_judges(app):
     result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
     assert result.exit_code == 0, result.output
     assert "judge2" in result.output and "judge3" in result.output and "Beijing2026" in result.output
+
+
+def test_demo_competitors_and_award_certificates_are_in_the_workers_own_trade(app):
+    """Issue 15's data rule: nobody in the demo competes outside their trade (no cross-trade
+    entries, not even with a reason), so every award certificate names the holder's trade."""
+    from certificates.models import Certificate
+
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        rows = db.session.execute(select(Event.occupation, Worker.occupation)
+                                  .join(Contestant, Contestant.event_id == Event.id)
+                                  .join(Worker, Worker.id == Contestant.worker_id)).all()
+        assert rows and all(event == trade for event, trade in rows)
+        awards = db.session.scalars(select(Certificate).where(Certificate.kind == "competition_award")).all()
+        assert awards
+        for certificate in awards:
+            details = dict(certificate.snapshot["details"])
+            assert details["赛项"] == db.session.get(Worker, certificate.worker_id).occupation
+        worker = db.session.get(Worker, _users()["worker"].worker_id)
+        assert worker.occupation == "焊工"

@@ -3,6 +3,7 @@ separate rows per judge, read-only after the sheet is submitted."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import uuid
@@ -11,7 +12,15 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from competitions.models import Contestant, Event, JudgeAssignment, JudgeSheetSubmission, Mark, SchemeModule
+from competitions.models import (
+    Contestant,
+    Event,
+    JudgeAssignment,
+    JudgeSheetSubmission,
+    Mark,
+    SchemeAspect,
+    SchemeModule,
+)
 from competitions.services import marking
 from core.accounts.models import User
 from core.audit.models import AuditEntry
@@ -172,6 +181,17 @@ def test_measurement_page_shows_step_and_decimal_keyboard_judgement_big_buttons(
     assert "<script" in html and "js/marks.js" in html and "onclick" not in html
 
 
+def test_measurement_aspects_show_their_unit_to_the_judge_on_the_sheet(app, world, client, login, setup):
+    with app.app_context():
+        db.session.get(SchemeAspect, setup.ids.aspects["尺寸精度"]).unit = "mm"
+        db.session.commit()
+    login(world.users.judge)
+    html = client.get(sheet_url(setup)).get_data(as_text=True)
+    assert '<span data-testid="unit">单位 mm</span>' in html
+    judged = html.split("· 加工工艺合理性", 1)[1].split("</legend>", 1)[0]
+    assert "单位" not in judged  # a judgement aspect has no unit
+
+
 def test_marks_refused_when_event_not_scoring_or_locked(app, world, setup):
     with app.app_context():
         event = db.session.get(Event, setup.event)
@@ -282,24 +302,24 @@ def test_one_judge_saving_one_mark_from_two_tablets_at_once_ends_as_one_row(app,
 
 
 def test_same_judge_saving_one_mark_twice_at_once_ends_as_one_row(app, world, setup, monkeypatch):
-    """The other tab's insert lands between our look-up and our insert: we update its row."""
+    """The other tab's insert lands between our look-up and our write: we update its row, and
+    the audit entry names the value its save stored as the one replaced."""
     with app.app_context():
         save(setup, world.users.judge, setup.contestants[0], "尺寸精度", 30)
         db.session.commit()
-        looked_up = []
-        real = marking._mark
+        real = marking.save_context
 
-        def missed_once(*args):
-            if not looked_up:
-                looked_up.append(True)
-                return None
-            return real(*args)
+        def missed_the_other_tab(*args, **kwargs):
+            return dataclasses.replace(real(*args, **kwargs), existing=None)
 
-        monkeypatch.setattr(marking, "_mark", missed_once)
+        monkeypatch.setattr(marking, "save_context", missed_the_other_tab)
         result = save(setup, world.users.judge, setup.contestants[0], "尺寸精度", 33)
         db.session.commit()
         assert result.changed
         assert db.session.scalars(select(Mark.value)).all() == [33]
+        assert db.session.scalars(select(AuditEntry.changes).where(AuditEntry.action == "mark.save")
+                                  .order_by(AuditEntry.id)).all() == [{"value": [None, "30"]},
+                                                                      {"value": ["30", "33"]}]
 
 
 def test_marks_read_only_after_submission(app, world, client, login, setup):
@@ -336,3 +356,15 @@ def test_judge_sees_other_judges_marks_only_after_submitting_own_sheet(app, worl
         db.session.commit()
     html = client.get(sheet_url(setup)).get_data(as_text=True)
     assert "其他裁判：37" in html
+
+
+def test_out_of_range_numbers_in_a_save_are_refused_in_chinese_not_failed(app, world, client, login, setup):
+    login(world.users.judge)
+    token = csrf_token(client, sheet_url(setup))
+    url = f"/judging/events/{setup.event}/marks"
+    data = {"csrf_token": token, "aspect_id": setup.ids.aspects["尺寸精度"], "blind_number": "A001",
+            "value": "30", "client_key": uuid.uuid4().hex}
+    too_far = client.post(url, data={**data, "entry": "99999999999"})
+    assert too_far.status_code == 422 and too_far.get_json()["error"] == "录入次序无效"
+    assert client.post(url, data={**data, "aspect_id": "99999999999"}).status_code == 404
+    assert marks_count(app) == 0

@@ -26,7 +26,7 @@ D = Decimal
 
 def _structure(event: Event) -> list:
     """The scheme as plain values, for comparisons."""
-    return [(m.name, m.kind, m.weight, [(c.name, [(a.name, a.kind, a.max_mark, a.step) for a in c.aspects])
+    return [(m.name, m.kind, m.weight, [(c.name, [(a.name, a.kind, a.max_mark, a.step, a.unit) for a in c.aspects])
                                         for c in m.criteria]) for m in event.modules]
 
 
@@ -399,7 +399,7 @@ def test_the_scheme_downloads_as_excel(world, client, login, event):
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     rows = read_rows(io.BytesIO(response.data), scheme_excel.COLUMNS)
     assert rows[0][1] == {"模块": "理论知识", "模块权重": "30", "模块类型": "理论", "评分项": "理论考试",
-                          "评分细项": "笔试成绩", "类型": "测量", "满分": "100", "步长": "0.5"}
+                          "评分细项": "笔试成绩", "类型": "测量", "满分": "100", "步长": "0.5", "单位": ""}
     assert client.get("/competitions/scheme-template.xlsx").status_code == 200
 
 
@@ -408,7 +408,7 @@ def test_an_unfinished_module_is_exported_with_blank_aspect_columns(app, world):
         event = make_event()
         schemes.update_module(event.modules[1], ModuleData("技能操作", "practical", D(60)), by=None)
         schemes.add_module(event, ModuleData("答辩", "oral", D(10)), by=None)
-        assert scheme_excel.export_rows(event)[-1] == ("答辩", 10, "答辩", None, None, None, None, None)
+        assert scheme_excel.export_rows(event)[-1] == ("答辩", 10, "答辩", None, None, None, None, None, None)
 
 
 def test_every_scheme_change_bumps_the_events_version_so_concurrent_edits_collide(app, world):
@@ -419,3 +419,69 @@ def test_every_scheme_change_bumps_the_events_version_so_concurrent_edits_collid
         schemes.add_criterion(event.modules[1], "安全文明生产", by=None)
         db.session.commit()
         assert event.version == version + 1
+
+
+# Units of measurement aspects -----------------------------------------------------------------
+
+def test_measurement_units_round_trip_through_excel(app, world):
+    with app.app_context():
+        source = make_event()
+        criterion = source.modules[1].criteria[0]
+        schemes.add_aspect(criterion, AspectData("外圆尺寸", "measurement", D(10), D(1), " mm "), by=None)
+        schemes.add_aspect(criterion, AspectData("装配用时", "measurement", D(5), None, "s"), by=None)
+        content = scheme_excel.export_workbook(source)
+        by_name = {row[1]["评分细项"]: row[1] for row in read_rows(io.BytesIO(content), scheme_excel.COLUMNS)}
+        assert (by_name["外圆尺寸"]["单位"], by_name["装配用时"]["单位"]) == ("mm", "s")
+        target = make_event(make_competition("2026年北京市职工职业技能大赛（复赛）"), scheme=False)
+        scheme_excel.import_scheme(target, _rows(content), by=None)
+        assert {a.name: a.unit for a in target.aspects()}["外圆尺寸"] == "mm"
+        assert _structure(target) == _structure(source)
+
+
+def test_a_sheet_from_before_units_without_the_unit_column_still_imports(app, world):
+    rows = [("理论知识", 30, "理论", "理论考试", "笔试成绩", "测量", 100, 0.5),
+            ("技能操作", 70, "实操", "零件加工", "尺寸精度", "测量", 40, 1),
+            ("技能操作", 70, "实操", "工艺与规范", "加工工艺合理性", "评价", 20, None)]
+    with app.app_context():
+        event = make_event(scheme=False)
+        assert scheme_excel.import_scheme(event, _rows(_sheet(rows, headers=scheme_excel.COLUMNS[:8])),
+                                          by=None) == 3
+        assert {a.unit for a in event.aspects()} == {""}
+
+
+def test_bad_units_are_listed_by_row_in_chinese_and_nothing_is_imported(app, world):
+    rows = [
+        ("理论知识", 30, "理论", "理论考试", "笔试成绩", "测量", 100, 0.5, "分"),             # row 2: fine
+        ("技能操作", 70, "实操", "零件加工", "尺寸精度", "测量", 40, 1, "毫米" * 9),          # row 3: too long
+        ("技能操作", 70, "实操", "工艺与规范", "加工工艺合理性", "评价", 20, None, "mm"),      # row 4: judgement
+        ("技能操作", 70, "实操", "工艺与规范", "表面粗糙度", "测量", 10, None, "=A1"),        # row 5: formula
+    ]
+    with app.app_context():
+        event = make_event()
+        before = _structure(event)
+        with pytest.raises(scheme_excel.ImportRefused) as refused:
+            scheme_excel.import_scheme(event, _rows(_sheet(rows)), by=None)
+        reasons = {(p.row, p.column): p.reason for p in refused.value.problems}
+        assert set(reasons) == {(3, "单位"), (4, "单位"), (5, "单位")}
+        assert reasons[(3, "单位")] == "单位不能超过 16 个字"
+        assert reasons[(4, "单位")].startswith("评价类细项不设单位")
+        assert "计量单位" in reasons[(5, "单位")]
+        assert _structure(event) == before
+
+
+def test_the_aspect_form_saves_a_unit_and_refuses_one_on_a_judgement_aspect(app, world, client, login, event):
+    login(world.users.admin)
+    with app.app_context():
+        criterion_id = db.session.get(Event, event.id).modules[1].criteria[0].id
+    url = f"/competitions/criteria/{criterion_id}/aspects/new"
+    response = client.post(url, data={"name": "评价带单位", "kind": "judgement", "max_mark": "10", "unit": "mm",
+                                      "csrf_token": csrf_token(client, url)})
+    assert response.status_code != 302 and "评价类细项不设单位" in response.get_data(as_text=True)
+    response = client.post(url, data={"name": "孔距", "kind": "measurement", "max_mark": "10", "unit": "mm",
+                                      "csrf_token": csrf_token(client, url)})
+    assert response.status_code == 302
+    with app.app_context():
+        aspect = db.session.scalar(select(SchemeAspect).where(SchemeAspect.name == "孔距"))
+        assert aspect.unit == "mm" and aspect.label == "孔距（mm）"
+        assert db.session.scalar(select(SchemeAspect).where(SchemeAspect.name == "评价带单位")) is None
+    assert "孔距" in client.get(f"/competitions/events/{event.id}").get_data(as_text=True)

@@ -24,6 +24,8 @@ OWNERSHIP_REFUSALS |= {(endpoint, "reviewer") for endpoint in (
 #: Appeals are ruled on by administrators and the competition's arbitration members only.
 OWNERSHIP_REFUSALS |= {("competitions_results.rule_appeal", identity)
                        for identity in ("reviewer", "enterprise", "expert", "judge", "worker")}
+#: Seed players are voted on only by the occupation's committee, which the sample expert is not on.
+OWNERSHIP_REFUSALS |= {("craftsmen_route.support_seed", "expert"), ("craftsmen_route.withdraw_seed_vote", "expert")}
 ROLE_OF = {"admin": Role.ADMIN, "reviewer": Role.UNION_REVIEWER, "enterprise": Role.ENTERPRISE,
            "expert": Role.EXPERT, "judge": Role.JUDGE, "worker": Role.WORKER}
 

@@ -48,7 +48,7 @@ def test_every_role_sees_what_waits_for_them_on_the_demo_within_ten_queries(app,
         "expert": ["待评分的推荐", "待评分的工作室申报"],
         "judge": ["执裁赛项"],
         "judge2": ["执裁赛项（裁判长）", "待裁判长处理的评分分歧"],
-        "worker": ["我的推荐：数控车工", "我的比赛成绩", "我的证书"],
+        "worker": ["我的推荐：焊工", "我的比赛成绩", "我的证书"],
     }
     with app.app_context():
         engine = db.engine

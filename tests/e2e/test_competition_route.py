@@ -1,6 +1,7 @@
 """The competition road (竞赛选拔) walked in a browser, each step by the role that does it:
-the administrator sets the occupation's route, its arbitration group and seed players and
-creates the qualifier; the enterprise registers challengers; the qualifier's results are
+the administrator sets the occupation's route, its arbitration group and its seed-selection
+committee; the committee's experts choose the seed players by majority on their own page; the
+administrator creates the qualifier; the enterprise registers challengers; the qualifier's results are
 published and the best advance; the final is created and published; the enterprise appeals and
 an arbitration expert (not an administrator) rules; the proposed list comes from the final; the
 notice, the naming, the certificate and the craftsman studio the title brings follow.
@@ -38,6 +39,7 @@ pytestmark = pytest.mark.e2e
 
 TITLE = "浏览器竞赛选拔测试·北京大工匠选树"
 ARBITERS = ("e2e_arbiter_1", "e2e_arbiter_2")
+COMMITTEE = ("e2e_committee_1", "e2e_committee_2", "e2e_committee_3")
 
 
 @pytest.fixture
@@ -59,8 +61,11 @@ def road(app, demo_data) -> SimpleNamespace:
         challengers = [factories.worker(enterprise_user.enterprise_id, name=n, occupation="数控车工")
                        for n in ("挑战丙", "挑战丁")]
         arbiters = [factories.user(name, [Role.EXPERT]) for name in ARBITERS]
+        for name in COMMITTEE:
+            factories.user(name, [Role.EXPERT])
         db.session.commit()
         return SimpleNamespace(cycle=cycle.id, occupation=turning.id, seeds=[w.id for w in seeds],
+                               seed_nominations=[n.id for n in nominations],
                                challengers=[w.id for w in challengers], arbiters=[u.id for u in arbiters])
 
 
@@ -101,7 +106,7 @@ def _publish_results(page, event_id: int) -> None:
 
 
 def test_competition_route_from_setup_to_title_and_studio(app, road, page, live_server):
-    # 1. The administrator sets the route, the arbitration group, the seed players and the qualifier.
+    # 1. The administrator sets the route, the arbitration group and the seed-selection committee.
     log_in(page, "admin")
     page.goto(f"/craftsmen/route/cycles/{road.cycle}")
     page.locator(f"[data-testid=route-{road.occupation}] a").click()
@@ -113,9 +118,30 @@ def test_competition_route_from_setup_to_title_and_studio(app, road, page, live_
     for name in ARBITERS:
         page.locator("[data-testid=arbitrators-form]").get_by_label(name).check()
     _submit(page, "[data-testid=arbitrators-form]")
-    for reason in ("上届技能大赛一等奖", "全国技术能手"):
-        page.locator("[data-testid=seed-form] #reason").fill(reason)
-        _submit(page, "[data-testid=seed-form]")
+    for name in COMMITTEE:
+        page.locator("[data-testid=committee-form]").get_by_label(name).check()
+    _submit(page, "[data-testid=committee-form]")
+    expect(page.locator("[data-testid=committee-form]").get_by_label(COMMITTEE[2])).to_be_checked()
+    expect(page.locator("[data-testid=seed-form]")).to_have_count(0)  # no recording on their behalf
+
+    # 1b. The committee chooses the seed players on its own page: the first member proposes
+    # both with reasons, the second supports them, which makes a majority of three.
+    for member, reasons in ((COMMITTEE[0], ("上届技能大赛一等奖", "全国技术能手")), (COMMITTEE[1], ("", ""))):
+        page.context.clear_cookies()
+        log_in(page, member, factories.PASSWORD)
+        page.get_by_role("link", name="种子选手待投票").click()
+        for nomination_id, reason in zip(road.seed_nominations, reasons, strict=True):
+            vote = f"[data-testid=vote-{nomination_id}]"
+            page.locator(f"{vote} textarea").fill(reason)
+            _submit(page, vote)
+            expect(page.locator(".alert-success")).to_be_visible()
+    for nomination_id in road.seed_nominations:
+        expect(page.locator(f"[data-testid=candidate-{nomination_id}] .badge")).to_have_text("种子选手")
+    expect(page.locator(f"[data-testid=candidate-{road.seed_nominations[0]}]")).to_contain_text(
+        "推荐理由：上届技能大赛一等奖")
+    page.context.clear_cookies()
+    log_in(page, "admin")
+    page.goto(f"/craftsmen/route/occupations/{road.occupation}")
     expect(page.locator("[data-testid=seeds] li")).to_have_count(2)
     _fill_stage(page)
     expect(page.locator("[data-testid=stages]")).to_contain_text("报名中")

@@ -254,6 +254,7 @@ def admin_starts_review_and_forms_panel(page, s) -> None:
     for username in EXPERTS:
         page.get_by_label(username, exact=True).check()
     page.get_by_label("评审组长").select_option(label=EXPERTS[0])
+    page.get_by_label("评分截止日期").fill((beijing_today() + timedelta(days=7)).isoformat())
     click_and_wait(page, page.get_by_role("button", name="保存评审组"))
     expect_flash(page, f"已保存“{s.occupation}”评审组")
     expect(card).to_contain_text(f"{len(EXPERTS)} 位专家")
@@ -261,9 +262,13 @@ def admin_starts_review_and_forms_panel(page, s) -> None:
 
 def expert_scores(page, s, username: str) -> None:
     switch_to(page, username, factories.PASSWORD)
+    page.goto("/home/expert")
+    work = page.get_by_test_id("work-item").filter(has_text="待评分的推荐")
+    expect(work, "the panel's deadline is on the expert's workbench").to_contain_text("还剩 7 天")
     open_from_nav(page, "大工匠评审", GROUP)
     panel = page.locator("section").filter(
         has=page.get_by_role("heading", name=f"{TITLE} · {s.occupation}"))
+    expect(panel.get_by_test_id("panel-deadline")).to_contain_text("评分截止")
     row = panel.get_by_role("row").filter(has_text=s.worker)
     click_and_wait(page, row.get_by_role("link", name="评分", exact=True))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"评分：{s.worker}")

@@ -120,7 +120,7 @@ def prepared(app, demo_data) -> SimpleNamespace:
         criterion = schemes.add_criterion(module, "零件加工", by=admin)
         schemes.add_aspect(criterion, schemes.AspectData(JUDGED, "judgement", Decimal(30)), by=admin)
         schemes.add_aspect(criterion, schemes.AspectData(MEASURED, "measurement", Decimal(40),
-                                                         Decimal("0.5")), by=admin)
+                                                         Decimal("0.5"), "mm"), by=admin)
         competitions.open_registration(event, by=admin)
         registration.import_contestants(event, [
             (row, {"姓名": w.name, "身份证号": w.id_number, "工种": w.occupation})
@@ -231,6 +231,8 @@ def off_step_mark_is_refused_and_kept(page, s) -> None:
     """An off-step measured mark: refused in Chinese as it is typed, and again when the form
     is saved, and what was typed stays in the field both times."""
     field = page.get_by_role("textbox", name=MEASURED, exact=True)
+    measured = page.locator(".sheet-panel:not([hidden]) fieldset").filter(has=field)
+    expect(measured.get_by_test_id("unit"), "the judge sees what is measured in").to_have_text("单位 mm")
     field.fill(OFF_STEP)
     field.blur()  # the mark is saved as soon as the field is left
     expect(field_status(page, MEASURED)).to_contain_text(f"“{MEASURED}”的分数应为")

@@ -107,11 +107,16 @@ def _violations(page) -> list[str]:
     }""")
 
 
-def _main_pages(page) -> list[str]:
-    """The role's landing page, every page its navigation links to, and the notification pages."""
+#: Main pages reached from the workbench rather than the navigation.
+WORKBENCH_PAGES = {"expert": ["/craftsmen/route/committee"]}
+
+
+def _main_pages(page, username: str) -> list[str]:
+    """The role's landing page, every page its navigation links to, the pages its workbench
+    leads to, and the notification pages."""
     links = [link.get_attribute("href") for link in page.locator(NAV_LINKS).all()]
     return list(dict.fromkeys([page.url.split(page.url.split("/")[2], 1)[1], *links,
-                               "/notifications", "/account/notifications"]))
+                               *WORKBENCH_PAGES.get(username, []), "/notifications", "/account/notifications"]))
 
 
 @pytest.mark.parametrize("username", [*ROLES, None])
@@ -122,7 +127,7 @@ def test_no_serious_or_critical_accessibility_violation_on_any_main_page(browser
         page = context.new_page()
         if username:
             log_in(page, username)
-            pages = _main_pages(page)
+            pages = _main_pages(page, username)
         else:
             pages = PUBLIC_PAGES
         problems = {}

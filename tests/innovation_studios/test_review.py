@@ -335,6 +335,25 @@ def test_the_administrator_forms_a_panel_from_the_review_overview(app, world, cl
         assert review.result_for(db.session.get(Studio, studio_id)) is not None
 
 
+def test_a_studio_panels_deadline_is_set_on_its_form_and_reaches_the_experts_workbench(
+        app, world, client, login, no_csrf):
+    from datetime import timedelta
+
+    with app.app_context():
+        make_studio(world, "under_review", level="district", year=2026)
+        db.session.commit()
+    login(world.users.admin)
+    due = beijing_today() + timedelta(days=4)
+    response = client.post("/studios/review/panel?year=2026&level=district", data={
+        "members": [world.users.expert], "lead_user_id": world.users.expert, "deadline": due.isoformat()})
+    assert response.status_code == 302
+    login(world.users.expert)
+    home = client.get("/home/expert").get_data(as_text=True)
+    item = home.split("待评分的工作室申报</a>", 1)[1].split("</li>", 1)[0]
+    assert "还剩 4 天" in item
+    assert 'data-testid="panel-deadline"' in client.get("/studios/review/my").get_data(as_text=True)
+
+
 def test_delisting_in_the_browser_asks_for_confirmation(app, world, client, login, no_csrf):
     with app.app_context():
         studio_id = make_studio(world, "named", named_on=date(2024, 5, 1)).id
