@@ -1,16 +1,23 @@
-"""Computing a large event's results: 1,000 contestants, 5 judges, 20 aspects (100,000 marks).
+"""Computing a large event's results: 5 judges, 20 aspects, and 1,000 contestants (100,000
+marks) or 10,000 (1,000,000 marks).
 
 Loads the data with bulk inserts (not through the services, which audit every change), then
 measures the results service (aspect marks, module scores, totals, tie-breaks, places,
 awards, standardised scores, honours, stored as Result rows) beside a plain SQL GROUP BY
-over the same marks, and saving one mark through the judges' scoring route (time and SQL
-statements per save). Prints one figure a line as ``name: value unit``. Runs on a temporary
-SQLite database by default; with ``BENCH_DATABASE_URL`` set, on that PostgreSQL database inside
-a schema of its own that is dropped at the end.
+over the same marks (runs interleaved, medians), and saving one mark through the judges'
+scoring route (time and SQL statements per save). Prints one figure a line as
+``name: value unit``: ``results_compute_<size>_<database>`` and
+``results_group_by_<size>_<database>`` in ms, ``results_ratio_<size>_<database>`` (goal:
+at most 2.0). ``BENCH_COMPETITION_SIZES`` picks the sizes (default ``100k,1m``).
+
+Runs on a temporary SQLite database by default; with ``BENCH_DATABASE_URL`` set, on that
+PostgreSQL database inside a schema of its own that is dropped at the end (vacuumed and
+analysed after the load, as autovacuum would).
 """
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import sys
@@ -34,7 +41,8 @@ from core.organizations.models import Enterprise, Union, UnionKind  # noqa: E402
 from core.people.models import SkillLevel, Worker  # noqa: E402
 from core.roles import Role  # noqa: E402
 
-CONTESTANTS = 1_000
+#: Sizes by name: how many contestants (each with 20 aspects × 5 judges = 100 marks).
+SIZES = {"100k": 1_000, "1m": 10_000}
 JUDGES = 5
 ENTERPRISES = 100
 #: (module name, kind, weight, [(aspect kind, max mark)]): 4 + 16 = 20 aspects.
@@ -42,10 +50,10 @@ SCHEME = [
     ("理论知识", "theory", Decimal(30), [("measurement", Decimal(25))] * 4),
     ("技能操作", "practical", Decimal(70), [("measurement", Decimal(10))] * 8 + [("judgement", Decimal(5))] * 8),
 ]
-REPEAT = 5
+REPEAT = 7
 
 
-def load(rng: random.Random) -> dict:
+def load(rng: random.Random, contestants: int = SIZES["100k"]) -> dict:
     """Enterprises, workers, judges, a rechecked event with its scheme, contestants, marks."""
     district = Union(kind=UnionKind.DISTRICT.value, name="朝阳区总工会", region_code="110105")
     db.session.add(district)
@@ -58,7 +66,7 @@ def load(rng: random.Random) -> dict:
         "id_number_masked": "110105********0000", "birth_date": date(1985, 1, 1), "mobile": "13900000000",
         "enterprise_id": enterprise_ids[n % ENTERPRISES], "occupation": "钳工",
         "skill_level": SkillLevel.LEVEL_2.value, "years_in_occupation": 10, "version": 1}
-        for n in range(CONTESTANTS)])
+        for n in range(contestants)])
     judges = [accounts.create_account(accounts.AccountData(
         username=f"judge{n}", display_name=f"裁判{n}", roles=[Role.JUDGE.value]), "Bench-password-1", by=None)
         for n in range(JUDGES)]
@@ -84,7 +92,7 @@ def load(rng: random.Random) -> dict:
         "event_id": event.id, "worker_id": w, "enterprise_id": enterprise_ids[n % ENTERPRISES],
         "status": "checked_in", "source": "enterprise", "blind_number": f"B{n:04d}", "station": f"S{n:04d}",
         "version": 1} for n, w in enumerate(worker_ids)])
-    mark_rows = []
+    mark_rows, marks = [], 0
     for contestant_id in contestant_ids:
         skill = rng.random()
         for aspect in aspects:
@@ -97,26 +105,44 @@ def load(rng: random.Random) -> dict:
                 mark_rows.append({"event_id": event.id, "aspect_id": aspect.id, "contestant_id": contestant_id,
                                   "judge_id": judge.id, "entry": 1, "value": value,
                                   "client_key": f"{contestant_id}-{aspect.id}-{judge.id}", "version": 1})
+        if len(mark_rows) >= 50_000:  # in slices: a million dicts at once would not fit
+            bulk_insert(Mark, mark_rows, returning=False)
+            marks, mark_rows = marks + len(mark_rows), []
     bulk_insert(Mark, mark_rows, returning=False)
+    marks += len(mark_rows)
     db.session.commit()
     return {"event_id": event.id, "judge_id": judges[1].id, "aspect_id": aspects[0].id,
-            "contestant_id": contestant_ids[0], "marks": len(mark_rows)}
+            "contestant_id": contestant_ids[0], "marks": marks,
+            "contestants": contestants}
 
 
-def _compute(event_id: int) -> None:
+def _compute(event_id: int, contestants: int) -> None:
     """The results service, as the administrator's button runs it; rolled back so that every
-    run inserts the 1,000 Result rows afresh."""
+    run inserts the Result rows afresh."""
     stored = results.compute_results(db.session.get(Event, event_id), by=None, audited=False)
-    assert len(stored) == CONTESTANTS
+    assert len(stored) == contestants
     db.session.rollback()
 
 
-def _plain_group_by(event_id: int) -> None:
+def _plain_group_by(event_id: int, contestants: int) -> None:
     rows = db.session.execute(
         select(Mark.contestant_id, Mark.aspect_id, sa.func.avg(Mark.value), sa.func.count())
         .where(Mark.event_id == event_id).group_by(Mark.contestant_id, Mark.aspect_id)).all()
-    assert len(rows) == CONTESTANTS * 20
+    assert len(rows) == contestants * 20
     db.session.rollback()
+
+
+def _interleaved_ms(first, second, repeat: int) -> tuple[float, float]:
+    """Median wall-clock ms of ``first`` and ``second``, run in turns after one warm-up each,
+    so that both meet the same load of a shared machine."""
+    first(), second()
+    times: tuple[list, list] = ([], [])
+    for _ in range(repeat):
+        for fn, out in ((first, times[0]), (second, times[1])):
+            start = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def _save_mark(app, sample: dict) -> str:
@@ -166,29 +192,45 @@ def _save_mark(app, sample: dict) -> str:
     return f"{timing}\ncompetition_save_mark_statements: {statistics.median(statements[1:]):.0f} statements"
 
 
-def main() -> None:
-    with database("bench_competition") as (backend, url, engine_options):
+def _vacuum_analyze() -> None:
+    """PostgreSQL: what autovacuum does to freshly loaded tables (statistics, visibility map)."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(sa.text("VACUUM ANALYZE"))
+
+
+def run_size(size: str) -> None:
+    """Load one size into a throwaway database and print its figures."""
+    contestants = SIZES[size]
+    with database(f"bench_competition_{size}") as (backend, url, engine_options):
         app = create_app("testing", {"DATABASE_URL": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options})
         with app.app_context():
             db.create_all()
             start = time.perf_counter()
-            sample = load(random.Random(7))
-            load_s = time.perf_counter() - start
-            if backend == "postgresql":
-                db.session.execute(sa.text("ANALYZE"))
+            sample = load(random.Random(7), contestants)
             db.session.commit()
-            print(f"# bench_competition on {backend}", file=sys.stderr)
-            print(f"competition_marks_loaded: {sample['marks']} marks")
-            print(f"competition_bulk_load_time: {load_s:.1f} s")
-            compute_ms = median_ms(lambda: _compute(sample["event_id"]), REPEAT)
-            plain_ms = median_ms(lambda: _plain_group_by(sample["event_id"]), REPEAT)
-            print(f"competition_results_compute: {compute_ms:.1f} ms")
-            print(f"competition_plain_group_by: {plain_ms:.1f} ms")
-            print(f"competition_results_ratio: {compute_ms / plain_ms:.2f} x")
-        print(_save_mark(app, sample))
+            if backend == "postgresql":
+                _vacuum_analyze()
+            load_s = time.perf_counter() - start
+            print(f"# bench_competition {size} on {backend}", file=sys.stderr)
+            name = f"{size}_{'pg' if backend == 'postgresql' else backend}"
+            print(f"competition_marks_loaded_{name}: {sample['marks']} marks")
+            print(f"competition_bulk_load_time_{name}: {load_s:.1f} s")
+            compute_ms, plain_ms = _interleaved_ms(lambda: _compute(sample["event_id"], contestants),
+                                                   lambda: _plain_group_by(sample["event_id"], contestants),
+                                                   REPEAT if contestants <= SIZES["100k"] else 3)
+            print(f"results_compute_{name}: {compute_ms:.1f} ms")
+            print(f"results_group_by_{name}: {plain_ms:.1f} ms")
+            print(f"results_ratio_{name}: {compute_ms / plain_ms:.2f} x")
+        if size == "100k":
+            print(_save_mark(app, sample))
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def main() -> None:
+    for size in os.environ.get("BENCH_COMPETITION_SIZES", ",".join(SIZES)).split(","):
+        run_size(size.strip())
 
 
 if __name__ == "__main__":

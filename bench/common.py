@@ -31,6 +31,8 @@ def database(name: str):
     schema = f"{name}_{os.getpid()}"
     admin = sa.create_engine(normalise_database_url(url))
     with admin.begin() as connection:
+        # in public, not in the first schema on the path (which is dropped with its tables)
+        connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public"))
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     try:
         yield "postgresql", url, {"connect_args": {"options": f"-csearch_path={schema},public"}}

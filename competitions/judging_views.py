@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from competitions import NAV_GROUP, rules
@@ -31,7 +31,6 @@ from competitions.models import (
     RecheckItem,
     RecheckOutcome,
     RecheckReason,
-    SchemeAspect,
     SchemeModule,
 )
 from competitions.services import control, judges, marking, registration, results
@@ -121,13 +120,13 @@ def _panel(event, module, contestant, aspects, own, recused, sheet, others=None)
             "read_only": sheet is not None and sheet.reopened_reason is None}
 
 
-def _sheet_context(event, module, contestant, values=None, errors=None):
+def _sheet_context(event, module, contestant, values=None, errors=None, assignment=None):
     aspects = module.aspects()
     sheet = marking.sheet_of(event, current_user, module)
     contestants = marking.competing(event)
-    recused = marking.recusal_reasons(current_user, contestants)
+    recused = marking.recusal_reasons(current_user, contestants, assignment)
     own = marking.module_marks(event, current_user, aspects)
-    see_others = marking.may_see_other_marks(event, current_user, module)
+    see_others = marking.sheet_is_in(sheet)
     panels = [_panel(event, module, c, aspects, own.get(c.id, {}), recused.get(c.id), sheet,
                      marking.others_marks(event, current_user, c, aspects)
                      if see_others and c.id == contestant.id else None) for c in contestants]
@@ -160,7 +159,7 @@ def _plain(value) -> str:
 def sheet(event_id: int, module_id: int, blind_number: str):
     """One contestant, one module: the big-button score sheet. The POST saves every filled mark.
     Contestants are addressed by blind number, never by database id."""
-    event, _assignment = _event_for_judge(event_id)
+    event, assignment = _event_for_judge(event_id)
     module = _child_of(SchemeModule, module_id, event)
     contestant = _contestant(event, blind_number)
     form = ConfirmForm()
@@ -192,26 +191,39 @@ def sheet(event_id: int, module_id: int, blind_number: str):
         target = marking.contestant_by_blind_number(event, request.form.get("go")) or contestant
         return redirect(url_for(".sheet", event_id=event.id, module_id=module.id,
                                 blind_number=target.blind_number))
-    return render_template("competitions/judging/sheet.html", **_sheet_context(event, module, contestant))
+    return render_template("competitions/judging/sheet.html",
+                           **_sheet_context(event, module, contestant, assignment=assignment))
 
 
 @bp.post("/events/<int:event_id>/marks")
 @roles_required(Role.JUDGE)
 def save_mark(event_id: int):
-    """Save-as-you-go (core/static/js/marks.js): one mark, answered in JSON."""
-    event, _assignment = _event_for_judge(event_id)
+    """Save-as-you-go (core/static/js/marks.js): one mark, answered in JSON. The tablets send
+    these all day, so the request reads what it needs in one query (:func:`marking.save_context`)
+    and answers from what it wrote, without reading anything after the commit."""
+    client_key = request.form.get("client_key", "")
+    entry = request.form.get("entry", type=int) or 1
+    aspect_id = request.form.get("aspect_id", type=int) or 0
+    # Out-of-range numbers find nothing (the database would refuse them as parameters); the
+    # service then refuses the entry by its rule, and a missing aspect is a 404.
+    context = marking.save_context(event_id, current_user, aspect_id=aspect_id if 0 < aspect_id < 2**31 else 0,
+                                   blind_number=request.form.get("blind_number"),
+                                   client_key=client_key.strip(), entry=entry if entry in (1, 2) else 0)
+    if context is None:
+        abort(404)
+    if context.assignment is None:
+        abort(403)
     form = ConfirmForm()
     if not form.validate_on_submit():
         return jsonify(ok=False, error=_("页面已过期，请刷新后重试")), 400
-    aspect = db.session.get(SchemeAspect, request.form.get("aspect_id", type=int) or 0)
-    contestant = marking.contestant_by_blind_number(event, request.form.get("blind_number"))
-    if aspect is None or contestant is None:
+    if context.aspect is None or context.contestant is None:
         abort(404)
     try:
-        result = marking.save_mark(event, current_user, contestant, aspect, request.form.get("value", ""),
-                                   client_key=request.form.get("client_key", ""),
-                                   entry=request.form.get("entry", type=int) or 1,
-                                   base=request.form.get("base"))
+        result = marking.save_in_context(context, current_user, request.form.get("value", ""),
+                                         client_key=client_key, entry=entry, base=request.form.get("base"))
+        body = {"ok": True, "value": _plain(result.mark.value), "changed": result.changed}
+        if result.replaced is not None:
+            body["replaced"] = _plain(result.replaced)
         db.session.commit()
     except marking.NotAssigned:
         db.session.rollback()
@@ -219,14 +231,12 @@ def save_mark(event_id: int):
     except DomainError as error:
         db.session.rollback()
         return jsonify(ok=False, error=str(error)), 422
-    except (OperationalError, StaleDataError):
-        # The database was busy with another save of the same mark: the page retries the same
-        # client key after a pause, which is harmless whether or not this one landed.
+    except (OperationalError, IntegrityError, StaleDataError):
+        # The database was busy with another save of the same mark (or the same key raced in
+        # from a retry): the page retries the same client key after a pause, which is
+        # harmless whether or not this one landed.
         db.session.rollback()
         return jsonify(ok=False, retry=True, error=_("服务器繁忙，正在重试……")), 503
-    body = {"ok": True, "value": _plain(result.mark.value), "changed": result.changed}
-    if result.replaced is not None:
-        body["replaced"] = _plain(result.replaced)
     return jsonify(body)
 
 

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from competitions import NAV_GROUP, rules, scoring
 from competitions.exports import results_workbook
@@ -34,6 +35,7 @@ from core.access import authenticated, public, roles_required
 from core.excel import download
 from core.extensions import db
 from core.forms import REFUSED, ConfirmedActionForm, ConfirmForm, commit_or_report
+from core.pagination import paginate
 from core.roles import Role
 from core.timeutil import utcnow
 
@@ -78,9 +80,11 @@ def _tie_break_names(event: Event) -> list[str]:
 @bp.get("/competition-results")
 @public
 def public_index():
-    events = db.session.scalars(select(Event).where(Event.state == EventState.PUBLISHED.value)
-                                .order_by(Event.published_at.desc())).all()
-    return render_template("competitions/results/public_index.html", events=events)
+    """Published results, newest first, a page at a time (ten years of events is hundreds)."""
+    page = paginate(select(Event).where(Event.state == EventState.PUBLISHED.value)
+                    .options(joinedload(Event.competition))
+                    .order_by(Event.published_at.desc(), Event.id.desc()))
+    return render_template("competitions/results/public_index.html", page=page)
 
 
 @bp.get("/competition-results/<int:event_id>")

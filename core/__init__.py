@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Flask
 
 from core.config import PROJECT_ROOT, load_config
@@ -48,6 +50,12 @@ def register_extensions(app: Flask) -> None:
     from core.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    if app.config.get("DATABASE_PING_IDLE_SECONDS") is not None:
+        from core.db_pool import ping_idle_connections
+
+        with app.app_context():
+            for engine in db.engines.values():
+                ping_idle_connections(engine, float(app.config["DATABASE_PING_IDLE_SECONDS"]))
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -61,19 +69,39 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "basic"
 
-    from core.accounts.models import User
-
     @login_manager.user_loader
     def load_user(cookie_id: str):
         user_id, _, token = cookie_id.partition(".")
-        if not user_id.isdigit() or not token:
+        if not user_id.isdigit() or not token or len(user_id) > 10:
             return None
-        user = db.session.get(User, int(user_id))
+        user = load_signed_in_user(int(user_id))
         if user is None or user.session_token != token or not user.is_enabled:
             return None
         return user
 
     import_models()
+
+
+def load_signed_in_user(user_id: int):
+    """The user behind a session with their roles, in one query: every signed-in request
+    starts here, so the roles come in the same statement instead of a second one."""
+    from core.extensions import db
+
+    if user_id > 2**31 - 1:
+        return None
+    rows = db.session.execute(_signed_in_user_statement(), {"user_id": user_id})
+    return rows.unique().scalar_one_or_none()
+
+
+@functools.cache
+def _signed_in_user_statement():
+    from sqlalchemy import bindparam, select
+    from sqlalchemy.orm import contains_eager
+
+    from core.accounts.models import User, UserRole
+
+    return (select(User).outerjoin(UserRole, UserRole.user_id == User.id)
+            .options(contains_eager(User.role_rows)).where(User.id == bindparam("user_id")))
 
 
 def import_models() -> None:

@@ -36,7 +36,10 @@ class BaseConfig:
 
     #: hide_parameters: a failed statement's values (password hashes, personal data) never
     #: reach an exception message or the log.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
+    #: A pooled connection unused for longer than this is pinged before a request gets it
+    #: (core/db_pool.py); busy connections are not, so requests run no housekeeping query.
+    DATABASE_PING_IDLE_SECONDS = 10
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     # i18n: Simplified Chinese first, English second.

@@ -80,6 +80,19 @@ def configure(app) -> None:
     app.logger.propagate = True
 
 
+def _loaded_user_id(user) -> int | None:
+    """The signed-in user's id from the session's identity map: reading ``user.id`` after the
+    request's commit expired the object would load the user (and roles) again just to log it."""
+    if user is None:
+        return None
+    from sqlalchemy import inspect
+
+    state = inspect(user, raiseerr=False)
+    if state is None or state.identity is None:
+        return None
+    return state.identity[0]
+
+
 def init_app(app) -> None:
     if not app.testing:
         configure(app)
@@ -95,7 +108,7 @@ def init_app(app) -> None:
         request_id = g.get("request_id")
         if request_id:
             response.headers["X-Request-ID"] = request_id
-            user_id = getattr(g.get("_login_user"), "id", None)  # only if loaded: no query here
+            user_id = _loaded_user_id(g.get("_login_user"))
             access_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
                 "request_id": request_id, "method": request.method, "path": request.path,
                 "status": response.status_code,

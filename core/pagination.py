@@ -4,11 +4,15 @@ Counting every matching row of a large table costs as much as reading it, and a 
 nothing from knowing that a list holds 3,481,207 rather than "more than 10,000" entries. So a
 list's total is counted only up to ``COUNT_LIMIT``; past that the page says "10,000+" and the
 pager stops offering page numbers beyond the limit (filters narrow the list instead).
+
+A page further down is found by its keys first (a "deferred join"): the rows skipped by the
+offset are read from the listing index alone, and only the page's own rows are then loaded
+with everything they show.
 """
 
 from flask import current_app, request
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, inspect, select, tuple_
 from sqlalchemy.orm import lazyload
 
 #: Far beyond any real list; keeps a tampered page number from overflowing the offset.
@@ -28,6 +32,19 @@ class BoundedPagination(SelectPagination):
         if self.total_bounded:
             self.total = self.count_limit
 
+    def _query_items(self) -> list:
+        select_q = self._query_args["select"]
+        key = _single_key(select_q)
+        if self._query_offset == 0 or key is None:
+            return super()._query_items()
+        session = self._query_args["session"]
+        keys = (select_q.options(lazyload("*")).limit(self.per_page).offset(self._query_offset)
+                .subquery())
+        ids = list(session.scalars(select(keys.c[key.key])))
+        if not ids:
+            return []
+        return list(session.execute(select_q.where(key.in_(ids))).unique().scalars())
+
     def _query_count(self) -> int:
         select_q = self._query_args["select"]
         session = self._query_args["session"]
@@ -38,6 +55,16 @@ class BoundedPagination(SelectPagination):
     def total_label(self) -> str:
         """The total as the page shows it: ``1,234`` or ``10,000+``."""
         return f"{self.total:,}+" if self.total_bounded else f"{self.total:,}"
+
+
+def _single_key(select_q):
+    """The primary-key column of a select() of one entity with a one-column key, else None."""
+    descriptions = select_q.column_descriptions
+    entity = descriptions[0].get("entity") if len(descriptions) == 1 else None
+    if entity is None:
+        return None
+    key = inspect(entity).primary_key
+    return getattr(entity, key[0].key) if len(key) == 1 else None
 
 
 def paginate(query, *, count_limit: int = COUNT_LIMIT):

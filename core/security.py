@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import redirect, request, url_for
+from flask import redirect, request, session, url_for
 from flask_login import current_user
 
 #: Endpoints a user who must change their password may still reach.
@@ -56,6 +56,8 @@ def init_app(app) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if app.config.get("HSTS_ENABLED"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if current_user and getattr(current_user, "is_authenticated", False):
+        # The session says whether someone signed in; asking ``current_user`` would load the
+        # user for every static file, or again after the request's commit expired it.
+        if "_user_id" in session:
             headers.setdefault("Cache-Control", "no-store")
         return response

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import collation
 from core.extensions import db
-from core.search_indexes import DESCENDING, trigram_index
+from core.search_indexes import DESCENDING, add_search_grams, trigram_index
 from core.timeutil import utcnow
 from core.uploads import StoredFileColumns
 
@@ -402,3 +402,5 @@ class CraftsmanTitle(db.Model):
 
 
 collation.keep_name_keys(CraftsmanTitle.name)
+# a registry search of one or two characters (a surname) by index: see core.search_indexes
+add_search_grams(CraftsmanTitle.__table__, "name", "enterprise_name", "occupation")

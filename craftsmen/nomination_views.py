@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from core import navigation
 from core.access import roles_required
@@ -498,39 +498,42 @@ def talent_pool():
     """Everyone who passed the qualification check, by cycle, occupation and district."""
     if not rules.can_see_talent_pool(current_user):
         abort(403)
-    query = (select(Nomination)
-             .join(Enterprise, Enterprise.id == Nomination.enterprise_id)
-             .join(Worker, Worker.id == Nomination.worker_id)
-             .join(CycleOccupation, CycleOccupation.id == Nomination.occupation_id)
-             .where(Nomination.state.in_([s.value for s in TALENT_POOL_STATES])))
+    # Filters on other tables are semi-joins (``enterprise_id IN (...)``), not joins: the page
+    # and its bounded count then walk the pool's listing index alone, without probing three
+    # tables for every row counted.
+    query = select(Nomination).where(Nomination.state.in_([s.value for s in TALENT_POOL_STATES]))
     condition = rules.talent_pool_filter(current_user, Enterprise)
     if condition is not None:
-        query = query.where(condition)
+        query = query.where(Nomination.enterprise_id.in_(select(Enterprise.id).where(condition)))
     cycle_id = request.args.get("cycle_id", type=int)
     if cycle_id:
         query = query.where(Nomination.cycle_id == cycle_id)
     occupation = request.args.get("occupation", "").strip()
     if occupation:
-        query = query.where(CycleOccupation.name == occupation)
+        query = query.where(Nomination.occupation_id.in_(
+            select(CycleOccupation.id).where(CycleOccupation.name == occupation)))
     district_id = request.args.get("district_id", type=int)
     if district_id:
-        query = query.where(Enterprise.district_union_id == district_id)
+        query = query.where(Nomination.enterprise_id.in_(
+            select(Enterprise.id).where(Enterprise.district_union_id == district_id)))
     q = request.args.get("q", "").strip()
     if q:
-        query = query.where(or_(Worker.name.like(f"%{q}%"), Nomination.enterprise_id.in_(
-            org_services.enterprise_ids_named_like(q))))
+        query = query.join(Worker, Worker.id == Nomination.worker_id).where(or_(
+            Worker.name.like(f"%{q}%"), Nomination.enterprise_id.in_(org_services.enterprise_ids_named_like(q))))
+    # The filters' cycles and districts are loaded first: the rows' cycles and district unions
+    # are then found among them, and the rest of a row comes in the page's own query.
+    cycles = db.session.scalars(select(SelectionCycle).order_by(SelectionCycle.id.desc())).all()
+    districts = db.session.scalars(select(Union).where(Union.kind == UnionKind.DISTRICT.value)
+                                   .order_by(Union.id)).all()
+    occupations = db.session.scalars(select(CycleOccupation.name).distinct()
+                                     .order_by(CycleOccupation.name)).all()
     # newest cycle first, then its occupations in the cycle's own order: read from the
     # (cycle_id DESC, occupation_id, qualified_at, id) index, not sorted per view
     page = paginate(query.order_by(Nomination.cycle_id.desc(), Nomination.occupation_id,
                                    Nomination.qualified_at, Nomination.id)
-                    .options(selectinload(Nomination.worker), selectinload(Nomination.occupation),
-                             selectinload(Nomination.cycle),
-                             selectinload(Nomination.enterprise).selectinload(Enterprise.district_union)))
-    cycles = db.session.scalars(select(SelectionCycle).order_by(SelectionCycle.id.desc())).all()
-    occupations = db.session.scalars(select(CycleOccupation.name).distinct()
-                                     .order_by(CycleOccupation.name)).all()
-    districts = db.session.scalars(select(Union).where(Union.kind == UnionKind.DISTRICT.value)
-                                   .order_by(Union.id)).all()
+                    .options(joinedload(Nomination.worker, innerjoin=True),
+                             joinedload(Nomination.occupation, innerjoin=True),
+                             joinedload(Nomination.enterprise, innerjoin=True)))
     return render_template("craftsmen/nominations/talent_pool.html", page=page, cycles=cycles,
                            occupations=occupations, districts=districts, cycle_id=cycle_id,
                            occupation=occupation, district_id=district_id, q=q)

@@ -16,6 +16,7 @@ from core.distinct_values import distinct_values
 from core.extensions import db
 from core.organizations.models import Enterprise, Union
 from core.people.models import Worker
+from core.search_indexes import contains_text
 from craftsmen.models import (
     CraftsmanLevel,
     CraftsmanTitle,
@@ -72,9 +73,8 @@ def registry_query(filters: RegistryFilters) -> Select:
         joinedload(CraftsmanTitle.cycle).load_only(SelectionCycle.title))
     t = CraftsmanTitle
     if filters.q:
-        query = query.where(t.name.contains(filters.q, autoescape=True)
-                            | t.enterprise_name.contains(filters.q, autoescape=True)
-                            | t.occupation.contains(filters.q, autoescape=True))
+        query = query.where(contains_text(filters.q, t.name, t.enterprise_name, t.occupation,
+                                          dialect=db.session.get_bind().dialect.name))
     if filters.level:
         query = query.where(t.level == filters.level)
     if filters.year:

@@ -78,12 +78,18 @@ def may_score_with(assignment: JudgeAssignment | None, judge_user, contestant: C
     """:func:`may_score` with the judge's assignment already loaded."""
     if assignment is None:
         return str(_l("您不是本赛项的裁判"))
+    conflict = next((c for c in sorted(assignment.conflicts, key=lambda c: c.id) if c.in_force and (
+        c.contestant_id == contestant.id or c.enterprise_id == contestant.enterprise_id)), None)
+    return recusal_message(judge_user, contestant, conflict.reason if conflict is not None else None)
+
+
+def recusal_message(judge_user, contestant: Contestant, conflict_reason: str | None) -> str | None:
+    """Why an assigned judge may not score ``contestant``, given the reason of the first
+    conflict in force they declared with the contestant or their enterprise (None: none)."""
     if judge_user.employer_id is not None and judge_user.employer_id == contestant.enterprise_id:
         return str(_l("回避：该选手与您来自同一单位"))
-    for conflict in assignment.conflicts:
-        if conflict.in_force and (conflict.contestant_id == contestant.id
-                                  or conflict.enterprise_id == contestant.enterprise_id):
-            return str(_l("回避：您已申报利益冲突（%(r)s）", r=conflict.reason))
+    if conflict_reason is not None:
+        return str(_l("回避：您已申报利益冲突（%(r)s）", r=conflict_reason))
     return None
 
 

@@ -19,17 +19,21 @@ Judges know contestants by blind number only: nothing here returns a name.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, exists, literal, or_, select
+from sqlalchemy import insert as sa_insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from competitions import scoring, states
 from competitions.models import (
+    ConflictState,
     Contestant,
     ContestantStatus,
     Event,
@@ -38,10 +42,12 @@ from competitions.models import (
     JudgeSheetSubmission,
     Mark,
     SchemeAspect,
+    SchemeCriterion,
     SchemeModule,
 )
 from competitions.services import schemes
 from core.audit import services as audit
+from core.audit.models import AuditEntry
 from core.errors import DomainError
 from core.extensions import db
 from core.timeutil import utcnow
@@ -116,14 +122,17 @@ def contestant_by_blind_number(event: Event, blind_number: str | None) -> Contes
                                                       Contestant.blind_number == blind_number))
 
 
-def recusal_reasons(judge, contestants: Iterable[Contestant]) -> dict[int, str | None]:
-    """:func:`recusal_reason` for many contestants of one event at once (one query)."""
+def recusal_reasons(judge, contestants: Iterable[Contestant], assignment: JudgeAssignment | None = None
+                    ) -> dict[int, str | None]:
+    """:func:`recusal_reason` for many contestants of one event at once (one query, none for
+    the assignment when the caller has it)."""
     contestants = list(contestants)
     if not contestants:
         return {}
     from competitions.services.judges import assignment_of, may_score_with
 
-    assignment = assignment_of(judge, contestants[0].event)
+    if assignment is None or assignment.event_id != contestants[0].event_id:
+        assignment = assignment_of(judge, contestants[0].event)
     return {c.id: may_score_with(assignment, judge, c) for c in contestants}
 
 
@@ -152,7 +161,12 @@ def sheet_of(event: Event, judge, module: SchemeModule) -> JudgeSheetSubmission 
 
 def sheet_submitted(event: Event, judge, module: SchemeModule) -> bool:
     """Submitted and not reopened for re-scoring."""
-    sheet = sheet_of(event, judge, module)
+    return sheet_is_in(sheet_of(event, judge, module))
+
+
+def sheet_is_in(sheet: JudgeSheetSubmission | None) -> bool:
+    """A loaded sheet is submitted and not reopened for re-scoring: the judge may then see
+    the other judges' marks (:func:`may_see_other_marks`)."""
     return sheet is not None and sheet.reopened_reason is None
 
 
@@ -246,18 +260,90 @@ def others_marks(event: Event, judge, contestant: Contestant, aspects: Iterable[
     return found
 
 
-def _check_may_change(event: Event, judge, contestant: Contestant, aspect: SchemeAspect,
-                      existing: Mark | None) -> None:
+@dataclass(frozen=True)
+class SaveContext:
+    """Everything saving one mark looks at, read in one query (:func:`save_context`): the
+    event, the judge's assignment, the aspect with its criterion and module, the contestant,
+    the judge's sheet of the module, the mark being replaced, the mark already stored under
+    the client key (a replay) and the reason of a conflict the judge declared (回避)."""
+
+    event: Event
+    assignment: JudgeAssignment | None
+    aspect: SchemeAspect | None
+    contestant: Contestant | None
+    sheet: JudgeSheetSubmission | None
+    existing: Mark | None
+    replay: Mark | None
+    conflict_reason: str | None
+    #: Held so that ``aspect.criterion.module`` comes from the session, not another query
+    #: (the session keeps only weak references).
+    scheme_path: tuple[SchemeCriterion | None, SchemeModule | None] = (None, None)
+
+
+def save_context(event_id: int, judge, *, aspect_id: int, client_key: str, entry: int,
+                 contestant_id: int | None = None, blind_number: str | None = None) -> SaveContext | None:
+    """Load what saving one mark needs in one statement; None when there is no such event.
+    The contestant is named by id or, on the judges' pages, by blind number within the event;
+    anything missing (not assigned, no such aspect or contestant) comes back as None."""
+    by_id = contestant_id is not None
+    row = db.session.execute(_save_context_statement(by_id), {
+        "event_id": event_id, "judge_id": judge.id, "aspect_id": aspect_id, "client_key": client_key,
+        "entry": entry, "contestant": contestant_id if by_id else (blind_number or "")}).one_or_none()
+    if row is None:
+        return None
+    event, assignment, aspect, criterion, module, contestant, sheet, stored, replayed, reason = row
+    return SaveContext(event, assignment, aspect, contestant, sheet, stored, replayed, reason, (criterion, module))
+
+
+@functools.cache
+def _save_context_statement(contestant_by_id: bool):
+    """:func:`save_context`'s query, built once (its parameters are bound per call): the event,
+    outer-joined with everything else, so that each missing piece is told apart."""
+    existing, replay = aliased(Mark, name="existing_mark"), aliased(Mark, name="replayed_mark")
+    judge_id = bindparam("judge_id")
+    if contestant_by_id:
+        contestant_join = Contestant.id == bindparam("contestant")
+    else:
+        contestant_join = and_(Contestant.event_id == Event.id, Contestant.blind_number == bindparam("contestant"))
+    conflict = (select(JudgeConflict.reason).where(
+        JudgeConflict.assignment_id == JudgeAssignment.id, JudgeConflict.state == ConflictState.ACCEPTED.value,
+        or_(JudgeConflict.contestant_id == Contestant.id, JudgeConflict.enterprise_id == Contestant.enterprise_id))
+        .order_by(JudgeConflict.id).limit(1).correlate(JudgeAssignment, Contestant).scalar_subquery())
+    return (
+        select(Event, JudgeAssignment, SchemeAspect, SchemeCriterion, SchemeModule, Contestant,
+               JudgeSheetSubmission, existing, replay, conflict)
+        .select_from(Event)
+        .outerjoin(JudgeAssignment, and_(JudgeAssignment.event_id == Event.id, JudgeAssignment.user_id == judge_id))
+        .outerjoin(SchemeAspect, SchemeAspect.id == bindparam("aspect_id"))
+        .outerjoin(SchemeCriterion, SchemeCriterion.id == SchemeAspect.criterion_id)
+        .outerjoin(SchemeModule, SchemeModule.id == SchemeCriterion.module_id)
+        .outerjoin(Contestant, contestant_join)
+        .outerjoin(JudgeSheetSubmission, and_(
+            JudgeSheetSubmission.event_id == Event.id, JudgeSheetSubmission.module_id == SchemeModule.id,
+            JudgeSheetSubmission.judge_id == judge_id))
+        .outerjoin(existing, and_(existing.aspect_id == SchemeAspect.id, existing.contestant_id == Contestant.id,
+                                  existing.judge_id == judge_id, existing.entry == bindparam("entry")))
+        .outerjoin(replay, replay.client_key == bindparam("client_key"))
+        .where(Event.id == bindparam("event_id")))
+
+
+def _check_may_change(context: SaveContext, judge) -> None:
+    """Every rule a changing save must pass, on the loaded context (no query)."""
+    event, aspect, contestant, existing = context.event, context.aspect, context.contestant, context.existing
+    assert aspect is not None and contestant is not None
     check_open_for_marks(event)
-    require_judge(event, judge)
+    if context.assignment is None:
+        raise NotAssigned(_l("您不是该赛项的裁判"))
     if contestant.event_id != event.id or aspect.criterion.module.event_id != event.id:
         raise DomainError(_l("选手或评分细项不属于该赛项"))
     if contestant.blind_number is None or contestant.status != ContestantStatus.CHECKED_IN.value:
         raise DomainError(_l("该选手未检录，不能评分"))
-    reason = recusal_reason(judge, contestant)
+    from competitions.services.judges import recusal_message
+
+    reason = recusal_message(judge, contestant, context.conflict_reason)
     if reason is not None:
         raise DomainError(reason)
-    sheet = sheet_of(event, judge, aspect.criterion.module)
+    sheet = context.sheet
     if sheet is not None:
         reopened = sheet.reopened_reason is not None and existing is not None and existing.submitted_at is None
         if not reopened:
@@ -287,86 +373,148 @@ def _replaced(existing: Mark | None, base: str | None) -> Decimal | None:
 
 def save_mark(event: Event, judge, contestant: Contestant, aspect: SchemeAspect, text: str, *,
               client_key: str, entry: int = 1, base: str | None = None) -> SaveResult:
+    """Save one mark of loaded records: :func:`save_in_context` after :func:`save_context`."""
+    context = save_context(event.id, judge, aspect_id=aspect.id, contestant_id=contestant.id,
+                           client_key=(client_key or "").strip(), entry=entry)
+    assert context is not None
+    return save_in_context(context, judge, text, client_key=client_key, entry=entry, base=base)
+
+
+def save_in_context(context: SaveContext, judge, text: str, *, client_key: str, entry: int = 1,
+                    base: str | None = None) -> SaveResult:
     """Save one mark; a replayed ``client_key`` returns the stored mark and changes nothing.
 
-    Two devices of one judge saving the same mark end as one row holding the value saved
-    last: the update is not conditional on the row's version, so a concurrent save waits for
-    the other's row lock and then applies, instead of failing. ``base`` is the value the
-    device last saw stored; when another device had changed it, the result says what was
-    replaced."""
+    Nothing is read here beyond ``context``: the mark is written by one upsert (insert, or
+    update of the judge's row for the same aspect, contestant and entry), then its audit
+    entry. Two devices of one judge saving the same mark end as one row holding the value
+    saved last: the upsert waits for the other's row lock and then applies, instead of
+    failing. ``base`` is the value the device last saw stored; when another device had
+    changed it, the result says what was replaced."""
+    event, aspect, existing = context.event, context.aspect, context.existing
+    assert aspect is not None and context.contestant is not None
     client_key = (client_key or "").strip()
     if not client_key or len(client_key) > CLIENT_KEY_MAX:
         raise DomainError(_l("保存请求无效，请刷新页面后重试"))
     if entry not in entries_of(event, aspect):
         raise DomainError(_l("录入次序无效"))
-    replay = db.session.scalar(select(Mark).where(Mark.client_key == client_key))
-    if replay is not None:
-        if replay.judge_id != judge.id:
+    if context.replay is not None:
+        if context.replay.judge_id != judge.id:
             raise DomainError(_l("保存请求无效，请刷新页面后重试"))
-        return SaveResult(replay, changed=False)
-    existing = _mark(event, judge, contestant, aspect, entry)
+        return SaveResult(context.replay, changed=False)
     check_open_for_marks(event)
-    if require_judge(event, judge).is_chief:
+    if context.assignment is None:
+        raise NotAssigned(_l("您不是该赛项的裁判"))
+    if context.assignment.is_chief:
         # The chief judge supervises: marks come from the scoring judges, whose sheets the
         # lock waits for (post-lock corrections go through the chief's own change form).
         raise DomainError(_l("裁判长不参与评分"))
     value = parse_mark(aspect, text)
     if existing is not None and existing.value == value:
         return SaveResult(existing, changed=False)  # e.g. a submitted mark sent back unchanged
-    _check_may_change(event, judge, contestant, aspect, existing)
-    if existing is None:
-        created = _insert(event, judge, contestant, aspect, entry, value, client_key)
-        if created is not None:
-            _audit(created, None, value, judge)
-            return SaveResult(created, changed=True)
-        # The same judge saved this mark at the same moment (another tab): update that row.
-        replay = db.session.scalar(select(Mark).where(Mark.client_key == client_key))
-        if replay is not None:
-            return SaveResult(replay, changed=False)
-        existing = _mark(event, judge, contestant, aspect, entry)
+    _check_may_change(context, judge)
+    old = existing.value if existing is not None else None
+    expected_version = existing.version + 1 if existing is not None else 1
     replaced = _replaced(existing, base)
-    old = existing.value
-    _overwrite(existing, value, client_key)
-    _audit(existing, old, value, judge)
-    return SaveResult(existing, changed=True, replaced=replaced)
+    label = f"{context.contestant} · {aspect.name} · {entry}"
+    mark, written, audited = _upsert(context, judge, entry, value, client_key,
+                                     audit_entry=(label, _changes(old, value), expected_version))
+    if not written:
+        # The same key was saved at the same moment (a retry overtaking the first send).
+        return SaveResult(mark, changed=False)
+    if not audited:
+        if mark.version != expected_version:
+            # Another device of the judge saved this mark between our read and our write:
+            # the value we replaced is the one its (committed) save recorded.
+            old = _last_audited_value(mark.id)
+        audit.record("mark.save", mark, by=judge, label=label, changes=_changes(old, value))
+    return SaveResult(mark, changed=True, replaced=replaced)
 
 
-def _overwrite(mark: Mark, value: Decimal, client_key: str) -> None:
-    """Last save wins: one UPDATE by primary key, not conditional on the version the session
-    read (a versioned update would fail when another device's save landed in between), and
-    the loaded object takes the new values without being read again."""
+def _changes(old: Decimal | None, new: Decimal) -> dict:
+    return {"value": [None if old is None else str(old), str(new)]}
+
+
+def _upsert(context: SaveContext, judge, entry: int, value: Decimal, client_key: str, *,
+            audit_entry: tuple[str, dict, int]) -> tuple[Mark, bool, bool]:
+    """Insert the judge's mark, or overwrite their row for the same aspect, contestant and entry
+    (last save wins, whichever version the device knew), in one statement; the row as a
+    session object without reading it again. Returns (mark, written, audited): not written
+    when the row already held this key. On PostgreSQL the same statement appends the audit
+    entry (``audit_entry``: label, changes, and the version the row must reach for the
+    changes to be true); elsewhere, or when another save came in between, the caller does."""
+    assert context.aspect is not None and context.contestant is not None
     now = utcnow()
-    db.session.flush()
-    db.session.execute(update(Mark).where(Mark.id == mark.id).values(
-        value=value, client_key=client_key, saved_at=now, version=Mark.version + 1)
-        .execution_options(synchronize_session=False))
-    for name, new in (("value", value), ("client_key", client_key), ("saved_at", now)):
-        set_committed_value(mark, name, new)
-    db.session.expire(mark, ["version"])  # read again only if something needs it
+    dialect = db.session.get_bind().dialect.name
+    label, changes, expected_version = audit_entry
+    row = db.session.execute(_upsert_statement(dialect), {
+        "event_id": context.event.id, "aspect_id": context.aspect.id, "contestant_id": context.contestant.id,
+        "judge_id": judge.id, "entry": entry, "value": value, "client_key": client_key, "saved_at": now,
+        "version": 1, "audit_actor_id": judge.id, "audit_actor_name": judge.username or "system",
+        "audit_label": label[:200], "audit_changes": changes, "expected_version": expected_version,
+    }).one_or_none()
+    if row is None:
+        replay = db.session.scalar(select(Mark).where(Mark.client_key == client_key))
+        assert replay is not None
+        return replay, False, False
+    mark = db.session.identity_map.get(db.session.identity_key(Mark, row.id))
+    if mark is None:
+        mark = Mark(id=row.id, event_id=context.event.id, aspect_id=context.aspect.id,
+                    contestant_id=context.contestant.id, judge_id=judge.id, entry=entry, value=value,
+                    client_key=client_key, saved_at=now, submitted_at=row.submitted_at, version=row.version)
+        make_transient_to_detached(mark)
+        db.session.add(mark)
+    else:
+        for name, new in (("value", value), ("client_key", client_key), ("saved_at", now),
+                          ("version", row.version), ("submitted_at", row.submitted_at)):
+            set_committed_value(mark, name, new)
+    return mark, True, bool(row._mapping.get("audited", False))
 
 
-def _mark(event, judge, contestant, aspect, entry) -> Mark | None:
-    return db.session.scalar(select(Mark).where(
-        Mark.event_id == event.id, Mark.aspect_id == aspect.id, Mark.contestant_id == contestant.id,
-        Mark.judge_id == judge.id, Mark.entry == entry))
+@functools.cache
+def _upsert_statement(dialect: str):
+    """:func:`_upsert`'s statement for ``dialect``, built once: ``INSERT … ON CONFLICT (the
+    judge's mark) DO UPDATE … RETURNING``, on PostgreSQL and SQLite (3.35 or later) alike;
+    a row already holding the same client key is left alone and nothing is returned. On
+    PostgreSQL the audit entry is inserted by the same statement (a data-modifying WITH),
+    provided the row reached the expected version; SQLite has no such WITH."""
+    table = Mark.__table__
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values({name: bindparam(name) for name in (
+        "event_id", "aspect_id", "contestant_id", "judge_id", "entry", "value", "client_key", "saved_at",
+        "version")})
+    upsert = statement.on_conflict_do_update(
+        index_elements=[table.c.aspect_id, table.c.contestant_id, table.c.judge_id, table.c.entry],
+        set_={"value": statement.excluded.value, "client_key": statement.excluded.client_key,
+              "saved_at": statement.excluded.saved_at, "version": table.c.version + 1},
+        where=table.c.client_key != statement.excluded.client_key,
+    ).returning(table.c.id, table.c.version, table.c.submitted_at)
+    if dialect != "postgresql":
+        return upsert
+    written = upsert.cte("written")
+    entries = AuditEntry.__table__
+    audited = (sa_insert(entries).from_select(
+        ["created_at", "actor_id", "actor_name", "action", "target_type", "target_id", "target_label", "changes"],
+        select(bindparam("saved_at", type_=entries.c.created_at.type),
+               bindparam("audit_actor_id", type_=entries.c.actor_id.type),
+               bindparam("audit_actor_name", type_=entries.c.actor_name.type),
+               literal("mark.save", type_=entries.c.action.type), literal("Mark", type_=entries.c.target_type.type),
+               written.c.id, bindparam("audit_label", type_=entries.c.target_label.type),
+               bindparam("audit_changes", type_=entries.c.changes.type))
+        .where(written.c.version == bindparam("expected_version", type_=table.c.version.type)))
+        .returning(entries.c.id).cte("audited"))
+    return select(written.c.id, written.c.version, written.c.submitted_at,
+                  exists(select(audited.c.id)).label("audited"))
 
 
-def _insert(event, judge, contestant, aspect, entry, value, client_key) -> Mark | None:
-    """Insert in a savepoint; None when a concurrent save of the same mark won the race."""
-    mark = Mark(event_id=event.id, aspect_id=aspect.id, contestant_id=contestant.id, judge_id=judge.id,
-                entry=entry, value=value, client_key=client_key)
+def _last_audited_value(mark_id: int) -> Decimal | None:
+    """The value the latest recorded save of a mark stored."""
+    changes = db.session.scalar(select(AuditEntry.changes).where(
+        AuditEntry.action == "mark.save", AuditEntry.target_type == "Mark", AuditEntry.target_id == mark_id)
+        .order_by(AuditEntry.id.desc()).limit(1))
     try:
-        with db.session.begin_nested():
-            db.session.add(mark)
-    except IntegrityError:
+        return Decimal(changes["value"][1]) if changes else None
+    except (KeyError, IndexError, TypeError, InvalidOperation):
         return None
-    return mark
-
-
-def _audit(mark: Mark, old, new, judge) -> None:
-    audit.record("mark.save", mark, by=judge,
-                 label=f"{mark.contestant} · {mark.aspect.name} · {mark.entry}",
-                 changes={"value": [None if old is None else str(old), str(new)]})
 
 
 # Progress ------------------------------------------------------------------------------------------

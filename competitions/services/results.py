@@ -1,11 +1,13 @@
 """Results of an event: computed from the marks, stored as :class:`Result` rows, published.
 
-All the arithmetic is :mod:`competitions.scoring`'s; this module only feeds it. The marks of
-the event are read in one GROUP BY query that returns, for each contestant and aspect, only
-what the rules need (how many marks, their sum, lowest and highest, whether a second entry is
-among them: :func:`_load_mark_stats`), and the whole event is computed in Python from those
-(no query per contestant), so recomputing after an upheld appeal costs the same as the first
-computation.
+All the arithmetic is :mod:`competitions.scoring`'s rules. The database does the per-aspect
+part (:mod:`competitions.services.results_sql`): one query returns each contestant's module
+scores as exact fractions, which equal the scoring functions' figures wherever they are
+rounded; the few contestants it cannot vouch for (a figure exactly on a rounding boundary, a
+missing or broken mark) are computed here from their marks' statistics (:func:`_load_mark_stats`:
+how many marks, their sum, lowest and highest, whether a second entry is among them) by the
+scoring functions, which also word any refusal. Ranking, awards and standardised scores run
+over the contestants' totals, and the results are written in one statement.
 
 How an aspect's mark is formed from its marks:
 
@@ -30,12 +32,13 @@ half-up to two decimals; award counts are rounded cumulatively half-up
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, cast, delete, func, insert, select, update
+from sqlalchemy import Integer, bindparam, cast, delete, func, select, text, update
 from sqlalchemy.orm import selectinload
 
 from competitions import certificates as award_certificates
@@ -51,6 +54,7 @@ from competitions.models import (
     SchemeCriterion,
     SchemeModule,
 )
+from competitions.services import results_sql
 from competitions.services.competitions import move_event
 from core.audit import services as audit
 from core.errors import DomainError
@@ -137,18 +141,64 @@ class Computed:
     title: bool
 
 
-def _load_mark_stats(event_id: int) -> dict[int, dict[int, tuple]]:
-    """The statistics of every contestant's marks on every aspect, in one GROUP BY query:
-    contestant -> aspect -> (count, sum, lowest, highest, second entry present), the sums and
-    extremes in whole cents (:func:`_cents`)."""
-    rows = db.session.execute(
-        select(Mark.contestant_id, Mark.aspect_id, func.count(), _cents(func.sum(Mark.value)),
-               _cents(func.min(Mark.value)), _cents(func.max(Mark.value)), func.max(Mark.entry))
-        .where(Mark.event_id == event_id).group_by(Mark.contestant_id, Mark.aspect_id))
+def _load_mark_stats(event_id: int, contestant_ids=None) -> dict[int, dict[int, tuple]]:
+    """The statistics of every contestant's marks on every aspect (or only ``contestant_ids``'),
+    in one GROUP BY query: contestant -> aspect -> (count, sum, lowest, highest, second entry
+    present), the sums and extremes in whole cents (:func:`_cents`)."""
+    query = (select(Mark.contestant_id, Mark.aspect_id, func.count(), _cents(func.sum(Mark.value)),
+                    _cents(func.min(Mark.value)), _cents(func.max(Mark.value)), func.max(Mark.entry))
+             .where(Mark.event_id == event_id).group_by(Mark.contestant_id, Mark.aspect_id))
+    if contestant_ids is not None:
+        query = query.where(Mark.contestant_id.in_(contestant_ids))
     stats: dict[int, dict[int, tuple]] = defaultdict(dict)
-    for contestant_id, aspect_id, count, total, low, high, last_entry in rows:
+    for contestant_id, aspect_id, count, total, low, high, last_entry in db.session.execute(query):
         stats[contestant_id][aspect_id] = (count, total, low, high, last_entry == 2)
     return stats
+
+
+#: Up to this many contestants left to the scoring functions, their marks are loaded by id;
+#: beyond, the whole event's.
+_LOAD_BY_ID = 500
+
+
+def _module_scores(event: Event, plan: EventScheme, scorer, blind: dict[int, str | None]
+                   ) -> dict[int, dict[str, Decimal]]:
+    """Every contestant's module scores: from the exact sums of :mod:`results_sql`, and for the
+    few it leaves undecided (or all, for an unusual scheme) from the marks' statistics through
+    the scoring functions, which refuse a missing or broken mark naming the contestant."""
+    exact = results_sql.exact_scores(event.id, plan.scheme, blind, tuple(event.tie_break_kinds or ()))
+    undecided = set(blind) if exact is None else exact.undecided
+    stats = {}
+    if undecided:
+        stats = _load_mark_stats(event.id, undecided if len(undecided) <= _LOAD_BY_ID else None)
+    aspects = [(aspect_id, aspect, aspect.key, aspect.kind == scoring.AspectKind.JUDGEMENT)
+               for aspect_id, aspect in plan.aspects.items()]
+    memo: dict[tuple, Decimal] = {}  # judgement marks repeat: computed once each
+    module_scores: dict[int, dict[str, Decimal]] = {}
+    for contestant_id in blind:
+        if contestant_id not in undecided:
+            module_scores[contestant_id] = {key: results_sql.as_decimal(numerator, exact.denominator)
+                                            for key, numerator in exact.numerators[contestant_id].items()}
+            continue
+        own = stats.get(contestant_id, {})
+        aspect_marks = {}
+        try:
+            for aspect_id, aspect, key, repeats in aspects:
+                group = own.get(aspect_id)
+                if group is None:
+                    raise scoring.SchemeError(_l("“%(name)s”尚未录入分数", name=aspect.name))
+                if repeats:
+                    mark = memo.get((aspect_id, group))
+                    if mark is None:
+                        mark = memo[(aspect_id, group)] = _aspect_mark(aspect, *group)
+                else:
+                    mark = _aspect_mark(aspect, *group)
+                aspect_marks[key] = mark
+            module_scores[contestant_id] = scorer(aspect_marks)
+        except scoring.SchemeError as error:
+            raise DomainError(_l("选手 %(n)s：%(e)s", n=_contestant_label(contestant_id, blind),
+                                 e=error)) from None
+    return module_scores
 
 
 def _contestant_label(contestant_id: int, blind: dict[int, str | None]) -> str:
@@ -168,33 +218,10 @@ def compute(event: Event) -> list[Computed]:
     contestants = db.session.execute(select(Contestant.id, Contestant.blind_number)
                                      .where(Contestant.event_id == event.id,
                                             Contestant.status == ContestantStatus.CHECKED_IN.value,
-                                            Contestant.blind_number.is_not(None))).all()
+                                            Contestant.blind_number.is_not(None))
+                                     .order_by(Contestant.id)).all()  # the first refusal is always the same
     blind = dict(contestants)
-    stats = _load_mark_stats(event.id)
-    # Judgement marks repeat (a few score combinations across all contestants): computed once each.
-    aspects = [(aspect_id, aspect, aspect.key, aspect.kind == scoring.AspectKind.JUDGEMENT)
-               for aspect_id, aspect in plan.aspects.items()]
-    module_scores: dict[int, dict[str, Decimal]] = {}
-    memo: dict[tuple, Decimal] = {}
-    for contestant_id in blind:
-        own = stats.get(contestant_id, {})
-        aspect_marks = {}
-        try:
-            for aspect_id, aspect, key, repeats in aspects:
-                group = own.get(aspect_id)
-                if group is None:
-                    raise scoring.SchemeError(_l("“%(name)s”尚未录入分数", name=aspect.name))
-                if repeats:
-                    mark = memo.get((aspect_id, group))
-                    if mark is None:
-                        mark = memo[(aspect_id, group)] = _aspect_mark(aspect, *group)
-                else:
-                    mark = _aspect_mark(aspect, *group)
-                aspect_marks[key] = mark
-            module_scores[contestant_id] = scorer(aspect_marks)
-        except scoring.SchemeError as error:
-            raise DomainError(_l("选手 %(n)s：%(e)s", n=_contestant_label(contestant_id, blind),
-                                 e=error)) from None
+    module_scores = _module_scores(event, plan, scorer, blind)
     totals = {cid: scoring.total_score(scores) for cid, scores in module_scores.items()}
     try:
         ranked = scoring.rank_contestants(
@@ -250,28 +277,59 @@ def _store(event: Event, computed: list[Computed]) -> None:
     now = utcnow()
     updated, new = [], []
     for c in computed:
-        values = {
-            "total": c.total.quantize(FOUR_PLACES),
-            "module_totals": {key: str(score.quantize(FOUR_PLACES)) for key, score in c.module_scores.items()},
-            "rank": c.rank, "rank_shared": c.rank_shared, "standardised": c.standardised,
-            "award": c.award.value if c.award else None, "recommend_promotion": c.promotion,
-            "recommend_title": c.title, "computed_at": now}
         result_id = existing.pop(c.contestant_id, None)
         if result_id is None:
-            new.append({"event_id": event.id, "contestant_id": c.contestant_id,
-                        "published_at": event.published_at, **values})
+            new.append(c)
         else:
-            updated.append({"id": result_id, **values})
+            updated.append({"id": result_id, **_stored_values(c), "computed_at": now})
     db.session.flush()
     if existing:  # e.g. a contestant disqualified since the last computation
         db.session.execute(delete(Result).where(Result.id.in_(existing.values())))
     if updated:
         db.session.execute(update(Result), updated)
     if new:
-        db.session.execute(insert(Result), new)
+        _insert_results(event, new, now)
     for instance in list(db.session.identity_map.values()):
         if isinstance(instance, Result):
             db.session.expire(instance)
+
+
+def _stored_values(c: Computed) -> dict:
+    """What a result row stores of ``c``: the total and module scores to four decimals."""
+    return {"total": c.total.quantize(FOUR_PLACES),
+            "module_totals": {key: str(score.quantize(FOUR_PLACES)) for key, score in c.module_scores.items()},
+            "rank": c.rank, "rank_shared": c.rank_shared, "standardised": c.standardised,
+            "award": c.award.value if c.award else None, "recommend_promotion": c.promotion,
+            "recommend_title": c.title}
+
+
+#: New result rows come as one JSON array of arrays (one parameter, one statement, however
+#: many contestants); the database reads it with its own JSON table function.
+_INSERT_RESULTS = """
+INSERT INTO competition_results (event_id, contestant_id, total, module_totals, rank, rank_shared,
+    standardised, award, recommend_promotion, recommend_title, computed_at, published_at)
+SELECT :event_id, CAST(value ->> 0 AS INTEGER), CAST(value ->> 1 AS NUMERIC), value -> 2,
+    CAST(value ->> 3 AS INTEGER), CAST(value ->> 4 AS BOOLEAN), CAST(value ->> 5 AS NUMERIC),
+    value ->> 6, CAST(value ->> 7 AS BOOLEAN), CAST(value ->> 8 AS BOOLEAN), :computed_at, :published_at
+FROM {rows}
+"""
+_JSON_ROWS = {"sqlite": "json_each(:rows)", "postgresql": "json_array_elements(CAST(:rows AS json))"}
+
+
+def _insert_results(event: Event, computed: list[Computed], now) -> None:
+    """Insert the results of ``computed`` in one statement (SQLite 3.38+ and PostgreSQL read
+    JSON arrays the same way); figures travel as text, so that decimals stay exact."""
+    rows = []
+    for c in computed:
+        values = _stored_values(c)
+        rows.append([c.contestant_id, str(values["total"]), values["module_totals"], c.rank, c.rank_shared,
+                     None if c.standardised is None else str(c.standardised), values["award"], c.promotion,
+                     c.title])
+    timestamp = Result.__table__.c.computed_at.type
+    statement = text(_INSERT_RESULTS.format(rows=_JSON_ROWS[db.session.get_bind().dialect.name])).bindparams(
+        bindparam("computed_at", type_=timestamp), bindparam("published_at", type_=timestamp))
+    db.session.execute(statement, {"event_id": event.id, "rows": json.dumps(rows), "computed_at": now,
+                                   "published_at": event.published_at})
 
 
 def publish(event: Event, *, by) -> list[Computed]:
@@ -349,19 +407,11 @@ class JudgeAnalytics:
 
 
 def judge_analytics(event: Event) -> JudgeAnalytics:
-    """Each judge's mean deviation from the other judges and flag rate
-    (:func:`scoring.judge_deviation`), from every first-entry mark of the event in one query."""
-    plan = event_scheme(event)
-    judgement, continuous = defaultdict(dict), defaultdict(dict)
-    rows = db.session.execute(select(Mark.contestant_id, Mark.aspect_id, Mark.judge_id, Mark.value)
-                              .where(Mark.event_id == event.id, Mark.entry == 1))
-    for contestant_id, aspect_id, judge_id, value in rows:
-        aspect = plan.aspects.get(aspect_id)
-        if aspect is None:
-            continue
-        if aspect.kind == scoring.AspectKind.JUDGEMENT:
-            judgement[(contestant_id, aspect_id)][judge_id] = value
-        else:
-            continuous[(contestant_id, aspect_id)][judge_id] = value / aspect.max_mark
-    return JudgeAnalytics(scoring.judge_deviation(judgement.values()),
-                          scoring.judge_deviation(continuous.values(), CONTINUOUS_TOLERANCE))
+    """Each judge's mean deviation from the other judges and flag rate, as
+    :func:`scoring.judge_deviation` defines them, over every first-entry mark of the event:
+    aggregated by the database (:func:`results_sql.judge_deviation_sums`), a few rows per judge."""
+    judgement, continuous = {}, {}
+    for row in results_sql.judge_deviation_sums(event.id, scoring.JUDGEMENT_TOLERANCE, CONTINUOUS_TOLERANCE):
+        stats = judgement if row.kind == scoring.AspectKind.JUDGEMENT else continuous
+        stats[row.judge] = row.stats
+    return JudgeAnalytics(judgement, continuous)

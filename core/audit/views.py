@@ -8,8 +8,10 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
 from core.access import roles_required
+from core.accounts.models import User
 from core.audit.models import AuditEntry
 from core.distinct_values import distinct_values
+from core.extensions import db
 from core.pagination import KeysetPage
 from core.roles import Role
 
@@ -32,7 +34,14 @@ def index():
     query = select(AuditEntry)
     actor = request.args.get("actor", "").strip()
     if actor:
-        query = query.where(AuditEntry.actor_name.like(f"%{actor}%"))
+        # An account's user name shows that account's entries (also those recorded before it
+        # was renamed), read in order from the (actor_id, id) index however long the log;
+        # other text is looked for within the names recorded on the entries.
+        account_id = db.session.scalar(select(User.id).where(User.username == actor))
+        if account_id is not None:
+            query = query.where(AuditEntry.actor_id == account_id)
+        else:
+            query = query.where(AuditEntry.actor_name.contains(actor, autoescape=True))
     action = request.args.get("action", "").strip()
     if action:
         query = query.where(AuditEntry.action == action)

@@ -1,7 +1,7 @@
 """Measurement aspects state their unit
 
 Revision ID: 2a91e950f9a0
-Revises: 5a399b54e518
+Revises: bbaeba0aa702
 Create Date: 2026-12-07 01:53:02.018621
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2a91e950f9a0'
-down_revision = '5a399b54e518'
+down_revision = 'bbaeba0aa702'
 branch_labels = None
 depends_on = None
 

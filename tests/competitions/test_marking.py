@@ -3,6 +3,7 @@ separate rows per judge, read-only after the sheet is submitted."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import uuid
@@ -301,24 +302,24 @@ def test_one_judge_saving_one_mark_from_two_tablets_at_once_ends_as_one_row(app,
 
 
 def test_same_judge_saving_one_mark_twice_at_once_ends_as_one_row(app, world, setup, monkeypatch):
-    """The other tab's insert lands between our look-up and our insert: we update its row."""
+    """The other tab's insert lands between our look-up and our write: we update its row, and
+    the audit entry names the value its save stored as the one replaced."""
     with app.app_context():
         save(setup, world.users.judge, setup.contestants[0], "尺寸精度", 30)
         db.session.commit()
-        looked_up = []
-        real = marking._mark
+        real = marking.save_context
 
-        def missed_once(*args):
-            if not looked_up:
-                looked_up.append(True)
-                return None
-            return real(*args)
+        def missed_the_other_tab(*args, **kwargs):
+            return dataclasses.replace(real(*args, **kwargs), existing=None)
 
-        monkeypatch.setattr(marking, "_mark", missed_once)
+        monkeypatch.setattr(marking, "save_context", missed_the_other_tab)
         result = save(setup, world.users.judge, setup.contestants[0], "尺寸精度", 33)
         db.session.commit()
         assert result.changed
         assert db.session.scalars(select(Mark.value)).all() == [33]
+        assert db.session.scalars(select(AuditEntry.changes).where(AuditEntry.action == "mark.save")
+                                  .order_by(AuditEntry.id)).all() == [{"value": [None, "30"]},
+                                                                      {"value": ["30", "33"]}]
 
 
 def test_marks_read_only_after_submission(app, world, client, login, setup):
@@ -355,3 +356,15 @@ def test_judge_sees_other_judges_marks_only_after_submitting_own_sheet(app, worl
         db.session.commit()
     html = client.get(sheet_url(setup)).get_data(as_text=True)
     assert "其他裁判：37" in html
+
+
+def test_out_of_range_numbers_in_a_save_are_refused_in_chinese_not_failed(app, world, client, login, setup):
+    login(world.users.judge)
+    token = csrf_token(client, sheet_url(setup))
+    url = f"/judging/events/{setup.event}/marks"
+    data = {"csrf_token": token, "aspect_id": setup.ids.aspects["尺寸精度"], "blind_number": "A001",
+            "value": "30", "client_key": uuid.uuid4().hex}
+    too_far = client.post(url, data={**data, "entry": "99999999999"})
+    assert too_far.status_code == 422 and too_far.get_json()["error"] == "录入次序无效"
+    assert client.post(url, data={**data, "aspect_id": "99999999999"}).status_code == 404
+    assert marks_count(app) == 0

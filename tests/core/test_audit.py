@@ -44,6 +44,42 @@ def test_admin_filters_the_log_by_action_and_actor(world, client, login):
     assert "没有符合条件的记录" in html
 
 
+def _entries_shown(client, query: str) -> set[str]:
+    import re
+
+    html = client.get("/admin/audit/" + query).get_data(as_text=True)
+    return set(re.findall(r"marker-\d", html))
+
+
+def test_actor_filter_by_user_name_shows_that_accounts_entries_also_from_before_a_rename(
+        app, world, client, login):
+    from core.accounts.models import User
+
+    with app.app_context():
+        expert = db.session.get(User, world.users.expert)
+        audit.record("account.update", label="marker-1", by=expert)
+        expert.username = "expert_renamed"
+        audit.record("account.update", label="marker-2", by=expert)
+        audit.record("account.update", label="marker-3", by=db.session.get(User, world.users.admin))
+        db.session.commit()
+    login(world.users.admin)
+    assert _entries_shown(client, "?actor=expert_renamed") == {"marker-1", "marker-2"}
+
+
+def test_actor_filter_by_part_of_a_name_matches_the_names_recorded_on_entries(app, world, client, login):
+    from core.accounts.models import User
+
+    with app.app_context():
+        audit.record("account.update", label="marker-1", by=db.session.get(User, world.users.expert))
+        audit.record("account.update", label="marker-2", by=db.session.get(User, world.users.admin))
+        audit.record("account.update", label="marker-3")  # by the system
+        db.session.commit()
+    login(world.users.admin)
+    assert _entries_shown(client, "?actor=xper") == {"marker-1"}
+    assert _entries_shown(client, "?actor=syst") == {"marker-3"}
+    assert _entries_shown(client, "?actor=50%25") == set()  # a LIKE wildcard is plain text
+
+
 def test_admin_filters_the_log_by_date(world, client, login):
     login(world.users.admin)
     assert "没有符合条件的记录" in client.get("/admin/audit/?until=2000-01-01").get_data(as_text=True)

@@ -60,6 +60,21 @@ def test_a_total_beyond_the_count_limit_is_shown_as_bounded(app, world):
         assert not exact.total_bounded and exact.total_label == "30"
 
 
+def test_every_page_further_down_holds_the_rows_of_its_place_in_the_list_order(app, world):
+    """Deeper pages are found by their keys first (a deferred join); they must hold exactly the
+    rows an offset would give, in the list's order, also where the order has ties."""
+    with app.app_context(), app.test_request_context("/"):
+        _add_entries(47)
+        query = (select(AuditEntry).where(AuditEntry.action == "scale.check")
+                 .order_by((AuditEntry.target_id % 3).desc(), AuditEntry.target_label))
+        expected = [e.target_id for e in db.session.scalars(query)]
+        seen = []
+        for page in range(1, 7):
+            seen += [e.target_id for e in BoundedPagination(select=query, session=db.session(), page=page,
+                                                            per_page=10, error_out=False).items]
+        assert seen == expected and len(seen) == 47
+
+
 def test_filter_options_are_every_distinct_value_once_in_order(app, world):
     with app.app_context():
         _add_entries(3, "zz.last")

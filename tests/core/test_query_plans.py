@@ -99,7 +99,8 @@ def list_plan(plans, table: str) -> list[dict]:
 
 @pytest.mark.parametrize("path", [
     "/registry", "/registry?page=3", "/registry?year=2023&district=朝阳区&level=city",
-    "/registry?occupation=钳工", "/registry?q=精工有限", "/registry?status=revoked",
+    "/registry?occupation=钳工", "/registry?q=精工有限", "/registry?q=王", "/registry?q=精工",
+    "/registry?status=revoked",
 ])
 def test_registry_pages_read_only_indexes(app, client, world, path):
     plans = page_plans(app, client, path)
@@ -119,6 +120,18 @@ def test_registry_search_uses_the_trigram_indexes(app, client, world):
     used = {n.get("Index Name") for n in nodes}
     assert {"ix_craftsman_titles_name_trgm", "ix_craftsman_titles_enterprise_name_trgm",
             "ix_craftsman_titles_occupation_trgm"} <= used
+
+
+@pytest.mark.parametrize("query", ["王", "钳工", "海淀"])
+def test_registry_search_of_one_or_two_characters_uses_the_grams_index(app, client, world, query):
+    """Trigrams cannot answer a surname search; the stored grams' GIN index does, for the list
+    and for its count."""
+    plans = page_plans(app, client, "/registry?q=" + query, BY_SEARCH_INDEX)
+    searches = [nodes for statement, nodes in plans if "search_grams" in statement]
+    assert len(searches) == 2  # the page and its count
+    for nodes in searches:
+        assert not any(n["Node Type"] == "Seq Scan" for n in nodes)
+        assert "ix_craftsman_titles_search_grams" in {n.get("Index Name") for n in nodes}
 
 
 def test_registry_filter_options_probe_indexes_instead_of_sorting_the_table(app, client, world):
@@ -161,6 +174,8 @@ def _load_audit_entries(n: int) -> None:
     ("?before=5000", "pk_audit_entries"),
     ("?since=2020-02-01&until=2020-02-03", "ix_audit_entries_time_listing"),
     ("?since=2020-02-01&until=2020-02-03&before=50000", "ix_audit_entries_time_listing"),
+    ("?actor=admin", "ix_audit_entries_actor_listing"),  # an account: its entries by actor id
+    ("?actor=admin&before=150000", "ix_audit_entries_actor_listing"),
 ])
 def test_audit_log_page_of_200000_entries_is_read_from_its_index(app, client, world, login, query, index):
     with app.app_context():
@@ -170,7 +185,8 @@ def test_audit_log_page_of_200000_entries_is_read_from_its_index(app, client, wo
     assert_no_large_table_scan(plans)
     nodes = list_plan(plans, "audit_entries")
     assert index in {n.get("Index Name") for n in nodes}
-    if index in ("pk_audit_entries", "ix_audit_entries_time_listing"):  # long ranges: in order
+    if index in ("pk_audit_entries", "ix_audit_entries_time_listing",  # long ranges: in order
+                 "ix_audit_entries_actor_listing"):
         assert not any(n["Node Type"] == "Sort" for n in nodes)
     options = [nodes for statement, nodes in plans if "distinct_values" in statement]
     assert len(options) == 2 and not any(n["Node Type"] in ("Sort", "HashAggregate", "Unique")

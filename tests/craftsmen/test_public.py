@@ -539,7 +539,13 @@ def titles(app, world) -> SimpleNamespace:
     ("?q=芳", {"王芳"}),  # a character inside the name, not only its start
     ("?q=海淀机械", {"王芳"}),
     ("?q=焊", {"王芳"}),
+    # two characters: a given name, part of an enterprise's name, an occupation
+    ("?q=王芳", {"王芳"}),
+    ("?q=海淀", {"王芳", "赵强"}),
+    ("?q=钳工", {"李明", "赵强"}),
+    ("?q=芳海", set()),  # the end of a name and the start of its enterprise are not a pair
     ("?q=%25", set()),  # a literal %, not a wildcard
+    ("?q=%25%25", set()),
     ("?level=nonsense", {"李明", "王芳", "赵强"}),
 ])
 def test_registry_filters_and_search(client, titles, query, shown):

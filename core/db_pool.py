@@ -1,0 +1,44 @@
+"""Checking pooled database connections without a query on every request.
+
+SQLAlchemy's ``pool_pre_ping`` sends ``SELECT 1`` each time a request takes a connection from
+the pool: one more round trip on every request, most of them on a connection that answered a
+moment ago. Here a connection is pinged only when it sat unused in the pool for longer than
+``DATABASE_PING_IDLE_SECONDS`` (the case where a restarted server or an idle-timeout firewall
+has dropped it unnoticed); one found dead is replaced before the request sees it. A
+connection that breaks while in steady use fails its statement, and SQLAlchemy then discards
+every connection of the pool opened before it.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+
+from sqlalchemy import event, exc
+
+
+def ping_idle_connections(engine, idle_seconds: float) -> None:
+    """Install the check on ``engine``'s pool (once; a disposed pool's successor keeps it)."""
+    if engine.pool in _INSTALLED:
+        return
+    _INSTALLED.add(engine.pool)
+    dialect = engine.dialect
+
+    @event.listens_for(engine.pool, "checkin")
+    def returned(dbapi_connection, record) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def taken(dbapi_connection, record, proxy) -> None:
+        since = record.info.get("returned_at")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # just opened, or in use a moment ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                raise exc.DisconnectionError() from error  # the pool replaces this connection
+            raise
+
+
+_INSTALLED: weakref.WeakSet = weakref.WeakSet()
