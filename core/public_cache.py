@@ -36,6 +36,7 @@ import threading
 import time
 from collections import OrderedDict
 from functools import wraps
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context, make_response, request, session
@@ -115,10 +116,9 @@ def bump(session: Session, features: list[str]) -> None:
     """Give ``features`` new versions, creating missing rows (one statement; rows in a fixed
     order so two transactions never wait on each other crosswise)."""
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(DataVersion).values([{"feature": f, "version": secrets.randbits(62)}
                                             for f in features])
     statement = statement.on_conflict_do_update(index_elements=[DataVersion.feature],

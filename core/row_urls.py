@@ -19,7 +19,8 @@ class RowUrl:
     """The URL of ``endpoint`` with ``key`` filled in per row (ints only, as the routes take)."""
 
     def __init__(self, endpoint: str, key: str, **values):
-        url = url_for(endpoint, **{key: _STAND_IN}, **values)
+        values[key] = _STAND_IN
+        url = url_for(endpoint, **values)
         self.prefix, found, self.suffix = url.partition(str(_STAND_IN))
         if not found:
             raise ValueError(f"{endpoint} does not put {key} in its URL")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Executable, and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import Executable, Select, and_, case, exists, func, literal, or_, select, union_all
 
 from core import workbench
 from core.extensions import db
@@ -104,7 +104,7 @@ class ScopeWork:
     scope: str
     subject_type: str
     #: A select of panel_id, subject_id and enterprise_id: what each panel scores now.
-    subjects: Callable[[], object]
+    subjects: Callable[[], Select]
     #: The flags page of a panel (inside a request).
     flags_url: Callable[[int], str]
     #: What a flagged panel is called on the workbench.
