@@ -1,10 +1,12 @@
-"""The reference for load benchmarks: a bare Flask app whose one page renders a 50-row table
-with Jinja (no database), served by the same gunicorn settings as the product
-(``gunicorn bench.plain_flask_page:app``)."""
+"""The references for load benchmarks, served by the same gunicorn settings as the product: a
+Flask app whose one page renders a 50-row table with Jinja (no database;
+``gunicorn bench.plain_flask_page:app``), and a bare Flask app answering ``"ok"``
+(``bench.plain_flask_page:bare``)."""
 
 from __future__ import annotations
 
-from flask import Flask, render_template_string
+from flask import Flask, render_template
+from jinja2 import DictLoader
 
 app = Flask(__name__)
 
@@ -18,8 +20,19 @@ PAGE = """<!doctype html>
 {% for row in rows %}<tr><td>{{ row.number }}</td><td>{{ row.name }}</td><td>{{ row.enterprise }}</td>
 <td>{{ row.score }}</td></tr>
 {% endfor %}</tbody></table></main></body></html>"""
+#: The page is a template file as in any Flask app: compiled once, then taken from Jinja's cache
+#: (``render_template_string`` would compile it again on every request).
+app.jinja_loader = DictLoader({"page.html": PAGE})
 
 
 @app.get("/page")
 def page():
-    return render_template_string(PAGE, title="成绩一览", rows=ROWS)
+    return render_template("page.html", title="成绩一览", rows=ROWS)
+
+
+bare = Flask("bare")
+
+
+@bare.get("/")
+def ok():
+    return "ok"

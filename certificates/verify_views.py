@@ -30,6 +30,7 @@ from certificates.services import status_lists
 from core import error_pages, navigation
 from core.access import public
 from core.extensions import db, limiter
+from core.public_cache import cached_for_visitors
 
 bp = Blueprint("certificates_verify", __name__)
 
@@ -58,8 +59,10 @@ verify_limit = limiter.shared_limit(lambda: current_app.config["CERTIFICATE_VERI
 
 @bp.context_processor
 def _upload_form() -> dict:
-    """Every page with the verification form offers the file check too."""
-    return {"upload_form": VerifyFileForm(formdata=None, prefix="upload")}
+    """Every page with the verification form offers the file check too. The form (and its
+    CSRF token, which ties a page to one session) is made only by a page that shows it, so a
+    certificate's page stays cacheable."""
+    return {"new_upload_form": lambda: VerifyFileForm(formdata=None, prefix="upload")}
 
 
 def _upload_refused(limit_hit):
@@ -131,6 +134,7 @@ def _wrong(serial: str, code: str):
 @bp.get("/verify/<string(maxlength=60):serial>")
 @public
 @verify_limit
+@cached_for_visitors("certificates")
 def certificate(serial: str):
     code = request.args.get("code", "")
     if not code.strip():

@@ -36,6 +36,7 @@ from core.excel import download
 from core.extensions import db
 from core.forms import REFUSED, ConfirmedActionForm, ConfirmForm, commit_or_report
 from core.pagination import paginate
+from core.public_cache import cached_for_visitors
 from core.roles import Role
 from core.timeutil import utcnow
 
@@ -89,6 +90,7 @@ def public_index():
 
 @bp.get("/competition-results/<int:event_id>")
 @public
+@cached_for_visitors("competitions", "core")
 def public_results(event_id: int):
     return render_template("competitions/results/public.html", **_results_context(_published_or_404(event_id)))
 

@@ -46,8 +46,8 @@ def _bound_int_converter(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from core import i18n
-    from core.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+    from core import i18n, schema_migrations
+    from core.extensions import bootstrap, csrf, db, limiter, login_manager
 
     db.init_app(app)
     if app.config.get("DATABASE_PING_IDLE_SECONDS") is not None:
@@ -56,8 +56,7 @@ def register_extensions(app: Flask) -> None:
         with app.app_context():
             for engine in db.engines.values():
                 ping_idle_connections(engine, float(app.config["DATABASE_PING_IDLE_SECONDS"]))
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
-                     render_as_batch=True, compare_type=True)
+    schema_migrations.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
     limiter.init_app(app)
@@ -112,6 +111,7 @@ def import_models() -> None:
     from core.notifications import models as _notifications  # noqa: F401
     from core.organizations import models as _orgs  # noqa: F401
     from core.people import models as _people  # noqa: F401
+    from core.public_cache import DataVersion as _versions  # noqa: F401
     from core.review_panels import models as _panels  # noqa: F401
 
 
@@ -151,14 +151,20 @@ def register_jobs(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    from core import logs, metrics, navigation, security
+    from core import logs, metrics, navigation, public_cache, row_urls, security
     from core.audit import describe
+    from core.health import Liveness
     from core.review_panels import workbench as panel_workbench
 
+    # /healthz in front of the app, behind the proxy fix (which security adds): the log line
+    # names the client as the proxy reports it.
+    app.wsgi_app = Liveness(app.wsgi_app, app.config)  # type: ignore[method-assign]  # WSGI middleware
     logs.init_app(app)
     metrics.init_app(app)
     security.init_app(app)
     navigation.init_app(app)
+    public_cache.init_app(app)
+    row_urls.init_app(app)
     describe.init_app(app)
     panel_workbench.register()
 

@@ -12,7 +12,6 @@ import importlib.metadata
 import json
 
 from flask import current_app
-from pypinyin import Style, lazy_pinyin
 
 #: The orders the setting accepts.
 ORDERS = ("pinyin", "strokes")
@@ -29,7 +28,12 @@ def _stroke_counts() -> dict[str, int]:
 
 
 def _syllables(text: str) -> list[str]:
-    """One pinyin syllable with its tone number per character (other characters as they are)."""
+    """One pinyin syllable with its tone number per character (other characters as they are).
+
+    pypinyin (its phrase dictionary holds tens of MB) is loaded on the first name to sort, so
+    processes that only read stored keys never carry it."""
+    from pypinyin import Style, lazy_pinyin
+
     return [s.lower() for s in lazy_pinyin(text, style=Style.TONE3, neutral_tone_with_five=True,
                                            errors=lambda chars: list(chars))]  # type: ignore[arg-type,return-value]  # pypinyin's hints omit the documented list return
 

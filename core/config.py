@@ -142,6 +142,11 @@ class BaseConfig:
     #: ``/metrics`` (comma-separated addresses or networks).
     READINESS_TIMEOUT_SECONDS = 2
     METRICS_ALLOWED_IPS = "127.0.0.1,::1"
+    #: Visitor pages each app process keeps rendered (see core.public_cache); 0: none.
+    PUBLIC_PAGE_CACHE_ENTRIES = 64
+    #: Seconds a process reuses the data versions it read (changes by other processes show
+    #: within this time; its own at once); 0: read them on every visitor request.
+    PUBLIC_CACHE_VERSION_SECONDS = 1
     #: ``json`` (one object per line, production) or ``text``.
     LOG_FORMAT = "text"
     LOG_LEVEL = "INFO"
@@ -186,6 +191,10 @@ class TestingConfig(BaseConfig):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"hide_parameters": True}
     HUEY_URL = "immediate"
+    #: Tests empty tables behind the sessions' backs: read the data versions every time.
+    PUBLIC_CACHE_VERSION_SECONDS = 0
+    #: Pages are rendered on every request unless a test turns the store on.
+    PUBLIC_PAGE_CACHE_ENTRIES = 0
     #: Emails stay in memory unless a test points them at its own SMTP server.
     MAIL_BACKEND = "locmem"
 
@@ -323,7 +332,8 @@ DEPLOYMENT_SETTINGS = (
     "REDIS_URL", "HUEY_URL", "QUEUE_LAG_LIMIT_SECONDS", "WORKER_IMPORT_INLINE_ROWS",
     "STORAGE_BACKEND", "S3_ENDPOINT_URL", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY",
     "S3_REGION", "S3_PREFIX", "READINESS_TIMEOUT_SECONDS", "METRICS_ALLOWED_IPS", "LOG_FORMAT",
-    "LOG_LEVEL", "DATABASE_CONNECT_TIMEOUT", "BACKUP_FOLDER",
+    "LOG_LEVEL", "DATABASE_CONNECT_TIMEOUT", "BACKUP_FOLDER", "PUBLIC_PAGE_CACHE_ENTRIES",
+    "PUBLIC_CACHE_VERSION_SECONDS",
 )
 
 

@@ -1,5 +1,8 @@
 """Excel in and out (openpyxl): workbooks with Chinese headers, and row readers that
-report problems by row and column."""
+report problems by row and column.
+
+openpyxl is imported where a workbook is made or read, not with this module: app processes
+that never touch a spreadsheet do not carry it."""
 
 from __future__ import annotations
 
@@ -11,9 +14,6 @@ from datetime import date, datetime
 
 from flask import current_app, has_app_context, send_file
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -37,6 +37,10 @@ def workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence], width
     formula is then stored as a text cell marked "quote prefix" (Excel shows and keeps it as
     text, never evaluates it) instead of behind a literal apostrophe, so that importing the
     sheet returns exactly what was exported."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
@@ -124,6 +128,13 @@ def check_archive(stream, max_bytes: int) -> None:
 
 def _too_many_rows(limit: int) -> SheetError:
     return SheetError(_l("表格超过 %(n)s 行数据的上限，请拆分成几个文件分批导入", n=limit))
+
+
+def load_workbook(stream, **options):
+    """openpyxl's reader (imported on first use)."""
+    from openpyxl import load_workbook as load
+
+    return load(stream, **options)
 
 
 def read_rows(stream, required: Sequence[str]) -> list[tuple[int, dict]]:

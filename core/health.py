@@ -1,7 +1,9 @@
 """Liveness and readiness.
 
 * ``/healthz`` (liveness): the process answers; touches nothing else, so it answers in
-  milliseconds even with the database down.
+  microseconds even with the database down. :class:`Liveness` answers it in front of the app
+  (no request context, session, user or language), with the request id, the security headers,
+  the access-log line and the metrics every other answer has.
 * ``/readyz`` (readiness): the database, Redis (when configured), the storage and the job
   queue's lag, each with a short timeout (``READINESS_TIMEOUT_SECONDS``); 503 with the failing
   checks named when the node should not get traffic.
@@ -112,3 +114,32 @@ def readiness() -> tuple[bool, dict]:
             outcome, ready = f"failed: {type(error).__name__}", False
         report[name] = {"status": outcome, "ms": round((time.perf_counter() - started) * 1000, 1)}
     return ready, report
+
+
+class Liveness:
+    """WSGI middleware answering ``GET /healthz`` before the Flask app is entered."""
+
+    BODY = b'{"status":"ok"}\n'
+    ENDPOINT = "main.healthz"
+
+    def __init__(self, wsgi_app, config):
+        from core.security import fixed_headers
+
+        self.wsgi_app = wsgi_app
+        self.headers = [("Content-Type", "application/json"), ("Content-Length", str(len(self.BODY))),
+                        ("Cache-Control", "no-store"), *fixed_headers(config)]
+
+    def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD")
+        if environ.get("PATH_INFO") != "/healthz" or method not in ("GET", "HEAD"):
+            return self.wsgi_app(environ, start_response)
+        from core import logs, metrics
+
+        started = time.perf_counter()
+        request_id = logs.request_id_from(environ.get("HTTP_X_REQUEST_ID", ""))
+        start_response("200 OK", [*self.headers, ("X-Request-ID", request_id)])
+        seconds = time.perf_counter() - started
+        metrics.count(self.ENDPOINT, method, 200, seconds)
+        logs.access(method, "/healthz", 200, self.ENDPOINT, environ.get("REMOTE_ADDR"), seconds,
+                    request_id, user_id=None)
+        return [] if method == "HEAD" else [self.BODY]

@@ -123,20 +123,25 @@ def worker_home():
 @public
 def set_language():
     """Remember the chosen UI language (form with CSRF token; unknown codes are refused)."""
-    code = request.form.get("lang", "")
+    return _remember_language(request.form)
+
+
+@bp.get("/language")
+@public
+def choose_language():
+    """The same for visitors who are not signed in: a GET form, so that public pages carry no
+    session token and stay cacheable. A language preference is all it can change."""
+    if current_user.is_authenticated:
+        abort(405)
+    return _remember_language(request.args)
+
+
+def _remember_language(values):
+    code = values.get("lang", "")
     if code not in current_app.config["LANGUAGES"]:
         abort(400, description=_("不支持的语言：%(code)s", code=code[:16]))
     session["lang"] = code
-    return redirect(safe_local_path(request.form.get("next")) or url_for("main.index"))
-
-
-@bp.get("/healthz")
-@public
-def healthz():
-    """Liveness: the process answers. Touches nothing (no database), so it is instant."""
-    response = jsonify(status="ok")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return redirect(safe_local_path(values.get("next")) or url_for("main.index"))
 
 
 @bp.get("/readyz")

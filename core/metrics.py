@@ -72,6 +72,12 @@ def allowed(address: str | None, setting: str) -> bool:
     return False
 
 
+def count(endpoint: str, method: str, status: int, seconds: float) -> None:
+    """One answered request in the latency histogram and the request counter."""
+    LATENCY.labels(endpoint, method).observe(seconds)
+    REQUESTS.labels(endpoint, method, str(status)).inc()
+
+
 def _endpoint() -> str:
     return request.url_rule.endpoint if request.url_rule is not None else "unmatched"
 
@@ -95,9 +101,7 @@ def init_app(app) -> None:
     def count_request(response):
         started = g.get("request_started")
         if started is not None:
-            endpoint = _endpoint()
-            LATENCY.labels(endpoint, request.method).observe(time.perf_counter() - started)
-            REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+            count(_endpoint(), request.method, response.status_code, time.perf_counter() - started)
         return response
 
     def metrics_view():

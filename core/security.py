@@ -10,7 +10,7 @@ from flask_login import current_user
 
 #: Endpoints a user who must change their password may still reach.
 _PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "main.set_language",
-                            "static", "bootstrap.static", "main.healthz",
+                            "static", "bootstrap.static",
                             "main.readyz", "metrics"}
 
 
@@ -31,6 +31,18 @@ def safe_local_path(target: str | None) -> str | None:
     return target
 
 
+def fixed_headers(config) -> list[tuple[str, str]]:
+    """The security headers every response carries (those not already set by the view)."""
+    headers = [("Content-Security-Policy", config["CONTENT_SECURITY_POLICY"]),
+               ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+               ("Referrer-Policy", "same-origin"),
+               ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+               ("Cross-Origin-Opener-Policy", "same-origin")]
+    if config.get("HSTS_ENABLED"):
+        headers.append(("Strict-Transport-Security", "max-age=31536000"))
+    return headers
+
+
 def init_app(app) -> None:
     if app.config.get("TRUSTED_PROXY_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -45,17 +57,13 @@ def init_app(app) -> None:
             return redirect(url_for("auth.change_password"))
         return None
 
+    fixed = fixed_headers(app.config)
+
     @app.after_request
     def security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", app.config["CONTENT_SECURITY_POLICY"])
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if app.config.get("HSTS_ENABLED"):
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        for name, value in fixed:
+            headers.setdefault(name, value)
         # The session says whether someone signed in; asking ``current_user`` would load the
         # user for every static file, or again after the request's commit expired it.
         if "_user_id" in session:

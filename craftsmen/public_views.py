@@ -23,6 +23,7 @@ from core.excel import download
 from core.extensions import db, limiter
 from core.forms import REFUSED, ConfirmedActionForm, commit_or_report
 from core.pagination import paginate
+from core.public_cache import cached_for_visitors
 from core.roles import Role
 from core.timeutil import beijing_today
 from craftsmen import NAV_GROUP, exports, registry, rules
@@ -154,6 +155,7 @@ def _is_admin() -> bool:
 
 @bp.get("/registry")
 @public
+@cached_for_visitors("craftsmen", "core")
 def registry_index():
     filters = registry.RegistryFilters.from_args(request.args)
     page = paginate(registry.registry_query(filters))
@@ -164,6 +166,7 @@ def registry_index():
 
 @bp.get("/registry/<int:title_id>")
 @public
+@cached_for_visitors("craftsmen", "competitions", "innovation_studios", "certificates", "core")
 def title_detail(title_id: int):
     title = db.get_or_404(CraftsmanTitle, title_id)
     return render_template("craftsmen/public/title.html", title=title,

@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import cached_property, wraps
 
 from flask import current_app
 
@@ -61,41 +61,66 @@ def periodic(name: str, *, minutes: int = 1):
     return decorator
 
 
-def make_huey(url: str, name: str = "craftsman"):
-    """The Huey instance for ``HUEY_URL``."""
-    from huey import MemoryHuey, RedisHuey, SqliteHuey
-
+def queue_kind(url: str) -> str:
+    """``immediate``, ``redis`` or ``sqlite`` for ``HUEY_URL``; refuses anything else."""
     if url in ("immediate", "memory://"):
-        return MemoryHuey(name, immediate=True)
+        return "immediate"
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey(name, url=url)
+        return "redis"
     if url.startswith("sqlite:///"):
-        from pathlib import Path
-
-        path = Path(url[len("sqlite:///"):])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey(name, filename=str(path))
+        return "sqlite"
     from core.config import ConfigurationError
 
     raise ConfigurationError(f"HUEY_URL“{url}”无法识别：应为 redis://…、sqlite:///… 或 immediate")
 
 
+def make_huey(url: str, name: str = "craftsman"):
+    """The Huey instance for ``HUEY_URL``."""
+    from huey import MemoryHuey, RedisHuey, SqliteHuey
+
+    kind = queue_kind(url)
+    if kind == "immediate":
+        return MemoryHuey(name, immediate=True)
+    if kind == "redis":
+        return RedisHuey(name, url=url)
+    from pathlib import Path
+
+    path = Path(url[len("sqlite:///"):])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(name, filename=str(path))
+
+
 class JobQueue:
-    """The app's Huey instance and its tasks (``app.extensions["jobs"]``)."""
+    """The app's Huey instance and its tasks (``app.extensions["jobs"]``).
+
+    The address is checked at start-up; Huey (and its Redis client) are loaded when a job is
+    first queued or the worker starts, so app processes that queue nothing do not carry them.
+    """
 
     def __init__(self, app):
-        self.huey = make_huey(app.config["HUEY_URL"])
-        self.tasks = {}
+        self.app = app
+        queue_kind(app.config["HUEY_URL"])
+        self._tasks: dict = {}
+
+    @cached_property
+    def huey(self):
+        huey = make_huey(self.app.config["HUEY_URL"])
         for spec in _REGISTRY.values():
-            runner = _in_app_context(app, spec)
+            runner = _in_app_context(self.app, spec)
             if spec.periodic_minutes:
                 from huey import crontab
 
-                self.tasks[spec.name] = self.huey.periodic_task(
+                self._tasks[spec.name] = huey.periodic_task(
                     crontab(minute=f"*/{spec.periodic_minutes}"), name=spec.name)(runner)
             else:
-                self.tasks[spec.name] = self.huey.task(
+                self._tasks[spec.name] = huey.task(
                     retries=spec.retries, retry_delay=spec.retry_delay, name=spec.name)(runner)
+        return huey
+
+    @property
+    def tasks(self) -> dict:
+        self.huey  # noqa: B018 - binds the tasks on first use
+        return self._tasks
 
     @property
     def immediate(self) -> bool:

@@ -8,9 +8,6 @@ from __future__ import annotations
 import io
 
 from flask_babel import force_locale
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -28,7 +25,10 @@ PROJECT_COLUMNS = {"联盟名称": 30, "项目名称": 30, "项目目标": 40, "
                    "开始日期": 12, "完成期限": 12, "状态": 10, "计入年度": 14, "项目成果": 50}
 
 
-def _sheet(book: Workbook, title: str, columns: dict, rows) -> None:
+def _sheet(book, title: str, columns: dict, rows) -> None:
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     sheet = book.create_sheet(title)
     sheet.append(list(columns))
     for cell in sheet[1]:
@@ -59,6 +59,8 @@ def alliances_workbook(alliances: list[Alliance], year: int) -> bytes:
     for project in projects:
         if year in project.years:
             counts[project.alliance_id] = counts.get(project.alliance_id, 0) + 1
+    from openpyxl import Workbook  # only when a workbook is made
+
     with force_locale("zh"):
         book = Workbook()
         book.remove(book.active)

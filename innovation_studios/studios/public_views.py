@@ -17,6 +17,7 @@ from core.access import public
 from core.extensions import db
 from core.organizations.models import Enterprise
 from core.pagination import paginate
+from core.public_cache import cached_for_visitors
 from core.roles import Role
 from innovation_studios.studios import leaders, listing, sections
 from innovation_studios.studios.models import INDUSTRIES, Studio, StudioKind, StudioLevel, StudioMember
@@ -29,6 +30,7 @@ navigation.add("studio_public.directory", _l("创新工作室名录"))
 
 @bp.get("/")
 @public
+@cached_for_visitors("innovation_studios", "core")
 def directory():
     filters = listing.StudioFilters.from_args(request.args)
     page = paginate(listing.public_query(filters))

@@ -3,7 +3,7 @@ assessments, alliances), without editing the page's template.
 
 A part registers a template and a function that builds its context::
 
-    from innovation_studios import sections
+    from innovation_studios.studios import sections
 
     sections.register("innovation_studios/achievements/_studio_section.html",
                       lambda studio, user: {"achievements": recent_achievements(studio)},

@@ -234,3 +234,22 @@ def pdf_code(code: str) -> str:
 
 def test_the_navigation_offers_verification_to_everyone(client):
     assert re.search(r'href="/verify"[^>]*>证书核验<', _page(client.get("/")))
+
+
+def test_a_certificate_page_is_cacheable_and_a_revocation_shows_at_once(app, client, issued):
+    """The page holds no session token, so a proxy may keep it; revoking moves its tag on."""
+    address = f"/verify/{issued.serial}?code={issued.code}"
+    first = client.get(address)
+    assert first.headers["Cache-Control"] == "public, no-cache" and "Set-Cookie" not in first.headers
+    assert client.get(address, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    with app.app_context():
+        issuing.revoke(load(issued.id), "误发", by=None, category="issued_in_error")
+        db.session.commit()
+    after = client.get(address, headers={"If-None-Match": first.headers["ETag"]})
+    assert after.status_code == 200 and 'data-status="revoked"' in _page(after)
+
+
+def test_a_wrong_code_is_never_answered_from_a_tag(client, issued):
+    tag = client.get(f"/verify/{issued.serial}?code={issued.code}").headers["ETag"]
+    wrong = client.get(f"/verify/{issued.serial}?code=WRONG123", headers={"If-None-Match": tag})
+    assert wrong.status_code == 404

@@ -117,3 +117,15 @@ def test_job_runs_are_timed_and_failures_counted_in_the_metrics(app, client):
 def test_the_worker_command_refuses_a_queue_in_immediate_mode(app):
     result = app.test_cli_runner().invoke(args=["jobs", "worker"])
     assert result.exit_code != 0 and "immediate" in result.output
+
+
+def test_healthz_is_answered_in_front_of_the_app_with_the_security_headers(app, client):
+    response = client.get("/healthz")
+    assert response.get_json() == {"status": "ok"}
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Content-Security-Policy"] == app.config["CONTENT_SECURITY_POLICY"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "Set-Cookie" not in response.headers
+    head = client.head("/healthz")
+    assert head.status_code == 200 and head.get_data() == b""
+    assert client.post("/healthz").status_code in (404, 405)
