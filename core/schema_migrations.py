@@ -4,6 +4,8 @@ the process that migrates, not by every app process serving requests."""
 
 from __future__ import annotations
 
+import logging
+
 from flask.cli import AppGroup
 
 from core.config import PROJECT_ROOT
@@ -12,6 +14,9 @@ from core.config import PROJECT_ROOT
 def _bind(app):
     """Set up Flask-Migrate for ``app`` (once) and return its ``app.extensions`` entry."""
     if isinstance(app.extensions.get("migrate"), _DeferredConfig):
+        # Alembic announces each of its plugins at INFO when imported; the app's logging is
+        # already set up by then, so keep that chatter out of ``flask db`` output.
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
         from flask_migrate import Migrate
 
         from core.extensions import db
