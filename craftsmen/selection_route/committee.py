@@ -144,7 +144,11 @@ def _member_panel(occupation: CycleOccupation, user: User) -> ReviewPanel:
 
 
 def _candidate(occupation: CycleOccupation, panel: ReviewPanel, nomination: Nomination) -> Candidate:
-    return next(c for c in ballot(occupation, panel) if c.nomination.id == nomination.id)
+    found = next((c for c in ballot(occupation, panel) if c.nomination.id == nomination.id), None)
+    if found is None:  # another member's vote made (or unmade) the seed player between our reads
+        raise DomainError(_l("%(name)s 的种子选手状态刚刚有变化，请刷新页面后再操作",
+                             name=nomination.worker.name))
+    return found
 
 
 def support(occupation: CycleOccupation, nomination: Nomination, reason: str, *, by: User) -> SeedPlayer | None:

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from core.accounts.models import User
 from core.audit.models import AuditEntry
+from core.errors import DomainError
 from core.extensions import db
 from core.roles import Role
 from craftsmen.selection_route import committee
+from craftsmen.selection_route import services as route
 from craftsmen.selection_route.models import SeedPlayer
 from tests import factories
 from tests.craftsmen.conftest import make_cycle, make_nomination
@@ -58,3 +61,23 @@ def test_simultaneous_votes_completing_the_majority_make_one_seed_player(app, wo
         assert db.session.scalar(select(func.count()).select_from(SeedPlayer)) == 1
         assert db.session.scalar(select(func.count()).select_from(AuditEntry)
                                  .where(AuditEntry.action == "route.seed")) == 1
+
+
+def test_a_vote_that_reads_the_ballot_across_another_members_commit_is_refused_not_failed(app, world, monkeypatch):
+    """Between the ballot's two reads (seed players, then the nominees not yet seed players)
+    another member's vote can make the nominee a seed player, so neither read holds them: the
+    member is asked to reload, in Chinese, and nothing is half written."""
+    with app.app_context():
+        cycle = make_cycle()
+        fitter = next(o for o in cycle.occupations if o.name == "钳工")
+        competition_route(fitter)
+        members = [factories.user(f"ballot_expert_{i}", [Role.EXPERT]) for i in range(3)]
+        committee.form_committee(fitter, [u.id for u in members], by=db.session.get(User, world.users.admin))
+        nomination = make_nomination(cycle, world.worker_b)
+        committee.support(fitter, nomination, "全国技术能手", by=members[0])
+        assert committee.support(fitter, nomination, "", by=members[1]) is not None  # 2 of 3
+        db.session.commit()
+        # The first read ran before that commit: it saw no seed player yet.
+        monkeypatch.setattr(route, "seeds", lambda occupation: [])
+        with pytest.raises(DomainError, match="种子选手状态刚刚有变化，请刷新页面后再操作"):
+            committee._candidate(fitter, committee.committee_of(fitter), nomination)
