@@ -13,8 +13,12 @@ worker_class = "sync"
 timeout = 60
 graceful_timeout = 30
 keepalive = 5
-max_requests = 2000
-max_requests_jitter = 200
+# A worker is replaced after this many requests (a guard against slow leaks). Replacing one
+# stalls the requests queued on it while the next boots, so it must be rare under load: at
+# 2,000 a busy competition day (300 saves/s over 4 workers) replaced a worker every few
+# seconds and the slowest saves waited 0.6 s instead of 0.16 s.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 20000))
+max_requests_jitter = max_requests // 10
 accesslog = None
 errorlog = "-"
 # Trust X-Forwarded-* only from the local nginx; the app's TRUSTED_PROXY_HOPS does the rest.
