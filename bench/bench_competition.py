@@ -32,13 +32,12 @@ import sqlalchemy as sa  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from bench.common import bulk_insert, database, log_in, median_ms  # noqa: E402
+from bench.judging_data import load_people, mark_value  # noqa: E402
 from competitions.models import Contestant, Event, JudgeAssignment, Mark  # noqa: E402
 from competitions.services import competitions, results, schemes  # noqa: E402
 from core import create_app  # noqa: E402
 from core.accounts import services as accounts  # noqa: E402
 from core.extensions import db  # noqa: E402
-from core.organizations.models import Enterprise, Union, UnionKind  # noqa: E402
-from core.people.models import SkillLevel, Worker  # noqa: E402
 from core.roles import Role  # noqa: E402
 
 #: Sizes by name: how many contestants (each with 20 aspects × 5 judges = 100 marks).
@@ -55,18 +54,7 @@ REPEAT = 7
 
 def load(rng: random.Random, contestants: int = SIZES["100k"]) -> dict:
     """Enterprises, workers, judges, a rechecked event with its scheme, contestants, marks."""
-    district = Union(kind=UnionKind.DISTRICT.value, name="朝阳区总工会", region_code="110105")
-    db.session.add(district)
-    db.session.flush()
-    enterprise_ids = bulk_insert(Enterprise, [{"name": f"北京第{n}精密制造有限公司", "uscc": f"BENCH{n:013d}",
-                                         "district_union_id": district.id, "version": 1}
-                                        for n in range(ENTERPRISES)])
-    worker_ids = bulk_insert(Worker, [{
-        "name": f"选手{n}", "gender": "male", "id_number_encrypted": "-", "id_number_hash": f"bench-{n}",
-        "id_number_masked": "110105********0000", "birth_date": date(1985, 1, 1), "mobile": "13900000000",
-        "enterprise_id": enterprise_ids[n % ENTERPRISES], "occupation": "钳工",
-        "skill_level": SkillLevel.LEVEL_2.value, "years_in_occupation": 10, "version": 1}
-        for n in range(contestants)])
+    enterprise_ids, worker_ids = load_people(contestants, ENTERPRISES)
     judges = [accounts.create_account(accounts.AccountData(
         username=f"judge{n}", display_name=f"裁判{n}", roles=[Role.JUDGE.value]), "Bench-password-1", by=None)
         for n in range(JUDGES)]
@@ -97,11 +85,7 @@ def load(rng: random.Random, contestants: int = SIZES["100k"]) -> dict:
         skill = rng.random()
         for aspect in aspects:
             for judge in judges:
-                if aspect.kind == "judgement":
-                    value = Decimal(max(0, min(3, round(skill * 3 + rng.choice((-1, 0, 0, 1))))))
-                else:
-                    share = min(1, max(0, skill + rng.uniform(-.1, .1)))
-                    value = Decimal(int(int(aspect.max_mark) * 100 * share)) / 100
+                value = mark_value(rng, aspect, skill)
                 mark_rows.append({"event_id": event.id, "aspect_id": aspect.id, "contestant_id": contestant_id,
                                   "judge_id": judge.id, "entry": 1, "value": value,
                                   "client_key": f"{contestant_id}-{aspect.id}-{judge.id}", "version": 1})

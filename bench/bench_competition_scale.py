@@ -28,6 +28,7 @@ import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.schema import CreateIndex, DropIndex  # noqa: E402
 
 from bench.common import bulk_insert, database, log_in, medians_ms  # noqa: E402
+from bench.judging_data import mark_value  # noqa: E402
 from competitions.models import Contestant, Event, JudgeAssignment, Mark  # noqa: E402
 from competitions.services import competitions, results, schemes  # noqa: E402
 from core import create_app  # noqa: E402
@@ -117,12 +118,7 @@ def _marks(rng: random.Random, events: list[tuple[int, list, list[int]]], judges
             skill = rng.random()
             for aspect in aspects:
                 for judge in judges:
-                    if aspect.kind == "judgement":
-                        value = Decimal(max(0, min(3, round(skill * 3 + rng.choice((-1, 0, 0, 1))))))
-                    else:
-                        share = min(1, max(0, skill + rng.uniform(-.1, .1)))
-                        value = Decimal(int(int(aspect.max_mark) * 100 * share)) / 100
-                    yield event_id, aspect.id, contestant_id, judge.id, value
+                    yield event_id, aspect.id, contestant_id, judge.id, mark_value(rng, aspect, skill)
 
 
 def load(events_in_series: int) -> dict:

@@ -3,6 +3,7 @@ numbers, and a marking scheme of measured aspects, loaded in bulk (no marks yet)
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -15,6 +16,33 @@ from core.extensions import db
 from core.organizations.models import Enterprise, Union, UnionKind
 from core.people.models import SkillLevel, Worker
 from core.roles import Role
+
+
+def load_people(workers: int, enterprises: int) -> tuple[list[int], list[int]]:
+    """A district union, ``enterprises`` enterprises under it and ``workers`` 钳工 spread over
+    them, in bulk: (enterprise ids, worker ids)."""
+    district = Union(kind=UnionKind.DISTRICT.value, name="朝阳区总工会", region_code="110105")
+    db.session.add(district)
+    db.session.flush()
+    enterprise_ids = bulk_insert(Enterprise, [{"name": f"北京第{n}精密制造有限公司", "uscc": f"BENCH{n:013d}",
+                                               "district_union_id": district.id, "version": 1}
+                                              for n in range(enterprises)])
+    worker_ids = bulk_insert(Worker, [{
+        "name": f"选手{n}", "gender": "male", "id_number_encrypted": "-", "id_number_hash": f"bench-{n}",
+        "id_number_masked": "110105********0000", "birth_date": date(1985, 1, 1), "mobile": "13900000000",
+        "enterprise_id": enterprise_ids[n % enterprises], "occupation": "钳工",
+        "skill_level": SkillLevel.LEVEL_2.value, "years_in_occupation": 10, "version": 1}
+        for n in range(workers)])
+    return enterprise_ids, worker_ids
+
+
+def mark_value(rng: random.Random, aspect, skill: float) -> Decimal:
+    """A plausible mark on ``aspect`` for a contestant of ``skill`` (0-1): a judgement score
+    0-3 or a measured share of the aspect's maximum, to the cent."""
+    if aspect.kind == "judgement":
+        return Decimal(max(0, min(3, round(skill * 3 + rng.choice((-1, 0, 0, 1))))))
+    share = min(1, max(0, skill + rng.uniform(-.1, .1)))
+    return Decimal(int(int(aspect.max_mark) * 100 * share)) / 100
 
 
 @dataclass(frozen=True)
@@ -32,18 +60,7 @@ def load_scoring_event(*, judges: int, contestants: int, aspects: int, enterpris
     """An event in the scoring state with ``judges`` scoring judges (and a chief judge),
     ``contestants`` checked in, and one practical module of ``aspects`` measured aspects
     (0-100, step 0.5). Needs an app context; commits."""
-    district = Union(kind=UnionKind.DISTRICT.value, name="朝阳区总工会", region_code="110105")
-    db.session.add(district)
-    db.session.flush()
-    enterprise_ids = bulk_insert(Enterprise, [{"name": f"北京第{n}精密制造有限公司", "uscc": f"BENCH{n:013d}",
-                                               "district_union_id": district.id, "version": 1}
-                                              for n in range(enterprises)])
-    worker_ids = bulk_insert(Worker, [{
-        "name": f"选手{n}", "gender": "male", "id_number_encrypted": "-", "id_number_hash": f"bench-{n}",
-        "id_number_masked": "110105********0000", "birth_date": date(1985, 1, 1), "mobile": "13900000000",
-        "enterprise_id": enterprise_ids[n % enterprises], "occupation": "钳工",
-        "skill_level": SkillLevel.LEVEL_2.value, "years_in_occupation": 10, "version": 1}
-        for n in range(contestants)])
+    enterprise_ids, worker_ids = load_people(contestants, enterprises)
     users = [accounts.create_account(accounts.AccountData(
         username=f"bench_judge{n}", display_name=f"裁判{n}", roles=[Role.JUDGE.value]), "Bench-password-1", by=None)
         for n in range(judges + 1)]
