@@ -429,20 +429,32 @@ def total_score(scores_by_module: Mapping[str, Decimal]) -> Decimal:
 
 # Ranking ----------------------------------------------------------------------------------------
 
-def tie_break(scheme: MarkingScheme, scores_by_module: Mapping[str, Decimal],
-              keys: Sequence[str] = DEFAULT_TIE_BREAK) -> tuple[Decimal, ...]:
-    """The values that order equal totals, higher first, for :func:`rank_contestants`.
+def tie_break_modules(scheme: MarkingScheme, keys: Sequence[str] = DEFAULT_TIE_BREAK) -> list[list[str]]:
+    """The module keys whose scores each tie-break key adds up (see :func:`tie_break`).
 
-    Each key names a module kind (e.g. ``"practical"``: the sum of all practical modules) or a
-    module key. A key that matches no module of the scheme is refused.
+    Each key names a module kind (e.g. ``"practical"``: all practical modules) or a module key.
+    A key that matches no module of the scheme is refused.
     """
-    values = []
+    modules = []
     for key in keys:
-        matching = [m for m in scheme.modules if key in (m.key, m.kind)]
+        matching = [m.key for m in scheme.modules if key in (m.key, m.kind)]
         if not matching:
             raise SchemeError(_l("评分方案中没有用于并列排序的模块“%(key)s”", key=key))
-        values.append(sum((_decimal(scores_by_module[m.key]) for m in matching), ZERO))
-    return tuple(values)
+        modules.append(matching)
+    return modules
+
+
+def tie_break(scheme: MarkingScheme, scores_by_module: Mapping[str, Decimal],
+              keys: Sequence[str] = DEFAULT_TIE_BREAK) -> tuple[Decimal, ...]:
+    """The values that order equal totals, higher first, for :func:`rank_contestants`: for each
+    key, the sum of the scores of its modules (:func:`tie_break_modules`)."""
+    return tie_break_sums(tie_break_modules(scheme, keys), scores_by_module)
+
+
+def tie_break_sums(modules: Sequence[Sequence[str]], scores_by_module: Mapping[str, Decimal]
+                   ) -> tuple[Decimal, ...]:
+    """:func:`tie_break` with the modules of each key found once (for many contestants)."""
+    return tuple(sum((_decimal(scores_by_module[key]) for key in keys), ZERO) for keys in modules)
 
 
 def rank_contestants(entries: Iterable[tuple[Hashable, Decimal | None, tuple]]) -> list[Ranked]:

@@ -36,6 +36,7 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, bindparam, cast, delete, func, select, text, update
@@ -126,9 +127,8 @@ def _aspect_mark(aspect: scoring.Aspect, count: int, total: int, low: int, high:
     return scoring.continuous_mark_from_stats(aspect, stats)
 
 
-@dataclass(frozen=True)
-class Computed:
-    """One contestant's computed result, before it is stored."""
+class Computed(NamedTuple):
+    """One contestant's computed result, before it is stored (a tuple: thousands are made at once)."""
 
     contestant_id: int
     total: Decimal
@@ -175,10 +175,11 @@ def _module_scores(event: Event, plan: EventScheme, scorer, blind: dict[int, str
                for aspect_id, aspect in plan.aspects.items()]
     memo: dict[tuple, Decimal] = {}  # judgement marks repeat: computed once each
     module_scores: dict[int, dict[str, Decimal]] = {}
+    denominator = Decimal(exact.denominator) if exact is not None else None
     for contestant_id in blind:
         if contestant_id not in undecided:
-            assert exact is not None  # every contestant is undecided without exact scores
-            module_scores[contestant_id] = {key: results_sql.as_decimal(numerator, exact.denominator)
+            assert exact is not None and denominator is not None  # else every contestant is undecided
+            module_scores[contestant_id] = {key: Decimal(numerator) / denominator
                                             for key, numerator in exact.numerators[contestant_id].items()}
             continue
         own = stats.get(contestant_id, {})
@@ -225,9 +226,10 @@ def compute(event: Event) -> list[Computed]:
     module_scores = _module_scores(event, plan, scorer, blind)
     totals = {cid: scoring.total_score(scores) for cid, scores in module_scores.items()}
     try:
-        ranked = scoring.rank_contestants(
-            (cid, totals[cid], scoring.tie_break(plan.scheme, module_scores[cid], event.tie_break_kinds or ()))
-            for cid in module_scores)
+        # the modules of each tie-break key, found once (and refused, if any, once there is a contestant)
+        tie_modules = scoring.tie_break_modules(plan.scheme, event.tie_break_kinds or ()) if module_scores else []
+        ranked = scoring.rank_contestants((cid, totals[cid], scoring.tie_break_sums(tie_modules, scores))
+                                          for cid, scores in module_scores.items())
         awards = scoring.assign_awards(ranked, event.award_ratios)
     except scoring.SchemeError as error:
         raise DomainError(error) from None
@@ -320,12 +322,11 @@ _JSON_ROWS = {"sqlite": "json_each(:rows)", "postgresql": "json_array_elements(C
 def _insert_results(event: Event, computed: list[Computed], now) -> None:
     """Insert the results of ``computed`` in one statement (SQLite 3.38+ and PostgreSQL read
     JSON arrays the same way); figures travel as text, so that decimals stay exact."""
-    rows = []
-    for c in computed:
-        values = _stored_values(c)
-        rows.append([c.contestant_id, str(values["total"]), values["module_totals"], c.rank, c.rank_shared,
-                     None if c.standardised is None else str(c.standardised), values["award"], c.promotion,
-                     c.title])
+    four = FOUR_PLACES  # as _stored_values rounds them
+    rows = [[c.contestant_id, str(c.total.quantize(four)),
+             {key: str(score.quantize(four)) for key, score in c.module_scores.items()}, c.rank, c.rank_shared,
+             None if c.standardised is None else str(c.standardised), c.award.value if c.award else None,
+             c.promotion, c.title] for c in computed]
     timestamp = Result.__table__.c.computed_at.type
     statement = text(_INSERT_RESULTS.format(rows=_JSON_ROWS[db.session.get_bind().dialect.name])).bindparams(
         bindparam("computed_at", type_=timestamp), bindparam("published_at", type_=timestamp))
