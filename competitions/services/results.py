@@ -52,6 +52,7 @@ from competitions.models import (
     EventState,
     Mark,
     Result,
+    SchemeAspect,
     SchemeCriterion,
     SchemeModule,
 )
@@ -85,20 +86,25 @@ class EventScheme:
 
 
 def event_scheme(event: Event) -> EventScheme:
-    """The scheme of ``event`` in three queries (modules, criteria, aspects)."""
-    modules = db.session.scalars(
-        select(SchemeModule).where(SchemeModule.event_id == event.id)
-        .order_by(SchemeModule.position, SchemeModule.id)
-        .options(selectinload(SchemeModule.criteria).selectinload(SchemeCriterion.aspects))).all()
-    scheme_modules, aspects = [], {}
-    for m in modules:
-        scheme_modules.append(scoring.Module(str(m.id), m.name, m.weight, m.kind))
-        for c in m.criteria:
-            for a in c.aspects:
-                aspects[a.id] = scoring.Aspect(str(a.id), str(m.id), c.name, a.name, a.kind,
-                                               a.max_mark, a.step)
-    scheme = scoring.MarkingScheme(tuple(scheme_modules), tuple(aspects.values()))
-    return EventScheme(scheme, aspects, {str(m.id): m.name for m in modules})
+    """The scheme of ``event`` in one query (modules, their criteria and aspects, in order)."""
+    rows = db.session.execute(
+        select(SchemeModule.id, SchemeModule.name, SchemeModule.weight, SchemeModule.kind, SchemeCriterion.name,
+               SchemeAspect.id, SchemeAspect.name, SchemeAspect.kind, SchemeAspect.max_mark, SchemeAspect.step)
+        .outerjoin(SchemeCriterion, SchemeCriterion.module_id == SchemeModule.id)
+        .outerjoin(SchemeAspect, SchemeAspect.criterion_id == SchemeCriterion.id)
+        .where(SchemeModule.event_id == event.id)
+        .order_by(SchemeModule.position, SchemeModule.id, SchemeCriterion.position, SchemeCriterion.id,
+                  SchemeAspect.position, SchemeAspect.id))
+    scheme_modules: dict[int, scoring.Module] = {}
+    aspects: dict[int, scoring.Aspect] = {}
+    for module_id, module_name, weight, module_kind, criterion_name, aspect_id, name, kind, max_mark, step in rows:
+        if module_id not in scheme_modules:
+            scheme_modules[module_id] = scoring.Module(str(module_id), module_name, weight, module_kind)
+        if aspect_id is not None:
+            aspects[aspect_id] = scoring.Aspect(str(aspect_id), str(module_id), criterion_name, name, kind,
+                                                max_mark, step)
+    scheme = scoring.MarkingScheme(tuple(scheme_modules.values()), tuple(aspects.values()))
+    return EventScheme(scheme, aspects, {m.key: m.name for m in scheme_modules.values()})
 
 
 #: Sums, lowest and highest marks come from the database as whole cents (see :func:`_load_mark_stats`).
@@ -151,7 +157,7 @@ def _load_mark_stats(event_id: int, contestant_ids=None) -> dict[int, dict[int, 
     if contestant_ids is not None:
         query = query.where(Mark.contestant_id.in_(contestant_ids))
     stats: dict[int, dict[int, tuple]] = defaultdict(dict)
-    for contestant_id, aspect_id, count, total, low, high, last_entry in db.session.execute(query):
+    for contestant_id, aspect_id, count, total, low, high, last_entry in db.session.connection().execute(query):
         stats[contestant_id][aspect_id] = (count, total, low, high, last_entry == 2)
     return stats
 
@@ -217,7 +223,7 @@ def compute(event: Event) -> list[Computed]:
         raise DomainError(error) from None
     # The contestants who competed: checked in with a blind number (no-shows who were never
     # checked in, and everyone recorded out, are not ranked).
-    contestants = db.session.execute(select(Contestant.id, Contestant.blind_number)
+    contestants = db.session.connection().execute(select(Contestant.id, Contestant.blind_number)
                                      .where(Contestant.event_id == event.id,
                                             Contestant.status == ContestantStatus.CHECKED_IN.value,
                                             Contestant.blind_number.is_not(None))

@@ -187,13 +187,17 @@ def exact_scores(event_id: int, scheme: scoring.MarkingScheme, contestant_ids,
     # Per contestant: each module's marks over ``common_marks``, then aspects marked and broken.
     sums: dict[int, list[int]] = {}
     width = len(modules)
+    multiples: dict[int, int] = {}  # group denominator -> common_marks // group denominator
     for contestant_id, module_id, group_denominator, numerator, count, broken in rows:
         if module_id is None:  # marks of an aspect outside the scheme (see :func:`_query`)
             continue
         own = sums.get(contestant_id)
         if own is None:
             own = sums[contestant_id] = [0] * (width + 2)
-        own[position[module_id]] += numerator * (common_marks // group_denominator)
+        multiple = multiples.get(group_denominator)
+        if multiple is None:
+            multiple = multiples[group_denominator] = common_marks // group_denominator
+        own[position[module_id]] += numerator * multiple
         own[width] += count
         own[width + 1] += broken
     # module score = achieved × weight / maximum, over ``denominator``
