@@ -32,6 +32,7 @@ half-up to two decimals; award counts are rounded cumulatively half-up
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -147,17 +148,28 @@ class Computed(NamedTuple):
     title: bool
 
 
+@functools.cache
+def _mark_stats_query(by_id: bool):
+    """The query of :func:`_load_mark_stats` (built once each): the marks of event ``:event_id``,
+    with ``by_id`` only those of contestants ``:contestant_ids``."""
+    query = (select(Mark.contestant_id, Mark.aspect_id, func.count(), _cents(func.sum(Mark.value)),
+                    _cents(func.min(Mark.value)), _cents(func.max(Mark.value)), func.max(Mark.entry))
+             .where(Mark.event_id == bindparam("event_id")).group_by(Mark.contestant_id, Mark.aspect_id))
+    if by_id:
+        query = query.where(Mark.contestant_id.in_(bindparam("contestant_ids", expanding=True)))
+    return query
+
+
 def _load_mark_stats(event_id: int, contestant_ids=None) -> dict[int, dict[int, tuple]]:
     """The statistics of every contestant's marks on every aspect (or only ``contestant_ids``'),
     in one GROUP BY query: contestant -> aspect -> (count, sum, lowest, highest, second entry
     present), the sums and extremes in whole cents (:func:`_cents`)."""
-    query = (select(Mark.contestant_id, Mark.aspect_id, func.count(), _cents(func.sum(Mark.value)),
-                    _cents(func.min(Mark.value)), _cents(func.max(Mark.value)), func.max(Mark.entry))
-             .where(Mark.event_id == event_id).group_by(Mark.contestant_id, Mark.aspect_id))
+    parameters: dict = {"event_id": event_id}
     if contestant_ids is not None:
-        query = query.where(Mark.contestant_id.in_(contestant_ids))
+        parameters["contestant_ids"] = sorted(contestant_ids)
     stats: dict[int, dict[int, tuple]] = defaultdict(dict)
-    for contestant_id, aspect_id, count, total, low, high, last_entry in db.session.connection().execute(query):
+    for contestant_id, aspect_id, count, total, low, high, last_entry in db.session.connection().execute(
+            _mark_stats_query(contestant_ids is not None), parameters):
         stats[contestant_id][aspect_id] = (count, total, low, high, last_entry == 2)
     return stats
 
