@@ -225,6 +225,17 @@ def _contestant_label(contestant_id: int, blind: dict[int, str | None]) -> str:
     return blind.get(contestant_id) or f"#{contestant_id}"
 
 
+@functools.cache
+def _competed_query():
+    """(id, blind number) of the contestants of event ``:event_id`` who competed: checked in with
+    a blind number (no-shows who were never checked in, and everyone recorded out, are not
+    ranked); in id order, so that the first refusal is always the same (built once)."""
+    return (select(Contestant.id, Contestant.blind_number)
+            .where(Contestant.event_id == bindparam("event_id"),
+                   Contestant.status == ContestantStatus.CHECKED_IN.value, Contestant.blind_number.is_not(None))
+            .order_by(Contestant.id))
+
+
 def compute(event: Event) -> list[Computed]:
     """Every ranked contestant's result, best first; nothing is written."""
     plan = event_scheme(event)
@@ -233,14 +244,7 @@ def compute(event: Event) -> list[Computed]:
         scorer = scoring.module_scorer(plan.scheme)  # validated once, for every contestant
     except scoring.SchemeError as error:
         raise DomainError(error) from None
-    # The contestants who competed: checked in with a blind number (no-shows who were never
-    # checked in, and everyone recorded out, are not ranked).
-    contestants = db.session.connection().execute(select(Contestant.id, Contestant.blind_number)
-                                     .where(Contestant.event_id == event.id,
-                                            Contestant.status == ContestantStatus.CHECKED_IN.value,
-                                            Contestant.blind_number.is_not(None))
-                                     .order_by(Contestant.id)).all()  # the first refusal is always the same
-    blind = dict(contestants)
+    blind = dict(db.session.connection().execute(_competed_query(), {"event_id": event.id}).all())
     module_scores = _module_scores(event, plan, scorer, blind)
     totals = {cid: scoring.total_score(scores) for cid, scores in module_scores.items()}
     try:
