@@ -64,21 +64,24 @@ def cycle(cycle_id: int):
                            overview=review.cycle_overview(selection))
 
 
+def _occupation_page(page: str, occupation_id: int, **context):
+    """One of an occupation's review pages, with where its review stands."""
+    occupation = db.get_or_404(CycleOccupation, occupation_id)
+    return render_template(f"craftsmen/review/{page}.html", occupation=occupation,
+                           standings=review.standings(occupation), **context)
+
+
 @bp.get("/occupations/<int:occupation_id>/progress")
 @roles_required(Role.ADMIN)
 def progress(occupation_id: int):
-    occupation = db.get_or_404(CycleOccupation, occupation_id)
-    return render_template("craftsmen/review/progress.html", occupation=occupation,
-                           standings=review.standings(occupation))
+    return _occupation_page("progress", occupation_id)
 
 
 @bp.get("/occupations/<int:occupation_id>/proposed")
 @roles_required(Role.ADMIN)
 def proposed(occupation_id: int):
-    occupation = db.get_or_404(CycleOccupation, occupation_id)
-    return render_template("craftsmen/review/proposed.html", occupation=occupation,
-                           standings=review.standings(occupation), form=GenerateForm(),
-                           boundary_tie_message=review.boundary_tie_message)
+    return _occupation_page("proposed", occupation_id, form=GenerateForm(),
+                            boundary_tie_message=review.boundary_tie_message)
 
 
 @bp.post("/occupations/<int:occupation_id>/proposed")

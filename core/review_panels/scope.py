@@ -73,10 +73,12 @@ class PanelScope(Generic[R]):
 
     def sheet_url(self, panel: ReviewPanel, subject_id: int, action: str = "sheet") -> str:
         """The score sheet of one record (``action``: or its conflict, resolve, reopen URL)."""
-        return url_for(f"{self.endpoint}.{action}", **{self.panel_arg: panel.id, self.subject_arg: subject_id})
+        args: dict[str, Any] = {self.panel_arg: panel.id, self.subject_arg: subject_id}
+        return url_for(f"{self.endpoint}.{action}", **args)
 
     def flags_url(self, panel_id: int) -> str:
-        return url_for(f"{self.endpoint}.flags", **{self.panel_arg: panel_id})
+        args: dict[str, Any] = {self.panel_arg: panel_id}
+        return url_for(f"{self.endpoint}.flags", **args)
 
     def tasks_url(self) -> str:
         return url_for(f"{self.endpoint}.expert_tasks")

@@ -18,7 +18,7 @@ has its own ``<templates>/<page>.html`` (extending the engine's, filling its blo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
@@ -120,7 +120,7 @@ def reopenable(sheets) -> list:
     return [s for s in sheets if s.user_id != current_user.id]
 
 
-def lead_forms(flagged: Iterable[tuple[int, list]], *, prefix: Callable[[int], str],
+def lead_forms(flagged: Iterable[tuple[int, Sequence]], *, prefix: Callable[[int], str],
                posted_id: int | None = None, resolve_form=None, reopen_form=None) -> dict:
     """The lead's (resolve, reopen) forms per flagged subject id, from ``(id, sheets)`` pairs.
     One page shows a pair per subject: ``prefix(id)`` keeps their field ids apart. The form just
@@ -163,17 +163,11 @@ class ReviewViews:
     # Administrators -----------------------------------------------------------------------------
 
     def panel_form(self, **args):
+        """Form or change the panel of what ``args`` name (its experts, lead and deadline)."""
         pages = self.pages
         target = pages.target(**args)
         panel = pages.panel_of(target)
-        experts = panels.expert_choices()
-        if panel is not None:  # current members stay selectable even if their account was disabled
-            experts += [m.user for m in panel.members if m.user not in experts]
-        form = PanelForm(experts=experts, overlaps=pages.overlaps(target), overlap_note=pages.overlap_note)
-        if request.method == "GET" and panel is not None:
-            form.members.data = sorted(panel.member_ids())
-            form.lead_user_id.data = panel.lead_user_id or 0
-            form.deadline.data = panel.deadline
+        form = self._panel_form(target, panel)
         if form.validate_on_submit():
             saved = commit_or_report(form, lambda: self._save_panel(target, form))
             if saved is not REFUSED:
@@ -181,8 +175,21 @@ class ReviewViews:
                 flash(message, "success")
                 return redirect(url)
         return pages.render("panel_form.html", form=form, panel=panel, target=target,
-                               rubric=scoring.Rubric.from_data(panel.rubric if panel else pages.rubric(target)),
-                               threshold=panel.disagreement_threshold if panel else pages.threshold(target))
+                            rubric=scoring.Rubric.from_data(panel.rubric if panel else pages.rubric(target)),
+                            threshold=panel.disagreement_threshold if panel else pages.threshold(target))
+
+    def _panel_form(self, target, panel: ReviewPanel | None) -> PanelForm:
+        """Every active expert, plus the current members even if their account was disabled (so
+        they stay selectable); on GET the panel as it stands."""
+        experts = panels.expert_choices()
+        if panel is not None:
+            experts += [m.user for m in panel.members if m.user not in experts]
+        form = PanelForm(experts=experts, overlaps=self.pages.overlaps(target), overlap_note=self.pages.overlap_note)
+        if request.method == "GET" and panel is not None:
+            form.members.data = sorted(panel.member_ids())
+            form.lead_user_id.data = panel.lead_user_id or 0
+            form.deadline.data = panel.deadline
+        return form
 
     def _save_panel(self, target, form) -> ReviewPanel:
         panel = self.pages.form_panel(target, form.members.data, form.lead_user_id.data or None, by=current_user)
@@ -193,7 +200,7 @@ class ReviewViews:
 
     def expert_tasks(self):
         return self.pages.render("expert_tasks.html", groups=self.scope.tasks_for(current_user),
-                               today=beijing_today())
+                                 today=beijing_today())
 
     def sheet(self, **args):
         """GET or POST the current expert's score sheet on one record."""
@@ -273,8 +280,8 @@ class ReviewViews:
         forms = lead_forms(((e.subject_id, e.result.sheets) for e in entries), prefix=self._prefix,
                            posted_id=posted_id, resolve_form=resolve_form, reopen_form=reopen_form)
         return self.pages.render("flags.html", panel=panel, target=self.pages.target_of(panel),
-                               entries=entries, forms=forms, is_open=scope.is_open(panel),
-                               is_admin=current_user.has_role(Role.ADMIN))
+                                 entries=entries, forms=forms, is_open=scope.is_open(panel),
+                                 is_admin=current_user.has_role(Role.ADMIN))
 
     def resolve(self, **args):
         """The lead confirms the flagged scores of the record with a note."""

@@ -99,6 +99,15 @@ def _render_decide(studio: Studio, name_form=None, after_form=None, status=200):
         flags=leaders.flags_for([studio.leader]).get(studio.leader_worker_id, [])), status
 
 
+def _decide_again(studio: Studio, form, **forms):
+    """A decision not taken: the decide page with ``form`` as typed, or the studio's page with
+    the errors flashed once the studio is no longer under review."""
+    if studio.state_enum is not StudioState.UNDER_REVIEW:
+        flash_form_errors(form)
+        return redirect(url_for("studios.detail", studio_id=studio.id))
+    return _render_decide(studio, **forms)
+
+
 @bp.get("/studios/<int:studio_id>/decide")
 @roles_required(Role.ADMIN)
 def decide(studio_id: int):
@@ -121,10 +130,7 @@ def name(studio_id: int):
         if done is not REFUSED:
             flash(_("已命名“%(name)s”，编号 %(number)s", name=studio.name, number=studio.number), "success")
             return redirect(url_for("studios.detail", studio_id=studio.id))
-    if studio.state_enum is not StudioState.UNDER_REVIEW:
-        flash_form_errors(form)
-        return redirect(url_for("studios.detail", studio_id=studio.id))
-    return _render_decide(studio, name_form=form)
+    return _decide_again(studio, form, name_form=form)
 
 
 @bp.post("/studios/<int:studio_id>/after-review")
@@ -141,10 +147,7 @@ def after_review(studio_id: int):
             flash(_("已退回“%(name)s”修改", name=studio.name) if decision == "return"
                   else _("“%(name)s”不予命名", name=studio.name), "success")
             return redirect(url_for("studios.detail", studio_id=studio.id))
-    if studio.state_enum is not StudioState.UNDER_REVIEW:
-        flash_form_errors(form)
-        return redirect(url_for("studios.detail", studio_id=studio.id))
-    return _render_decide(studio, after_form=form)
+    return _decide_again(studio, form, after_form=form)
 
 
 @bp.route("/studios/<int:studio_id>/delist", methods=["GET", "POST"])

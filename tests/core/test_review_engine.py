@@ -154,6 +154,14 @@ def _score(panel, gadget, expert, design: str, finish: str):
     return SCOPE.save_sheet(panel, gadget, expert, {"design": design, "finish": finish}, submit=True)
 
 
+def _disagreeing(panel, experts, gadget: Gadget) -> Gadget:
+    """Every expert scores ``gadget``, 32 points apart (the threshold is 10): flagged for the lead."""
+    for expert, mark in zip(experts, ("60", "90", "92"), strict=True):
+        _score(panel, gadget, expert, mark, mark)
+    db.session.commit()
+    return gadget
+
+
 def _gadget(**kwargs) -> Gadget:
     gadget = Gadget(**kwargs)
     GADGETS[gadget.id] = gadget
@@ -301,10 +309,7 @@ def test_a_declared_conflict_needs_a_reason_and_takes_the_expert_off_the_gadget(
 
 def test_the_lead_decides_a_flagged_gadget_on_the_engines_flags_page(trial, world, gclient, no_csrf):
     panel, experts, _admin = trial
-    gadget = _gadget(id=26, trial=1, enterprise_id=world.ent_b)
-    for expert, mark in zip(experts, ("60", "90", "92"), strict=True):
-        _score(panel, gadget, expert, mark, mark)
-    db.session.commit()
+    gadget = _disagreeing(panel, experts, _gadget(id=26, trial=1, enterprise_id=world.ent_b))
     gclient.login(experts[0].id)
     page = gclient.get(f"/gadgets/review/panels/{panel.id}/flags").get_data(as_text=True)
     assert 'data-testid="flag-26"' in page and "样品26" in page
@@ -322,10 +327,7 @@ def test_the_lead_decides_a_flagged_gadget_on_the_engines_flags_page(trial, worl
 
 def test_the_lead_sends_one_experts_sheet_back_through_the_page(trial, world, gclient, no_csrf):
     panel, experts, _admin = trial
-    gadget = _gadget(id=27, trial=1, enterprise_id=world.ent_b)
-    for expert, mark in zip(experts, ("60", "90", "92"), strict=True):
-        _score(panel, gadget, expert, mark, mark)
-    db.session.commit()
+    gadget = _disagreeing(panel, experts, _gadget(id=27, trial=1, enterprise_id=world.ent_b))
     gclient.login(experts[0].id)
     reopen = f"/gadgets/review/panels/{panel.id}/gadgets/{gadget.id}/reopen"
     own = gclient.post(reopen, data={"g27-expert_id": experts[0].id, "g27-reason": "再看看"})
@@ -338,10 +340,7 @@ def test_the_lead_sends_one_experts_sheet_back_through_the_page(trial, world, gc
 
 def test_the_workbench_counts_the_features_flags_through_the_scope(trial, world, gclient):
     panel, experts, _admin = trial
-    gadget = _gadget(id=28, trial=1, enterprise_id=world.ent_b)
-    for expert, mark in zip(experts, ("60", "90", "92"), strict=True):
-        _score(panel, gadget, expert, mark, mark)
-    db.session.commit()
+    _disagreeing(panel, experts, _gadget(id=28, trial=1, enterprise_id=world.ent_b))
     with gclient.application.test_request_context():
         items = [i for i in panel_work.flagged_items(experts[0], None, lead=experts[0])
                  if i.title == "样品评分分歧待组长处理"]
