@@ -35,6 +35,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from fractions import Fraction
 from itertools import accumulate
 from typing import NamedTuple, TypeVar
 
@@ -615,28 +616,39 @@ class JudgeStats:
         return Decimal(self.flagged) / self.marks if self.marks else ZERO
 
 
-def judge_deviation(panels: Iterable[Mapping[Hashable, Decimal]], tolerance: Decimal = JUDGEMENT_TOLERANCE
-                    ) -> dict[Hashable, JudgeStats]:
+def judge_deviation(panels: Iterable[Mapping[Hashable, Decimal | Fraction]],
+                    tolerance: Decimal = JUDGEMENT_TOLERANCE) -> dict[Hashable, JudgeStats]:
     """Each judge's severity or leniency, and how often they were flagged.
 
     ``panels``: one mapping ``judge → mark`` per contestant and aspect, on one scale (the 0-3
-    judgement scores, or continuous marks divided by the aspect's maximum, with a tolerance to
-    match). On each, a judge's deviation is their mark minus the mean of the *other* judges'
-    marks; a judge is flagged there when it exceeds ``tolerance`` either way. (On judgement
-    scores with the default tolerance of 1, an aspect is flagged by
+    judgement scores, or continuous marks divided by the aspect's maximum — given as exact
+    fractions — with a tolerance to match). On each, a judge's deviation is their mark minus the
+    mean of the *other* judges' marks; a judge is flagged there when it exceeds ``tolerance``
+    either way, compared exactly (a mark exactly the tolerance away is not flagged). (On
+    judgement scores with the default tolerance of 1, an aspect is flagged by
     :func:`judgement_discrepancy` exactly when at least one of its judges is flagged.) A mark
     with no other judge beside it is left out.
     """
-    deviations: dict[Hashable, list[Decimal]] = defaultdict(list)
-    tolerance = _decimal(tolerance)
+    deviations: dict[Hashable, list[Fraction]] = defaultdict(list)
+    limit = Fraction(_decimal(tolerance))
     for panel in panels:
-        marks = {judge: _decimal(mark) for judge, mark in panel.items()}
+        marks = {judge: _fraction(mark) for judge, mark in panel.items()}
         if len(marks) < 2:
             continue
-        total = sum(marks.values(), ZERO)
+        total = sum(marks.values(), Fraction(0))
         for judge, mark in marks.items():
             deviations[judge].append(mark - (total - mark) / (len(marks) - 1))
     return {judge: JudgeStats(judge=judge, marks=len(values),
-                              mean_deviation=sum(values, ZERO) / len(values),
-                              flagged=sum(abs(d) > tolerance for d in values))
+                              mean_deviation=_fraction_decimal(sum(values, Fraction(0)) / len(values)),
+                              flagged=sum(abs(d) > limit for d in values))
             for judge, values in deviations.items()}
+
+
+def _fraction(value) -> Fraction:
+    """A mark as an exact fraction: Decimals as they are written, fractions as given."""
+    return value if isinstance(value, Fraction) else Fraction(_decimal(value))
+
+
+def _fraction_decimal(value: Fraction) -> Decimal:
+    """An exact fraction as a Decimal to the context's precision."""
+    return Decimal(value.numerator) / Decimal(value.denominator)

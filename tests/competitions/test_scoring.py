@@ -723,6 +723,16 @@ def test_a_judge_far_from_the_others_is_flagged_and_counted():
     assert stats["j1"].marks == 3  # a mark with nobody beside it is left out
 
 
+def test_a_continuous_mark_exactly_the_tolerance_from_the_others_is_not_flagged():
+    # 7.50 of a 75-point aspect from the others' mean is 10% of the maximum: not more than it
+    def scaled(marks):
+        return {judge: Fraction(mark) / 75 for judge, mark in marks.items()}
+    stats = scoring.judge_deviation([scaled({"a": D("30.00"), "b": D("37.50")})], D("0.1"))
+    assert stats["a"].flagged == stats["b"].flagged == 0
+    stats = scoring.judge_deviation([scaled({"a": D("30.00"), "b": D("37.51")})], D("0.1"))
+    assert stats["a"].flagged == stats["b"].flagged == 1
+
+
 @given(judge_scores)
 def test_a_judgement_aspect_is_flagged_exactly_when_one_of_its_judges_is(scores):
     stats = scoring.judge_deviation([dict(enumerate(scores))])
