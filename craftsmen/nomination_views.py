@@ -25,6 +25,7 @@ from core.organizations.models import Enterprise, Union, UnionKind
 from core.pagination import paginate
 from core.people.models import SkillLevel, Worker
 from core.roles import Role
+from core.search_indexes import contains_text
 from craftsmen import NAV_GROUP, queries, rules, uploads
 from craftsmen.models import (
     CycleOccupation,
@@ -469,7 +470,8 @@ def talent_pool():
     q = request.args.get("q", "").strip()
     if q:
         query = query.join(Worker, Worker.id == Nomination.worker_id).where(or_(
-            Worker.name.like(f"%{q}%"), Nomination.enterprise_id.in_(org_services.enterprise_ids_named_like(q))))
+            contains_text(q, Worker.name, Worker.occupation, dialect=db.session.get_bind().dialect.name),
+            Nomination.enterprise_id.in_(org_services.enterprise_ids_named_like(q))))
     # The filters' cycles and districts are loaded first: the rows' cycles and district unions
     # are then found among them, and the rest of a row comes in the page's own query.
     cycles = db.session.scalars(select(SelectionCycle).order_by(SelectionCycle.id.desc())).all()

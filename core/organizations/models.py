@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import Model
-from core.search_indexes import trigram_index
+from core.search_indexes import add_search_grams, trigram_index
 from core.timeutil import utcnow
 
 
@@ -78,3 +78,7 @@ class Enterprise(Model):
 
     def union_ids(self) -> set[int]:
         return {i for i in (self.district_union_id, self.industry_union_id) if i}
+
+
+# an enterprise search of one or two characters by index: see core.search_indexes
+add_search_grams(Enterprise.__table__, "name")
