@@ -75,9 +75,14 @@ def contains_text(text: str, *columns, dialect: str):
     have been given these columns), a longer one through the columns' trigram indexes;
     elsewhere a plain ``LIKE``."""
     if is_grams_search(text, dialect):
-        grams = sa.literal_column(f"{columns[0].table.name}.{GRAMS_COLUMN}", postgresql.ARRAY(sa.Text))
-        return grams.bool_op("@>")(sa.cast(postgresql.array([text]), postgresql.ARRAY(sa.Text)))
+        return has_gram(columns[0].table, text)
     return sa.or_(*(column.contains(text, autoescape=True) for column in columns))
+
+
+def has_gram(table: sa.Table, gram: str):
+    """Rows of ``table`` (which has a grams column) among whose grams is ``gram``."""
+    grams = sa.literal_column(f"{table.name}.{GRAMS_COLUMN}", postgresql.ARRAY(sa.Text))
+    return grams.bool_op("@>")(sa.cast(postgresql.array([gram]), postgresql.ARRAY(sa.Text)))
 
 
 def is_grams_search(text: str, dialect: str) -> bool:
@@ -85,10 +90,10 @@ def is_grams_search(text: str, dialect: str) -> bool:
     return dialect == "postgresql" and 0 < len(text) <= SHORT_SEARCH
 
 
-def matches_first(query: sa.Select, conditions, order) -> sa.Select:
-    """``query`` narrowed by ``conditions`` and ordered by ``order`` (columns of its table,
-    possibly ``desc()``, ending with its unique id), whose pages are found among the matches
-    (see :data:`core.pagination.PAGE_KEYS`).
+def matches_first(query: sa.Select, order) -> sa.Select:
+    """``query`` (of one table, its conditions on that table's columns) ordered by ``order``
+    (columns of the table, possibly ``desc()``, ending with its unique id), whose pages are
+    found among its matches (see :data:`core.pagination.PAGE_KEYS`).
 
     A list ordered by an index is normally read along that index, each row checked against the
     search, until a page is full. For a search of one or two characters that walk is as long as
@@ -101,12 +106,12 @@ def matches_first(query: sa.Select, conditions, order) -> sa.Select:
     from core.pagination import PAGE_KEYS
 
     columns = [getattr(o, "element", o) for o in order]
-    matches = (sa.select(*columns).where(*conditions).cte("matches")
+    matches = (sa.select(*columns).where(query.whereclause).cte("matches")
                .prefix_with("MATERIALIZED", dialect="postgresql"))
     keys = sa.select(matches.c[columns[-1].key]).order_by(*(
         matches.c[c.key] if o is c else matches.c[c.key].desc()
         for o, c in zip(order, columns, strict=True)))
-    return query.where(*conditions).order_by(*order).execution_options(**{PAGE_KEYS: keys})
+    return query.order_by(*order).execution_options(**{PAGE_KEYS: keys})
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

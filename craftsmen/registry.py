@@ -89,10 +89,11 @@ def registry_query(filters: RegistryFilters) -> Select:
         conditions.append(t.revoked_on.is_(None))
     elif filters.status == "revoked":
         conditions.append(t.revoked_on.is_not(None))
+    query = query.where(*conditions)
     order = (t.year.desc(), collation.order_by_name(t), t.id)
     if filters.q and is_grams_search(filters.q, dialect):  # a surname: see matches_first
-        return matches_first(query, conditions, order)
-    return query.where(*conditions).order_by(*order)
+        return matches_first(query, order)
+    return query.order_by(*order)
 
 
 @dataclass(frozen=True)

@@ -331,7 +331,8 @@ def test_enterprise_name_of_one_or_two_characters_is_looked_up_in_the_grams_inde
 
 
 def _load_pool(app, world, n: int) -> None:
-    """``n`` workers (see :func:`_load_workers`), every one of them in the talent pool."""
+    """``n`` workers (see :func:`_load_workers`), every one of them in the talent pool: the
+    鑫s as 焊工, the others as 钳工."""
     from tests.craftsmen.conftest import make_cycle
 
     _load_workers(app, world.ent_a, n)
@@ -341,24 +342,29 @@ def _load_pool(app, world, n: int) -> None:
         db.session.execute(text(
             "INSERT INTO nominations (cycle_id, occupation_id, worker_id, enterprise_id, state,"
             " statement, decision_note, selection_basis, qualified_at, created_at, updated_at, version)"
-            " SELECT :cycle, :occupation, id, enterprise_id, 'qualified', '', '', '', now(), now(),"
-            " now(), 1 FROM workers"), {"cycle": cycle.id, "occupation": cycle.occupations[0].id})
+            " SELECT :cycle, CASE WHEN name LIKE '鑫%' THEN :welder ELSE :fitter END, id, enterprise_id,"
+            " 'qualified', '', '', '', now(), now(), now(), 1 FROM workers"),
+            {"cycle": cycle.id, "fitter": cycle.occupations[0].id, "welder": cycle.occupations[1].id})
         db.session.commit()
         _vacuum("nominations")
 
 
-def test_talent_pool_search_of_one_or_two_characters_uses_the_workers_grams_index(app, client, world,
-                                                                                  login):
+@pytest.mark.parametrize("query", ["鑫", "鑫工", "焊"])
+def test_talent_pool_search_of_one_or_two_characters_sorts_matches_from_the_pool_grams_index(
+        app, client, world, login, query):
+    """Nominees' names (鑫工1000) and occupations (焊工) are among the pool's own grams, so a short
+    search is an index look-up on the pool, and only its matches are sorted into pages."""
     _load_pool(app, world, 20_000)
     login(world.users.admin)
-    plans = page_plans(app, client, "/craftsmen/nominations/talent-pool?q=鑫", settings=())
+    plans = page_plans(app, client, "/craftsmen/nominations/talent-pool?q=" + query, settings=())
     assert not any(n["Node Type"] == "Seq Scan" and n["Relation Name"] in ("workers", "nominations")
                    for _statement, nodes in plans for n in nodes)
-    searches = [nodes for statement, nodes in plans
-                if "FROM nominations" in statement and "search_grams" in statement]
-    assert len(searches) == 2  # the page and its count
+    searches = [nodes for statement, nodes in plans if "FROM nominations" in statement
+                and "search_grams" in statement and "nominations.id IN" not in statement]
+    assert len(searches) == 2  # the page's keys and its count
     for nodes in searches:
-        assert "ix_workers_search_grams" in {n.get("Index Name") for n in nodes}
+        assert "ix_nominations_search_grams" in {n.get("Index Name") for n in nodes}
+        assert "ix_nominations_pool_listing" not in {n.get("Index Name") for n in nodes}
 
 
 @pytest.mark.parametrize("path", [
