@@ -22,8 +22,9 @@ MAX_PAGE = 100_000
 COUNT_LIMIT = 10_000
 
 #: An execution option of a list's select(): a select() of the list's ids in its order, from
-#: which a page's ids and the bounded total are read instead of from the list itself (e.g. from
-#: a search's matches, see :func:`core.search_indexes.matches_first`).
+#: which a page's ids are read instead of from the list itself (e.g. from a search's matches,
+#: see :func:`core.search_indexes.matches_first`). The bounded total is still counted from the
+#: list itself, which a bitmap of the matches answers as well.
 PAGE_KEYS = "page_keys"
 
 
@@ -57,9 +58,6 @@ class BoundedPagination(SelectPagination):
     def _query_count(self) -> int:
         select_q = self._query_args["select"]
         session = self._query_args["session"]
-        page_keys = select_q.get_execution_options().get(PAGE_KEYS)
-        if page_keys is not None:
-            select_q = page_keys
         limited = select_q.options(lazyload("*")).order_by(None).limit(self.count_limit + 1).subquery()
         return session.execute(select(func.count()).select_from(limited)).scalar()
 

@@ -7,7 +7,7 @@ PostgreSQL keeps a plain ``search_grams`` column on ``nominations`` (see
 :mod:`core.search_indexes`) up to date with triggers instead: a nomination's grams are computed
 when it is inserted or moves to another worker, enterprise or occupation, and recomputed for
 every nomination of a worker, enterprise or occupation that is renamed. A GIN index on the
-column then answers the search; SQLite keeps its LIKE scan over the joined names.
+column (of the pool's nominations) then answers the search; SQLite keeps its LIKE scan over the joined names.
 """
 
 from __future__ import annotations
@@ -60,14 +60,26 @@ $$
       for table in ("workers", "enterprises", "cycle_occupations")),
 ]
 
-#: The column and its index (created with the table; the index after a bulk load).
+#: The column and its index, which holds the talent pool only: the pool's state condition is
+#: then the index's own, not a second bitmap of most of the table to intersect with.
 COLUMN = "ALTER TABLE nominations ADD COLUMN search_grams text[]"
-INDEX = "CREATE INDEX ix_nominations_search_grams ON nominations USING gin (search_grams)"
+
+
+def index_statement() -> str:
+    from craftsmen.states import TALENT_POOL_STATES  # (which needs the models)
+
+    states = ", ".join(sorted(f"'{state.value}'" for state in TALENT_POOL_STATES))
+    return ("CREATE INDEX ix_nominations_search_grams ON nominations USING gin (search_grams)"
+            f" WHERE state IN ({states})")
 
 
 def install(metadata: sa.MetaData, nominations: sa.Table) -> None:
     """Have ``create_all`` build the column, its index and the triggers on PostgreSQL."""
-    for statement in (COLUMN, INDEX):
-        sa.event.listen(nominations, "after_create", sa.DDL(statement).execute_if(dialect="postgresql"))
+    sa.event.listen(nominations, "after_create", sa.DDL(COLUMN).execute_if(dialect="postgresql"))
+
+    @sa.event.listens_for(nominations, "after_create")
+    def _index(_table, connection, **_kw):  # the states are known once the models are
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(index_statement())
     for statement in STATEMENTS:
         sa.event.listen(metadata, "after_create", sa.DDL(statement).execute_if(dialect="postgresql"))

@@ -1,8 +1,8 @@
 """Worker, enterprise and talent-pool search of one or two characters by index: on PostgreSQL,
 the workers' grams (name and occupation) and the enterprises' (name) in stored columns with GIN
 indexes, as the registry's, and the nominations' grams of their worker's, enterprise's and
-occupation's names in a column kept by triggers (see craftsmen.pool_search); nothing on SQLite,
-which keeps its LIKE scan.
+occupation's names in a column kept by triggers, indexed for the talent pool's states (see
+craftsmen.pool_search); nothing on SQLite, which keeps its LIKE scan.
 
 Revision ID: d4e19c7a5b20
 Revises: c66a27cbb873
@@ -90,7 +90,8 @@ def upgrade():
         op.execute(statement)
     op.execute("UPDATE nominations SET search_grams = "
                "nomination_search_grams(worker_id, enterprise_id, occupation_id)")
-    op.execute("CREATE INDEX ix_nominations_search_grams ON nominations USING gin (search_grams)")
+    op.execute("CREATE INDEX ix_nominations_search_grams ON nominations USING gin (search_grams)"
+               " WHERE state IN ('named', 'not_proposed', 'proposed', 'qualified', 'revoked', 'withdrawn')")
 
 
 def downgrade():
