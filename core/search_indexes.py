@@ -106,7 +106,8 @@ def matches_first(query: sa.Select, order) -> sa.Select:
     from core.pagination import PAGE_KEYS
 
     columns = [getattr(o, "element", o) for o in order]
-    matches = (sa.select(*columns).where(query.whereclause).cte("matches")
+    conditions = [] if query.whereclause is None else [query.whereclause]
+    matches = (sa.select(*columns).where(*conditions).cte("matches")
                .prefix_with("MATERIALIZED", dialect="postgresql"))
     keys = sa.select(matches.c[columns[-1].key]).order_by(*(
         matches.c[c.key] if o is c else matches.c[c.key].desc()

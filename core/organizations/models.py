@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -81,4 +82,4 @@ class Enterprise(Model):
 
 
 # an enterprise search of one or two characters by index: see core.search_indexes
-add_search_grams(Enterprise.__table__, "name")
+add_search_grams(cast(sa.Table, Enterprise.__table__), "name")

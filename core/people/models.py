@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -113,4 +114,4 @@ class Worker(Model):
 
 
 # a worker search of one or two characters (a surname) by index: see core.search_indexes
-add_search_grams(Worker.__table__, "name", "occupation")
+add_search_grams(cast(sa.Table, Worker.__table__), "name", "occupation")
