@@ -240,6 +240,31 @@ def _for_everyone() -> bool:
             and "_flashes" not in session)
 
 
+def _request_tag(features: tuple[str, ...]) -> str:
+    """The page's tag, computed once per request (a limiter's exemption asks before the view)."""
+    tags = g.setdefault("_public_page_tags", {})
+    tag = tags.get(features)
+    if tag is None:
+        tag = tags[features] = page_tag(features)
+    return tag
+
+
+def _kept(tag: str) -> tuple[bytes, str] | None:
+    return pages.get(tag) if current_app.config["PUBLIC_PAGE_CACHE_ENTRIES"] else None
+
+
+def answered_without_view(*features: str) -> bool:
+    """Whether :func:`cached_for_visitors` with ``features`` answers this request without running
+    its view: a visitor's request whose page this process keeps, or whose ``If-None-Match`` carries
+    the current tag (which only a page rendered for this very address was given). Either way the
+    page was once answered in full with ``200``: a rate limit on failed look-ups need not ask its
+    storage about it."""
+    if not _for_everyone():
+        return False
+    tag = _request_tag(features)
+    return request.if_none_match.contains_weak(tag) or _kept(tag) is not None
+
+
 def cached_for_visitors(*features: str):
     """Mark a public view whose page depends only on its address, the language, the day and
     the data of ``features``."""
@@ -249,8 +274,8 @@ def cached_for_visitors(*features: str):
         def wrapper(*args, **kwargs):
             if not _for_everyone():
                 return view(*args, **kwargs)
-            tag = page_tag(features)
-            kept = pages.get(tag)
+            tag = _request_tag(features)
+            kept = _kept(tag)
             private = False
             if request.if_none_match.contains_weak(tag):
                 response = current_app.response_class(status=304)
