@@ -28,9 +28,9 @@ MARK_SAVE_REPLAY = 2
 
 #: Pages on the demo data (``flask seed-demo``): statements per request.
 PAGES = {
-    "registry": 5,
-    "registry search": 5,
-    "studio directory": 8,
+    "registry": 2,
+    "registry search": 2,
+    "studio directory": 6,
     "competition results": 8,
     "certificate verification": 1,
     "workbench admin": 8,
