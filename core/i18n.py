@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from core.extensions import babel
 
@@ -61,8 +63,44 @@ def skill_label(value: str) -> str:
     return str(SkillLevel(value).label) if value else ""
 
 
+class TemplateMessages:
+    """The templates' ``_()`` and ``gettext()``: each message looked up in the catalog once per
+    language and process rather than on every call (a page asks for the same few dozen labels on
+    every request; the catalogs change only with a deployment). It behaves as Jinja's "newstyle"
+    gettext: the translation is a format string filled with the keyword arguments, escaped when
+    the template autoescapes. Messages are the templates' literals; should more than ``size``
+    ever be asked for, the rest are looked up each time rather than kept."""
+
+    def __init__(self, size: int = 20_000):
+        self.size = size
+        self._kept: dict[tuple[str, str, bool], str] = {}
+
+    def translate(self, context, message: str, **variables):
+        autoescape = context.eval_ctx.autoescape
+        key = (str(get_locale()), message, autoescape)
+        kept = self._kept.get(key)
+        if kept is None:
+            translated = get_translations().ugettext(message)
+            kept = Markup(translated) if autoescape else translated  # noqa: S704 - a format string: % escapes
+            if len(self._kept) < self.size:
+                self._kept[key] = kept
+        return kept % variables
+
+
+def _install_template_messages(app) -> None:
+    """Flask-Babel's Jinja callables, with ``_()`` / ``gettext()`` kept per language."""
+    messages = app.extensions["i18n.template_messages"] = TemplateMessages()
+
+    @pass_context
+    def translate(context, message: str, **variables):
+        return messages.translate(context, message, **variables)
+
+    app.jinja_env.globals.update({"_": translate, "gettext": translate})
+
+
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    _install_template_messages(app)
     app.jinja_env.filters["cn_date"] = chinese_date
     app.jinja_env.filters["local_dt"] = local_datetime
     app.jinja_env.filters["skill_label"] = skill_label
