@@ -31,7 +31,7 @@ PAGES = {
     "registry": 2,
     "registry search": 2,
     "studio directory": 6,
-    "competition results": 8,
+    "competition results": 7,
     "certificate verification": 1,
     "workbench admin": 8,
     "workbench reviewer": 6,
