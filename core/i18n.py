@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
+from babel import Locale
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale, get_translations
 from flask_babel import lazy_gettext as _l
@@ -15,7 +17,7 @@ from core.extensions import babel
 lazy_login_message = _l("请先登录")
 
 
-def select_locale() -> str:
+def select_language() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -23,6 +25,17 @@ def select_locale() -> str:
     if isinstance(chosen, str) and chosen in languages:
         return chosen
     return request.accept_languages.best_match(list(languages)) or "zh"
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(language: str) -> Locale:
+    return Locale.parse(language)
+
+
+def select_locale() -> Locale:
+    """The request's locale: one object per language and process (Flask-Babel takes a ``Locale``
+    as it is, where parsing a code anew on each request looks up Babel's locale data)."""
+    return _parsed(select_language())
 
 
 def chinese_date(value) -> str:
