@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from flask_babel import get_locale
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from core import collation
 from core.extensions import db
@@ -104,6 +104,14 @@ def with_list_relations(query: Select) -> Select:
         selectinload(Studio.leader))
 
 
+def _with_row_relations_joined(query: Select) -> Select:
+    """The same, joined into the page's own query (one each: the enterprise, its district union,
+    the leader), for the public directory, whose page is nothing but these rows."""
+    return query.options(
+        joinedload(Studio.enterprise).joinedload(Enterprise.district_union),
+        joinedload(Studio.leader))
+
+
 def studio_query(user, filters: StudioFilters) -> Select:
     """The studios ``user`` may list, filtered, newest first."""
     query = select(Studio).join(Enterprise, Enterprise.id == Studio.enterprise_id)
@@ -118,7 +126,7 @@ def public_query(filters: StudioFilters) -> Select:
     query = select(Studio).where(Studio.state.in_([s.value for s in NAMED_STATES]))
     filters.state = ""
     filters.year_kind = "named"
-    return with_list_relations(_filtered(query, filters).order_by(collation.order_by_name(Studio), Studio.id))
+    return _with_row_relations_joined(_filtered(query, filters).order_by(collation.order_by_name(Studio), Studio.id))
 
 
 def row_labels() -> dict:

@@ -30,7 +30,7 @@ MARK_SAVE_REPLAY = 2
 PAGES = {
     "registry": 2,
     "registry search": 2,
-    "studio directory": 6,
+    "studio directory": 3,
     "competition results": 7,
     "certificate verification": 1,
     "workbench admin": 8,
