@@ -16,6 +16,7 @@ from core.distinct_values import distinct_values
 from core.extensions import db
 from core.organizations.models import Enterprise, Union
 from core.people.models import Worker
+from core.public_cache import kept_while_unchanged
 from core.search_indexes import contains_text, is_grams_search, matches_first
 from craftsmen.models import (
     CraftsmanLevel,
@@ -105,7 +106,12 @@ class FilterOptions:
 
 def filter_options() -> FilterOptions:
     """The values the registry's filters offer, read from the columns' indexes (a probe per
-    distinct value), not by sorting the whole table on every view."""
+    distinct value), not by sorting the whole table on every view, and kept until the registry
+    changes."""
+    return kept_while_unchanged("craftsmen.registry.filter_options", ("craftsmen",), _read_filter_options)
+
+
+def _read_filter_options() -> FilterOptions:
     t = CraftsmanTitle
     return FilterOptions(years=sorted(distinct_values(t.year), reverse=True),
                          occupations=sorted(distinct_values(t.occupation)),
