@@ -21,6 +21,12 @@ MAX_PAGE = 100_000
 #: Totals are counted up to this many rows; a longer list shows "10,000+".
 COUNT_LIMIT = 10_000
 
+#: A search of one or two characters (a surname, 李) matches a large share of a city-sized
+#: list, each match read to be counted; its total is counted up to this many ("1,000+"), a
+#: tenth of the reading. More pages than this holds are not read through: the search is
+#: narrowed instead.
+SHORT_SEARCH_COUNT_LIMIT = 1_000
+
 #: An execution option of a list's select(): a select() of the list's ids in its order, from
 #: which a page's ids are read instead of from the list itself (e.g. from a search's matches,
 #: see :func:`core.search_indexes.matches_first`). The bounded total is still counted from the
@@ -75,6 +81,13 @@ def _single_key(select_q):
         return None
     key = inspect(entity).primary_key
     return getattr(entity, key[0].key) if len(key) == 1 else None
+
+
+def count_limit_for(search: str) -> int:
+    """The count limit of a list searched for ``search`` (stripped; "" for no search)."""
+    from core.search_indexes import SHORT_SEARCH
+
+    return SHORT_SEARCH_COUNT_LIMIT if 0 < len(search) <= SHORT_SEARCH else COUNT_LIMIT
 
 
 def paginate(query, *, count_limit: int = COUNT_LIMIT):

@@ -22,7 +22,7 @@ from core.extensions import db
 from core.forms import REFUSED, ConfirmForm, commit_or_report
 from core.organizations import services as org_services
 from core.organizations.models import Enterprise, Union, UnionKind
-from core.pagination import paginate
+from core.pagination import count_limit_for, paginate
 from core.people.models import SkillLevel, Worker
 from core.roles import Role
 from core.search_indexes import has_gram, is_grams_search, matches_first
@@ -490,7 +490,8 @@ def talent_pool():
     query = matches_first(query, order) if short_search else query.order_by(*order)
     page = paginate(query.options(joinedload(Nomination.worker, innerjoin=True),
                              joinedload(Nomination.occupation, innerjoin=True),
-                             joinedload(Nomination.enterprise, innerjoin=True)))
+                             joinedload(Nomination.enterprise, innerjoin=True)),
+                    count_limit=count_limit_for(q))
     return render_template("craftsmen/nominations/talent_pool.html", page=page, cycles=cycles,
                            occupations=occupations, districts=districts, cycle_id=cycle_id,
                            occupation=occupation, district_id=district_id, q=q)

@@ -14,7 +14,7 @@ from core.forms import REFUSED, commit_or_report, import_or_report
 from core.organizations import rules as org_rules
 from core.organizations import services as org_services
 from core.organizations.models import Enterprise
-from core.pagination import paginate
+from core.pagination import count_limit_for, paginate
 from core.people import exports, importer, rules, services
 from core.people import jobs as people_jobs
 from core.people.forms import WorkerForm, WorkerImportForm
@@ -80,7 +80,7 @@ def index():
         query = query.order_by(Worker.name, Worker.id)
     else:
         query = query.order_by(Enterprise.name, Worker.name, Worker.id)
-    page = paginate(query)
+    page = paginate(query, count_limit=count_limit_for(q))
     return render_template("people/index.html", page=page, q=q, level=level,
                            skill_levels=list(SkillLevel),
                            can_create=rules.can_create_worker(current_user))

@@ -83,3 +83,65 @@ def test_filter_options_are_every_distinct_value_once_in_order(app, world):
         assert distinct_values(AuditEntry.action) == plain
         assert distinct_values(AuditEntry.action, AuditEntry.action > "b") == [a for a in plain if a > "b"]
         assert distinct_values(AuditEntry.target_type, AuditEntry.target_type == "none") == []
+
+
+def _add_workers(enterprise_id: int, n: int) -> list[int]:
+    """``n`` workers of one enterprise, 李工1 … 李工n, all 钳工技师; their ids."""
+    from datetime import date, datetime
+
+    from sqlalchemy import insert
+
+    from core.people.models import Worker
+
+    now = datetime(2026, 1, 1)
+    db.session.execute(insert(Worker), [dict(
+        name=f"李工{i}", gender="male", id_number_encrypted="x", id_number_hash=f"paging-{i}",
+        id_number_masked="110105********0000", birth_date=date(1980, 1, 1), mobile="13900000000",
+        enterprise_id=enterprise_id, occupation="钳工技师", occupation_code="", skill_level="level_3",
+        years_in_occupation=10, is_front_line=True, in_post=True, honors="", created_at=now,
+        updated_at=now, version=1) for i in range(1, n + 1)])
+    db.session.commit()
+    return list(db.session.scalars(select(Worker.id).where(Worker.occupation == "钳工技师")))
+
+
+def _total(html: str) -> str:
+    return re.search(r"(共 [\d,]+ 条|超过 [\d,+]+ 条)", html).group(1)
+
+
+def test_a_search_of_one_or_two_characters_counts_its_matches_only_up_to_a_thousand(
+        app, world, client, login):
+    """A surname matches a large share of a city's workers; counting them all is work nobody
+    reads. A longer search is counted exactly up to 10,000, as every other list."""
+    with app.app_context():
+        _add_workers(world.ent_a, 1_050)
+    login(world.users.admin)
+    assert _total(client.get("/workers/?q=李").get_data(as_text=True)) == "超过 1,000+ 条"
+    assert _total(client.get("/workers/?q=李工").get_data(as_text=True)) == "超过 1,000+ 条"
+    assert _total(client.get("/workers/?q=钳工技师").get_data(as_text=True)) == "共 1050 条"
+    assert _total(client.get("/workers/?q=李工99").get_data(as_text=True)) == "共 11 条"
+
+
+def test_a_talent_pool_search_of_one_or_two_characters_counts_its_matches_only_up_to_a_thousand(
+        app, world, client, login):
+    from datetime import datetime
+
+    from sqlalchemy import insert
+
+    from craftsmen.models import Nomination
+    from tests.craftsmen.conftest import make_cycle
+
+    with app.app_context():
+        ids = _add_workers(world.ent_a, 1_050)
+        cycle = make_cycle()
+        db.session.commit()
+        now = datetime(2026, 1, 1)
+        db.session.execute(insert(Nomination), [dict(
+            cycle_id=cycle.id, occupation_id=cycle.occupations[0].id, worker_id=worker_id,
+            enterprise_id=world.ent_a, state="qualified", statement="", decision_note="",
+            selection_basis="", qualified_at=now, created_at=now, updated_at=now, version=1)
+            for worker_id in ids])
+        db.session.commit()
+    login(world.users.admin)
+    pool = "/craftsmen/nominations/talent-pool"
+    assert _total(client.get(pool + "?q=李").get_data(as_text=True)) == "超过 1,000+ 条"
+    assert _total(client.get(pool + "?q=朝阳精工").get_data(as_text=True)) == "共 1050 条"
