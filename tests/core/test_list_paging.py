@@ -94,12 +94,13 @@ def _add_workers(enterprise_id: int, n: int) -> list[int]:
     from core.people.models import Worker
 
     now = datetime(2026, 1, 1)
-    db.session.execute(insert(Worker), [dict(
-        name=f"李工{i}", gender="male", id_number_encrypted="x", id_number_hash=f"paging-{i}",
-        id_number_masked="110105********0000", birth_date=date(1980, 1, 1), mobile="13900000000",
-        enterprise_id=enterprise_id, occupation="钳工技师", occupation_code="", skill_level="level_3",
-        years_in_occupation=10, is_front_line=True, in_post=True, honors="", created_at=now,
-        updated_at=now, version=1) for i in range(1, n + 1)])
+    common = {"gender": "male", "id_number_encrypted": "x", "id_number_masked": "110105********0000",
+              "birth_date": date(1980, 1, 1), "mobile": "13900000000", "enterprise_id": enterprise_id,
+              "occupation": "钳工技师", "occupation_code": "", "skill_level": "level_3",
+              "years_in_occupation": 10, "is_front_line": True, "in_post": True, "honors": "",
+              "created_at": now, "updated_at": now, "version": 1}
+    db.session.execute(insert(Worker), [{**common, "name": f"李工{i}", "id_number_hash": f"paging-{i}"}
+                                        for i in range(1, n + 1)])
     db.session.commit()
     return list(db.session.scalars(select(Worker.id).where(Worker.occupation == "钳工技师")))
 
@@ -135,11 +136,11 @@ def test_a_talent_pool_search_of_one_or_two_characters_counts_its_matches_only_u
         cycle = make_cycle()
         db.session.commit()
         now = datetime(2026, 1, 1)
-        db.session.execute(insert(Nomination), [dict(
-            cycle_id=cycle.id, occupation_id=cycle.occupations[0].id, worker_id=worker_id,
-            enterprise_id=world.ent_a, state="qualified", statement="", decision_note="",
-            selection_basis="", qualified_at=now, created_at=now, updated_at=now, version=1)
-            for worker_id in ids])
+        common = {"cycle_id": cycle.id, "occupation_id": cycle.occupations[0].id,
+                  "enterprise_id": world.ent_a, "state": "qualified", "statement": "",
+                  "decision_note": "", "selection_basis": "", "qualified_at": now, "created_at": now,
+                  "updated_at": now, "version": 1}
+        db.session.execute(insert(Nomination), [{**common, "worker_id": worker_id} for worker_id in ids])
         db.session.commit()
     login(world.users.admin)
     pool = "/craftsmen/nominations/talent-pool"
