@@ -5,10 +5,11 @@ The address comes from ``--bind`` (one systemd instance per port); the worker co
 itself (JSON with the request id), so gunicorn's access log stays off.
 """
 
-import multiprocessing
 import os
 
-workers = int(os.environ.get("WEB_CONCURRENCY", max(2, 2 * multiprocessing.cpu_count())))
+# os.cpu_count, not multiprocessing's: whatever the master imports, every worker forked from it
+# carries too.
+workers = int(os.environ.get("WEB_CONCURRENCY", max(2, 2 * (os.cpu_count() or 1))))
 worker_class = "sync"
 timeout = 60
 graceful_timeout = 30
