@@ -9,10 +9,11 @@ configuration, a Flask + Jinja page rendering a 50-row table and a bare ``return
 process) request each page in interleaved rounds, so whatever else the machine does weighs on
 all alike, and it prints the median req/s of each page, the median per-round ratio to the
 reference page (goal >= 0.40), ``/healthz`` against the bare app (goal >= 0.80), and the
-resident memory of a warm product worker (goal < 80 MB). Visitors' pages are served as
-deployed, from each worker's store of rendered pages while the data stays the same
-(``pages_*``); a second product instance with the store turned off shows the cost of
-rendering every request (``pages_*_rendered``).
+resident memory of a warm product worker (goal < 80 MB) beside a warm worker of the bare app and
+one of an app loading the product's libraries alone (``bench/libraries_only_app.py``).
+Visitors' pages are served as deployed, from each worker's store of rendered pages while the
+data stays the same (``pages_*``); a second product instance with the store turned off shows
+the cost of rendering every request (``pages_*_rendered``).
 
 ``BENCH_PAGES_SECONDS`` (default 4) and ``BENCH_PAGES_ROUNDS`` (3) set the length of a run;
 ``BENCH_PAGES_CONNECTIONS`` (16) the concurrent clients.
@@ -382,8 +383,21 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def libraries_worker_rss_mb(settings: dict[str, str], folder: Path) -> float:
+    """A warm worker of ``bench/libraries_only_app.py``: the product's libraries alone."""
+    env = {"PYTHONPATH": str(ROOT), "DATABASE_URL": settings["DATABASE_URL"],
+           "REDIS_URL": settings.get("REDIS_URL", "")}
+    with gunicorn("bench.libraries_only_app:app", env, folder / "libraries.log") as (url, master):
+        for _ in range(4):
+            status, _body = fetch(url + "/")
+            if status != 200:
+                raise SystemExit(f"the libraries-only app answered {status}; see {folder / 'libraries.log'}")
+        return worker_rss_mb(master)
+
+
 def measure(settings: dict[str, str], paths: dict[str, str], folder: Path) -> None:
     plain = {"PYTHONPATH": str(ROOT)}
+    libraries = libraries_worker_rss_mb(settings, folder)
     rendering = {**settings, "PUBLIC_PAGE_CACHE_ENTRIES": "0"}
     with gunicorn("wsgi:app", settings, folder / "product.log") as (product, master), \
             gunicorn("wsgi:app", rendering, folder / "rendered.log") as (rendered, _p), \
@@ -399,6 +413,7 @@ def measure(settings: dict[str, str], paths: dict[str, str], folder: Path) -> No
                     raise SystemExit(f"{name} ({url}) answered {status}")
         print(f"worker_rss_mb: {worker_rss_mb(master):.0f} MB", flush=True)
         print(f"bare_worker_rss_mb: {worker_rss_mb(bare_master):.0f} MB", flush=True)
+        print(f"libraries_worker_rss_mb: {libraries:.0f} MB", flush=True)
         rates: dict[str, list[float]] = {name: [] for name in targets}
         for _round in range(ROUNDS):
             for name, url in targets.items():
