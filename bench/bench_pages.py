@@ -53,8 +53,10 @@ ROUNDS = int(os.environ.get("BENCH_PAGES_ROUNDS", 3))
 CONNECTIONS = int(os.environ.get("BENCH_PAGES_CONNECTIONS", 16))
 SIZE = {"titles": 2_000, "pool": 10_000, "workers": 12_000, "enterprises": 500,
         "studios": 8_000, "achievements": 80_000}
+# --preload as deploy/gunicorn.conf.py: the workers are forked from a master that made the app.
 GUNICORN = [str(ROOT / ".venv" / "bin" / "gunicorn") if (ROOT / ".venv").exists() else "gunicorn",
-            "--workers", "2", "--worker-class", "sync", "--timeout", "120", "--log-level", "warning"]
+            "--workers", "2", "--worker-class", "sync", "--timeout", "120", "--log-level", "warning",
+            "--preload"]
 
 
 def run(command: list[str], **options) -> subprocess.CompletedProcess:
@@ -383,6 +385,19 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def worker_private_mb(master: subprocess.Popen) -> float:
+    """The largest memory of the master's workers that is theirs alone (not shared with the
+    master or each other: what one more worker costs), in MB."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        with contextlib.suppress(OSError):
+            if re.search(rf"^PPid:\s+{master.pid}$", status.read_text(), re.M):
+                rollup = (status.parent / "smaps_rollup").read_text()
+                sizes.append(sum(int(re.search(rf"^{kind}:\s+(\d+) kB", rollup, re.M).group(1))
+                                 for kind in ("Private_Clean", "Private_Dirty")) / 1024)
+    return max(sizes)
+
+
 def libraries_worker_rss_mb(settings: dict[str, str], folder: Path) -> float:
     """A warm worker of ``bench/libraries_only_app.py``: the product's libraries alone."""
     env = {"PYTHONPATH": str(ROOT), "DATABASE_URL": settings["DATABASE_URL"],
@@ -412,6 +427,7 @@ def measure(settings: dict[str, str], paths: dict[str, str], folder: Path) -> No
                 if status != 200:
                     raise SystemExit(f"{name} ({url}) answered {status}")
         print(f"worker_rss_mb: {worker_rss_mb(master):.0f} MB", flush=True)
+        print(f"worker_private_mb: {worker_private_mb(master):.0f} MB", flush=True)
         print(f"bare_worker_rss_mb: {worker_rss_mb(bare_master):.0f} MB", flush=True)
         print(f"libraries_worker_rss_mb: {libraries:.0f} MB", flush=True)
         rates: dict[str, list[float]] = {name: [] for name in targets}
