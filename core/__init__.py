@@ -30,8 +30,18 @@ def create_app(profile: str | None = None, overrides: dict | None = None) -> Fla
     from core.access import check_all_routes_guarded
 
     check_all_routes_guarded(app)
+    _configure_models()
     _fresh_connections_after_fork(app)
     return app
+
+
+def _configure_models() -> None:
+    """Relate the models to each other now rather than on the first query: a mistake in a
+    relationship stops the start, and workers forked from a preloading master share the work
+    (several MB) instead of each doing it again on its first request."""
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
 
 
 def _fresh_connections_after_fork(app: Flask) -> None:
