@@ -25,6 +25,7 @@ from core.organizations.models import Enterprise, Union, UnionKind
 from core.pagination import paginate
 from core.people.models import SkillLevel, Worker
 from core.roles import Role
+from core.search_indexes import has_gram, is_grams_search, matches_first
 from craftsmen import NAV_GROUP, queries, rules, uploads
 from craftsmen.models import (
     CycleOccupation,
@@ -467,9 +468,15 @@ def talent_pool():
         query = query.where(Nomination.enterprise_id.in_(
             select(Enterprise.id).where(Enterprise.district_union_id == district_id)))
     q = request.args.get("q", "").strip()
-    if q:
+    short_search = is_grams_search(q, db.session.get_bind().dialect.name)
+    if short_search:  # a nominee's, enterprise's or occupation's name: see craftsmen.pool_search
+        query = query.where(has_gram(Nomination.__table__, q))
+    elif q:
         query = query.join(Worker, Worker.id == Nomination.worker_id).where(or_(
-            Worker.name.like(f"%{q}%"), Nomination.enterprise_id.in_(org_services.enterprise_ids_named_like(q))))
+            Worker.name.contains(q, autoescape=True),
+            Nomination.enterprise_id.in_(org_services.enterprise_ids_named_like(q)),
+            Nomination.occupation_id.in_(select(CycleOccupation.id).where(
+                CycleOccupation.name.contains(q, autoescape=True)))))
     # The filters' cycles and districts are loaded first: the rows' cycles and district unions
     # are then found among them, and the rest of a row comes in the page's own query.
     cycles = db.session.scalars(select(SelectionCycle).order_by(SelectionCycle.id.desc())).all()
@@ -479,9 +486,9 @@ def talent_pool():
                                      .order_by(CycleOccupation.name)).all()
     # newest cycle first, then its occupations in the cycle's own order: read from the
     # (cycle_id DESC, occupation_id, qualified_at, id) index, not sorted per view
-    page = paginate(query.order_by(Nomination.cycle_id.desc(), Nomination.occupation_id,
-                                   Nomination.qualified_at, Nomination.id)
-                    .options(joinedload(Nomination.worker, innerjoin=True),
+    order = (Nomination.cycle_id.desc(), Nomination.occupation_id, Nomination.qualified_at, Nomination.id)
+    query = matches_first(query, order) if short_search else query.order_by(*order)
+    page = paginate(query.options(joinedload(Nomination.worker, innerjoin=True),
                              joinedload(Nomination.occupation, innerjoin=True),
                              joinedload(Nomination.enterprise, innerjoin=True)))
     return render_template("craftsmen/nominations/talent_pool.html", page=page, cycles=cycles,
