@@ -152,6 +152,7 @@ def _render_detail(nomination: Nomination, *, achievement_form=None, attachment_
         "nomination": nomination, "worker": nomination.worker, "cycle": nomination.cycle,
         "manage": manage, "editable": editable, "can_decide": can_decide,
         "show_contact": rules.can_see_worker_contact(user, nomination),
+        "decision_note": rules.shown_decision_note(nomination),
         # Staff see who did each step; the nominee sees the steps only.
         "show_actor": user.has_role(Role.ADMIN, Role.UNION_REVIEWER, Role.ENTERPRISE),
         "history": _history(nomination), "action_labels": ACTION_LABELS,
