@@ -2,10 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.form_fields import MultiCheckboxField
 from core.forms import VersionedForm
 from core.roles import Role
 
@@ -30,11 +30,6 @@ class ChangePasswordForm(FlaskForm):
                             validators=[EqualTo("new_password", _l("两次输入的新密码不一致"))],
                             render_kw={"autocomplete": "new-password"})
     submit = SubmitField(_l("修改密码"))
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class AccountForm(VersionedForm):
