@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from typing import cast
 
 from blinker import Namespace
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -151,9 +152,9 @@ def _claim_version(user: User, expected) -> None:
     the first to finish instead of overwriting it).
     """
     check_version(user, expected, STALE_ACCOUNT)
-    claimed = db.session.execute(
+    claimed = cast(CursorResult, db.session.execute(
         update(User).where(User.id == user.id, User.version == user.version)
-        .values(version=User.version + 1).execution_options(synchronize_session=False))
+        .values(version=User.version + 1).execution_options(synchronize_session=False)))
     if claimed.rowcount != 1:
         raise ConcurrentEditError(STALE_ACCOUNT)
     set_committed_value(user, "version", user.version + 1)
