@@ -1,5 +1,5 @@
-"""Forms of the craftsman expert review: the shared panel forms (core.review_panels.forms)
-worded for nominations, and the proposed list."""
+"""Forms of the craftsman proposed list (the panel's forms are the engine's:
+:mod:`core.review_panels.forms`)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
-
-from core.review_panels import forms as panel_forms
-
-
-class PanelForm(panel_forms.PanelForm):
-    def overlap_note(self, count: int) -> str:
-        return _l("，回避本单位 %(n)s 个提名", n=count)
-
-
-class ConflictForm(panel_forms.ConflictForm):
-    reason_description = _l("如：与被推荐人是亲属、师徒或曾同在一个班组。声明后不再评审该提名。")
 
 
 class GenerateForm(FlaskForm):

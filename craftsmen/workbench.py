@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, select
 
 from core import workbench
@@ -15,7 +14,6 @@ from core.extensions import db
 from core.organizations.models import Enterprise
 from core.review_panels import workbench as panel_work
 from core.review_panels.models import ReviewPanel
-from core.review_panels.workbench import ScopeWork, register_scope_work
 from core.roles import Role
 from core.workbench import WorkItem, beijing_date
 from craftsmen import rules
@@ -28,7 +26,7 @@ from craftsmen.models import (
     SelectionCycle,
 )
 from craftsmen.services import notice
-from craftsmen.services.review import PANEL_SCOPE, SUBJECT_STATES, SUBJECT_TYPE
+from craftsmen.services.review import PANEL_SCOPE, SCOPE
 
 N = NominationState
 
@@ -149,22 +147,9 @@ def worker_items(user, today) -> list[WorkItem]:
             for state, title, occupation in rows]
 
 
-def panel_subjects():
-    """What each craftsman panel scores now: qualified nominations of its occupation, while
-    the cycle is in review."""
-    return (select(ReviewPanel.id.label("panel_id"), Nomination.id.label("subject_id"),
-                   Nomination.enterprise_id.label("enterprise_id"))
-            .join(Nomination, and_(Nomination.occupation_id == ReviewPanel.scope_id,
-                                   Nomination.state.in_([s.value for s in SUBJECT_STATES])))
-            .join(SelectionCycle, SelectionCycle.id == Nomination.cycle_id)
-            .where(ReviewPanel.scope == PANEL_SCOPE,
-                   SelectionCycle.status == CycleStatus.REVIEWING.value))
-
-
 def expert_items(user, today) -> list[WorkItem]:
     """Nominations still to score on the expert's panels of cycles in review."""
-    return panel_work.expert_items(user, _("待评分的推荐"), url_for("craftsmen_review.expert_tasks"),
-                                   PANEL_SCOPE, SUBJECT_TYPE, panel_subjects())
+    return panel_work.expert_items(user, _("待评分的推荐"), SCOPE)
 
 
 def seed_committee_items(user, today) -> list[WorkItem]:
@@ -178,10 +163,6 @@ def seed_committee_items(user, today) -> list[WorkItem]:
 
 
 def register() -> None:
-    register_scope_work(ScopeWork(
-        PANEL_SCOPE, SUBJECT_TYPE, panel_subjects,
-        lambda panel_id: url_for("craftsmen_review.flags", panel_id=panel_id),
-        _l("推荐评分分歧待组长处理")))
     workbench.add_source(Role.EXPERT, "craftsmen", expert_items)
     workbench.add_source(Role.EXPERT, "craftsmen.seed_committee", seed_committee_items)
     workbench.add_source(Role.ADMIN, "craftsmen", admin_items)

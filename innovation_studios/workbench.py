@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, literal, or_, select
 
 from core import workbench
@@ -15,12 +14,11 @@ from core.extensions import db
 from core.organizations.models import Enterprise
 from core.review_panels import workbench as panel_work
 from core.review_panels.models import ReviewPanel
-from core.review_panels.workbench import ScopeWork, register_scope_work
 from core.roles import Role
 from core.workbench import WorkItem
 from innovation_studios.assessments.models import AnnualReport, AssessmentRound, Rectification, ReportState, RoundStatus
 from innovation_studios.studios.models import Studio, StudioMember, StudioReviewBatch, StudioState
-from innovation_studios.studios.review import PANEL_SCOPE, SUBJECT_TYPE
+from innovation_studios.studios.review import PANEL_SCOPE, SCOPE
 from innovation_studios.studios.states import NAMED_STATES
 
 S = StudioState
@@ -158,28 +156,12 @@ def worker_items(user, today) -> list[WorkItem]:
             for name, state, leads in rows]
 
 
-def panel_subjects():
-    """What each studio panel scores now: its batch's applications under review."""
-    return (select(ReviewPanel.id.label("panel_id"), Studio.id.label("subject_id"),
-                   Studio.enterprise_id.label("enterprise_id"))
-            .join(StudioReviewBatch, StudioReviewBatch.id == ReviewPanel.scope_id)
-            .join(Studio, (Studio.applied_year == StudioReviewBatch.year)
-                  & (Studio.level_sought == StudioReviewBatch.level)
-                  & (Studio.state == S.UNDER_REVIEW.value))
-            .where(ReviewPanel.scope == PANEL_SCOPE))
-
-
 def expert_items(user, today) -> list[WorkItem]:
     """Applications under review still to score on the expert's studio panels."""
-    return panel_work.expert_items(user, _("待评分的工作室申报"), url_for("studio_review.expert_tasks"),
-                                   PANEL_SCOPE, SUBJECT_TYPE, panel_subjects())
+    return panel_work.expert_items(user, _("待评分的工作室申报"), SCOPE)
 
 
 def register() -> None:
-    register_scope_work(ScopeWork(
-        PANEL_SCOPE, SUBJECT_TYPE, panel_subjects,
-        lambda panel_id: url_for("studio_review.flags", studio_panel_id=panel_id),
-        _l("工作室评分分歧待组长处理")))
     workbench.add_source(Role.EXPERT, "innovation_studios", expert_items)
     workbench.add_source(Role.ADMIN, "innovation_studios", admin_items)
     workbench.add_source(Role.UNION_REVIEWER, "innovation_studios", reviewer_items)

@@ -1,9 +1,9 @@
 """Forms of an expert review, shared by every feature with a panel: the panel's members and
 lead, the score sheet, conflict declarations and the lead's decisions on flagged subjects.
 
-A feature subclasses :class:`PanelForm` and :class:`ConflictForm` only to word them for its
-subjects (a nomination, an application); marks are typed as text and checked by the engine
-(Decimal, in range).
+A feature words :class:`PanelForm` and :class:`ConflictForm` for its subjects (a nomination,
+an application) through its :class:`~core.review_panels.views.ReviewPages`; marks are typed as
+text and checked by the engine (Decimal, in range).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ MARK_PREFIX = "mark_"
 
 class PanelForm(FlaskForm):
     """The panel's experts and lead. ``overlaps`` counts, per employer, the subjects its experts
-    must stay away from; a subclass words that count in :meth:`overlap_note`."""
+    must stay away from; ``overlap_note(count)`` words that count after the expert's name."""
 
     members = MultiCheckboxField(_l("评审专家"), coerce=int, choices=[],
                                  description=_l("建议 5 人以上：5 份及以上评分时去掉一个最高分和一个最低分"))
@@ -32,15 +32,12 @@ class PanelForm(FlaskForm):
                          description=_l("专家须在这一天（含）之前提交评分；显示在专家的工作台上，可不填"))
     submit = SubmitField(_l("保存评审组"))
 
-    def __init__(self, *args, experts=(), overlaps=None, **kwargs):
+    def __init__(self, *args, experts=(), overlaps=None, overlap_note=None, **kwargs):
         super().__init__(*args, **kwargs)
         overlaps = overlaps or {}
+        self.overlap_note = overlap_note or (lambda count: _l("，回避本单位 %(n)s 个评审对象", n=count))
         self.members.choices = [(u.id, self._expert_label(u, overlaps)) for u in experts]
         self.lead_user_id.choices = [(0, "—")] + [(u.id, u.display_name) for u in experts]
-
-    def overlap_note(self, count: int) -> str:
-        """Appended to an expert's label: how many subjects of their own employer they sit out."""
-        raise NotImplementedError
 
     def _expert_label(self, user, overlaps) -> str:
         label = user.display_name
@@ -89,19 +86,17 @@ def typed_marks(form, rubric: Rubric) -> dict[str, str]:
 
 
 class ConflictForm(FlaskForm):
-    """An expert declares a conflict of interest; a subclass sets ``reason_description``
-    (an example worded for its subjects)."""
-
-    reason_description = ""
+    """An expert declares a conflict of interest; ``reason_description`` is an example worded
+    for the feature's subjects."""
 
     reason = TextAreaField(_l("回避理由"), validators=[DataRequired(_l("请说明回避理由")),
                                                    Length(max=500, message=_l("回避理由不能超过 500 个字符"))],
                            render_kw={"rows": 2})
     submit = SubmitField(_l("声明回避"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, reason_description="", **kwargs):
         super().__init__(*args, **kwargs)
-        self.reason.description = self.reason_description
+        self.reason.description = reason_description
 
 
 class ResolveForm(FlaskForm):

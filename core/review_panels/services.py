@@ -2,9 +2,9 @@
 
 A *subject* is described to the engine by :class:`Subject`: its type and id, a label for the
 audit trail, and the enterprise it belongs to (experts from that enterprise are excluded).
-The engine never imports a feature: a feature that owns a panel *scope* registers a
-:class:`ScopeProvider` (its subjects, the URL of a score sheet, whether scoring is open), which
-is how the expert's home page lists pending sheets across features.
+The engine never imports a feature: a feature that owns a panel *scope* describes it once with a
+:class:`core.review_panels.scope.PanelScope` (its records, how to link them, whether scoring is
+open), which is how the shared pages and the expert's workbench reach them.
 
 Rules kept here, once:
 
@@ -21,7 +21,7 @@ Rules kept here, once:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -531,30 +531,7 @@ def reopen_sheet(panel: ReviewPanel, expert: User, subject: Subject, *, by: User
     audit.record("panel.reopen_score", panel, by=by, label=subject.label, changes=changes)
 
 
-# Scopes: how features tell the engine about their subjects -------------------------------------
-
-@dataclass(frozen=True)
-class ScopeProvider:
-    """What a feature tells the engine about the panels of one scope."""
-
-    #: The subjects a panel scores now.
-    subjects: Callable[[ReviewPanel], list[Subject]]
-    #: The URL of an expert's score sheet for one subject (called inside a request).
-    sheet_url: Callable[[ReviewPanel, Subject], str]
-    #: Whether experts may score on this panel now (e.g. the cycle is in review).
-    is_open: Callable[[ReviewPanel], bool]
-
-
-_SCOPES: dict[str, ScopeProvider] = {}
-
-
-def register_scope(scope: str, provider: ScopeProvider) -> None:
-    _SCOPES[scope] = provider
-
-
-def scope_provider(scope: str) -> ScopeProvider | None:
-    return _SCOPES.get(scope)
-
+# Experts' task lists (built by :meth:`core.review_panels.scope.PanelScope.tasks_for`) ------------
 
 @dataclass(frozen=True)
 class Task:
@@ -566,6 +543,8 @@ class Task:
     reason: str | None = None  # why excluded, or why the sheet was sent back
     url: str | None = None
     is_open: bool = True
+    name: str = ""   # the feature's record, as pages name it
+    owner: str = ""  # and its enterprise
 
 
 @dataclass
@@ -573,30 +552,9 @@ class PanelTasks:
     panel: ReviewPanel
     is_open: bool
     tasks: list[Task] = field(default_factory=list)
+    lead_flags: int | None = None  # for the panel lead: flagged subjects still to handle
+    flags_url: str = ""
 
     @property
     def pending(self) -> list[Task]:
         return [t for t in self.tasks if t.status.pending]
-
-
-def tasks_for(user: User, scope: str | None = None) -> list[PanelTasks]:
-    """Every subject of every registered panel ``user`` sits on, with their status."""
-    found = []
-    for panel in panels_of(user, scope):
-        provider = _SCOPES.get(panel.scope)
-        if provider is None:
-            continue
-        subjects = provider.subjects(panel)
-        state = PanelState(panel, subjects)
-        is_open = provider.is_open(panel)
-        group = PanelTasks(panel=panel, is_open=is_open)
-        for subject in subjects:
-            status = state.status(user, subject)
-            sheet = state.sheet(user, subject)
-            reason = (state.exclusion_reason(user, subject) if status is SheetStatus.EXCLUDED
-                      else sheet.reopen_reason if status is SheetStatus.REOPENED and sheet is not None
-                      else None)
-            group.tasks.append(Task(panel=panel, subject=subject, status=status, reason=reason,
-                                    url=provider.sheet_url(panel, subject), is_open=is_open))
-        found.append(group)
-    return found

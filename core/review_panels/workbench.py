@@ -1,15 +1,15 @@
 """What an expert has still to score, counted in one query per feature (see
-:mod:`core.workbench`). Features give the subjects their open panels score now; the engine
-leaves out the subjects the expert steps aside from and the sheets already submitted."""
+:mod:`core.workbench`). Each registered :class:`~core.review_panels.scope.PanelScope` gives the
+subjects its open panels score now; the engine leaves out the subjects the expert steps aside
+from and the sheets already submitted."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Executable, Select, and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import Executable, and_, case, exists, func, literal, or_, select, union_all
 
 from core import workbench
 from core.extensions import db
@@ -22,6 +22,7 @@ from core.review_panels.models import (
     ReviewPanel,
     ReviewScore,
 )
+from core.review_panels.scope import PanelScope, registered_scopes
 from core.roles import Role
 from core.workbench import WorkItem
 
@@ -62,15 +63,15 @@ def pending_sheets(user, scope: str, subject_type: str, subjects) -> list[Pendin
             for pid, name, n, reopened, deadline in db.session.execute(query).all()]
 
 
-def expert_items(user, title: str, url: str, scope: str, subject_type: str, subjects) -> list[WorkItem]:
+def expert_items(user, title: str, scope: PanelScope) -> list[WorkItem]:
     """The expert's work on a feature's panels: one item per panel with sheets still to score
-    (``title`` linking to ``url``), with the panel's deadline (the workbench puts overdue and
-    nearest deadlines first) and how many of the sheets were sent back for re-scoring."""
+    (``title`` linking to the scope's task list), with the panel's deadline (the workbench puts
+    overdue and nearest deadlines first) and how many of the sheets were sent back for re-scoring."""
     from flask_babel import gettext as _
 
-    return [WorkItem(title, url, count=p.pending, context=p.panel_name, deadline=p.deadline,
+    return [WorkItem(title, scope.tasks_url(), count=p.pending, context=p.panel_name, deadline=p.deadline,
                      note=_("%(n)s 份被退回重评", n=p.reopened) if p.reopened else "")
-            for p in pending_sheets(user, scope, subject_type, subjects)]
+            for p in pending_sheets(user, scope.name, scope.subject_type, scope.open_subjects())]
 
 
 def _flagged(scope: str, subject_type: str, subjects, lead=None):
@@ -97,38 +98,17 @@ def _flagged(scope: str, subject_type: str, subjects, lead=None):
     return query
 
 
-@dataclass(frozen=True)
-class ScopeWork:
-    """What a feature tells the workbench about the panels of one scope."""
-
-    scope: str
-    subject_type: str
-    #: A select of panel_id, subject_id and enterprise_id: what each panel scores now.
-    subjects: Callable[[], Select]
-    #: The flags page of a panel (inside a request).
-    flags_url: Callable[[int], str]
-    #: What a flagged panel is called on the workbench.
-    title: object
-
-
-_SCOPE_WORK: dict[str, ScopeWork] = {}
-
-
-def register_scope_work(work: ScopeWork) -> None:
-    _SCOPE_WORK[work.scope] = work
-
-
 def flagged_items(user, today, *, lead=None) -> list[WorkItem]:
     """Unresolved disagreements on every registered scope's panels, in one query (only the
     panels ``lead`` leads, when given)."""
-    works = list(_SCOPE_WORK.values())
-    if not works:
+    scopes = {s.name: s for s in registered_scopes()}
+    if not scopes:
         return []
-    selects = [_flagged(w.scope, w.subject_type, w.subjects(), lead).add_columns(
-        literal(w.scope).label("scope")) for w in works]
+    selects = [_flagged(s.name, s.subject_type, s.open_subjects(), lead).add_columns(
+        literal(s.name).label("scope")) for s in scopes.values()]
     statement: Executable = union_all(*selects) if len(selects) > 1 else selects[0]
     rows = db.session.execute(statement).all()
-    return [WorkItem(str(_SCOPE_WORK[scope].title), _SCOPE_WORK[scope].flags_url(panel_id),
+    return [WorkItem(str(scopes[scope].flags_title), scopes[scope].flags_url(panel_id),
                      count=flagged, context=name)
             for panel_id, name, flagged, scope in sorted(rows, key=lambda r: r[0])]
 
@@ -139,8 +119,8 @@ def deadline_reminders(day: date) -> list[Reminder]:
     from core.accounts.models import User
 
     found: dict[tuple[int, str], set[int]] = {}
-    for work in _SCOPE_WORK.values():
-        s = work.subjects().subquery()
+    for work in registered_scopes():
+        s = work.open_subjects().subquery()
         sheet = and_(ReviewScore.panel_id == ReviewPanel.id, ReviewScore.user_id == PanelMember.user_id,
                      ReviewScore.subject_type == work.subject_type, ReviewScore.subject_id == s.c.subject_id)
         declared = exists().where(ConflictDeclaration.panel_id == ReviewPanel.id,
@@ -153,7 +133,7 @@ def deadline_reminders(day: date) -> list[Reminder]:
             .join(PanelMember, PanelMember.panel_id == ReviewPanel.id)
             .join(User, User.id == PanelMember.user_id)
             .outerjoin(ReviewScore, sheet)
-            .where(ReviewPanel.scope == work.scope, ReviewPanel.deadline == day,
+            .where(ReviewPanel.scope == work.name, ReviewPanel.deadline == day,
                    ReviewScore.submitted_at.is_(None), ~declared, User.is_enabled.is_(True),
                    or_(s.c.enterprise_id.is_(None), User.employer_id.is_(None),
                        s.c.enterprise_id != User.employer_id))

@@ -31,10 +31,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
-from core.accounts.models import User
 from core.audit import services as audit
 from core.errors import DomainError
 from core.extensions import db
@@ -104,14 +103,6 @@ def _closed_reason(nomination: Nomination):
     return None
 
 
-#: The occupations' panels on the shared engine: experts' and leads' actions go through it
-#: (``SCOPE.save_sheet(panel, nomination, expert, marks, submit=True)``), and ``SCOPE.on_panel``
-#: is the ``on_panel`` of :func:`craftsmen.rules.can_view_nomination` (evidence files).
-SCOPE = PanelScope(PANEL_SCOPE, subject_of=subject_of, is_subject=is_subject, closed_reason=_closed_reason,
-                   outside=_l("该提名不在本评审组的评审范围内"),
-                   panel_for=lambda n: panels.panel_for_scope(PANEL_SCOPE, n.occupation_id))
-
-
 def form_panel(occupation: CycleOccupation, expert_ids, lead_id: int | None, *, by) -> ReviewPanel:
     """Create the occupation's panel if needed and set its experts and lead.
 
@@ -168,6 +159,35 @@ def employer_overlaps(occupation: CycleOccupation) -> dict[int, int]:
 def scoring_open(panel: ReviewPanel) -> bool:
     occupation = occupation_of(panel)
     return occupation is not None and occupation.cycle.status_enum is CycleStatus.REVIEWING
+
+
+def panel_nominations(panel: ReviewPanel) -> list[Nomination]:
+    occupation = occupation_of(panel)
+    return subject_nominations(occupation) if occupation is not None else []
+
+
+def open_subjects():
+    """What each craftsman panel scores now (for the workbench): qualified nominations of its
+    occupation, while the cycle is in review."""
+    return (select(ReviewPanel.id.label("panel_id"), Nomination.id.label("subject_id"),
+                   Nomination.enterprise_id.label("enterprise_id"))
+            .join(Nomination, and_(Nomination.occupation_id == ReviewPanel.scope_id,
+                                   Nomination.state.in_([s.value for s in SUBJECT_STATES])))
+            .join(SelectionCycle, SelectionCycle.id == Nomination.cycle_id)
+            .where(ReviewPanel.scope == PANEL_SCOPE,
+                   SelectionCycle.status == CycleStatus.REVIEWING.value))
+
+
+#: The occupations' panels on the shared engine: experts' and leads' actions and pages go
+#: through it (``SCOPE.save_sheet(panel, nomination, expert, marks, submit=True)``), and
+#: ``SCOPE.on_panel`` is the ``on_panel`` of :func:`craftsmen.rules.can_view_nomination`.
+SCOPE = PanelScope(
+    PANEL_SCOPE, SUBJECT_TYPE, subject_of=subject_of, load=lambda id_: db.session.get(Nomination, id_),
+    name_of=lambda n: n.worker.name, owner_of=lambda n: n.enterprise.name, records=panel_nominations,
+    is_subject=is_subject, is_open=scoring_open, closed_reason=_closed_reason,
+    outside=_l("该提名不在本评审组的评审范围内"),
+    panel_for=lambda n: panels.panel_for_scope(PANEL_SCOPE, n.occupation_id),
+    endpoint="craftsmen_review", open_subjects=open_subjects, flags_title=_l("推荐评分分歧待组长处理"))
 
 
 # Progress and standings ------------------------------------------------------------------------
@@ -367,7 +387,7 @@ def adjust_proposal(nomination: Nomination, reason: str, *, by) -> NominationSta
     return target
 
 
-# Cycle overview and experts' lists -------------------------------------------------------------
+# Cycle overview ------------------------------------------------------------------------------------
 
 def review_cycles() -> list[SelectionCycle]:
     """Cycles an administrator may run reviews for, the one in review first."""
@@ -379,37 +399,3 @@ def review_cycles() -> list[SelectionCycle]:
 
 def cycle_overview(cycle: SelectionCycle) -> list[Standings]:
     return [standings(o) for o in cycle.occupations]
-
-
-@dataclass
-class ExpertPanel:
-    """One of an expert's panels with its occupation and the expert's sheets on it."""
-
-    occupation: CycleOccupation
-    group: panels.PanelTasks
-    nominations: dict[int, Nomination]
-    lead_flags: int | None = None  # for the panel lead: flagged nominations still to handle
-
-    @property
-    def panel(self) -> ReviewPanel:
-        return self.group.panel
-
-
-def expert_panels(user: User) -> list[ExpertPanel]:
-    found = []
-    for group in panels.tasks_for(user, PANEL_SCOPE):
-        occupation = occupation_of(group.panel)
-        if occupation is None:
-            continue
-        nominations = {n.id: n for n in subject_nominations(occupation)}
-        lead_flags = None
-        if group.panel.lead_user_id == user.id:
-            lead_flags = len(standings(occupation).flagged)
-        found.append(ExpertPanel(occupation=occupation, group=group, nominations=nominations,
-                                 lead_flags=lead_flags))
-    return found
-
-
-def panel_subjects(panel: ReviewPanel) -> list[panels.Subject]:
-    occupation = occupation_of(panel)
-    return [subject_of(n) for n in subject_nominations(occupation)] if occupation else []

@@ -10,7 +10,6 @@ from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaFi
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from core.forms import ConfirmedActionForm, VersionedForm
-from core.review_panels import forms as panel_forms
 from innovation_studios.studios.models import INDUSTRIES, LeaderChangeReason, MemberRole, StudioKind, StudioLevel
 from innovation_studios.studios.services import REASON_MAX, TEXT_MAX
 
@@ -156,14 +155,3 @@ class DelistForm(ConfirmedActionForm, VersionedForm):
     reason = TextAreaField(_l("摘牌理由"), validators=[DataRequired(_l("请填写摘牌理由")), Length(max=REASON_MAX)],
                            render_kw={"rows": 3}, description=_l("申报单位和公众能看到工作室已摘牌，理由仅内部可见"))
     submit = SubmitField(_l("确认摘牌"))
-
-
-# The expert review --------------------------------------------------------------------------------
-
-class PanelForm(panel_forms.PanelForm):
-    def overlap_note(self, count: int) -> str:
-        return _l("，回避本单位 %(n)s 个申报", n=count)
-
-
-class ConflictForm(panel_forms.ConflictForm):
-    reason_description = _l("如：与领办人是亲属、师徒，或曾在该单位任职。声明后不再评审该申报。")

@@ -20,14 +20,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from core.accounts.models import User
 from core.errors import DomainError
 from core.extensions import db
 from core.review_panels import scoring
 from core.review_panels import services as panels
 from core.review_panels.models import ReviewPanel
 from core.review_panels.scope import PanelScope
-from innovation_studios.studios.models import Studio, StudioLevel, StudioReviewBatch, StudioState
+from innovation_studios.studios.models import Studio, StudioLevel, StudioMember, StudioReviewBatch, StudioState
 
 PANEL_SCOPE = "studio_batch"
 SUBJECT_TYPE = "studio"
@@ -100,9 +99,27 @@ def subject_studios(batch: StudioReviewBatch) -> list[Studio]:
     return list(db.session.scalars(_batch_query(batch, (StudioState.UNDER_REVIEW,))))
 
 
-def panel_subjects(panel: ReviewPanel) -> list[panels.Subject]:
+def panel_studios(panel: ReviewPanel) -> list[Studio]:
     batch = batch_of(panel)
-    return [subject_of(s) for s in subject_studios(batch)] if batch is not None else []
+    return subject_studios(batch) if batch is not None else []
+
+
+def load_studio(studio_id: int) -> Studio | None:
+    """A studio with what its score sheet shows (enterprise, leader, members)."""
+    return db.session.scalar(select(Studio).where(Studio.id == studio_id).options(
+        selectinload(Studio.enterprise), selectinload(Studio.leader),
+        selectinload(Studio.members).selectinload(StudioMember.worker)))
+
+
+def open_subjects():
+    """What each studio panel scores now (for the workbench): its batch's applications under review."""
+    return (select(ReviewPanel.id.label("panel_id"), Studio.id.label("subject_id"),
+                   Studio.enterprise_id.label("enterprise_id"))
+            .join(StudioReviewBatch, StudioReviewBatch.id == ReviewPanel.scope_id)
+            .join(Studio, (Studio.applied_year == StudioReviewBatch.year)
+                  & (Studio.level_sought == StudioReviewBatch.level)
+                  & (Studio.state == StudioState.UNDER_REVIEW.value))
+            .where(ReviewPanel.scope == PANEL_SCOPE))
 
 
 def is_subject(panel: ReviewPanel, studio: Studio) -> bool:
@@ -156,10 +173,29 @@ def _panel_for(studio: Studio) -> ReviewPanel | None:
     return panel_of(batch) if batch is not None else None
 
 
-#: The batches' panels on the shared engine: experts' and leads' actions go through it
+#: The batches' panels on the shared engine: experts' and leads' actions and pages go through it
 #: (``SCOPE.save_sheet(panel, studio, expert, marks, submit=True)``; ``SCOPE.on_panel``).
-SCOPE = PanelScope(PANEL_SCOPE, subject_of=subject_of, is_subject=is_subject, closed_reason=_closed_reason,
-                   outside=_l("该申报不在本评审组的评审范围内"), panel_for=_panel_for)
+SCOPE = PanelScope(
+    PANEL_SCOPE, SUBJECT_TYPE, subject_of=subject_of, load=load_studio, name_of=lambda s: s.name,
+    owner_of=lambda s: s.enterprise.name, records=panel_studios, is_subject=is_subject, is_open=scoring_open,
+    closed_reason=_closed_reason, outside=_l("该申报不在本评审组的评审范围内"), panel_for=_panel_for,
+    endpoint="studio_review", open_subjects=open_subjects, flags_title=_l("工作室评分分歧待组长处理"),
+    panel_arg="studio_panel_id", subject_arg="studio_id")
+
+
+@dataclass(frozen=True)
+class BatchKey:
+    """What a batch's panel form is for: an application year and level (the batch itself is
+    created with its panel)."""
+
+    year: int
+    level: StudioLevel
+    batch: StudioReviewBatch | None
+
+
+def batch_key(panel: ReviewPanel) -> BatchKey | None:
+    batch = batch_of(panel)
+    return BatchKey(batch.year, StudioLevel(batch.level), batch) if batch is not None else None
 
 
 # Results ----------------------------------------------------------------------------------------
@@ -240,7 +276,3 @@ def overview() -> list[BatchRow]:
             waiting=by_state.get(StudioState.UNDER_REVIEW.value, 0),
             named=sum(by_state.get(s.value, 0) for s in REVIEWED_STATES if s is not StudioState.UNDER_REVIEW)))
     return result
-
-
-def expert_panels(user: User) -> list[panels.PanelTasks]:
-    return panels.tasks_for(user, PANEL_SCOPE)

@@ -1,10 +1,10 @@
 """Expert review of studio applications, and the administrator's decisions.
 
-* Administrators: review batches (application year × level) and their panels, the scores,
-  and per application the decision after review: name it (date, level, number), return it
-  or reject it; delisting of named studios.
-* Experts: the applications of their panels, one score sheet each, conflict declarations.
-* Panel leads: flagged applications, confirmed with a note or sent back for re-scoring.
+* Administrators: review batches (application year × level), the scores, and per application
+  the decision after review: name it (date, level, number), return it or reject it; delisting
+  of named studios.
+* The panel pages (a batch's panel, experts' score sheets and conflicts, the lead's flags) are
+  the review-panel engine's (:mod:`core.review_panels.views`), for studio applications.
 """
 
 from __future__ import annotations
@@ -13,22 +13,19 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from core import navigation
 from core.access import roles_required
 from core.extensions import db
 from core.forms import REFUSED, commit_or_report
 from core.review_panels import scoring
-from core.review_panels import services as panels
-from core.review_panels import views_helpers as pages
-from core.review_panels.models import ReviewPanel
+from core.review_panels.views import ReviewPages, add_review_routes, flash_form_errors
 from core.roles import Role
 from core.timeutil import beijing_today
 from innovation_studios import NAV_GROUP
 from innovation_studios.studios import leaders, review, rules, services
-from innovation_studios.studios.forms import AfterReviewForm, ConflictForm, DelistForm, NameForm, PanelForm
-from innovation_studios.studios.models import Studio, StudioLevel, StudioMember, StudioReviewBatch, StudioState
+from innovation_studios.studios.forms import AfterReviewForm, DelistForm, NameForm
+from innovation_studios.studios.models import Studio, StudioLevel, StudioReviewBatch, StudioState
 from innovation_studios.studios.views import load_for_page
 
 bp = Blueprint("studio_review", __name__, url_prefix="/studios/review")
@@ -36,17 +33,33 @@ bp = Blueprint("studio_review", __name__, url_prefix="/studios/review")
 navigation.add("studio_review.admin_index", _l("工作室评审与命名"), Role.ADMIN, group=NAV_GROUP)
 navigation.add("studio_review.expert_tasks", _l("工作室评审"), Role.EXPERT, group=NAV_GROUP)
 
-panels.register_scope(review.PANEL_SCOPE, panels.ScopeProvider(
-    subjects=review.panel_subjects,
-    sheet_url=lambda panel, subject: url_for("studio_review.sheet", studio_panel_id=panel.id,
-                                             studio_id=subject.id),
-    is_open=review.scoring_open,
-))
+
+def _batch_key() -> review.BatchKey:
+    """The batch a panel form is for: ?year=2026&level=city (404 for anything else)."""
+    year = request.args.get("year", type=int)
+    level = request.args.get("level", "")
+    if not year or not 2000 <= year <= 2100 or level not in {lv.value for lv in StudioLevel}:
+        abort(404)
+    batch = db.session.scalar(db.select(StudioReviewBatch).where(
+        StudioReviewBatch.year == year, StudioReviewBatch.level == level))
+    return review.BatchKey(year, StudioLevel(level), batch)
 
 
-@bp.context_processor
-def review_helpers():
-    return {"score2": scoring.display, "SheetStatus": panels.SheetStatus}
+add_review_routes(bp, review.SCOPE, ReviewPages(
+    templates="innovation_studios/review", subject_path="studios", form_prefix="s", panel_rule="/panel",
+    target=_batch_key, target_of=review.batch_key,
+    panel_of=lambda key: review.panel_of(key.batch) if key.batch is not None else None,
+    form_panel=lambda key, expert_ids, lead_id, *, by: review.form_panel(
+        key.year, key.level.value, expert_ids, lead_id, by=by),
+    overlaps=lambda key: review.employer_overlaps(key.batch) if key.batch is not None else {},
+    rubric=lambda key: review.DEFAULT_STUDIO_RUBRIC, threshold=lambda key: review.DEFAULT_THRESHOLD,
+    saved=lambda key, panel: (_("已保存评审组"), url_for(".batch", studio_batch_id=panel.scope_id)),
+    overlap_note=lambda n: _l("，回避本单位 %(n)s 个申报", n=n),
+    tasks_title=_l("工作室评审"),
+    conflict_example=_l("如：与领办人是亲属、师徒，或曾在该单位任职。声明后不再评审该申报。"),
+    sheet_context=lambda studio: {
+        "studio": studio, "members": [m for m in studio.members if m.left_on is None],
+        "flags": leaders.flags_for([studio.leader]).get(studio.leader_worker_id, [])}))
 
 
 # Administrators: batches and panels ---------------------------------------------------------------
@@ -55,35 +68,6 @@ def review_helpers():
 @roles_required(Role.ADMIN)
 def admin_index():
     return render_template("innovation_studios/review/admin_index.html", rows=review.overview())
-
-
-def _year_level() -> tuple[int, str]:
-    year = request.args.get("year", type=int)
-    level = request.args.get("level", "")
-    if not year or not 2000 <= year <= 2100 or level not in {lv.value for lv in StudioLevel}:
-        abort(404)
-    return year, level
-
-
-@bp.route("/panel", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
-def panel_form():
-    """Form (or change) the panel of one batch: ?year=2026&level=city."""
-    year, level = _year_level()
-    batch = db.session.scalar(db.select(StudioReviewBatch).where(
-        StudioReviewBatch.year == year, StudioReviewBatch.level == level))
-    panel = review.panel_of(batch) if batch is not None else None
-    form = pages.panel_form(PanelForm, panel, review.employer_overlaps(batch) if batch else {})
-    if form.validate_on_submit():
-        saved = commit_or_report(form, lambda: pages.save_panel(lambda: review.form_panel(
-            year, level, form.members.data, form.lead_user_id.data or None, by=current_user),
-            form.deadline.data))
-        if saved is not REFUSED:
-            flash(_("已保存评审组"), "success")
-            return redirect(url_for(".batch", studio_batch_id=saved.scope_id))
-    return render_template("innovation_studios/review/panel_form.html", form=form, panel=panel,
-                           year=year, level=StudioLevel(level),
-                           rubric=scoring.Rubric.from_data(panel.rubric if panel else review.DEFAULT_STUDIO_RUBRIC))
 
 
 @bp.get("/batches/<int:studio_batch_id>")
@@ -115,6 +99,15 @@ def _render_decide(studio: Studio, name_form=None, after_form=None, status=200):
         flags=leaders.flags_for([studio.leader]).get(studio.leader_worker_id, [])), status
 
 
+def _decide_again(studio: Studio, form, **forms):
+    """A decision not taken: the decide page with ``form`` as typed, or the studio's page with
+    the errors flashed once the studio is no longer under review."""
+    if studio.state_enum is not StudioState.UNDER_REVIEW:
+        flash_form_errors(form)
+        return redirect(url_for("studios.detail", studio_id=studio.id))
+    return _render_decide(studio, **forms)
+
+
 @bp.get("/studios/<int:studio_id>/decide")
 @roles_required(Role.ADMIN)
 def decide(studio_id: int):
@@ -137,10 +130,7 @@ def name(studio_id: int):
         if done is not REFUSED:
             flash(_("已命名“%(name)s”，编号 %(number)s", name=studio.name, number=studio.number), "success")
             return redirect(url_for("studios.detail", studio_id=studio.id))
-    if studio.state_enum is not StudioState.UNDER_REVIEW:
-        pages.flash_form_errors(form)
-        return redirect(url_for("studios.detail", studio_id=studio.id))
-    return _render_decide(studio, name_form=form)
+    return _decide_again(studio, form, name_form=form)
 
 
 @bp.post("/studios/<int:studio_id>/after-review")
@@ -157,10 +147,7 @@ def after_review(studio_id: int):
             flash(_("已退回“%(name)s”修改", name=studio.name) if decision == "return"
                   else _("“%(name)s”不予命名", name=studio.name), "success")
             return redirect(url_for("studios.detail", studio_id=studio.id))
-    if studio.state_enum is not StudioState.UNDER_REVIEW:
-        pages.flash_form_errors(form)
-        return redirect(url_for("studios.detail", studio_id=studio.id))
-    return _render_decide(studio, after_form=form)
+    return _decide_again(studio, form, after_form=form)
 
 
 @bp.route("/studios/<int:studio_id>/delist", methods=["GET", "POST"])
@@ -182,105 +169,3 @@ def delist(studio_id: int):
             flash(_("“%(name)s”已摘牌", name=studio.name), "success")
             return redirect(url_for("studios.detail", studio_id=studio.id))
     return render_template("innovation_studios/review/delist.html", form=form, studio=studio)
-
-
-# Experts ------------------------------------------------------------------------------------------
-
-def _subject(panel: ReviewPanel, studio_id: int) -> Studio:
-    studio = load_subject(studio_id)
-    if not review.is_subject(panel, studio):
-        abort(404)
-    return studio
-
-
-def load_subject(studio_id: int) -> Studio:
-    studio = db.session.scalar(db.select(Studio).where(Studio.id == studio_id).options(
-        selectinload(Studio.enterprise), selectinload(Studio.leader),
-        selectinload(Studio.members).selectinload(StudioMember.worker)))
-    if studio is None:
-        abort(404)
-    return studio
-
-
-@bp.get("/my")
-@roles_required(Role.EXPERT)
-def expert_tasks():
-    return render_template("innovation_studios/review/expert_tasks.html",
-                           groups=review.expert_panels(current_user), today=beijing_today())
-
-
-def _render_sheet(panel: ReviewPanel, studio: Studio, *, form=None, conflict_form=None):
-    return render_template(
-        "innovation_studios/review/sheet.html", studio=studio,
-        is_open=studio.state_enum is StudioState.UNDER_REVIEW,
-        flags=leaders.flags_for([studio.leader]).get(studio.leader_worker_id, []),
-        members=[m for m in studio.members if m.left_on is None],
-        **pages.sheet_context(panel, review.subject_of(studio), form=form, conflict_form=conflict_form,
-                              conflict_form_class=ConflictForm))
-
-
-@bp.route("/panels/<int:studio_panel_id>/studios/<int:studio_id>", methods=["GET", "POST"])
-@roles_required(Role.EXPERT)
-def sheet(studio_panel_id: int, studio_id: int):
-    panel = pages.member_panel(studio_panel_id, review.PANEL_SCOPE)
-    studio = _subject(panel, studio_id)
-    return pages.score_sheet(
-        panel, review.subject_of(studio),
-        save=lambda marks, **how: review.SCOPE.save_sheet(panel, studio, current_user, marks, **how),
-        saved_url=url_for(".sheet", studio_panel_id=panel.id, studio_id=studio.id),
-        render=lambda form: _render_sheet(panel, studio, form=form))
-
-
-@bp.post("/panels/<int:studio_panel_id>/studios/<int:studio_id>/conflict")
-@roles_required(Role.EXPERT)
-def declare_conflict(studio_panel_id: int, studio_id: int):
-    panel = pages.member_panel(studio_panel_id, review.PANEL_SCOPE)
-    studio = _subject(panel, studio_id)
-    return pages.declare_conflict(
-        review.SCOPE, panel, studio, form_class=ConflictForm,
-        done_message=_("已声明回避：您不再评审“%(name)s”", name=studio.name),
-        done_url=url_for(".expert_tasks"), render=lambda **forms: _render_sheet(panel, studio, **forms))
-
-
-# Panel leads ------------------------------------------------------------------------------------------
-
-def _form_prefix(studio_id: int) -> str:
-    return f"s{studio_id}"
-
-
-def _render_flags(panel: ReviewPanel, *, studio_id: int | None = None, resolve_form=None,
-                  reopen_form=None):
-    found = review.batch_of(panel)
-    entries = [e for e in review.standings(found, include_decided=False)
-               if e.result is not None and e.result.flagged]
-    forms = pages.lead_forms(((e.studio.id, e.result.sheets) for e in entries), prefix=_form_prefix,
-                             posted_id=studio_id, resolve_form=resolve_form, reopen_form=reopen_form)
-    return render_template("innovation_studios/review/flags.html", panel=panel, batch=found,
-                           entries=entries, forms=forms, is_admin=current_user.has_role(Role.ADMIN))
-
-
-@bp.get("/panels/<int:studio_panel_id>/flags")
-@roles_required(Role.EXPERT, Role.ADMIN)
-def flags(studio_panel_id: int):
-    return _render_flags(pages.lead_panel(studio_panel_id, review.PANEL_SCOPE))
-
-
-@bp.post("/panels/<int:studio_panel_id>/studios/<int:studio_id>/resolve")
-@roles_required(Role.EXPERT, Role.ADMIN)
-def resolve(studio_panel_id: int, studio_id: int):
-    panel = pages.lead_panel(studio_panel_id, review.PANEL_SCOPE)
-    studio = _subject(panel, studio_id)
-    return pages.resolve(review.SCOPE, panel, studio, prefix=_form_prefix(studio.id),
-                         done_message=_("已确认“%(name)s”的评分", name=studio.name),
-                         done_url=url_for(".flags", studio_panel_id=panel.id),
-                         render=lambda **forms: _render_flags(panel, studio_id=studio.id, **forms))
-
-
-@bp.post("/panels/<int:studio_panel_id>/studios/<int:studio_id>/reopen")
-@roles_required(Role.EXPERT, Role.ADMIN)
-def reopen(studio_panel_id: int, studio_id: int):
-    panel = pages.lead_panel(studio_panel_id, review.PANEL_SCOPE)
-    studio = _subject(panel, studio_id)
-    return pages.reopen(review.SCOPE, panel, studio, prefix=_form_prefix(studio.id),
-                        done_url=url_for(".flags", studio_panel_id=panel.id),
-                        render=lambda **forms: _render_flags(panel, studio_id=studio.id, **forms))

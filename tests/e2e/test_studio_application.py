@@ -197,7 +197,7 @@ def experts_score(page) -> None:
     for username in EXPERTS:
         switch_to(page, username)
         open_from_nav(page, "工作室评审")
-        task = page.locator(".list-group-item").filter(has_text=STUDIO)
+        task = page.locator("tr").filter(has_text=STUDIO)
         click_and_wait(page, task.get_by_role("link", name="评分"))
         expect(page.get_by_test_id("others-hidden")).to_be_visible()
         for criterion, mark in MARKS[username].items():

@@ -30,7 +30,7 @@ def test_demo_data_fills_the_register_the_queues_and_the_panels(app):
         assert kinds == {"model_worker", "craftsman", "worker"}
         expert = db.session.scalar(select(User).where(User.username == "expert"))
         with app.test_request_context():  # the task list carries the score sheets' addresses
-            pending = [t for g in review.expert_panels(expert) for t in g.tasks if t.status.pending]
+            pending = [t for g in review.SCOPE.tasks_for(expert) for t in g.tasks if t.status.pending]
         assert len(pending) == 4
 
 

@@ -57,12 +57,8 @@ def test_one_panel_scores_the_applications_of_a_year_and_level(app, world):
         district = make_studio(world, "under_review", level="district", year=2026)
         make_studio(world, "applied", level="city", year=2026)  # not accepted yet
         panel = _panel_for(city, _experts(world), user(world.users.admin))
-        assert {s.id for s in panel_subjects(panel)} == {city.id, other_city.id}
+        assert {s.id for s in review.SCOPE.records(panel)} == {city.id, other_city.id}
         assert review.is_subject(panel, city) and not review.is_subject(panel, district)
-
-
-def panel_subjects(panel):
-    return review.panel_subjects(panel)
 
 
 def test_experts_of_the_studios_enterprise_step_aside_automatically(app, world):
