@@ -12,7 +12,9 @@ reference page (goal >= 0.40), ``/healthz`` against the bare app (goal >= 0.80),
 resident memory of a warm product worker (goal < 80 MB). Visitors' pages are served as
 deployed, from each worker's store of rendered pages while the data stays the same
 (``pages_*``); a second product instance with the store turned off shows the cost of
-rendering every request (``pages_*_rendered``).
+rendering every request (``pages_*_rendered``); before the load, the app's own CPU time per
+rendered request of each page is measured in-process (``pages_*_rendered_cpu_ms``, median of
+``BENCH_PAGES_CPU_REQUESTS``, default 50), beside the reference page's (``pages_reference_cpu_ms``).
 
 ``BENCH_PAGES_SECONDS`` (default 4) and ``BENCH_PAGES_ROUNDS`` (3) set the length of a run;
 ``BENCH_PAGES_CONNECTIONS`` (16) the concurrent clients.
@@ -23,6 +25,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import http.client
+import json
 import os
 import random
 import re
@@ -50,6 +53,7 @@ from sqlalchemy import select  # noqa: E402
 SECONDS = float(os.environ.get("BENCH_PAGES_SECONDS", 4))
 ROUNDS = int(os.environ.get("BENCH_PAGES_ROUNDS", 3))
 CONNECTIONS = int(os.environ.get("BENCH_PAGES_CONNECTIONS", 16))
+CPU_REQUESTS = int(os.environ.get("BENCH_PAGES_CPU_REQUESTS", 50))
 SIZE = {"titles": 2_000, "pool": 10_000, "workers": 12_000, "enterprises": 500,
         "studios": 8_000, "achievements": 80_000}
 GUNICORN = [str(ROOT / ".venv" / "bin" / "gunicorn") if (ROOT / ".venv").exists() else "gunicorn",
@@ -371,12 +375,39 @@ def worker_rss_mb(master: subprocess.Popen) -> float:
     return max(sizes)
 
 
+def cpu_per_request(settings: dict[str, str], paths: dict[str, str]) -> None:
+    """The app's CPU time per rendered request (the store off), in a process of its own with the
+    production settings: what a worker spends on each page, PostgreSQL's share apart."""
+    env = {**os.environ, **settings, "PUBLIC_PAGE_CACHE_ENTRIES": "0", "BENCH_PAGES_PATHS": json.dumps(paths)}
+    run([sys.executable, __file__, "cpu"], env=env, check=True, stderr=subprocess.DEVNULL)
+
+
+def _print_cpu_per_request() -> None:
+    from bench.plain_flask_page import app as reference
+    from core import create_app
+
+    clients = {name: (create_app().test_client(), path)
+               for name, path in json.loads(os.environ["BENCH_PAGES_PATHS"]).items()}
+    clients["reference"] = (reference.test_client(), "/page")
+    for name, (client, path) in clients.items():
+        for _ in range(5):
+            assert client.get(path).status_code == 200, (name, path)
+        spent = []
+        for _ in range(CPU_REQUESTS):
+            started = time.process_time()
+            client.get(path)
+            spent.append((time.process_time() - started) * 1000)
+        label = "reference" if name == "reference" else f"{name}_rendered"
+        print(f"pages_{label}_cpu_ms: {statistics.median(spent):.2f} ms", flush=True)
+
+
 def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench_pages_"))
     try:
         with postgres() as database_url, redis(folder) as redis_url:
             settings = production_settings(folder, database_url, redis_url)
             paths = load_data(settings)
+            cpu_per_request(settings, paths)
             measure(settings, paths, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -414,4 +445,7 @@ def measure(settings: dict[str, str], paths: dict[str, str], folder: Path) -> No
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["cpu"]:
+        _print_cpu_per_request()
+    else:
+        main()

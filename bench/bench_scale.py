@@ -4,8 +4,9 @@ The large size is the one the product is built for: 100,000 craftsman titles bes
 pool of 500,000 nominations, 1,000,000 worker records, 10,000 studios with 200,000
 achievements, ten years of selection cycles with their notices and of competitions with their
 published events, and an audit log of
-10,000,000 entries (``BENCH_SCALE_AUDIT_ENTRIES`` sets a smaller log on a slow machine). The
-small size is a hundredth of it. Rows are bulk-loaded with COPY into tables whose secondary
+10,000,000 entries (``BENCH_SCALE_AUDIT_ENTRIES`` sets a smaller log on a slow machine;
+``BENCH_SCALE_FRACTION`` scales every size down, for a quick look). The small size is a
+hundredth of it. Rows are bulk-loaded with COPY into tables whose secondary
 indexes are built after the load, then analysed as autovacuum would.
 
 For each page it prints the median of ``REPEAT`` requests at each size and the growth factor,
@@ -42,6 +43,7 @@ from core.extensions import db  # noqa: E402
 from core.organizations.models import Enterprise, Union, UnionKind  # noqa: E402
 from core.people.models import Worker  # noqa: E402
 from core.people.services import find_by_id_number  # noqa: E402
+from core.search_indexes import GRAMS_COLUMN  # noqa: E402
 from craftsmen.models import (  # noqa: E402
     CraftsmanTitle,
     CycleOccupation,
@@ -54,9 +56,12 @@ from innovation_studios.achievements.models import Achievement  # noqa: E402
 from innovation_studios.studios.models import Studio  # noqa: E402
 
 REPEAT = 15
-LARGE = {"titles": 100_000, "pool": 500_000, "workers": 1_000_000, "enterprises": 20_000,
-         "studios": 10_000, "achievements": 200_000,
-         "audit": int(os.environ.get("BENCH_SCALE_AUDIT_ENTRIES", 10_000_000))}
+#: Every large size times this (``BENCH_SCALE_FRACTION=0.1``: a tenth, loaded in a minute).
+FRACTION = float(os.environ.get("BENCH_SCALE_FRACTION", 1))
+LARGE = {name: int(n * FRACTION) for name, n in {
+    "titles": 100_000, "pool": 500_000, "workers": 1_000_000, "enterprises": 20_000,
+    "studios": 10_000, "achievements": 200_000,
+    "audit": int(os.environ.get("BENCH_SCALE_AUDIT_ENTRIES", 10_000_000))}.items()}
 SMALL = {name: max(n // 100, 10) for name, n in LARGE.items()}
 YEARS = range(2016, 2026)  # ten years of cycles: the city's and three districts' each year
 
@@ -69,7 +74,7 @@ OCCUPATIONS = [
 ACTIONS = ["worker.create", "worker.update", "nomination.create", "nomination.submit",
            "nomination.qualify", "mark.save", "studio.update", "achievement.create",
            "certificate.issue", "account.login"]
-BIG_TABLES = [Worker, Nomination, CraftsmanTitle, Studio, Achievement, AuditEntry]
+BIG_TABLES = [Enterprise, Worker, Nomination, CraftsmanTitle, Studio, Achievement, AuditEntry]
 
 
 def _text(value) -> str:
@@ -102,14 +107,21 @@ def name_keys(name: str) -> tuple[str, str]:
     return collation.pinyin_key(name), collation.stroke_key(name)
 
 
-def drop_secondary_indexes() -> list[sa.Index]:
-    """Drop the big tables' secondary indexes (rebuilt after the load: much faster)."""
+def drop_secondary_indexes() -> list:
+    """Drop the big tables' secondary indexes, the grams' GIN indexes among them (rebuilt after
+    the load: much faster); returns what rebuilds them."""
     dropped = []
     for model in BIG_TABLES:
         for index in model.__table__.indexes:
             if not index.unique:
                 db.session.execute(DropIndex(index))
-                dropped.append(index)
+                dropped.append(CreateIndex(index))
+        grams_index = f"ix_{model.__tablename__}_{GRAMS_COLUMN}"
+        definition = db.session.scalar(sa.text("SELECT indexdef FROM pg_indexes WHERE indexname = :name"
+                                               " AND schemaname = current_schema()"), {"name": grams_index})
+        if definition:
+            db.session.execute(sa.text(f"DROP INDEX {grams_index}"))
+            dropped.append(sa.text(definition))
     return dropped
 
 
@@ -260,8 +272,8 @@ def load(size: dict, rng: random.Random) -> dict:
                   "studio_achievements", "audit_entries"):
         sql = f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
         db.session.execute(sa.text(sql))
-    for index in dropped:
-        db.session.execute(CreateIndex(index))
+    for statement in dropped:
+        db.session.execute(statement)
     db.session.commit()
     middle = first_audit + size["audit"] // 2
     return {"audit_middle": middle, "enterprise_id": enterprise_ids[0],
@@ -280,6 +292,10 @@ def pages(sample: dict) -> dict[str, tuple[str, str]]:
         "registry_search_two_characters": (None, "/registry?" + urlencode({"q": "焊工"})),
         "registry_search_words": (None, "/registry?" + urlencode({"q": "第17精密"})),
         "talent_pool_first_page": ("admin", "/craftsmen/nominations/talent-pool"),
+        "talent_pool_page_40": ("admin", "/craftsmen/nominations/talent-pool?page=40"),
+        "talent_pool_search_surname": ("admin", "/craftsmen/nominations/talent-pool?q=王"),
+        "talent_pool_search_two_characters": ("admin", "/craftsmen/nominations/talent-pool?"
+                                              + urlencode({"q": "建华"})),
         "notices_first_page": (None, "/notices"),
         "studio_directory_first_page": (None, "/studio-directory/"),
         "studio_directory_search": (None, "/studio-directory/?q=焊工创新"),
@@ -287,7 +303,10 @@ def pages(sample: dict) -> dict[str, tuple[str, str]]:
         "competition_results_list": (None, "/competition-results"),
         "workers_admin_first_page": ("admin", "/workers/"),
         "workers_enterprise_first_page": ("enterprise", "/workers/"),
+        "workers_admin_page_40": ("admin", "/workers/?page=40"),
         "workers_search": ("admin", "/workers/?" + urlencode({"q": "第123精密"})),
+        "workers_search_surname": ("admin", "/workers/?q=王"),
+        "workers_search_two_characters": ("admin", "/workers/?" + urlencode({"q": "建华"})),
         "audit_first_page": ("admin", "/admin/audit/"),
         "audit_deep_page": ("admin", f"/admin/audit/?before={sample['audit_middle']}"),
         "audit_rare_action": ("admin", "/admin/audit/?action=account.disable"),

@@ -3,7 +3,9 @@
 ``/verify/<serial>?code=...`` (the QR code's link) shows the certificate as issued and whether it
 is still valid, revoked (with date and reason) or replaced (with a link to the current one).
 Without the right verification code nothing is revealed, not even whether the serial exists:
-serials are sequential and could be walked. Failed look-ups are rate-limited per address.
+serials are sequential and could be walked. Failed look-ups are rate-limited per address; a
+right code's page that this process already keeps is served without asking the limit's storage
+(:class:`RecentFailures` says when it must ask all the same).
 
 For machines: the signed revocation lists (W3C Bitstring Status List) at
 ``/certificates/status/<n>``, the issuing body's public keys at
@@ -13,13 +15,19 @@ each certificate's credential as JSON (with its code).
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
+import time
+from collections import OrderedDict
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from limits import parse_many
 from sqlalchemy import select
 
 from certificates import credentials, sealing, signing, verification
@@ -30,17 +38,79 @@ from certificates.services import status_lists
 from core import error_pages, navigation
 from core.access import public
 from core.extensions import db, limiter
-from core.public_cache import cached_for_visitors
+from core.public_cache import answered_without_view, cached_for_visitors
 
 bp = Blueprint("certificates_verify", __name__)
 
 navigation.add("certificates_verify.verify_form", _l("证书核验"))
 
+#: The data a certificate's verification page reads.
+CACHED_BY = ("certificates",)
 LIMITED = _l("核验失败次数过多，请于 %(t)s 后再试。")
 TOO_LARGE = _l("文件过大：证书文件不超过 2 MB")
+
+
+class RecentFailures:
+    """The addresses whose look-ups failed (or were refused) in this process within the limit's
+    window. A visitor asking for a verification page this process has answered in full (a right
+    code: see :func:`core.public_cache.answered_without_view`) is served without a round trip to
+    the limit's storage, unless the address is here: a guesser over the limit cannot learn from
+    a 200 that a guess was right, beyond at most one guess per process that has not yet seen a
+    failure from it. Once more than ``size`` addresses are held, the oldest is forgotten and
+    every request is checked again until a window has passed."""
+
+    def __init__(self, size: int = 10_000):
+        self.size = size
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._overflowed_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def note(self, address: str) -> None:
+        with self._lock:
+            self._seen[address] = time.monotonic()
+            self._seen.move_to_end(address)
+            while len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+                self._overflowed_at = time.monotonic()
+
+    def within(self, address: str, seconds: float) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._overflowed_at < seconds:
+                return True
+            seen = self._seen.get(address)
+            if seen is not None and now - seen >= seconds:
+                del self._seen[address]
+                seen = None
+            return seen is not None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._seen.clear()
+            self._overflowed_at = float("-inf")
+
+
+recent_failures = RecentFailures()
+
+
+@functools.lru_cache(maxsize=8)
+def _window_seconds(limit: str) -> float:
+    """The longest window of ``limit`` (600 for "20 per 10 minutes")."""
+    return max(item.get_expiry() for item in parse_many(limit))
+
+
 def _failed(response) -> bool:
-    """Only failed look-ups count toward the limit."""
+    """Only failed look-ups count toward the limit; refused ones are remembered too."""
+    if response.status_code in (404, 429):
+        recent_failures.note(get_remote_address())
     return response.status_code == 404
+
+
+def _known_page() -> bool:
+    """A right code's page this process already answered, for an address with no failures here."""
+    return (request.endpoint == "certificates_verify.certificate" and answered_without_view(*CACHED_BY) and
+            not recent_failures.within(get_remote_address(),
+                                   _window_seconds(current_app.config["CERTIFICATE_VERIFY_RATE_LIMIT"])))
 
 
 def _on_breach(limit_hit):
@@ -54,7 +124,7 @@ def _on_breach(limit_hit):
 
 verify_limit = limiter.shared_limit(lambda: current_app.config["CERTIFICATE_VERIFY_RATE_LIMIT"],
                                     scope="certificate-verify", deduct_when=_failed,
-                                    on_breach=_on_breach)
+                                    on_breach=_on_breach, exempt_when=_known_page)
 
 
 @bp.context_processor
@@ -134,7 +204,7 @@ def _wrong(serial: str, code: str):
 @bp.get("/verify/<string(maxlength=60):serial>")
 @public
 @verify_limit
-@cached_for_visitors("certificates")
+@cached_for_visitors(*CACHED_BY)
 def certificate(serial: str):
     code = request.args.get("code", "")
     if not code.strip():

@@ -52,7 +52,7 @@ RESULT_STATES = (EventState.LOCKED.value, EventState.RECHECKED.value, EventState
 
 
 def _published_or_404(event_id: int) -> Event:
-    event = db.get_or_404(Event, event_id)
+    event = db.get_or_404(Event, event_id, options=[joinedload(Event.competition)])
     if event.state_enum != EventState.PUBLISHED:
         abort(404)
     return event

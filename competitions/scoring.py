@@ -35,6 +35,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from fractions import Fraction
 from itertools import accumulate
 from typing import NamedTuple, TypeVar
 
@@ -429,20 +430,32 @@ def total_score(scores_by_module: Mapping[str, Decimal]) -> Decimal:
 
 # Ranking ----------------------------------------------------------------------------------------
 
-def tie_break(scheme: MarkingScheme, scores_by_module: Mapping[str, Decimal],
-              keys: Sequence[str] = DEFAULT_TIE_BREAK) -> tuple[Decimal, ...]:
-    """The values that order equal totals, higher first, for :func:`rank_contestants`.
+def tie_break_modules(scheme: MarkingScheme, keys: Sequence[str] = DEFAULT_TIE_BREAK) -> list[list[str]]:
+    """The module keys whose scores each tie-break key adds up (see :func:`tie_break`).
 
-    Each key names a module kind (e.g. ``"practical"``: the sum of all practical modules) or a
-    module key. A key that matches no module of the scheme is refused.
+    Each key names a module kind (e.g. ``"practical"``: all practical modules) or a module key.
+    A key that matches no module of the scheme is refused.
     """
-    values = []
+    modules = []
     for key in keys:
-        matching = [m for m in scheme.modules if key in (m.key, m.kind)]
+        matching = [m.key for m in scheme.modules if key in (m.key, m.kind)]
         if not matching:
             raise SchemeError(_l("评分方案中没有用于并列排序的模块“%(key)s”", key=key))
-        values.append(sum((_decimal(scores_by_module[m.key]) for m in matching), ZERO))
-    return tuple(values)
+        modules.append(matching)
+    return modules
+
+
+def tie_break(scheme: MarkingScheme, scores_by_module: Mapping[str, Decimal],
+              keys: Sequence[str] = DEFAULT_TIE_BREAK) -> tuple[Decimal, ...]:
+    """The values that order equal totals, higher first, for :func:`rank_contestants`: for each
+    key, the sum of the scores of its modules (:func:`tie_break_modules`)."""
+    return tie_break_sums(tie_break_modules(scheme, keys), scores_by_module)
+
+
+def tie_break_sums(modules: Sequence[Sequence[str]], scores_by_module: Mapping[str, Decimal]
+                   ) -> tuple[Decimal, ...]:
+    """:func:`tie_break` with the modules of each key found once (for many contestants)."""
+    return tuple(sum((_decimal(scores_by_module[key]) for key in keys), ZERO) for keys in modules)
 
 
 def rank_contestants(entries: Iterable[tuple[Hashable, Decimal | None, tuple]]) -> list[Ranked]:
@@ -603,28 +616,39 @@ class JudgeStats:
         return Decimal(self.flagged) / self.marks if self.marks else ZERO
 
 
-def judge_deviation(panels: Iterable[Mapping[Hashable, Decimal]], tolerance: Decimal = JUDGEMENT_TOLERANCE
-                    ) -> dict[Hashable, JudgeStats]:
+def judge_deviation(panels: Iterable[Mapping[Hashable, Decimal | Fraction]],
+                    tolerance: Decimal = JUDGEMENT_TOLERANCE) -> dict[Hashable, JudgeStats]:
     """Each judge's severity or leniency, and how often they were flagged.
 
     ``panels``: one mapping ``judge → mark`` per contestant and aspect, on one scale (the 0-3
-    judgement scores, or continuous marks divided by the aspect's maximum, with a tolerance to
-    match). On each, a judge's deviation is their mark minus the mean of the *other* judges'
-    marks; a judge is flagged there when it exceeds ``tolerance`` either way. (On judgement
-    scores with the default tolerance of 1, an aspect is flagged by
+    judgement scores, or continuous marks divided by the aspect's maximum — given as exact
+    fractions — with a tolerance to match). On each, a judge's deviation is their mark minus the
+    mean of the *other* judges' marks; a judge is flagged there when it exceeds ``tolerance``
+    either way, compared exactly (a mark exactly the tolerance away is not flagged). (On
+    judgement scores with the default tolerance of 1, an aspect is flagged by
     :func:`judgement_discrepancy` exactly when at least one of its judges is flagged.) A mark
     with no other judge beside it is left out.
     """
-    deviations: dict[Hashable, list[Decimal]] = defaultdict(list)
-    tolerance = _decimal(tolerance)
+    deviations: dict[Hashable, list[Fraction]] = defaultdict(list)
+    limit = Fraction(_decimal(tolerance))
     for panel in panels:
-        marks = {judge: _decimal(mark) for judge, mark in panel.items()}
+        marks = {judge: _fraction(mark) for judge, mark in panel.items()}
         if len(marks) < 2:
             continue
-        total = sum(marks.values(), ZERO)
+        total = sum(marks.values(), Fraction(0))
         for judge, mark in marks.items():
             deviations[judge].append(mark - (total - mark) / (len(marks) - 1))
     return {judge: JudgeStats(judge=judge, marks=len(values),
-                              mean_deviation=sum(values, ZERO) / len(values),
-                              flagged=sum(abs(d) > tolerance for d in values))
+                              mean_deviation=_fraction_decimal(sum(values, Fraction(0)) / len(values)),
+                              flagged=sum(abs(d) > limit for d in values))
             for judge, values in deviations.items()}
+
+
+def _fraction(value) -> Fraction:
+    """A mark as an exact fraction: Decimals as they are written, fractions as given."""
+    return value if isinstance(value, Fraction) else Fraction(_decimal(value))
+
+
+def _fraction_decimal(value: Fraction) -> Decimal:
+    """An exact fraction as a Decimal to the context's precision."""
+    return Decimal(value.numerator) / Decimal(value.denominator)

@@ -3,16 +3,21 @@
 Feature packages add their items with :func:`add` when their blueprint is registered. Items of
 one ``group`` fold into a drop-down menu when a user sees more than one of them. Public items
 (no roles) form the group :data:`PUBLIC`: a visitor sees them one by one; a signed-in user, who
-has menus of their own, finds them in one drop-down at the end.
+has menus of their own, finds them in one drop-down at the end. The menu is rendered once per
+set of roles, language and active page (:func:`menu_html`): items are added only at start-up.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
+from flask import current_app, request
+from flask_babel import get_locale, lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from flask_login import current_user
+from markupsafe import Markup
 
 from core.roles import Role
 
@@ -98,10 +103,55 @@ def account_items_for(user) -> list[NavItem]:
     return [i for i in items_for(user) if str(i.group) == str(ACCOUNT)]
 
 
+class RenderedMenus:
+    """The menu's HTML by set of roles (None for a visitor), language, active page and script
+    root: the same for every request with the same key, so rendered once per process (the
+    newest ``size`` kept)."""
+
+    def __init__(self, size: int = 512):
+        self.size = size
+        self._menus: OrderedDict[tuple, Markup] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Markup | None:
+        with self._lock:
+            menu = self._menus.get(key)
+            if menu is not None:
+                self._menus.move_to_end(key)
+            return menu
+
+    def put(self, key: tuple, menu: Markup) -> None:
+        with self._lock:
+            self._menus[key] = menu
+            while len(self._menus) > self.size:
+                self._menus.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._menus.clear()
+
+
+rendered_menus = RenderedMenus()
+
+
+def menu_html() -> Markup:
+    """The navigation bar's menu for the current user, language and page."""
+    user = current_user
+    roles = user.roles if getattr(user, "is_authenticated", False) else None
+    key = (roles, str(get_locale()), request.endpoint, request.script_root)
+    menu = rendered_menus.get(key)
+    if menu is None:
+        template = current_app.jinja_env.get_template("_navigation.html")
+        # An .html template: Jinja escaped every value as it rendered.
+        menu = Markup(template.render(menu=menu_for(user), endpoint=request.endpoint))  # noqa: S704
+        rendered_menus.put(key, menu)
+    return menu
+
+
 def init_app(app) -> None:
     @app.context_processor
     def navigation_context():
-        return {"nav_menu": lambda: menu_for(current_user),
+        return {"nav_menu_html": menu_html,
                 "nav_account": lambda: account_items_for(current_user)}
 
     app.jinja_env.tests["navgroup"] = lambda entry: isinstance(entry, NavGroup)

@@ -21,6 +21,12 @@ MAX_PAGE = 100_000
 #: Totals are counted up to this many rows; a longer list shows "10,000+".
 COUNT_LIMIT = 10_000
 
+#: An execution option of a list's select(): a select() of the list's ids in its order, from
+#: which a page's ids are read instead of from the list itself (e.g. from a search's matches,
+#: see :func:`core.search_indexes.matches_first`). The bounded total is still counted from the
+#: list itself, which a bitmap of the matches answers as well.
+PAGE_KEYS = "page_keys"
+
 
 class BoundedPagination(SelectPagination):
     """A page of a select() whose total is exact up to ``count_limit`` rows and bounded above it."""
@@ -35,12 +41,16 @@ class BoundedPagination(SelectPagination):
     def _query_items(self) -> list:
         select_q = self._query_args["select"]
         key = _single_key(select_q)
-        if self._query_offset == 0 or key is None:
+        page_keys = select_q.get_execution_options().get(PAGE_KEYS)
+        if key is None or (self._query_offset == 0 and page_keys is None):
             return super()._query_items()
         session = self._query_args["session"]
-        keys = (select_q.options(lazyload("*")).limit(self.per_page).offset(self._query_offset)
-                .subquery())
-        ids = list(session.scalars(select(keys.c[key.key])))
+        if page_keys is not None:
+            ids = list(session.scalars(page_keys.limit(self.per_page).offset(self._query_offset)))
+        else:
+            keys = (select_q.options(lazyload("*")).limit(self.per_page).offset(self._query_offset)
+                    .subquery())
+            ids = list(session.scalars(select(keys.c[key.key])))
         if not ids:
             return []
         return list(session.execute(select_q.where(key.in_(ids))).unique().scalars())

@@ -18,6 +18,8 @@ changing the feature's data moves on.
   visitors, by tag: a visitor asking for a page whose tag is known gets it without the view
   running, as from a reverse proxy in front. The tag moves with the data, so a kept page is
   never stale; 0 turns the store off.
+* Values that every request would read alike (the option lists of the public filters) are kept
+  the same way, by :func:`kept_while_unchanged`, for signed-in users too.
 * :func:`track_changes` counts, per session, the features whose rows were inserted, changed or
   deleted (by the ORM or by ORM-enabled bulk statements) and bumps their versions in the
   same transaction, just before the commit, in one upsert. Tables no public page shows (the
@@ -234,10 +236,78 @@ class PageStore:
 pages = PageStore()
 
 
+class DerivedValues:
+    """Values computed from the data of some features (a filter's option list), kept by this
+    process while those features' versions stay the same: the next request after a change to
+    them computes the value again, as the page store renders the page again."""
+
+    def __init__(self):
+        self._values: dict[object, tuple[tuple[int, ...], Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: object, features: tuple[str, ...], compute):
+        current = tuple(versions(features).values())
+        with self._lock:
+            kept = self._values.get(key)
+        if kept is not None and kept[0] == current:
+            return kept[1]
+        value = compute()
+        with self._lock:
+            self._values[key] = (current, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+derived = DerivedValues()
+
+
+def kept_while_unchanged(key: str, features: tuple[str, ...], compute):
+    """``compute()``, or the value it gave last time if ``features``' data has not changed since:
+    for values every request would otherwise read alike (option lists of the public filters). The
+    value must not be an ORM object (it outlives the session) nor depend on the language."""
+    return derived.get(key, features, compute)
+
+
+def forget_everything() -> None:
+    """Drop what this process keeps (for data changed behind the ORM's back, as tests do)."""
+    pages.clear()
+    derived.clear()
+    if has_app_context():
+        current_app.extensions["public_cache.versions"].clear()
+
+
 def _for_everyone() -> bool:
     """An anonymous GET without a message waiting in the session: the page is everyone's."""
     return (request.method in ("GET", "HEAD") and "_user_id" not in session
             and "_flashes" not in session)
+
+
+def _request_tag(features: tuple[str, ...]) -> str:
+    """The page's tag, computed once per request (a limiter's exemption asks before the view)."""
+    tags = g.setdefault("_public_page_tags", {})
+    tag = tags.get(features)
+    if tag is None:
+        tag = tags[features] = page_tag(features)
+    return tag
+
+
+def _kept(tag: str) -> tuple[bytes, str] | None:
+    return pages.get(tag) if current_app.config["PUBLIC_PAGE_CACHE_ENTRIES"] else None
+
+
+def answered_without_view(*features: str) -> bool:
+    """Whether :func:`cached_for_visitors` with ``features`` answers this request without running
+    its view: a visitor's request whose page this process keeps, or whose ``If-None-Match`` carries
+    the current tag (which only a page rendered for this very address was given). Either way the
+    page was once answered in full with ``200``: a rate limit on failed look-ups need not ask its
+    storage about it."""
+    if not _for_everyone():
+        return False
+    tag = _request_tag(features)
+    return request.if_none_match.contains_weak(tag) or _kept(tag) is not None
 
 
 def cached_for_visitors(*features: str):
@@ -249,8 +319,8 @@ def cached_for_visitors(*features: str):
         def wrapper(*args, **kwargs):
             if not _for_everyone():
                 return view(*args, **kwargs)
-            tag = page_tag(features)
-            kept = pages.get(tag)
+            tag = _request_tag(features)
+            kept = _kept(tag)
             private = False
             if request.if_none_match.contains_weak(tag):
                 response = current_app.response_class(status=304)

@@ -74,10 +74,45 @@ def contains_text(text: str, *columns, dialect: str):
     characters is looked up among the table's grams (see :func:`add_search_grams`, which must
     have been given these columns), a longer one through the columns' trigram indexes;
     elsewhere a plain ``LIKE``."""
-    if dialect == "postgresql" and 0 < len(text) <= SHORT_SEARCH:
-        grams = sa.literal_column(f"{columns[0].table.name}.{GRAMS_COLUMN}", postgresql.ARRAY(sa.Text))
-        return grams.bool_op("@>")(sa.cast(postgresql.array([text]), postgresql.ARRAY(sa.Text)))
+    if is_grams_search(text, dialect):
+        return has_gram(columns[0].table, text)
     return sa.or_(*(column.contains(text, autoescape=True) for column in columns))
+
+
+def has_gram(table: sa.Table, gram: str):
+    """Rows of ``table`` (which has a grams column) among whose grams is ``gram``."""
+    grams = sa.literal_column(f"{table.name}.{GRAMS_COLUMN}", postgresql.ARRAY(sa.Text))
+    return grams.bool_op("@>")(sa.cast(postgresql.array([gram]), postgresql.ARRAY(sa.Text)))
+
+
+def is_grams_search(text: str, dialect: str) -> bool:
+    """Whether :func:`contains_text` answers ``text`` from the grams index."""
+    return dialect == "postgresql" and 0 < len(text) <= SHORT_SEARCH
+
+
+def matches_first(query: sa.Select, order) -> sa.Select:
+    """``query`` (of one table, its conditions on that table's columns) ordered by ``order``
+    (columns of the table, possibly ``desc()``, ending with its unique id), whose pages are
+    found among its matches (see :data:`core.pagination.PAGE_KEYS`).
+
+    A list ordered by an index is normally read along that index, each row checked against the
+    search, until a page is full. For a search of one or two characters that walk is as long as
+    the distance to the page's matches: a surname that sorts late (王) has thousands of rows
+    before it. Here a page's keys are taken from the grams index first (a bitmap, held apart by
+    a materialised CTE so that the planner cannot turn it back into the walk) and only the
+    matches' keys are sorted, with the page's limit: the work grows with the number of matches,
+    never with their place in the list. The page's rows are then read by id.
+    """
+    from core.pagination import PAGE_KEYS
+
+    columns = [getattr(o, "element", o) for o in order]
+    conditions = [] if query.whereclause is None else [query.whereclause]
+    matches = (sa.select(*columns).where(*conditions).cte("matches")
+               .prefix_with("MATERIALIZED", dialect="postgresql"))
+    keys = sa.select(matches.c[columns[-1].key]).order_by(*(
+        matches.c[c.key] if o is c else matches.c[c.key].desc()
+        for o, c in zip(order, columns, strict=True)))
+    return query.order_by(*order).execution_options(**{PAGE_KEYS: keys})
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

@@ -16,6 +16,7 @@ from core.extensions import db
 from core.search_indexes import DESCENDING, add_search_grams, trigram_index
 from core.timeutil import utcnow
 from core.uploads import StoredFileColumns
+from craftsmen import pool_search
 
 
 class CraftsmanLevel(StrEnum):
@@ -400,6 +401,9 @@ class CraftsmanTitle(db.Model):
     def is_revoked(self) -> bool:
         return self.revoked_on is not None
 
+
+# the talent pool's search of one or two characters by index: see craftsmen.pool_search
+pool_search.install(db.metadata, Nomination.__table__)
 
 collation.keep_name_keys(CraftsmanTitle.name)
 # a registry search of one or two characters (a surname) by index: see core.search_indexes

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from core import error_pages, navigation
 from core.access import public, roles_required
@@ -168,7 +169,7 @@ def registry_index():
 @public
 @cached_for_visitors("craftsmen", "competitions", "innovation_studios", "certificates", "core")
 def title_detail(title_id: int):
-    title = db.get_or_404(CraftsmanTitle, title_id)
+    title = db.get_or_404(CraftsmanTitle, title_id, options=[joinedload(CraftsmanTitle.cycle)])
     return render_template("craftsmen/public/title.html", title=title,
                            achievements=registry.publishable_achievements(title),
                            steps=ladder.ladder(title.worker_id, public=True), is_admin=_is_admin())

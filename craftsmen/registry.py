@@ -16,7 +16,8 @@ from core.distinct_values import distinct_values
 from core.extensions import db
 from core.organizations.models import Enterprise, Union
 from core.people.models import Worker
-from core.search_indexes import contains_text
+from core.public_cache import kept_while_unchanged
+from core.search_indexes import contains_text, is_grams_search, matches_first
 from craftsmen.models import (
     CraftsmanLevel,
     CraftsmanTitle,
@@ -72,22 +73,28 @@ def registry_query(filters: RegistryFilters) -> Select:
     query = select(CraftsmanTitle).options(
         joinedload(CraftsmanTitle.cycle).load_only(SelectionCycle.title))
     t = CraftsmanTitle
+    dialect = db.session.get_bind().dialect.name
+    conditions = []
     if filters.q:
-        query = query.where(contains_text(filters.q, t.name, t.enterprise_name, t.occupation,
-                                          dialect=db.session.get_bind().dialect.name))
+        conditions.append(contains_text(filters.q, t.name, t.enterprise_name, t.occupation,
+                                        dialect=dialect))
     if filters.level:
-        query = query.where(t.level == filters.level)
+        conditions.append(t.level == filters.level)
     if filters.year:
-        query = query.where(t.year == filters.year)
+        conditions.append(t.year == filters.year)
     if filters.occupation:
-        query = query.where(t.occupation == filters.occupation)
+        conditions.append(t.occupation == filters.occupation)
     if filters.district:
-        query = query.where(t.district == filters.district)
+        conditions.append(t.district == filters.district)
     if filters.status == "active":
-        query = query.where(t.revoked_on.is_(None))
+        conditions.append(t.revoked_on.is_(None))
     elif filters.status == "revoked":
-        query = query.where(t.revoked_on.is_not(None))
-    return query.order_by(t.year.desc(), collation.order_by_name(t), t.id)
+        conditions.append(t.revoked_on.is_not(None))
+    query = query.where(*conditions)
+    order = (t.year.desc(), collation.order_by_name(t), t.id)
+    if filters.q and is_grams_search(filters.q, dialect):  # a surname: see matches_first
+        return matches_first(query, order)
+    return query.order_by(*order)
 
 
 @dataclass(frozen=True)
@@ -99,7 +106,12 @@ class FilterOptions:
 
 def filter_options() -> FilterOptions:
     """The values the registry's filters offer, read from the columns' indexes (a probe per
-    distinct value), not by sorting the whole table on every view."""
+    distinct value), not by sorting the whole table on every view, and kept until the registry
+    changes."""
+    return kept_while_unchanged("craftsmen.registry.filter_options", ("craftsmen",), _read_filter_options)
+
+
+def _read_filter_options() -> FilterOptions:
     t = CraftsmanTitle
     return FilterOptions(years=sorted(distinct_values(t.year), reverse=True),
                          occupations=sorted(distinct_values(t.occupation)),

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import HealthCheck, settings
 
-from core import create_app
+from core import create_app, public_cache
 from core.extensions import db, limiter
 from tests import factories
 
@@ -56,6 +56,7 @@ def _clean_database(app):
     yield
     with app.app_context():
         _empty_all_tables()
+        public_cache.forget_everything()
     limiter.reset()
 
 

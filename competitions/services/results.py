@@ -32,10 +32,12 @@ half-up to two decimals; award counts are rounded cumulatively half-up
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, bindparam, cast, delete, func, select, text, update
@@ -51,6 +53,7 @@ from competitions.models import (
     EventState,
     Mark,
     Result,
+    SchemeAspect,
     SchemeCriterion,
     SchemeModule,
 )
@@ -84,20 +87,25 @@ class EventScheme:
 
 
 def event_scheme(event: Event) -> EventScheme:
-    """The scheme of ``event`` in three queries (modules, criteria, aspects)."""
-    modules = db.session.scalars(
-        select(SchemeModule).where(SchemeModule.event_id == event.id)
-        .order_by(SchemeModule.position, SchemeModule.id)
-        .options(selectinload(SchemeModule.criteria).selectinload(SchemeCriterion.aspects))).all()
-    scheme_modules, aspects = [], {}
-    for m in modules:
-        scheme_modules.append(scoring.Module(str(m.id), m.name, m.weight, m.kind))
-        for c in m.criteria:
-            for a in c.aspects:
-                aspects[a.id] = scoring.Aspect(str(a.id), str(m.id), c.name, a.name, a.kind,
-                                               a.max_mark, a.step)
-    scheme = scoring.MarkingScheme(tuple(scheme_modules), tuple(aspects.values()))
-    return EventScheme(scheme, aspects, {str(m.id): m.name for m in modules})
+    """The scheme of ``event`` in one query (modules, their criteria and aspects, in order)."""
+    rows = db.session.execute(
+        select(SchemeModule.id, SchemeModule.name, SchemeModule.weight, SchemeModule.kind, SchemeCriterion.name,
+               SchemeAspect.id, SchemeAspect.name, SchemeAspect.kind, SchemeAspect.max_mark, SchemeAspect.step)
+        .outerjoin(SchemeCriterion, SchemeCriterion.module_id == SchemeModule.id)
+        .outerjoin(SchemeAspect, SchemeAspect.criterion_id == SchemeCriterion.id)
+        .where(SchemeModule.event_id == event.id)
+        .order_by(SchemeModule.position, SchemeModule.id, SchemeCriterion.position, SchemeCriterion.id,
+                  SchemeAspect.position, SchemeAspect.id))
+    scheme_modules: dict[int, scoring.Module] = {}
+    aspects: dict[int, scoring.Aspect] = {}
+    for module_id, module_name, weight, module_kind, criterion_name, aspect_id, name, kind, max_mark, step in rows:
+        if module_id not in scheme_modules:
+            scheme_modules[module_id] = scoring.Module(str(module_id), module_name, weight, module_kind)
+        if aspect_id is not None:
+            aspects[aspect_id] = scoring.Aspect(str(aspect_id), str(module_id), criterion_name, name, kind,
+                                                max_mark, step)
+    scheme = scoring.MarkingScheme(tuple(scheme_modules.values()), tuple(aspects.values()))
+    return EventScheme(scheme, aspects, {m.key: m.name for m in scheme_modules.values()})
 
 
 #: Sums, lowest and highest marks come from the database as whole cents (see :func:`_load_mark_stats`).
@@ -126,9 +134,8 @@ def _aspect_mark(aspect: scoring.Aspect, count: int, total: int, low: int, high:
     return scoring.continuous_mark_from_stats(aspect, stats)
 
 
-@dataclass(frozen=True)
-class Computed:
-    """One contestant's computed result, before it is stored."""
+class Computed(NamedTuple):
+    """One contestant's computed result, before it is stored (a tuple: thousands are made at once)."""
 
     contestant_id: int
     total: Decimal
@@ -141,17 +148,28 @@ class Computed:
     title: bool
 
 
+@functools.cache
+def _mark_stats_query(by_id: bool):
+    """The query of :func:`_load_mark_stats` (built once each): the marks of event ``:event_id``,
+    with ``by_id`` only those of contestants ``:contestant_ids``."""
+    query = (select(Mark.contestant_id, Mark.aspect_id, func.count(), _cents(func.sum(Mark.value)),
+                    _cents(func.min(Mark.value)), _cents(func.max(Mark.value)), func.max(Mark.entry))
+             .where(Mark.event_id == bindparam("event_id")).group_by(Mark.contestant_id, Mark.aspect_id))
+    if by_id:
+        query = query.where(Mark.contestant_id.in_(bindparam("contestant_ids", expanding=True)))
+    return query
+
+
 def _load_mark_stats(event_id: int, contestant_ids=None) -> dict[int, dict[int, tuple]]:
     """The statistics of every contestant's marks on every aspect (or only ``contestant_ids``'),
     in one GROUP BY query: contestant -> aspect -> (count, sum, lowest, highest, second entry
     present), the sums and extremes in whole cents (:func:`_cents`)."""
-    query = (select(Mark.contestant_id, Mark.aspect_id, func.count(), _cents(func.sum(Mark.value)),
-                    _cents(func.min(Mark.value)), _cents(func.max(Mark.value)), func.max(Mark.entry))
-             .where(Mark.event_id == event_id).group_by(Mark.contestant_id, Mark.aspect_id))
+    parameters: dict = {"event_id": event_id}
     if contestant_ids is not None:
-        query = query.where(Mark.contestant_id.in_(contestant_ids))
+        parameters["contestant_ids"] = sorted(contestant_ids)
     stats: dict[int, dict[int, tuple]] = defaultdict(dict)
-    for contestant_id, aspect_id, count, total, low, high, last_entry in db.session.execute(query):
+    for contestant_id, aspect_id, count, total, low, high, last_entry in db.session.connection().execute(
+            _mark_stats_query(contestant_ids is not None), parameters):
         stats[contestant_id][aspect_id] = (count, total, low, high, last_entry == 2)
     return stats
 
@@ -175,10 +193,11 @@ def _module_scores(event: Event, plan: EventScheme, scorer, blind: dict[int, str
                for aspect_id, aspect in plan.aspects.items()]
     memo: dict[tuple, Decimal] = {}  # judgement marks repeat: computed once each
     module_scores: dict[int, dict[str, Decimal]] = {}
+    denominator = Decimal(exact.denominator) if exact is not None else None
     for contestant_id in blind:
         if contestant_id not in undecided:
-            assert exact is not None  # every contestant is undecided without exact scores
-            module_scores[contestant_id] = {key: results_sql.as_decimal(numerator, exact.denominator)
+            assert exact is not None and denominator is not None  # else every contestant is undecided
+            module_scores[contestant_id] = {key: Decimal(numerator) / denominator
                                             for key, numerator in exact.numerators[contestant_id].items()}
             continue
         own = stats.get(contestant_id, {})
@@ -206,6 +225,17 @@ def _contestant_label(contestant_id: int, blind: dict[int, str | None]) -> str:
     return blind.get(contestant_id) or f"#{contestant_id}"
 
 
+@functools.cache
+def _competed_query():
+    """(id, blind number) of the contestants of event ``:event_id`` who competed: checked in with
+    a blind number (no-shows who were never checked in, and everyone recorded out, are not
+    ranked); in id order, so that the first refusal is always the same (built once)."""
+    return (select(Contestant.id, Contestant.blind_number)
+            .where(Contestant.event_id == bindparam("event_id"),
+                   Contestant.status == ContestantStatus.CHECKED_IN.value, Contestant.blind_number.is_not(None))
+            .order_by(Contestant.id))
+
+
 def compute(event: Event) -> list[Computed]:
     """Every ranked contestant's result, best first; nothing is written."""
     plan = event_scheme(event)
@@ -214,20 +244,14 @@ def compute(event: Event) -> list[Computed]:
         scorer = scoring.module_scorer(plan.scheme)  # validated once, for every contestant
     except scoring.SchemeError as error:
         raise DomainError(error) from None
-    # The contestants who competed: checked in with a blind number (no-shows who were never
-    # checked in, and everyone recorded out, are not ranked).
-    contestants = db.session.execute(select(Contestant.id, Contestant.blind_number)
-                                     .where(Contestant.event_id == event.id,
-                                            Contestant.status == ContestantStatus.CHECKED_IN.value,
-                                            Contestant.blind_number.is_not(None))
-                                     .order_by(Contestant.id)).all()  # the first refusal is always the same
-    blind = dict(contestants)
+    blind = dict(db.session.connection().execute(_competed_query(), {"event_id": event.id}).all())
     module_scores = _module_scores(event, plan, scorer, blind)
     totals = {cid: scoring.total_score(scores) for cid, scores in module_scores.items()}
     try:
-        ranked = scoring.rank_contestants(
-            (cid, totals[cid], scoring.tie_break(plan.scheme, module_scores[cid], event.tie_break_kinds or ()))
-            for cid in module_scores)
+        # the modules of each tie-break key, found once (and refused, if any, once there is a contestant)
+        tie_modules = scoring.tie_break_modules(plan.scheme, event.tie_break_kinds or ()) if module_scores else []
+        ranked = scoring.rank_contestants((cid, totals[cid], scoring.tie_break_sums(tie_modules, scores))
+                                          for cid, scores in module_scores.items())
         awards = scoring.assign_awards(ranked, event.award_ratios)
     except scoring.SchemeError as error:
         raise DomainError(error) from None
@@ -320,12 +344,11 @@ _JSON_ROWS = {"sqlite": "json_each(:rows)", "postgresql": "json_array_elements(C
 def _insert_results(event: Event, computed: list[Computed], now) -> None:
     """Insert the results of ``computed`` in one statement (SQLite 3.38+ and PostgreSQL read
     JSON arrays the same way); figures travel as text, so that decimals stay exact."""
-    rows = []
-    for c in computed:
-        values = _stored_values(c)
-        rows.append([c.contestant_id, str(values["total"]), values["module_totals"], c.rank, c.rank_shared,
-                     None if c.standardised is None else str(c.standardised), values["award"], c.promotion,
-                     c.title])
+    four = FOUR_PLACES  # as _stored_values rounds them
+    rows = [[c.contestant_id, str(c.total.quantize(four)),
+             {key: str(score.quantize(four)) for key, score in c.module_scores.items()}, c.rank, c.rank_shared,
+             None if c.standardised is None else str(c.standardised), c.award.value if c.award else None,
+             c.promotion, c.title] for c in computed]
     timestamp = Result.__table__.c.computed_at.type
     statement = text(_INSERT_RESULTS.format(rows=_JSON_ROWS[db.session.get_bind().dialect.name])).bindparams(
         bindparam("computed_at", type_=timestamp), bindparam("published_at", type_=timestamp))

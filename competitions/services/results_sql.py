@@ -64,39 +64,54 @@ def _whole_cents(expression, kind=Integer):
 @functools.cache
 def _query():
     """(contestant, module, denominator, numerator sum, aspects, aspects breaking a rule) rows
-    of the marks of event ``:event_id``, whose modules are ``:module_ids`` (built once)."""
+    of the marks of event ``:event_id``, whose modules are ``:module_ids`` (built once).
+
+    Each aspect's rules come from the scheme once, as numbers the groups are compared with
+    (``aspects`` below: judgement or not, the highest mark and the step in cents, the fewest
+    marks), so that a group costs a few integer comparisons. The groups are joined to them with
+    a LEFT JOIN, which lets SQLite read the groups as they are aggregated, in one pass over the
+    index, instead of storing them first; a group of an aspect outside the scheme (none, as
+    marks are saved) comes back without a module and is left out, as an inner join would.
+    """
     event_id: BindParameter[int] = bindparam("event_id")
     module_ids: BindParameter[list[int]] = bindparam("module_ids", expanding=True)
     groups = (select(Mark.contestant_id, Mark.aspect_id, func.count().label("n"),
                      _whole_cents(func.sum(Mark.value), BigInteger).label("total"),
                      _whole_cents(func.min(Mark.value), BigInteger).label("low"),
                      _whole_cents(func.max(Mark.value), BigInteger).label("high"),
-                     func.max(Mark.entry).label("last_entry"))
+                     # second entries: counted only where there are any (cheaper than max(entry))
+                     func.count().filter(Mark.entry == 2).label("second_entries"))
               .where(Mark.event_id == event_id)
               .group_by(Mark.contestant_id, Mark.aspect_id).subquery("groups"))
-    aspects = (select(SchemeAspect.id, SchemeCriterion.module_id, SchemeAspect.kind,
-                      _whole_cents(SchemeAspect.max_mark, BigInteger).label("max_mark"),
-                      _whole_cents(SchemeAspect.step, BigInteger).label("step"))
+    scale = int(scoring.JUDGEMENT_SCALE)
+    is_judgement = SchemeAspect.kind == scoring.AspectKind.JUDGEMENT.value
+    max_cents = _whole_cents(SchemeAspect.max_mark, BigInteger)
+    aspects = (select(SchemeAspect.id, SchemeCriterion.module_id,
+                      case((is_judgement, 1), else_=0).label("judgement"),
+                      max_cents.label("max_mark"),
+                      # judgement scores are whole numbers from 0 to 3, from at least 3 judges
+                      case((is_judgement, scale * 100), else_=max_cents).label("high_limit"),
+                      case((is_judgement, 100),
+                           else_=func.coalesce(_whole_cents(SchemeAspect.step, BigInteger), 1)).label("step"),
+                      case((is_judgement, scoring.MIN_JUDGES), else_=1).label("min_marks"))
                .join(SchemeCriterion, SchemeCriterion.id == SchemeAspect.criterion_id)
                .where(SchemeCriterion.module_id.in_(module_ids)).subquery("aspects"))
     g, a = groups.c, aspects.c
-    judgement = a.kind == scoring.AspectKind.JUDGEMENT.value
-    single = or_(g.last_entry == 2, g.n == 1)  # one measurement, or one entered twice
+    judgement = a.judgement == 1
+    single = or_(g.second_entries > 0, g.n == 1)  # one measurement, or one entered twice
     trimmed = g.n >= scoring.TRIM_THRESHOLD
-    scale = int(scoring.JUDGEMENT_SCALE)
     numerator = case((judgement, a.max_mark * g.total), (single, g.low),
                      (trimmed, g.total - g.low - g.high), else_=g.total)
     denominator = case((judgement, literal(scale * 10_000, BigInteger) * g.n), (single, literal(100, BigInteger)),
                        (trimmed, literal(100, BigInteger) * (g.n - 2)), else_=literal(100, BigInteger) * g.n)
-    on_step = or_(a.step.is_(None), and_(g.low % a.step == 0, g.high % a.step == 0))
-    in_range = and_(g.low >= 0, g.high <= a.max_mark, on_step)
-    valid = case((judgement, and_(g.low % 100 == 0, g.high % 100 == 0, g.low >= 0, g.high <= scale * 100,
-                                  g.n >= scoring.MIN_JUDGES)),
-                 (single, and_(in_range, g.low == g.high)), else_=in_range)
+    # the tests of scoring's *_from_stats functions on the lowest and highest marks; the entries
+    # of one measurement must agree
+    valid = and_(g.low >= 0, g.high <= a.high_limit, g.low % a.step == 0, g.high % a.step == 0,
+                 g.n >= a.min_marks, or_(judgement, g.low == g.high, ~single))
     sums = (select(g.contestant_id, a.module_id, denominator.label("denominator"),
                    cast(func.sum(numerator), BigInteger), func.count(),
                    cast(func.sum(case((valid, 0), else_=1)), Integer))
-            .select_from(groups.join(aspects, a.id == g.aspect_id))
+            .select_from(groups.outerjoin(aspects, a.id == g.aspect_id))
             .group_by(g.contestant_id, a.module_id, denominator.label("denominator")))
     return sums
 
@@ -164,7 +179,7 @@ def exact_scores(event_id: int, scheme: scoring.MarkingScheme, contestant_ids,
     modules = [m.key for m in scheme.modules]
     position = {int(key): n for n, key in enumerate(modules)}
     maxima = [int(scheme.module_max(key) * 100) for key in modules]
-    common_marks = math.lcm(*{denominator for _, _, denominator, _, _, _ in rows})
+    common_marks = math.lcm(*{denominator for _, module_id, denominator, _, _, _ in rows if module_id is not None})
     common_maxima = math.lcm(*maxima)
     denominator = common_marks * common_maxima
     if denominator * 20_000 * _error_bound(scheme) >= 1:
@@ -172,11 +187,17 @@ def exact_scores(event_id: int, scheme: scoring.MarkingScheme, contestant_ids,
     # Per contestant: each module's marks over ``common_marks``, then aspects marked and broken.
     sums: dict[int, list[int]] = {}
     width = len(modules)
+    multiples: dict[int, int] = {}  # group denominator -> common_marks // group denominator
     for contestant_id, module_id, group_denominator, numerator, count, broken in rows:
+        if module_id is None:  # marks of an aspect outside the scheme (see :func:`_query`)
+            continue
         own = sums.get(contestant_id)
         if own is None:
             own = sums[contestant_id] = [0] * (width + 2)
-        own[position[module_id]] += numerator * (common_marks // group_denominator)
+        multiple = multiples.get(group_denominator)
+        if multiple is None:
+            multiple = multiples[group_denominator] = common_marks // group_denominator
+        own[position[module_id]] += numerator * multiple
         own[width] += count
         own[width + 1] += broken
     # module score = achieved × weight / maximum, over ``denominator``
@@ -184,6 +205,8 @@ def exact_scores(event_id: int, scheme: scoring.MarkingScheme, contestant_ids,
                                                                                      strict=True)]
     tie_modules = [[m.key for m in scheme.modules if key in (m.key, m.kind)] for key in tie_break_keys]
     aspects = len(scheme.aspects)
+    # n / denominator is a whole number of 1/20,000ths (as a boundary is) exactly when ``unit`` divides n
+    unit = denominator // math.gcd(denominator, 20_000)
     numerators, undecided = {}, set()
     for contestant_id in contestant_ids:
         own = sums.get(contestant_id)
@@ -192,30 +215,30 @@ def exact_scores(event_id: int, scheme: scoring.MarkingScheme, contestant_ids,
             undecided.add(contestant_id)
             continue
         figures = {key: own[n] * factors[n] for n, key in enumerate(modules)}
-        if _any_on_boundary(figures, tie_modules, denominator):
+        if _any_on_boundary(figures, tie_modules, denominator, unit):
             undecided.add(contestant_id)
         else:
             numerators[contestant_id] = figures
     return ExactScores(denominator, numerators, undecided)
 
 
-def _any_on_boundary(numerators: dict[str, int], tie_modules: list[list[str]], denominator: int) -> bool:
+def _any_on_boundary(numerators: dict[str, int], tie_modules: list[list[str]], denominator: int,
+                     unit: int) -> bool:
     """Whether a figure that is rounded lies on a boundary of its rounding: module scores are
     stored to four decimals, the total stored to four and published to two, tie-break sums
-    compared to two."""
+    compared to two. A figure whose numerator ``unit`` does not divide is on none (the quick
+    test that settles nearly every figure)."""
     for numerator in numerators.values():
-        if not numerator * 20_000 % denominator and _on_boundary(numerator, denominator, cents=False, fourth=True):
+        if not numerator % unit and _on_boundary(numerator, denominator, cents=False, fourth=True):
             return True
-    if _on_boundary(sum(numerators.values()), denominator, cents=True, fourth=True):
+    total = sum(numerators.values())
+    if not total % unit and _on_boundary(total, denominator, cents=True, fourth=True):
         return True
     for keys in tie_modules:
-        if _on_boundary(sum(numerators[k] for k in keys), denominator, cents=True, fourth=False):
+        tie = sum(numerators[k] for k in keys)
+        if not tie % unit and _on_boundary(tie, denominator, cents=True, fourth=False):
             return True
     return False
-
-
-def as_decimal(numerator: int, denominator: int) -> Decimal:
-    return Decimal(numerator) / Decimal(denominator)
 
 
 # Judge analytics --------------------------------------------------------------------------------

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import Model
-from core.search_indexes import trigram_index
+from core.search_indexes import add_search_grams, trigram_index
 from core.timeutil import utcnow
 
 
@@ -78,3 +79,7 @@ class Enterprise(Model):
 
     def union_ids(self) -> set[int]:
         return {i for i in (self.district_union_id, self.industry_union_id) if i}
+
+
+# an enterprise search of one or two characters by index: see core.search_indexes
+add_search_grams(cast(sa.Table, Enterprise.__table__), "name")

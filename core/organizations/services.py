@@ -11,6 +11,7 @@ from core.audit import services as audit
 from core.errors import DomainError
 from core.extensions import db
 from core.organizations.models import Enterprise, Union, UnionKind
+from core.search_indexes import contains_text
 from core.validators import InvalidIdentifier, check_mobile, check_uscc
 from core.versions import check_version
 
@@ -111,6 +112,8 @@ def enterprise_ids_named_like(text: str) -> list[int]:
     A search over workers, nominations or studios "by name or enterprise" is an OR across two
     tables, which no index answers; asking the (trigram-indexed) enterprise names first turns
     it into an OR over the searched table's own indexed columns (``enterprise_id IN (...)``).
+    A name of one or two characters is looked up among the names' grams.
     """
+    dialect = db.session.get_bind().dialect.name
     return list(db.session.scalars(select(Enterprise.id).where(
-        Enterprise.name.contains(text, autoescape=True))))
+        contains_text(text, Enterprise.name, dialect=dialect))))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core import crypto
 from core.extensions import Model
-from core.search_indexes import trigram_index
+from core.search_indexes import add_search_grams, trigram_index
 from core.timeutil import utcnow
 
 
@@ -110,3 +111,7 @@ class Worker(Model):
     def age_on(self, day: date) -> int:
         years = day.year - self.birth_date.year
         return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+
+
+# a worker search of one or two characters (a surname) by index: see core.search_indexes
+add_search_grams(cast(sa.Table, Worker.__table__), "name", "occupation")

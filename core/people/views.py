@@ -20,6 +20,7 @@ from core.people import jobs as people_jobs
 from core.people.forms import WorkerForm, WorkerImportForm
 from core.people.models import SkillLevel, Worker
 from core.roles import Role
+from core.search_indexes import contains_text
 
 bp = Blueprint("people", __name__, url_prefix="/workers")
 
@@ -61,9 +62,9 @@ def index():
         query = query.where(condition)
     q = request.args.get("q", "").strip()
     if q:
-        like = f"%{q}%"
-        query = query.where(or_(Worker.name.like(like), Worker.occupation.like(like),
-                                Worker.enterprise_id.in_(org_services.enterprise_ids_named_like(q))))
+        query = query.where(or_(
+            contains_text(q, Worker.name, Worker.occupation, dialect=db.session.get_bind().dialect.name),
+            Worker.enterprise_id.in_(org_services.enterprise_ids_named_like(q))))
     level = request.args.get("skill_level", "")
     if level in {s.value for s in SkillLevel}:
         query = query.where(Worker.skill_level == level)

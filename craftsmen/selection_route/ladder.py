@@ -12,6 +12,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from certificates.models import Certificate, CertificateStatus
 from competitions.services import results as competition_results
@@ -68,7 +69,9 @@ def ladder(worker_id: int, *, public: bool = False) -> list[Step]:
     steps = result_steps(worker_id)
     for nomination in db.session.scalars(select(Nomination).where(
             Nomination.worker_id == worker_id,
-            Nomination.state.in_([s.value for s in TALENT_POOL_STATES])).order_by(Nomination.id)):
+            Nomination.state.in_([s.value for s in TALENT_POOL_STATES]))
+            .options(joinedload(Nomination.cycle), joinedload(Nomination.occupation))
+            .order_by(Nomination.id)):
         day = nomination.qualified_at.date() if nomination.qualified_at else None
         steps.append(Step("pool", f"{nomination.cycle.title}·{nomination.occupation.name}", day,
                           None if public else "craftsmen_nomination.detail", {} if public else

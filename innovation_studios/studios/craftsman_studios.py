@@ -16,6 +16,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from core.errors import DomainError
 from core.extensions import db
@@ -111,9 +112,12 @@ def studios_led(worker_id: int) -> list[LedStudio]:
     studios = db.session.scalars(select(Studio).where(
         Studio.leader_worker_id == worker_id, Studio.state.in_([s.value for s in NAMED_STATES]))
         .order_by(Studio.named_on, Studio.id)).all()
-    found = []
-    for studio in studios:
-        memberships = db.session.scalars(select(AllianceMembership).where(
-            AllianceMembership.studio_id == studio.id).order_by(AllianceMembership.joined_on)).all()
-        found.append(LedStudio(studio=studio, alliances=list(memberships)))
-    return found
+    if not studios:
+        return []
+    memberships: dict[int, list[AllianceMembership]] = {studio.id: [] for studio in studios}
+    for membership in db.session.scalars(select(AllianceMembership).where(
+            AllianceMembership.studio_id.in_(list(memberships)))
+            .options(selectinload(AllianceMembership.alliance))
+            .order_by(AllianceMembership.joined_on, AllianceMembership.id)):
+        memberships[membership.studio_id].append(membership)
+    return [LedStudio(studio=studio, alliances=memberships[studio.id]) for studio in studios]

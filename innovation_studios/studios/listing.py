@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import NamedTuple
 
+from flask_babel import get_locale
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from core import collation
 from core.extensions import db
 from core.organizations import services as org_services
 from core.organizations.models import Enterprise, Union, UnionKind
+from core.public_cache import kept_while_unchanged
 from innovation_studios.studios import rules
 from innovation_studios.studios.models import INDUSTRIES, Studio, StudioKind, StudioLevel, StudioState
 from innovation_studios.studios.states import NAMED_STATES
@@ -101,6 +104,14 @@ def with_list_relations(query: Select) -> Select:
         selectinload(Studio.leader))
 
 
+def _with_row_relations_joined(query: Select) -> Select:
+    """The same, joined into the page's own query (one each: the enterprise, its district union,
+    the leader), for the public directory, whose page is nothing but these rows."""
+    return query.options(
+        joinedload(Studio.enterprise).joinedload(Enterprise.district_union),
+        joinedload(Studio.leader))
+
+
 def studio_query(user, filters: StudioFilters) -> Select:
     """The studios ``user`` may list, filtered, newest first."""
     query = select(Studio).join(Enterprise, Enterprise.id == Studio.enterprise_id)
@@ -115,11 +126,23 @@ def public_query(filters: StudioFilters) -> Select:
     query = select(Studio).where(Studio.state.in_([s.value for s in NAMED_STATES]))
     filters.state = ""
     filters.year_kind = "named"
-    return with_list_relations(_filtered(query, filters).order_by(collation.order_by_name(Studio), Studio.id))
+    return _with_row_relations_joined(_filtered(query, filters).order_by(collation.order_by_name(Studio), Studio.id))
 
 
 def row_labels() -> dict:
-    """The words of a list row, translated once per page rather than once per row."""
+    """The words of a list row, translated once per language and process rather than once per
+    row (the catalogs change only with a new deployment)."""
+    language = str(get_locale())
+    labels = _ROW_LABELS.get(language)
+    if labels is None:
+        labels = _ROW_LABELS[language] = _translated_row_labels()
+    return labels
+
+
+_ROW_LABELS: dict[str, dict] = {}
+
+
+def _translated_row_labels() -> dict:
     from flask_babel import gettext as _
 
     return {
@@ -132,13 +155,28 @@ def row_labels() -> dict:
     }
 
 
-def districts() -> list[Union]:
-    return list(db.session.scalars(select(Union).where(Union.kind == UnionKind.DISTRICT.value)
-                                   .order_by(Union.id)))
+class DistrictOption(NamedTuple):
+    id: int
+    name: str
+
+
+def districts() -> list[DistrictOption]:
+    """The district unions to filter by, kept until the organisations change."""
+    return kept_while_unchanged("innovation_studios.listing.districts", ("core",), _read_districts)
+
+
+def _read_districts() -> list[DistrictOption]:
+    return [DistrictOption(*row) for row in db.session.execute(
+        select(Union.id, Union.name).where(Union.kind == UnionKind.DISTRICT.value).order_by(Union.id))]
 
 
 def years() -> list[int]:
-    """Years to choose from: from the earliest application or naming to the latest, newest first."""
+    """Years to choose from: from the earliest application or naming to the latest, newest first
+    (kept until the studios change)."""
+    return kept_while_unchanged("innovation_studios.listing.years", ("innovation_studios",), _read_years)
+
+
+def _read_years() -> list[int]:
     low_applied, high_applied, low_named, high_named = db.session.execute(select(
         func.min(Studio.applied_year), func.max(Studio.applied_year),
         func.min(Studio.named_on), func.max(Studio.named_on))).one()

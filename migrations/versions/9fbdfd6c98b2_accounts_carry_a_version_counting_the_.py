@@ -1,7 +1,7 @@
 """Accounts carry a version counting the edits of their fields
 
 Revision ID: 9fbdfd6c98b2
-Revises: c66a27cbb873
+Revises: d4e19c7a5b20
 Create Date: 2026-12-07 04:48:14.438728
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9fbdfd6c98b2'
-down_revision = 'c66a27cbb873'
+down_revision = 'd4e19c7a5b20'
 branch_labels = None
 depends_on = None
 

@@ -253,3 +253,81 @@ def test_a_wrong_code_is_never_answered_from_a_tag(client, issued):
     tag = client.get(f"/verify/{issued.serial}?code={issued.code}").headers["ETag"]
     wrong = client.get(f"/verify/{issued.serial}?code=WRONG123", headers={"If-None-Match": tag})
     assert wrong.status_code == 404
+
+
+@pytest.fixture
+def page_store(app, monkeypatch):
+    """The process's store of visitor pages turned on, empty, with no failures remembered."""
+    from certificates.verify_views import recent_failures
+    from core.public_cache import pages
+
+    monkeypatch.setitem(app.config, "PUBLIC_PAGE_CACHE_ENTRIES", 64)
+    pages.clear()
+    recent_failures.clear()
+    yield pages
+    pages.clear()
+    recent_failures.clear()
+
+
+@pytest.fixture
+def storage_calls(monkeypatch):
+    """Every call the rate limiter makes to its storage, by method name."""
+    from core.extensions import limiter
+
+    calls: list[str] = []
+    storage = limiter.storage
+    for name in ("get", "incr", "get_expiry", "acquire_entry", "get_moving_window",
+                 "acquire_sliding_window_entry", "get_sliding_window"):
+        method = getattr(storage, name, None)
+        if method is not None:
+            def spy(*args, _name=name, _method=method, **kwargs):
+                calls.append(_name)
+                return _method(*args, **kwargs)
+            monkeypatch.setattr(storage, name, spy)
+    return calls
+
+
+def test_a_right_code_served_from_the_store_does_not_ask_the_limit_storage(
+        app, client, issued, page_store, storage_calls):
+    address = f"/verify/{issued.serial}?code={issued.code}"
+    first = client.get(address)
+    assert first.status_code == 200 and storage_calls  # rendered: checked against the limit
+    storage_calls.clear()
+    again = client.get(address)
+    assert again.status_code == 200 and again.get_data() == first.get_data()
+    assert client.get(address, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert storage_calls == []
+
+
+def test_guessing_codes_is_limited_with_the_store_on_and_then_the_right_code_is_refused_too(
+        app, client, issued, page_store, storage_calls, monkeypatch):
+    monkeypatch.setitem(app.config, "CERTIFICATE_VERIFY_RATE_LIMIT", "3 per 10 minutes")
+    address = f"/verify/{issued.serial}?code={issued.code}"
+    assert client.get(address).status_code == 200  # the holder's page is in the store
+    for guess in ("AAAA2222", "BBBB3333", "CCCC4444"):
+        assert client.get(f"/verify/{issued.serial}?code={guess}").status_code == 404
+    guessed = client.get(f"/verify/{issued.serial}?code=DDDD5555")
+    assert guessed.status_code == 429 and "核验失败次数过多" in _page(guessed)
+    storage_calls.clear()
+    right = client.get(address)
+    assert right.status_code == 429 and "核验失败次数过多" in _page(right) and "李明" not in _page(right)
+    assert storage_calls  # a failing address is checked against the limit every time
+
+
+def test_a_wrong_code_is_never_exempt_from_the_limit(app, client, issued, page_store, storage_calls):
+    client.get(f"/verify/{issued.serial}?code={issued.code}")
+    storage_calls.clear()
+    assert client.get(f"/verify/{issued.serial}?code=WRONG123").status_code == 404
+    assert "incr" in storage_calls or "acquire_entry" in storage_calls  # the failure was counted
+
+
+def test_the_failure_memory_fails_closed_when_it_overflows():
+    from certificates.verify_views import RecentFailures
+
+    failures = RecentFailures(size=2)
+    failures.note("192.0.2.1")
+    assert failures.within("192.0.2.1", 600) and not failures.within("192.0.2.9", 600)
+    failures.note("192.0.2.2")
+    failures.note("192.0.2.3")  # the first address is forgotten: everyone is checked again
+    assert failures.within("192.0.2.1", 600) and failures.within("192.0.2.9", 600)
+    assert not failures.within("192.0.2.9", 0)

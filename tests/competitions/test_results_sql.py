@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from itertools import count
 
 from flask_babel import lazy_gettext as _l
@@ -255,14 +256,15 @@ def _pure_judge_stats(case: EventCase, contestants: list[int], scheme: scoring.M
             if aspect.kind == scoring.AspectKind.JUDGEMENT:
                 judgement[(contestant_id, aspect.key)] = panel
             else:
-                continuous[(contestant_id, aspect.key)] = {j: v / aspect.max_mark for j, v in panel.items()}
+                continuous[(contestant_id, aspect.key)] = {j: Fraction(v) / Fraction(aspect.max_mark)
+                                                          for j, v in panel.items()}
     return (scoring.judge_deviation(judgement.values()),
             scoring.judge_deviation(continuous.values(), results.CONTINUOUS_TOLERANCE))
 
 
 def _same_stats(sql: dict, pure: dict) -> bool:
-    """Equal counts and flags; mean deviations equal to Decimal's precision (the SQL path sums
-    exact fractions and divides once, the scoring function divides on every mark)."""
+    """Equal counts and flags; mean deviations equal to Decimal's precision (both work in exact
+    fractions and divide once at the end, each in its own way)."""
     return sql.keys() == pure.keys() and all(
         (sql[j].marks, sql[j].flagged) == (pure[j].marks, pure[j].flagged)
         and abs(sql[j].mean_deviation - pure[j].mean_deviation) < D("1e-20") for j in sql)

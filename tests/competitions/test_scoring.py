@@ -506,6 +506,15 @@ def test_tie_break_keys_are_configurable_by_module_kind_or_key():
         scoring.tie_break(EVENT, scores, keys=("nonexistent",))
 
 
+def test_tie_break_modules_found_once_give_the_same_values_for_every_contestant():
+    modules = scoring.tie_break_modules(EVENT, ("oral", "T"))
+    assert modules == [["O"], ["T"]]
+    for scores in ({"T": D(20), "P": D(55), "O": D(5)}, {"T": D("12.5"), "P": D(0), "O": D("7.25")}):
+        assert scoring.tie_break_sums(modules, scores) == scoring.tie_break(EVENT, scores, keys=("oral", "T"))
+    with pytest.raises(scoring.SchemeError, match="并列排序"):
+        scoring.tie_break_modules(EVENT, ("nonexistent",))
+
+
 def test_ranking_compares_totals_as_published():
     """85.334 and 85.331 both show as 85.33: the tie-break decides, not invisible decimals."""
     ranked = scoring.rank_contestants([("a", D("85.334"), (D(50),)), ("b", D("85.331"), (D(60),))])
@@ -712,6 +721,16 @@ def test_a_judge_far_from_the_others_is_flagged_and_counted():
     assert stats["j3"].flag_rate == D(1) / D(3)
     assert stats["j1"].flagged == stats["j2"].flagged == 0
     assert stats["j1"].marks == 3  # a mark with nobody beside it is left out
+
+
+def test_a_continuous_mark_exactly_the_tolerance_from_the_others_is_not_flagged():
+    # 7.50 of a 75-point aspect from the others' mean is 10% of the maximum: not more than it
+    def scaled(marks):
+        return {judge: Fraction(mark) / 75 for judge, mark in marks.items()}
+    stats = scoring.judge_deviation([scaled({"a": D("30.00"), "b": D("37.50")})], D("0.1"))
+    assert stats["a"].flagged == stats["b"].flagged == 0
+    stats = scoring.judge_deviation([scaled({"a": D("30.00"), "b": D("37.51")})], D("0.1"))
+    assert stats["a"].flagged == stats["b"].flagged == 1
 
 
 @given(judge_scores)

@@ -173,3 +173,16 @@ def test_language_switch_without_csrf_token_is_refused(client):
     assert "安全令牌" in response.get_data(as_text=True)
     assert _session_language(client) is None
     assert _page_language(client.get("/login")) == "zh-CN"
+
+
+def test_template_messages_are_kept_per_language_and_fill_their_placeholders_escaped(app):
+    template = app.jinja_env.from_string("{{ _('工匠名录') }}|{{ _('已于 %(d)s 撤销', d='<b>') }}")
+    with app.test_request_context("/", headers={"Accept-Language": "zh"}):
+        chinese = template.render()
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        english = template.render()
+    with app.test_request_context("/", headers={"Accept-Language": "zh"}):
+        again = template.render()
+    assert chinese == again and chinese.startswith("工匠名录|")
+    assert english.startswith("Craftsman registry|") and "工匠名录" not in english
+    assert chinese.endswith("已于 &lt;b&gt; 撤销") and english.endswith("Revoked on &lt;b&gt;")

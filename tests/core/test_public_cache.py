@@ -207,3 +207,63 @@ def test_another_process_s_change_shows_once_the_kept_versions_expire(
     later = public_cache.time.monotonic() + 61
     monkeypatch.setattr(public_cache.time, "monotonic", lambda: later)
     assert client.get("/registry", headers={"If-None-Match": tag}).status_code == 200
+
+
+def _options(html: str, name: str) -> list[str]:
+    import re
+
+    select_html = re.search(rf'<select[^>]*name="{name}".*?</select>', html, re.S).group(0)
+    return re.findall(r'<option value="([^"]+)"', select_html)
+
+
+def test_the_registry_filter_options_follow_a_change_to_the_registry(app, client, registry):
+    assert _options(client.get("/registry").get_data(as_text=True), "occupation") == ["钳工"]
+    with app.app_context():
+        title = db.session.scalars(select(CraftsmanTitle)).first()
+        title.occupation = "焊工"
+        db.session.commit()
+    assert _options(client.get("/registry").get_data(as_text=True), "occupation") == ["焊工"]
+
+
+def test_the_filter_options_are_kept_while_the_registry_data_stays_the_same(app, client, registry):
+    client.get("/registry")
+    with app.app_context():  # behind the ORM's back: no version moves, the kept list stays
+        db.session.execute(CraftsmanTitle.__table__.update().values(occupation="模具工"))
+        db.session.commit()
+    html = client.get("/registry?q=张").get_data(as_text=True)
+    assert _options(html, "occupation") == ["钳工"] and "模具工" in html  # the rows are read anew
+
+
+def test_the_studio_directory_district_options_follow_a_renamed_union(app, client, world):
+    from core.organizations.models import Union
+
+    before = client.get("/studio-directory/").get_data(as_text=True)
+    with app.app_context():
+        union = db.session.get(Union, world.chaoyang)
+        assert union.name in before
+        union.name = "朝阳区总工会（新）"
+        db.session.commit()
+    assert "朝阳区总工会（新）" in client.get("/studio-directory/").get_data(as_text=True)
+
+
+def test_the_menu_is_in_the_language_of_each_request(client, registry):
+    chinese = client.get("/registry").get_data(as_text=True)
+    client.get("/language?lang=en&next=/registry")
+    english = client.get("/registry").get_data(as_text=True)
+    assert ">工匠名录</a>" in chinese and ">工匠名录</a>" not in english
+    assert ">Craftsman registry</a>" in english
+    client.get("/language?lang=zh&next=/registry")
+    assert client.get("/registry").get_data(as_text=True).count('class="nav-link text-nowrap active"') == 1
+
+
+def test_a_visitor_never_gets_a_signed_in_user_s_menu_nor_the_other_way_round(
+        app, client, login, registry):
+    visitor_first = client.get("/registry").get_data(as_text=True)
+    other = app.test_client()
+    login(registry.users.admin, as_client=other)
+    admin = other.get("/registry").get_data(as_text=True)
+    visitor_after = client.get("/registry").get_data(as_text=True)
+    assert ">审计日志</a>" in admin
+    assert ">审计日志</a>" not in visitor_first and ">审计日志</a>" not in visitor_after
+    login(registry.users.enterprise, as_client=other)
+    assert ">审计日志</a>" not in other.get("/registry").get_data(as_text=True)

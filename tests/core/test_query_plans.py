@@ -134,6 +134,39 @@ def test_registry_search_of_one_or_two_characters_uses_the_grams_index(app, clie
         assert "ix_craftsman_titles_search_grams" in {n.get("Index Name") for n in nodes}
 
 
+def test_registry_surname_search_sorts_its_matches_instead_of_walking_the_name_order(app, client, world):
+    """A surname that sorts late lies thousands of rows down the listing index: the page's ids
+    are sorted out of the grams index's matches, with the page's limit, and its rows then read
+    by id, so the work never depends on where the matches stand in the list."""
+    _load_pool(app, world, 20_000)
+    with app.app_context():  # every nominee named: 鑫 (xin) one in a thousand, after the 李s (li)
+        db.session.execute(text(
+            "INSERT INTO craftsman_titles (nomination_id, worker_id, cycle_id, name, name_pinyin,"
+            " name_strokes, title, level, year, occupation, enterprise_name, district, named_on,"
+            " selection_basis, revoke_reason)"
+            " SELECT n.id, w.id, n.cycle_id, w.name, CASE WHEN w.name LIKE '鑫%' THEN 'xin' ELSE 'li'"
+            " END || lpad(w.id::text, 6, '0'), '', '北京大工匠', 'city', 2025, w.occupation,"
+            " '北京精工有限公司', '朝阳区', DATE '2025-09-01', '', ''"
+            " FROM nominations n JOIN workers w ON w.id = n.worker_id"))
+        db.session.commit()
+        _vacuum("craftsman_titles")
+    plans = page_plans(app, client, "/registry?q=鑫", settings=())
+    assert_no_large_table_scan(plans)
+    keys = [nodes for statement, nodes in plans
+            if "matches" in statement and "LIMIT" in statement and "count(" not in statement]
+    assert len(keys) == 1
+    used = {n.get("Index Name") for n in keys[0]}
+    assert "ix_craftsman_titles_search_grams" in used
+    assert not {"ix_craftsman_titles_listing_pinyin", "ix_craftsman_titles_listing_strokes"} & used
+    assert any(n["Node Type"] == "Sort" and n.get("Parent Relationship") == "Outer"
+               for n in keys[0])  # the matches' keys sorted under the page's limit
+    rows = [nodes for statement, nodes in plans if "craftsman_titles.id IN" in statement]
+    assert len(rows) == 1 and "pk_craftsman_titles" in {n.get("Index Name") for n in rows[0]}
+    html = client.get("/registry?q=鑫").get_data(as_text=True)  # names, then occupations (鑫焊工)
+    assert html.index("李工1001") < html.index("鑫工1000") < html.index("鑫工2000") < html.index("鑫工20000")
+    assert "李工1002" not in html
+
+
 def test_registry_filter_options_probe_indexes_instead_of_sorting_the_table(app, client, world):
     plans = page_plans(app, client, "/registry")
     for statement, nodes in plans:
@@ -230,6 +263,108 @@ def test_worker_look_up_by_id_number_uses_its_hash_index(app, world):
     plans = plans_of(app, look_up, settings=())
     assert_no_large_table_scan(plans)
     assert "uq_workers_id_number_hash" in indexes_used(plans, "workers")
+
+
+def _vacuum(table: str) -> None:
+    """Statistics, and the GIN indexes' pending entries merged, as autovacuum leaves a table
+    after a bulk load (a long pending list is priced into every GIN scan)."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(f"VACUUM ANALYZE {table}")
+
+
+def _load_workers(app, enterprise_id: int, n: int) -> None:
+    """``n`` workers of one enterprise, a common surname (李) and a rare one (鑫, one in a
+    thousand), with statistics: enough for a table scan to show."""
+    with app.app_context():
+        db.session.execute(text(
+            "INSERT INTO workers (name, gender, id_number_encrypted, id_number_hash, id_number_masked,"
+            " birth_date, mobile, enterprise_id, occupation, occupation_code, skill_level,"
+            " years_in_occupation, is_front_line, in_post, honors, created_at, updated_at, version)"
+            " SELECT CASE WHEN n % 1000 = 0 THEN '鑫' ELSE '李' END || '工' || n, 'male', 'x',"
+            " md5(n::text), '110105********0000', DATE '1980-01-01', '13900000000', :enterprise,"
+            " CASE WHEN n % 1000 = 1 THEN '鑫焊工' ELSE '钳工' END, '', 'level_3', 10, true, true, '',"
+            " now(), now(), 1 FROM generate_series(1, :n) AS n"), {"enterprise": enterprise_id, "n": n})
+        db.session.commit()
+        _vacuum("workers")
+
+
+@pytest.mark.parametrize("user", ["admin", "enterprise"])
+@pytest.mark.parametrize("query", ["鑫", "鑫焊"])
+def test_worker_search_of_one_or_two_characters_uses_the_grams_index(app, client, world, login,
+                                                                     user, query):
+    """A surname (or a name's two characters, or an occupation's) is looked up in the workers'
+    grams, for the page and for its count, not by reading every worker."""
+    _load_workers(app, world.ent_a, 20_000)
+    login(getattr(world.users, user))
+    plans = page_plans(app, client, "/workers/?q=" + query, settings=())
+    assert not any(n["Node Type"] == "Seq Scan" and n["Relation Name"] == "workers"
+                   for _statement, nodes in plans for n in nodes)  # (the world's 3 enterprises are)
+    searches = [nodes for statement, nodes in plans
+                if "FROM workers" in statement and "search_grams" in statement]
+    assert len(searches) == 2  # the page and its count
+    for nodes in searches:
+        assert "ix_workers_search_grams" in {n.get("Index Name") for n in nodes}
+    html = client.get("/workers/?q=" + query).get_data(as_text=True)
+    assert ("鑫工1000" in html) == (query == "鑫") and "鑫焊工" in html
+
+
+def test_enterprise_name_of_one_or_two_characters_is_looked_up_in_the_grams_index(app, world):
+    from core.organizations.services import enterprise_ids_named_like
+
+    with app.app_context():  # enough enterprises for a table scan to show
+        db.session.execute(text(
+            "INSERT INTO enterprises (name, uscc, district_union_id, address, contact_name,"
+            " contact_phone, created_at, updated_at, version)"
+            " SELECT CASE WHEN n % 1000 = 0 THEN '鑫达' ELSE '精工' END || n || '有限公司',"
+            " '91110' || lpad(n::text, 13, '0'), :district, '', '', '', now(), now(), 1"
+            " FROM generate_series(1, 20000) AS n"), {"district": world.chaoyang})
+        db.session.commit()
+        _vacuum("enterprises")
+
+    def look_up():
+        with app.app_context():
+            assert len(enterprise_ids_named_like("鑫达")) == 20
+
+    plans = plans_of(app, look_up, settings=())
+    assert_no_large_table_scan(plans)
+    assert "ix_enterprises_search_grams" in indexes_used(plans, "enterprises")
+
+
+def _load_pool(app, world, n: int) -> None:
+    """``n`` workers (see :func:`_load_workers`), every one of them in the talent pool: the
+    鑫s as 焊工, the others as 钳工."""
+    from tests.craftsmen.conftest import make_cycle
+
+    _load_workers(app, world.ent_a, n)
+    with app.app_context():
+        cycle = make_cycle()
+        db.session.commit()
+        db.session.execute(text(
+            "INSERT INTO nominations (cycle_id, occupation_id, worker_id, enterprise_id, state,"
+            " statement, decision_note, selection_basis, qualified_at, created_at, updated_at, version)"
+            " SELECT :cycle, CASE WHEN name LIKE '鑫%' THEN :welder ELSE :fitter END, id, enterprise_id,"
+            " 'qualified', '', '', '', now(), now(), now(), 1 FROM workers"),
+            {"cycle": cycle.id, "fitter": cycle.occupations[0].id, "welder": cycle.occupations[1].id})
+        db.session.commit()
+        _vacuum("nominations")
+
+
+@pytest.mark.parametrize("query", ["鑫", "鑫工", "焊"])
+def test_talent_pool_search_of_one_or_two_characters_sorts_matches_from_the_pool_grams_index(
+        app, client, world, login, query):
+    """Nominees' names (鑫工1000) and occupations (焊工) are among the pool's own grams, so a short
+    search is an index look-up on the pool, and only its matches are sorted into pages."""
+    _load_pool(app, world, 20_000)
+    login(world.users.admin)
+    plans = page_plans(app, client, "/craftsmen/nominations/talent-pool?q=" + query, settings=())
+    assert not any(n["Node Type"] == "Seq Scan" and n["Relation Name"] in ("workers", "nominations")
+                   for _statement, nodes in plans for n in nodes)
+    searches = [nodes for statement, nodes in plans if "FROM nominations" in statement
+                and "search_grams" in statement and "nominations.id IN" not in statement]
+    assert len(searches) == 2  # the page's keys and its count
+    for nodes in searches:
+        assert "ix_nominations_search_grams" in {n.get("Index Name") for n in nodes}
+        assert "ix_nominations_pool_listing" not in {n.get("Index Name") for n in nodes}
 
 
 @pytest.mark.parametrize("path", [

@@ -28,10 +28,10 @@ MARK_SAVE_REPLAY = 2
 
 #: Pages on the demo data (``flask seed-demo``): statements per request.
 PAGES = {
-    "registry": 5,
-    "registry search": 5,
-    "studio directory": 8,
-    "competition results": 8,
+    "registry": 2,
+    "registry search": 2,
+    "studio directory": 3,
+    "competition results": 7,
     "certificate verification": 1,
     "workbench admin": 8,
     "workbench reviewer": 6,
