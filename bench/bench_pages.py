@@ -9,12 +9,14 @@ configuration, a Flask + Jinja page rendering a 50-row table and a bare ``return
 process) request each page in interleaved rounds, so whatever else the machine does weighs on
 all alike, and it prints the median req/s of each page, the median per-round ratio to the
 reference page (goal >= 0.40), ``/healthz`` against the bare app (goal >= 0.80), and the
-resident memory of a warm product worker (goal < 80 MB). Visitors' pages are served as
-deployed, from each worker's store of rendered pages while the data stays the same
-(``pages_*``); a second product instance with the store turned off shows the cost of
-rendering every request (``pages_*_rendered``); before the load, the app's own CPU time per
-rendered request of each page is measured in-process (``pages_*_rendered_cpu_ms``, median of
-``BENCH_PAGES_CPU_REQUESTS``, default 50), beside the reference page's (``pages_reference_cpu_ms``).
+resident memory of a warm product worker (goal < 80 MB) beside a warm worker of the bare app and
+one of an app loading the product's libraries alone (``bench/libraries_only_app.py``).
+Visitors' pages are served as deployed, from each worker's store of rendered pages while the
+data stays the same (``pages_*``); a second product instance with the store turned off shows
+the cost of rendering every request (``pages_*_rendered``); before the load, the app's own CPU
+time per rendered request of each page is measured in-process (``pages_*_rendered_cpu_ms``,
+median of ``BENCH_PAGES_CPU_REQUESTS``, default 50), beside the reference page's
+(``pages_reference_cpu_ms``).
 
 ``BENCH_PAGES_SECONDS`` (default 4) and ``BENCH_PAGES_ROUNDS`` (3) set the length of a run;
 ``BENCH_PAGES_CONNECTIONS`` (16) the concurrent clients.
@@ -56,8 +58,10 @@ CONNECTIONS = int(os.environ.get("BENCH_PAGES_CONNECTIONS", 16))
 CPU_REQUESTS = int(os.environ.get("BENCH_PAGES_CPU_REQUESTS", 50))
 SIZE = {"titles": 2_000, "pool": 10_000, "workers": 12_000, "enterprises": 500,
         "studios": 8_000, "achievements": 80_000}
+# --preload as deploy/gunicorn.conf.py: the workers are forked from a master that made the app.
 GUNICORN = [str(ROOT / ".venv" / "bin" / "gunicorn") if (ROOT / ".venv").exists() else "gunicorn",
-            "--workers", "2", "--worker-class", "sync", "--timeout", "120", "--log-level", "warning"]
+            "--workers", "2", "--worker-class", "sync", "--timeout", "120", "--log-level", "warning",
+            "--preload"]
 
 
 def run(command: list[str], **options) -> subprocess.CompletedProcess:
@@ -413,8 +417,34 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def worker_private_mb(master: subprocess.Popen) -> float:
+    """The largest memory of the master's workers that is theirs alone (not shared with the
+    master or each other: what one more worker costs), in MB."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        with contextlib.suppress(OSError):
+            if re.search(rf"^PPid:\s+{master.pid}$", status.read_text(), re.M):
+                rollup = (status.parent / "smaps_rollup").read_text()
+                sizes.append(sum(int(re.search(rf"^{kind}:\s+(\d+) kB", rollup, re.M).group(1))
+                                 for kind in ("Private_Clean", "Private_Dirty")) / 1024)
+    return max(sizes)
+
+
+def libraries_worker_rss_mb(settings: dict[str, str], folder: Path) -> float:
+    """A warm worker of ``bench/libraries_only_app.py``: the product's libraries alone."""
+    env = {"PYTHONPATH": str(ROOT), "DATABASE_URL": settings["DATABASE_URL"],
+           "REDIS_URL": settings.get("REDIS_URL", "")}
+    with gunicorn("bench.libraries_only_app:app", env, folder / "libraries.log") as (url, master):
+        for _ in range(4):
+            status, _body = fetch(url + "/")
+            if status != 200:
+                raise SystemExit(f"the libraries-only app answered {status}; see {folder / 'libraries.log'}")
+        return worker_rss_mb(master)
+
+
 def measure(settings: dict[str, str], paths: dict[str, str], folder: Path) -> None:
     plain = {"PYTHONPATH": str(ROOT)}
+    libraries = libraries_worker_rss_mb(settings, folder)
     rendering = {**settings, "PUBLIC_PAGE_CACHE_ENTRIES": "0"}
     with gunicorn("wsgi:app", settings, folder / "product.log") as (product, master), \
             gunicorn("wsgi:app", rendering, folder / "rendered.log") as (rendered, _p), \
@@ -429,7 +459,9 @@ def measure(settings: dict[str, str], paths: dict[str, str], folder: Path) -> No
                 if status != 200:
                     raise SystemExit(f"{name} ({url}) answered {status}")
         print(f"worker_rss_mb: {worker_rss_mb(master):.0f} MB", flush=True)
+        print(f"worker_private_mb: {worker_private_mb(master):.0f} MB", flush=True)
         print(f"bare_worker_rss_mb: {worker_rss_mb(bare_master):.0f} MB", flush=True)
+        print(f"libraries_worker_rss_mb: {libraries:.0f} MB", flush=True)
         rates: dict[str, list[float]] = {name: [] for name in targets}
         for _round in range(ROUNDS):
             for name, url in targets.items():

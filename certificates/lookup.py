@@ -1,5 +1,6 @@
 """Finding a certificate by its printed serial and verification code, for the public
-verification page and the API alike."""
+verification page and the API alike; the code and the verification address as printed
+(without the PDF renderer, so pages showing them do not load ReportLab)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,16 @@ def normalise_code(text: str) -> str:
 
 def normalise_serial(text: str) -> str:
     return "".join((text or "").split()).upper()
+
+
+def format_code(code: str) -> str:
+    """The code as printed: two groups of four (``ABCD-2345``)."""
+    return f"{code[:4]}-{code[4:]}" if len(code) == 8 else code
+
+
+def verification_link(snapshot: dict, code: str) -> str:
+    """The address the QR code holds: the verification page with the code filled in."""
+    return f"{snapshot['base_url']}/verify/{snapshot['serial']}?code={code}"
 
 
 def find(serial: str, code: str) -> Certificate | None:

@@ -27,6 +27,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from certificates import fonts, sealing
+from certificates.lookup import format_code, verification_link
 
 #: Binary (Flate only) streams: ASCII85 on top makes files 25% larger and costs a fifth of the
 #: rendering time. (ReportLab's documented process-wide setting, as a ``reportlab_settings.py``
@@ -101,15 +102,6 @@ def revoked_stamp(certificate) -> tuple[str, str] | None:
 def render_pdf(certificate) -> bytes:
     """The PDF of ``certificate``."""
     return render(render_input(certificate))
-
-
-def verification_link(snapshot: dict, code: str) -> str:
-    """The address the QR code holds: the verification page with the code filled in."""
-    return f"{snapshot['base_url']}/verify/{snapshot['serial']}?code={code}"
-
-
-def format_code(code: str) -> str:
-    return f"{code[:4]}-{code[4:]}" if len(code) == 8 else code
 
 
 # --- Text fitting ----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, select
 
-from certificates import NAV_GROUP
+from certificates import NAV_GROUP, lookup
 from certificates.forms import ReplaceForm, RevokeForm
 from certificates.models import Certificate, CertificateKind, CertificateStatus
 from certificates.services import issuing
@@ -87,14 +87,12 @@ def _detail_page(certificate: Certificate, revoke_form: RevokeForm | None = None
         select(AuditEntry).where(AuditEntry.target_type == "Certificate",
                                  AuditEntry.target_id == certificate.id)
         .order_by(AuditEntry.id)).all()
-    from certificates import pdf
-
     return render_template(
         "certificates/detail.html", certificate=certificate, snap=certificate.snapshot,
         revoke_form=revoke_form or RevokeForm(formdata=None, prefix="revoke"), replace_form=replace_form,
         history=history, has_download="certificate_downloads.download" in current_app.view_functions,
-        link=pdf.verification_link(certificate.snapshot, certificate.verification_code),
-        code=pdf.format_code(certificate.verification_code)), status
+        link=lookup.verification_link(certificate.snapshot, certificate.verification_code),
+        code=lookup.format_code(certificate.verification_code)), status
 
 
 @bp.get("/certificates/<int:certificate_id>")

@@ -30,7 +30,29 @@ def create_app(profile: str | None = None, overrides: dict | None = None) -> Fla
     from core.access import check_all_routes_guarded
 
     check_all_routes_guarded(app)
+    _configure_models()
+    _fresh_connections_after_fork(app)
     return app
+
+
+def _configure_models() -> None:
+    """Relate the models to each other now rather than on the first query: a mistake in a
+    relationship stops the start, and workers forked from a preloading master share the work
+    (several MB) instead of each doing it again on its first request."""
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+
+
+def _fresh_connections_after_fork(app: Flask) -> None:
+    """A worker forked from the process that created the app opens its own connections."""
+    from core.db_pool import dispose_after_fork
+    from core.extensions import db
+
+    with app.app_context():
+        engines = list(db.engines.values())
+    public_engine = app.extensions.get("public_cache.engine")
+    dispose_after_fork(*engines, *([public_engine] if public_engine is not None else []))
 
 
 def _bound_int_converter(app: Flask) -> None:

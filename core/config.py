@@ -144,6 +144,9 @@ class BaseConfig:
     METRICS_ALLOWED_IPS = "127.0.0.1,::1"
     #: Visitor pages each app process keeps rendered (see core.public_cache); 0: none.
     PUBLIC_PAGE_CACHE_ENTRIES = 64
+    #: ... and at most this many bytes of them (each worker keeps its own: this is what the
+    #: store may add to a worker's memory; the public pages weigh 5-50 KB each).
+    PUBLIC_PAGE_CACHE_BYTES = 2 * 1024 * 1024
     #: Seconds a process reuses the data versions it read (changes by other processes show
     #: within this time; its own at once); 0: read them on every visitor request.
     PUBLIC_CACHE_VERSION_SECONDS = 1
@@ -333,7 +336,7 @@ DEPLOYMENT_SETTINGS = (
     "STORAGE_BACKEND", "S3_ENDPOINT_URL", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY",
     "S3_REGION", "S3_PREFIX", "READINESS_TIMEOUT_SECONDS", "METRICS_ALLOWED_IPS", "LOG_FORMAT",
     "LOG_LEVEL", "DATABASE_CONNECT_TIMEOUT", "BACKUP_FOLDER", "PUBLIC_PAGE_CACHE_ENTRIES",
-    "PUBLIC_CACHE_VERSION_SECONDS",
+    "PUBLIC_PAGE_CACHE_BYTES", "PUBLIC_CACHE_VERSION_SECONDS",
 )
 
 

@@ -7,10 +7,16 @@ moment ago. Here a connection is pinged only when it sat unused in the pool for 
 has dropped it unnoticed); one found dead is replaced before the request sees it. A
 connection that breaks while in steady use fails its statement, and SQLAlchemy then discards
 every connection of the pool opened before it.
+
+A process forked from one that created the app (gunicorn's ``preload_app``: the workers share
+the master's memory instead of each building the app again) must not use the connections it
+inherited, which the parent or a sibling may be using: :func:`dispose_after_fork` drops them
+from the child's pools, without closing them, so that the child opens its own.
 """
 
 from __future__ import annotations
 
+import os
 import time
 import weakref
 
@@ -42,3 +48,19 @@ def ping_idle_connections(engine, idle_seconds: float) -> None:
 
 
 _INSTALLED: weakref.WeakSet = weakref.WeakSet()
+
+
+_FORKED_ENGINES: weakref.WeakSet = weakref.WeakSet()
+
+
+def dispose_after_fork(*engines) -> None:
+    """Give a forked child fresh pools for ``engines`` (its parent's connections stay open)."""
+    _FORKED_ENGINES.update(engines)
+
+
+def _dispose_inherited_pools() -> None:
+    for engine in list(_FORKED_ENGINES):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_dispose_inherited_pools)

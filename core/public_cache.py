@@ -15,9 +15,9 @@ changing the feature's data moves on.
   0: on every visitor request) and at once after its own commits: a change made through
   another process shows within that time.
 * Each app process also keeps the last ``PUBLIC_PAGE_CACHE_ENTRIES`` pages it rendered for
-  visitors, by tag: a visitor asking for a page whose tag is known gets it without the view
-  running, as from a reverse proxy in front. The tag moves with the data, so a kept page is
-  never stale; 0 turns the store off.
+  visitors, by tag, holding at most ``PUBLIC_PAGE_CACHE_BYTES`` of them: a visitor asking for a
+  page whose tag is known gets it without the view running, as from a reverse proxy in front.
+  The tag moves with the data, so a kept page is never stale; 0 turns the store off.
 * Values that every request would read alike (the option lists of the public filters) are kept
   the same way, by :func:`kept_while_unchanged`, for signed-in users too.
 * :func:`track_changes` counts, per session, the features whose rows were inserted, changed or
@@ -209,11 +209,19 @@ def page_tag(features: tuple[str, ...]) -> str:
 
 
 class PageStore:
-    """The last rendered visitor pages of this process, by tag (least recently used first out)."""
+    """The last rendered visitor pages of this process, by tag (least recently used first out),
+    bounded by their number and by the bytes of their bodies: every worker holds its own store,
+    so the bound in bytes is what it costs each worker's memory at most."""
 
     def __init__(self):
         self._pages: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
+
+    @property
+    def size(self) -> int:
+        """The bytes of the kept pages' bodies."""
+        return self._bytes
 
     def get(self, tag: str) -> tuple[bytes, str] | None:
         with self._lock:
@@ -222,15 +230,25 @@ class PageStore:
                 self._pages.move_to_end(tag)
             return page
 
-    def put(self, tag: str, body: bytes, content_type: str, limit: int) -> None:
+    def put(self, tag: str, body: bytes, content_type: str, limit: int, max_bytes: int | None = None) -> None:
+        """Keep ``body`` under ``tag``, dropping the least recently used pages past ``limit``
+        pages or ``max_bytes`` bytes; a page larger than ``max_bytes`` on its own is not kept."""
+        if max_bytes is not None and len(body) > max_bytes:
+            return
         with self._lock:
+            replaced = self._pages.pop(tag, None)
+            if replaced is not None:
+                self._bytes -= len(replaced[0])
             self._pages[tag] = (body, content_type)
-            while len(self._pages) > limit:
-                self._pages.popitem(last=False)
+            self._bytes += len(body)
+            while len(self._pages) > limit or (max_bytes is not None and self._bytes > max_bytes):
+                _tag, (dropped, _type) = self._pages.popitem(last=False)
+                self._bytes -= len(dropped)
 
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
+            self._bytes = 0
 
 
 pages = PageStore()
@@ -333,7 +351,8 @@ def cached_for_visitors(*features: str):
                 private = session.modified or "csrf_token" in g  # the page holds this session's token
                 limit = current_app.config["PUBLIC_PAGE_CACHE_ENTRIES"]
                 if not private and limit and not response.direct_passthrough:
-                    pages.put(tag, response.get_data(), response.content_type, limit)
+                    pages.put(tag, response.get_data(), response.content_type, limit,
+                              current_app.config["PUBLIC_PAGE_CACHE_BYTES"])
             response.set_etag(tag, weak=True)
             response.headers["Cache-Control"] = "private, no-cache" if private else "public, no-cache"
             response.vary.update(("Cookie", "Accept-Language"))
@@ -347,6 +366,7 @@ def cached_for_visitors(*features: str):
 def init_app(app) -> None:
     app.config.setdefault("PUBLIC_CACHE_BUILD", build_id())
     app.config["PUBLIC_PAGE_CACHE_ENTRIES"] = int(app.config["PUBLIC_PAGE_CACHE_ENTRIES"])
+    app.config["PUBLIC_PAGE_CACHE_BYTES"] = int(app.config["PUBLIC_PAGE_CACHE_BYTES"])
     app.config["PUBLIC_CACHE_VERSION_SECONDS"] = float(app.config["PUBLIC_CACHE_VERSION_SECONDS"])
     app.extensions["public_cache.versions"] = KnownVersions()
     uri = app.config["SQLALCHEMY_DATABASE_URI"]

@@ -7,18 +7,8 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (
-    BooleanField,
-    DateTimeLocalField,
-    DecimalField,
-    IntegerField,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from core import form_fields as fields
 from core.forms import VersionedForm
 from core.people.models import SkillLevel
 from craftsmen.models import CraftsmanLevel, ReviewMethod
@@ -96,39 +86,43 @@ def format_rubric(rubric: dict) -> str:
 
 
 class CycleForm(VersionedForm):
-    title = StringField(_l("周期名称"), validators=[DataRequired(_l("请填写周期名称")), Length(max=100)],
-                        description=_l("如：第四届北京大工匠选树"))
-    level = SelectField(_l("级别"), choices=[])
-    organizer_union_id = SelectField(_l("主办工会（区级、产业工匠）"), coerce=int, choices=[])
-    year = IntegerField(_l("年度"), validators=[InputRequired(_l("请填写年度")), NumberRange(2000, 2100)])
-    nomination_opens = DateTimeLocalField(_l("推荐开始（北京时间）"), format="%Y-%m-%dT%H:%M",
-                                          validators=[InputRequired(_l("请填写推荐开始时间"))])
-    nomination_closes = DateTimeLocalField(_l("推荐截止（北京时间）"), format="%Y-%m-%dT%H:%M",
-                                           validators=[InputRequired(_l("请填写推荐截止时间"))])
-    notice_days = IntegerField(_l("公示天数"), default=7, validators=[NumberRange(1, 30)])
-    occupations = TextAreaField(
-        _l("工种与名额"), validators=[DataRequired(_l("请填写工种"))],
+    title = fields.StringField(_l("周期名称"),
+                               validators=[fields.DataRequired(_l("请填写周期名称")), fields.Length(max=100)],
+                               description=_l("如：第四届北京大工匠选树"))
+    level = fields.SelectField(_l("级别"), choices=[])
+    organizer_union_id = fields.SelectField(_l("主办工会（区级、产业工匠）"), coerce=int, choices=[])
+    year = fields.IntegerField(_l("年度"),
+                               validators=[fields.InputRequired(_l("请填写年度")), fields.NumberRange(2000, 2100)])
+    nomination_opens = fields.BeijingDateTimeField(_l("推荐开始（北京时间）"),
+                                                   validators=[fields.InputRequired(_l("请填写推荐开始时间"))])
+    nomination_closes = fields.BeijingDateTimeField(_l("推荐截止（北京时间）"),
+                                                    validators=[fields.InputRequired(_l("请填写推荐截止时间"))])
+    notice_days = fields.IntegerField(_l("公示天数"), default=7, validators=[fields.NumberRange(1, 30)])
+    occupations = fields.TextAreaField(
+        _l("工种与名额"), validators=[fields.DataRequired(_l("请填写工种"))],
         description=_l("每行一个：工种, 名额[, 综合评审|竞赛选拔][, 职业编码]；可从 Excel 直接粘贴"),
         render_kw={"rows": 6})
-    min_years = IntegerField(_l("从事本工种最少年限"), validators=[Optional(), NumberRange(0, 60)])
-    min_skill_level = SelectField(_l("最低技能等级"), choices=[])
-    min_age = IntegerField(_l("最小年龄"), validators=[Optional(), NumberRange(16, 80)])
-    max_age = IntegerField(_l("最大年龄"), validators=[Optional(), NumberRange(16, 80)])
-    front_line_required = BooleanField(_l("须为一线职工"))
-    in_post_required = BooleanField(_l("须仍在岗"), default=True)
-    exclude_title_holders = BooleanField(_l("已获同级或更高级别工匠称号者不再推荐"), default=True)
-    max_per_enterprise = IntegerField(_l("每个单位最多推荐人数"), validators=[Optional(), NumberRange(1, 1000)])
-    max_per_union = IntegerField(_l("每个工会最多推荐人数"), validators=[Optional(), NumberRange(1, 10000)])
-    rubric = TextAreaField(_l("专家评分指标与权重"), validators=[DataRequired(_l("请填写评分指标"))],
-                           description=_l("每行一个：指标名称, 权重；权重之和为 100，每项按百分制打分"),
-                           render_kw={"rows": 5})
-    disagreement_threshold = DecimalField(
+    min_years = fields.IntegerField(_l("从事本工种最少年限"), validators=[fields.Optional(), fields.NumberRange(0, 60)])
+    min_skill_level = fields.SelectField(_l("最低技能等级"), choices=[])
+    min_age = fields.IntegerField(_l("最小年龄"), validators=[fields.Optional(), fields.NumberRange(16, 80)])
+    max_age = fields.IntegerField(_l("最大年龄"), validators=[fields.Optional(), fields.NumberRange(16, 80)])
+    front_line_required = fields.BooleanField(_l("须为一线职工"))
+    in_post_required = fields.BooleanField(_l("须仍在岗"), default=True)
+    exclude_title_holders = fields.BooleanField(_l("已获同级或更高级别工匠称号者不再推荐"), default=True)
+    max_per_enterprise = fields.IntegerField(_l("每个单位最多推荐人数"),
+                                             validators=[fields.Optional(), fields.NumberRange(1, 1000)])
+    max_per_union = fields.IntegerField(_l("每个工会最多推荐人数"),
+                                        validators=[fields.Optional(), fields.NumberRange(1, 10000)])
+    rubric = fields.TextAreaField(_l("专家评分指标与权重"), validators=[fields.DataRequired(_l("请填写评分指标"))],
+                                  description=_l("每行一个：指标名称, 权重；权重之和为 100，每项按百分制打分"),
+                                  render_kw={"rows": 5})
+    disagreement_threshold = fields.DecimalField(
         _l("分歧阈值（分）"), default=Decimal(15), places=2,
-        validators=[InputRequired(_l("请填写分歧阈值")), NumberRange(Decimal("0.01"), Decimal(100))],
+        validators=[fields.InputRequired(_l("请填写分歧阈值")), fields.NumberRange(Decimal("0.01"), Decimal(100))],
         description=_l("专家总分最高与最低相差超过此值时提请评审组长处理"),
-        render_kw={"inputmode": "decimal"})
-    description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=5000)])
-    submit = SubmitField(_l("保存"))
+        render_kw=fields.DECIMAL)
+    description = fields.TextAreaField(_l("说明"), validators=[fields.Optional(), fields.Length(max=5000)])
+    submit = fields.SubmitField(_l("保存"))
 
     def __init__(self, *args, unions=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,23 +12,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
 
 from core import navigation
 from core.access import roles_required
 from core.audit.models import AuditEntry
 from core.extensions import db
 from core.forms import REFUSED, ConfirmForm, commit_or_report
-from core.organizations import services as org_services
-from core.organizations.models import Enterprise, Union, UnionKind
 from core.pagination import count_limit_for, paginate
 from core.people.models import SkillLevel, Worker
 from core.roles import Role
-from core.search_indexes import has_gram, is_grams_search, matches_first
 from craftsmen import NAV_GROUP, queries, rules, uploads
 from craftsmen.models import (
-    CycleOccupation,
     Nomination,
     NominationAchievement,
     NominationAttachment,
@@ -46,7 +40,7 @@ from craftsmen.nomination_forms import (
 )
 from craftsmen.services import nominations as services
 from craftsmen.services import review
-from craftsmen.states import EDITABLE_STATES, TALENT_POOL_STATES
+from craftsmen.states import EDITABLE_STATES
 
 bp = Blueprint("craftsmen_nomination", __name__, url_prefix="/craftsmen/nominations")
 
@@ -158,6 +152,7 @@ def _render_detail(nomination: Nomination, *, achievement_form=None, attachment_
         "nomination": nomination, "worker": nomination.worker, "cycle": nomination.cycle,
         "manage": manage, "editable": editable, "can_decide": can_decide,
         "show_contact": rules.can_see_worker_contact(user, nomination),
+        "decision_note": rules.shown_decision_note(nomination),
         # Staff see who did each step; the nominee sees the steps only.
         "show_actor": user.has_role(Role.ADMIN, Role.UNION_REVIEWER, Role.ENTERPRISE),
         "history": _history(nomination), "action_labels": ACTION_LABELS,
@@ -449,49 +444,18 @@ def talent_pool():
     """Everyone who passed the qualification check, by cycle, occupation and district."""
     if not rules.can_see_talent_pool(current_user):
         abort(403)
-    # Filters on other tables are semi-joins (``enterprise_id IN (...)``), not joins: the page
-    # and its bounded count then walk the pool's listing index alone, without probing three
-    # tables for every row counted.
-    query = select(Nomination).where(Nomination.state.in_([s.value for s in TALENT_POOL_STATES]))
-    condition = rules.talent_pool_filter(current_user, Enterprise)
-    if condition is not None:
-        query = query.where(Nomination.enterprise_id.in_(select(Enterprise.id).where(condition)))
     cycle_id = request.args.get("cycle_id", type=int)
-    if cycle_id:
-        query = query.where(Nomination.cycle_id == cycle_id)
     occupation = request.args.get("occupation", "").strip()
-    if occupation:
-        query = query.where(Nomination.occupation_id.in_(
-            select(CycleOccupation.id).where(CycleOccupation.name == occupation)))
     district_id = request.args.get("district_id", type=int)
-    if district_id:
-        query = query.where(Nomination.enterprise_id.in_(
-            select(Enterprise.id).where(Enterprise.district_union_id == district_id)))
     q = request.args.get("q", "").strip()
-    short_search = is_grams_search(q, db.session.get_bind().dialect.name)
-    if short_search:  # a nominee's, enterprise's or occupation's name: see craftsmen.pool_search
-        query = query.where(has_gram(Nomination.__table__, q))
-    elif q:
-        query = query.join(Worker, Worker.id == Nomination.worker_id).where(or_(
-            Worker.name.contains(q, autoescape=True),
-            Nomination.enterprise_id.in_(org_services.enterprise_ids_named_like(q)),
-            Nomination.occupation_id.in_(select(CycleOccupation.id).where(
-                CycleOccupation.name.contains(q, autoescape=True)))))
-    # The filters' cycles and districts are loaded first: the rows' cycles and district unions
-    # are then found among them, and the rest of a row comes in the page's own query.
-    cycles = db.session.scalars(select(SelectionCycle).order_by(SelectionCycle.id.desc())).all()
-    districts = db.session.scalars(select(Union).where(Union.kind == UnionKind.DISTRICT.value)
-                                   .order_by(Union.id)).all()
-    occupations = db.session.scalars(select(CycleOccupation.name).distinct()
-                                     .order_by(CycleOccupation.name)).all()
-    # newest cycle first, then its occupations in the cycle's own order: read from the
-    # (cycle_id DESC, occupation_id, qualified_at, id) index, not sorted per view
-    order = (Nomination.cycle_id.desc(), Nomination.occupation_id, Nomination.qualified_at, Nomination.id)
-    query = matches_first(query, order) if short_search else query.order_by(*order)
-    page = paginate(query.options(joinedload(Nomination.worker, innerjoin=True),
-                             joinedload(Nomination.occupation, innerjoin=True),
-                             joinedload(Nomination.enterprise, innerjoin=True)),
-                    count_limit=count_limit_for(q))
+    query = queries.talent_pool(current_user, cycle_id=cycle_id, occupation=occupation,
+                                district_id=district_id, q=q)
+    # The filters' choices come first: the rows' cycles and district unions are then found
+    # among them, and the rest of a row comes in the page's own query.
+    cycles = queries.cycles_newest_first()
+    districts = queries.district_unions()
+    occupations = queries.occupation_names()
+    page = paginate(query, count_limit=count_limit_for(q))
     return render_template("craftsmen/nominations/talent_pool.html", page=page, cycles=cycles,
                            occupations=occupations, districts=districts, cycle_id=cycle_id,
                            occupation=occupation, district_id=district_id, q=q)

@@ -7,13 +7,17 @@ these and render. Who may see what is decided by :mod:`craftsmen.rules` (its SQL
 from __future__ import annotations
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import joinedload
 
 from core.audit.models import AuditEntry
 from core.extensions import db
-from core.organizations.models import Enterprise, Union
+from core.organizations import services as org_services
+from core.organizations.models import Enterprise, Union, UnionKind
 from core.people.models import Worker
+from core.search_indexes import has_gram, is_grams_search, matches_first
 from craftsmen import rules
-from craftsmen.models import Nomination, NominationState, SelectionCycle
+from craftsmen.models import CycleOccupation, Nomination, NominationState, SelectionCycle
+from craftsmen.states import TALENT_POOL_STATES
 
 
 def cycles_newest_first() -> list[SelectionCycle]:
@@ -76,3 +80,55 @@ def nominations_of_worker(worker_id: int) -> list[Nomination]:
     return list(db.session.scalars(
         select(Nomination).where(Nomination.worker_id == worker_id)
         .order_by(Nomination.cycle_id.desc(), Nomination.id.desc())))
+
+
+def talent_pool(user, *, cycle_id: int | None = None, occupation: str = "", district_id: int | None = None,
+                q: str = "") -> Select:
+    """The qualified nominees ``user`` may see, filtered by cycle, occupation name, district and
+    a worker's, enterprise's or occupation's name; newest cycle first, then its occupations in
+    the cycle's own order, with each row's worker, occupation and enterprise.
+
+    Filters on other tables are semi-joins (``enterprise_id IN (...)``), not joins: the page and
+    its bounded count then walk the pool's listing index alone, without probing three tables
+    for every row counted; the order is the (cycle_id DESC, occupation_id, qualified_at, id)
+    index's, not sorted per view. A search of one or two characters on PostgreSQL is answered
+    from the nominations' grams index, its matches' keys taken first
+    (:func:`core.search_indexes.matches_first`).
+    """
+    query = select(Nomination).where(Nomination.state.in_([s.value for s in TALENT_POOL_STATES]))
+    condition = rules.talent_pool_filter(user, Enterprise)
+    if condition is not None:
+        query = query.where(Nomination.enterprise_id.in_(select(Enterprise.id).where(condition)))
+    if cycle_id:
+        query = query.where(Nomination.cycle_id == cycle_id)
+    if occupation:
+        query = query.where(Nomination.occupation_id.in_(
+            select(CycleOccupation.id).where(CycleOccupation.name == occupation)))
+    if district_id:
+        query = query.where(Nomination.enterprise_id.in_(
+            select(Enterprise.id).where(Enterprise.district_union_id == district_id)))
+    short_search = is_grams_search(q, db.session.get_bind().dialect.name)
+    if short_search:  # a nominee's, enterprise's or occupation's name: see craftsmen.pool_search
+        query = query.where(has_gram(Nomination.__table__, q))
+    elif q:
+        query = query.join(Worker, Worker.id == Nomination.worker_id).where(or_(
+            Worker.name.contains(q, autoescape=True),
+            Nomination.enterprise_id.in_(org_services.enterprise_ids_named_like(q)),
+            Nomination.occupation_id.in_(select(CycleOccupation.id).where(
+                CycleOccupation.name.contains(q, autoescape=True)))))
+    order = (Nomination.cycle_id.desc(), Nomination.occupation_id, Nomination.qualified_at, Nomination.id)
+    query = matches_first(query, order) if short_search else query.order_by(*order)
+    return query.options(joinedload(Nomination.worker, innerjoin=True),
+                         joinedload(Nomination.occupation, innerjoin=True),
+                         joinedload(Nomination.enterprise, innerjoin=True))
+
+
+def district_unions() -> list[Union]:
+    """The district unions, for a district filter."""
+    return list(db.session.scalars(select(Union).where(Union.kind == UnionKind.DISTRICT.value)
+                                   .order_by(Union.id)))
+
+
+def occupation_names() -> list[str]:
+    """Every occupation name of any cycle, once each, for an occupation filter."""
+    return list(db.session.scalars(select(CycleOccupation.name).distinct().order_by(CycleOccupation.name)))

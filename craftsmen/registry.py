@@ -247,6 +247,13 @@ def cycle_results(cycle: SelectionCycle) -> list[ResultRow]:
             for n, worker, occupation, enterprise, district in rows]
 
 
+def held_levels(worker_id: int) -> tuple[str, ...]:
+    """The levels of the registry titles (not revoked) the worker holds, for the eligibility rule
+    excluding holders of a title of the same or a higher level."""
+    return tuple(db.session.scalars(select(CraftsmanTitle.level).where(
+        CraftsmanTitle.worker_id == worker_id, CraftsmanTitle.revoked_on.is_(None))))
+
+
 def current_titles_of_workers(worker_ids: list[int]) -> dict[int, list[tuple[str, str | None]]]:
     """The registry titles (not revoked) each worker holds, newest first: ``(title, url of its
     registry page)``; for other features (e.g. a studio leader's distinctions). One query per

@@ -65,6 +65,16 @@ def can_see_worker_contact(user, nomination) -> bool:
             or (user.has_role(Role.WORKER) and user.worker_id == nomination.worker_id))
 
 
+def shown_decision_note(nomination) -> str | None:
+    """How the nomination page shows the union's decision note: the reason of a return or a
+    rejection, the last return's reason once submitted again, else a review note (None: no
+    note)."""
+    if not nomination.decision_note:
+        return None
+    return {NominationState.RETURNED: "returned", NominationState.REJECTED: "rejected",
+            NominationState.SUBMITTED: "resubmitted"}.get(nomination.state_enum, "review")
+
+
 def visible_nominations_filter(user, Nomination, Enterprise):
     """A SQL condition limiting nominations to those ``user`` may see (None: all).
 

@@ -46,6 +46,9 @@ TALENT_POOL_STATES = frozenset({N.QUALIFIED, N.PROPOSED, N.NOT_PROPOSED, N.WITHD
                                 N.REVOKED})
 #: States in which the enterprise may still edit the nomination.
 EDITABLE_STATES = frozenset({N.DRAFT, N.RETURNED})
+#: Cycle phases before the 公示, in which how nominees are reviewed (panels, the competition
+#: road) may still change.
+BEFORE_NOTICE_STATUSES = (C.DRAFT, C.NOMINATING, C.REVIEWING)
 
 
 NOMINATION = StateMachine(
@@ -55,9 +58,18 @@ CYCLE = StateMachine(
     "cycle", CycleStatus, CYCLE_TRANSITIONS, field="status",
     refusal=lambda a, b: _l("选树周期当前为“%(a)s”，不能变为“%(b)s”", a=a, b=b))
 
+def review_phase_problem(cycle) -> str | None:
+    """Why the review's outcome (standings, the proposed list) cannot be acted on in ``cycle``
+    now; None while the cycle is in its review phase."""
+    if cycle.status_enum is C.REVIEWING:
+        return None
+    return str(_l("选树周期不在评审阶段"))
+
+
 #: The action name of a move, or IllegalTransition.
 nomination_action = NOMINATION.action
 cycle_action = CYCLE.action
 
-__all__ = ["CYCLE", "CYCLE_TRANSITIONS", "EDITABLE_STATES", "NOMINATION", "NOMINATION_TRANSITIONS",
-           "TALENT_POOL_STATES", "IllegalTransition", "cycle_action", "nomination_action"]
+__all__ = ["BEFORE_NOTICE_STATUSES", "CYCLE", "CYCLE_TRANSITIONS", "EDITABLE_STATES", "NOMINATION",
+           "NOMINATION_TRANSITIONS", "TALENT_POOL_STATES", "IllegalTransition", "cycle_action", "nomination_action",
+           "review_phase_problem"]

@@ -22,11 +22,10 @@ from craftsmen.models import (
     CycleStatus,
     Nomination,
     NominationState,
-    Objection,
-    ObjectionStatus,
     PublicNotice,
     SelectionCycle,
 )
+from craftsmen.services import notice
 from craftsmen.services.review import PANEL_SCOPE, SCOPE
 
 N = NominationState
@@ -50,9 +49,7 @@ def admin_items(user, today) -> list[WorkItem]:
                .where(CycleOccupation.cycle_id == SelectionCycle.id, ReviewPanel.id.is_(None))
                .scalar_subquery(),
                PublicNotice.id, PublicNotice.ends_on,
-               select(func.count()).select_from(Objection)
-               .where(Objection.notice_id == PublicNotice.id,
-                      Objection.status == ObjectionStatus.OPEN.value).scalar_subquery())
+               notice.open_objections(PublicNotice.id).scalar_subquery())
         .outerjoin(PublicNotice, PublicNotice.cycle_id == SelectionCycle.id)
         .where(SelectionCycle.status.in_([CycleStatus.NOMINATING.value, CycleStatus.REVIEWING.value,
                                           CycleStatus.NOTICE.value]))

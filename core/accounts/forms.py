@@ -2,10 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.form_fields import MultiCheckboxField
+from core.forms import VersionedForm
 from core.roles import Role
 
 
@@ -31,12 +32,9 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("修改密码"))
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+class AccountForm(VersionedForm):
+    """A new account, or an administrator's edit of one (the version is used by the edit)."""
 
-
-class AccountForm(FlaskForm):
     username = StringField(
         _l("用户名"),
         validators=[DataRequired(_l("请填写用户名")), Length(max=64),
@@ -50,7 +48,6 @@ class AccountForm(FlaskForm):
     employer_id = SelectField(_l("工作单位（专家、裁判回避用）"), coerce=int, choices=[])
     worker_id = StringField(_l("对应职工编号（职工）"), validators=[Optional(),
                                                             Regexp(r"^\d+$", message=_l("请填写职工编号（数字）"))])
-    fingerprint = HiddenField()
     password = PasswordField(_l("初始密码"), validators=[Optional(), Length(max=128)],
                              render_kw={"autocomplete": "new-password"},
                              description=_l("至少 10 位，包含字母和数字；用户首次登录须修改"))

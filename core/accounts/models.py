@@ -51,6 +51,9 @@ class User(UserMixin, Model):
     employer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprises.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    #: Counts the edits of the account's fields (not logins or sessions), so that an edit form
+    #: opened before someone else's save is refused (:func:`core.versions.check_version`).
+    version: Mapped[int] = mapped_column(default=1)
 
     role_rows: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"

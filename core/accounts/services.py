@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass, field
+from typing import cast
 
 from blinker import Namespace
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.accounts.models import User, new_session_token
@@ -21,6 +22,7 @@ from core.organizations.models import Enterprise, Union
 from core.people.models import Worker
 from core.roles import ROLE_BINDINGS, Role
 from core.timeutil import utcnow
+from core.versions import check_version
 
 #: Sent (sender: the user; keyword arguments ``by`` and ``reason``) when an administrator
 #: resets a user's password or disables the account: every credential the user holds besides
@@ -138,19 +140,29 @@ def create_account(data: AccountData, password: str, *, by) -> User:
     return user
 
 
-def fingerprint(user: User) -> str:
-    """A digest of the account's editable fields: a stale edit form carries an old one.
+#: The answer to an edit of an account someone else saved after the form was opened.
+STALE_ACCOUNT = _l("该账号已被他人修改。您填写的内容仍保留在下方，请刷新查看最新信息后再保存。")
 
-    (A version column would change at every login; this changes only when the fields do.)
+
+def _claim_version(user: User, expected) -> None:
+    """Refuse the edit unless ``expected`` is the account's version, then count this edit.
+
+    The count goes up in one conditional UPDATE, so of two edits opened at the same version
+    exactly one gets it; the other is refused like a stale form (and, on PostgreSQL, waits for
+    the first to finish instead of overwriting it).
     """
-    state = repr((sorted(audit.snapshot(user, AUDITED_FIELDS).items()), sorted(user.roles)))
-    return hashlib.sha256(state.encode()).hexdigest()[:20]
+    check_version(user, expected, STALE_ACCOUNT)
+    claimed = cast(CursorResult, db.session.execute(
+        update(User).where(User.id == user.id, User.version == user.version)
+        .values(version=User.version + 1).execution_options(synchronize_session=False)))
+    if claimed.rowcount != 1:
+        raise ConcurrentEditError(STALE_ACCOUNT)
+    set_committed_value(user, "version", user.version + 1)
 
 
-def update_account(user: User, data: AccountData, *, by, expected_fingerprint: str | None = None
-                   ) -> User:
-    if expected_fingerprint is not None and expected_fingerprint != fingerprint(user):
-        raise ConcurrentEditError(_l("该账号已被他人修改。您填写的内容仍保留在下方，请刷新查看最新信息后再保存。"))
+def update_account(user: User, data: AccountData, *, by, expected_version) -> User:
+    """Save the administrator's edit of ``user``, opened at ``expected_version``."""
+    _claim_version(user, expected_version)
     roles = _validate(data, user)
     before = audit.snapshot(user, AUDITED_FIELDS)
     before_roles = sorted(user.roles)
@@ -174,6 +186,7 @@ def set_enabled(user: User, enabled: bool, *, by) -> None:
         return
     user.is_enabled = enabled
     user.session_token = new_session_token()
+    user.version = User.version + 1  # an edit form opened before this is stale
     db.session.flush()
     audit.record("account.enable" if enabled else "account.disable", user, by=by,
                  changes={"is_enabled": [not enabled, enabled]})

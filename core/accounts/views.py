@@ -186,11 +186,9 @@ def edit(user_id: int):
         form.enterprise_id.data = user.enterprise_id or 0
         form.employer_id.data = user.employer_id or 0
         form.worker_id.data = str(user.worker_id or "")
-        form.fingerprint.data = services.fingerprint(user)
     if form.validate_on_submit():
         saved = commit_or_report(form, lambda: services.update_account(
-            user, _account_data(form), by=current_user,
-            expected_fingerprint=form.fingerprint.data or ""))
+            user, _account_data(form), by=current_user, expected_version=form.opened_version()))
         if saved is not REFUSED:
             flash(_("已保存"), "success")
             return redirect(url_for(".index"))

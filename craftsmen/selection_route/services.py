@@ -34,7 +34,6 @@ from core.timeutil import utcnow
 from craftsmen import eligibility, states
 from craftsmen.models import (
     CycleOccupation,
-    CycleStatus,
     Nomination,
     NominationState,
     ReviewMethod,
@@ -52,7 +51,7 @@ from craftsmen.services import review
 
 N = NominationState
 #: Cycle phases in which the road may run (before the 公示).
-RUNNING_STATUSES = (CycleStatus.DRAFT, CycleStatus.NOMINATING, CycleStatus.REVIEWING)
+RUNNING_STATUSES = states.BEFORE_NOTICE_STATUSES
 REASON_MAX = 1000
 STAGE_TITLES = {"qualifier": "挑战者选拔赛", "final": "终极挑战赛"}
 
@@ -631,9 +630,8 @@ def standings(occupation: CycleOccupation) -> RouteStandings:
     """The finalists' scores and places by the route, and what stands in the way of the list."""
     route = route_of(occupation)
     method = occupation.method_enum
-    problems: list[str] = []
-    if occupation.cycle.status_enum is not CycleStatus.REVIEWING:
-        problems.append(str(_l("选树周期不在评审阶段")))
+    phase_problem = states.review_phase_problem(occupation.cycle)
+    problems = [phase_problem] if phase_problem else []
     final = final_of(occupation)
     problems += _published_without_appeals(final, _l("终极挑战赛"))
     if route is None or final is None or final.state_enum is not EventState.PUBLISHED:
@@ -641,7 +639,7 @@ def standings(occupation: CycleOccupation) -> RouteStandings:
     entries = _final_entries(occupation, final)
     if method is ReviewMethod.COMBINED:
         problems += _panel_scores(occupation, entries)
-    if len(problems) > (occupation.cycle.status_enum is not CycleStatus.REVIEWING):
+    if len(problems) > bool(phase_problem):
         return RouteStandings(occupation, route, entries, problems)
     # Places are shown ahead of the review phase too; only generating waits for it.
     finalists = [ranking.Finalist(key=e, final=e.final, final_rank=e.final_rank or 0, panel=e.panel)

@@ -23,11 +23,10 @@ from core.i18n import local_datetime
 from core.organizations.models import Enterprise
 from core.timeutil import beijing_today, utcnow
 from core.versions import check_version
-from craftsmen import eligibility, notifications, rules, uploads
+from craftsmen import eligibility, notifications, registry, rules, uploads
 from craftsmen.models import (
     AchievementKind,
     CraftsmanLevel,
-    CraftsmanTitle,
     CycleOccupation,
     CycleStatus,
     Nomination,
@@ -158,9 +157,7 @@ def rule_failures(cycle: SelectionCycle, worker, enterprise: Enterprise | None =
     """
     enterprise = enterprise or worker.enterprise
     use = use or quota_use(cycle, enterprise, exclude_id=exclude_id)
-    held = tuple(db.session.scalars(select(CraftsmanTitle.level).where(
-        CraftsmanTitle.worker_id == worker.id, CraftsmanTitle.revoked_on.is_(None)))) \
-        if cycle.exclude_title_holders else ()
+    held = registry.held_levels(worker.id) if cycle.exclude_title_holders else ()
     return eligibility.failures(
         eligibility.candidate_of(worker, age_reference_date(cycle), held),
         eligibility.Rules.of(cycle), enterprise_count=use.enterprise,

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, Select, func, select, update
 
 from core.audit import services as audit
 from core.errors import DomainError
@@ -56,9 +56,15 @@ def proposed_count(cycle: SelectionCycle) -> int:
         Nomination.cycle_id == cycle.id, Nomination.state == NominationState.PROPOSED.value)) or 0
 
 
+def open_objections(notice_id) -> Select:
+    """The count of a notice's objections still open; ``notice_id`` is an id, or the column of
+    an outer query (the count is then its correlated subquery)."""
+    return select(func.count()).select_from(Objection).where(
+        Objection.notice_id == notice_id, Objection.status == ObjectionStatus.OPEN.value)
+
+
 def open_objection_count(notice: PublicNotice) -> int:
-    return db.session.scalar(select(func.count()).select_from(Objection).where(
-        Objection.notice_id == notice.id, Objection.status == ObjectionStatus.OPEN.value)) or 0
+    return db.session.scalar(open_objections(notice.id)) or 0
 
 
 def period_label(notice: PublicNotice) -> str:

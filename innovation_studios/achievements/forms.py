@@ -13,7 +13,7 @@ from flask_wtf.file import FileField
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from core.accounts.forms import MultiCheckboxField
+from core.form_fields import MultiCheckboxField
 from core.forms import VersionedForm
 from core.timeutil import beijing_today
 from core.uploads import megabytes

@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from core.accounts.forms import MultiCheckboxField
+from core.form_fields import MultiCheckboxField
 from core.forms import ConfirmedActionForm, VersionedForm
 from innovation_studios.alliances.models import AllianceKind, ProjectStatus
 

@@ -533,6 +533,20 @@ _STUDIO_COLUMNS = (Studio.id, Studio.name, Studio.number, Studio.kind, Studio.st
                    Studio.named_on, Studio.version)
 
 
+def studio_alliances(studio: Studio) -> tuple[list[AllianceMembership], set[int]]:
+    """The studio's memberships of alliances, now and before (latest first, with each alliance),
+    and the alliances it leads now: two queries, the second only for a member."""
+    memberships = list(db.session.scalars(
+        select(AllianceMembership).where(AllianceMembership.studio_id == studio.id)
+        .options(selectinload(AllianceMembership.alliance))
+        .order_by(AllianceMembership.joined_on.desc(), AllianceMembership.id.desc())))
+    if not memberships:
+        return [], set()
+    leading = set(db.session.scalars(select(AllianceLeadTerm.alliance_id).where(
+        AllianceLeadTerm.studio_id == studio.id, AllianceLeadTerm.ends_on.is_(None))))
+    return memberships, leading
+
+
 def with_members_and_leads(query):
     """Leads and members with their studios and enterprises, in a constant number of queries
     whatever the number of alliances (the export, an enterprise's own alliances)."""

@@ -12,8 +12,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from core import navigation
 from core.access import public, roles_required
@@ -40,7 +38,6 @@ from innovation_studios.alliances.forms import (
 from innovation_studios.alliances.models import (
     Alliance,
     AllianceKind,
-    AllianceLeadTerm,
     AllianceMembership,
     JointProject,
     JointProjectStudio,
@@ -405,14 +402,9 @@ def _achievement_data(form):
 
 def _studio_section(studio, user):
     """The alliances the studio is or was a member of (two queries); public: no personal data."""
-    memberships = db.session.scalars(
-        select(AllianceMembership).where(AllianceMembership.studio_id == studio.id)
-        .options(selectinload(AllianceMembership.alliance))
-        .order_by(AllianceMembership.joined_on.desc(), AllianceMembership.id.desc())).all()
+    memberships, leading = services.studio_alliances(studio)
     if not memberships:
         return None
-    leading = set(db.session.scalars(select(AllianceLeadTerm.alliance_id).where(
-        AllianceLeadTerm.studio_id == studio.id, AllianceLeadTerm.ends_on.is_(None))))
     return {"memberships": memberships, "leading": leading}
 
 

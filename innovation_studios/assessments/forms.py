@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from core.accounts.forms import MultiCheckboxField
+from core.form_fields import MultiCheckboxField
 from core.forms import VersionedForm
 from innovation_studios.assessments.models import Grade, RectificationOutcome
 from innovation_studios.assessments.services import NOTE_MAX, TEXT_MAX

@@ -27,7 +27,8 @@ from innovation_studios.studios.forms import (
     SubmitApplicationForm,
 )
 from innovation_studios.studios.models import Studio, StudioMember
-from innovation_studios.studios.views import enterprise_workers, load_for_page, render_detail
+from innovation_studios.studios.queries import enterprise_workers
+from innovation_studios.studios.views import load_for_page, render_detail
 
 bp = Blueprint("studio_applications", __name__, url_prefix="/studios")
 

@@ -102,9 +102,9 @@ def shown_decision_note(user, studio) -> str | None:
     union's or administrator's only to those who see personal details. None: no note."""
     if not studio.decision_note or studio.state_enum is StudioState.DELISTED:
         return None
-    if studio.state_enum in (StudioState.RETURNED, StudioState.REJECTED, StudioState.APPLIED):
-        return studio.state
-    return "review" if can_see_personal_details(user, studio) else None
+    shown = {StudioState.RETURNED: "returned", StudioState.REJECTED: "rejected",
+             StudioState.APPLIED: "resubmitted"}.get(studio.state_enum)
+    return shown or ("review" if can_see_personal_details(user, studio) else None)
 
 
 def visible_studios_filter(user, Studio, Enterprise):

@@ -12,36 +12,27 @@ of the feature add their sections through :mod:`innovation_studios.studios.secti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
 from core import navigation
 from core.access import roles_required
-from core.audit.models import AuditEntry
 from core.excel import download
 from core.extensions import db
 from core.forms import ConfirmForm
-from core.organizations.models import Enterprise
 from core.pagination import paginate
-from core.people.models import Worker
 from core.review_panels import scoring
 from core.roles import Role
 from innovation_studios import NAV_GROUP
-from innovation_studios.studios import exports, leaders, listing, review, rules, sections, services
+from innovation_studios.studios import exports, leaders, listing, queries, review, rules, sections, services
 from innovation_studios.studios.forms import CheckForm, DeleteDraftForm, LeaveForm, SubmitApplicationForm
 from innovation_studios.studios.models import (
     INDUSTRIES,
     Studio,
     StudioKind,
-    StudioLeaderChange,
     StudioLevel,
-    StudioMember,
     StudioState,
 )
 from innovation_studios.studios.states import NAMED_STATES
@@ -79,10 +70,7 @@ ACTION_LABELS = {
 # Loading and rules ----------------------------------------------------------------------------
 
 def _is_member(user, studio: Studio) -> bool:
-    if not (user.has_role(Role.WORKER) and user.worker_id):
-        return False
-    return db.session.scalar(select(StudioMember.id).where(
-        StudioMember.studio_id == studio.id, StudioMember.worker_id == user.worker_id).limit(1)) is not None
+    return user.has_role(Role.WORKER) and bool(user.worker_id) and queries.is_member(user.worker_id, studio)
 
 
 def can_view(user, studio: Studio) -> bool:
@@ -99,62 +87,12 @@ def load_visible(studio_id: int) -> Studio:
 
 def load_for_page(studio_id: int) -> Studio:
     """The studio with what its page shows, loaded in a constant number of queries."""
-    studio = db.session.scalar(select(Studio).where(Studio.id == studio_id).options(
-        selectinload(Studio.enterprise).selectinload(Enterprise.district_union),
-        selectinload(Studio.enterprise).selectinload(Enterprise.industry_union),
-        selectinload(Studio.leader),
-        selectinload(Studio.members).selectinload(StudioMember.worker),
-        selectinload(Studio.leader_changes).selectinload(StudioLeaderChange.previous),
-        selectinload(Studio.leader_changes).selectinload(StudioLeaderChange.new)))
+    studio = queries.studio_for_page(studio_id)
     if studio is None:
         abort(404)
     if not can_view(current_user, studio):
         abort(403)
     return studio
-
-
-#: At most this many workers are offered in a picker; a search narrows larger enterprises.
-WORKER_CHOICES = 300
-
-
-@dataclass
-class WorkerChoices:
-    workers: list[Worker]
-    q: str
-    truncated: bool
-
-
-def enterprise_workers(studio_or_enterprise_id, *, exclude=(), include=(), q: str = "",
-                       limit: int | None = None) -> WorkerChoices:
-    """Workers of the enterprise to pick from: those matching ``q`` (name, occupation or the
-    last digits of the ID number), at most ``limit`` of them, plus ``include`` (the current
-    choice), never ``exclude``."""
-    enterprise_id = getattr(studio_or_enterprise_id, "enterprise_id", studio_or_enterprise_id)
-    limit = limit or WORKER_CHOICES
-    query = select(Worker).where(Worker.enterprise_id == enterprise_id, Worker.in_post.is_(True))
-    exclude = [i for i in exclude if i]
-    if exclude:
-        query = query.where(Worker.id.not_in(exclude))
-    q = (q or "").strip()[:30]
-    if q:
-        query = query.where(or_(Worker.name.contains(q, autoescape=True),
-                                Worker.occupation.contains(q, autoescape=True),
-                                Worker.id_number_masked.endswith(q, autoescape=True)))
-    workers = list(db.session.scalars(query.order_by(Worker.name, Worker.id).limit(limit + 1)))
-    truncated = len(workers) > limit
-    workers = workers[:limit]
-    missing = [i for i in include if i and i not in {w.id for w in workers} and i not in exclude]
-    if missing:
-        workers += list(db.session.scalars(select(Worker).where(
-            Worker.id.in_(missing), Worker.enterprise_id == enterprise_id)))
-    return WorkerChoices(workers, q, truncated)
-
-
-def _history(studio: Studio) -> list[AuditEntry]:
-    return list(db.session.scalars(
-        select(AuditEntry).where(AuditEntry.target_type == "Studio", AuditEntry.target_id == studio.id,
-                                 AuditEntry.action.in_(list(ACTION_LABELS)))
-        .order_by(AuditEntry.id)))
 
 
 def back_link(studio: Studio) -> tuple[str, str]:
@@ -198,7 +136,7 @@ def render_detail(studio: Studio, *, leave_forms=None, check_form=None, status=2
         "personal": rules.can_see_personal_details(user, studio),
         "decision_note": rules.shown_decision_note(user, studio),
         "show_actor": rules.can_see_history_actors(user),
-        "history": _history(studio), "action_labels": ACTION_LABELS,
+        "history": queries.history(studio, ACTION_LABELS), "action_labels": ACTION_LABELS,
         "confirm": ConfirmForm(formdata=None), "back": back_link(studio),
         "sections": sections.for_studio(studio, user), "public_page": False,
         "score2": scoring.display,
@@ -269,17 +207,7 @@ def export():
 @roles_required(Role.WORKER)
 def mine():
     """The studios the worker leads or belongs to (now or before)."""
-    studios, memberships = [], {}
-    if current_user.worker_id:
-        worker_id = current_user.worker_id
-        rows = db.session.scalars(select(StudioMember).where(StudioMember.worker_id == worker_id)
-                                  .order_by(StudioMember.joined_on.desc())).all()
-        for row in rows:
-            memberships.setdefault(row.studio_id, []).append(row)
-        studios = db.session.scalars(
-            select(Studio).where(or_(Studio.leader_worker_id == worker_id, Studio.id.in_(list(memberships))))
-            .where(Studio.state != StudioState.DRAFT.value)
-            .options(selectinload(Studio.enterprise)).order_by(Studio.id.desc())).all()
+    studios, memberships = queries.worker_studios(current_user.worker_id) if current_user.worker_id else ([], {})
     return render_template("innovation_studios/mine.html", studios=studios, memberships=memberships)
 
 

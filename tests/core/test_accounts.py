@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.accounts.models import User
 from core.audit.models import AuditEntry
@@ -15,9 +16,10 @@ from tests import factories
 from tests.conftest import csrf_token
 
 
-def _fingerprint(client, user_id) -> str:
+def _opened_version(client, user_id) -> str:
+    """The version the edit form carries when the administrator opens it."""
     html = client.get(f"/admin/users/{user_id}/edit").get_data(as_text=True)
-    return re.search(r'name="fingerprint" type="hidden" value="([^"]+)"', html).group(1)
+    return re.search(r'name="version" type="hidden" value="([^"]*)"', html).group(1)
 
 
 def _login(client, username, password=factories.PASSWORD, next_url=None):
@@ -181,7 +183,7 @@ def test_changing_roles_ends_the_users_sessions(app, world, client, login):
     client.post(f"/admin/users/{world.users.judge}/edit", data={
         "username": "judge", "display_name": "judge", "roles": ["judge", "expert"], "union_id": "0",
         "enterprise_id": "0", "employer_id": "0", "csrf_token": token,
-        "fingerprint": _fingerprint(client, world.users.judge)})
+        "version": _opened_version(client, world.users.judge)})
     with app.app_context():
         assert db.session.get(User, world.users.judge).roles == {Role.JUDGE, Role.EXPERT}
     assert other.get("/home/judge").status_code == 302
@@ -219,18 +221,91 @@ def test_a_weak_temporary_password_is_refused_with_the_reason(app, world, client
     assert "至少 10 位" in response.get_data(as_text=True)
 
 
+def _judge_form(client, world, **changes) -> dict:
+    token = csrf_token(client, "/admin/users/")
+    return {"username": "judge", "display_name": "改名甲", "roles": ["judge"], "union_id": "0",
+            "enterprise_id": "0", "employer_id": "0", "csrf_token": token, **changes}
+
+
 def test_a_stale_account_form_is_refused_and_keeps_what_was_typed(app, world, client, login):
     login(world.users.admin)
-    stale = _fingerprint(client, world.users.judge)
-    token = csrf_token(client, "/admin/users/")
-    form = {"username": "judge", "display_name": "改名甲", "roles": ["judge"], "union_id": "0",
-            "enterprise_id": "0", "employer_id": "0", "csrf_token": token, "fingerprint": stale}
+    form = _judge_form(client, world, version=_opened_version(client, world.users.judge))
     assert client.post(f"/admin/users/{world.users.judge}/edit", data=form).status_code == 302
     html = client.post(f"/admin/users/{world.users.judge}/edit",
                        data={**form, "display_name": "改名乙"}).get_data(as_text=True)
     assert "已被他人修改" in html and "改名乙" in html
     with app.app_context():
         assert db.session.get(User, world.users.judge).display_name == "改名甲"
+
+
+@pytest.mark.parametrize("version", [None, "", "abc", "0", "-1", "1.5", "99999999999", "２"])
+def test_an_account_edit_with_a_missing_or_tampered_version_is_refused_not_failed(
+        app, world, client, login, version):
+    login(world.users.admin)
+    form = _judge_form(client, world, display_name="篡改者")
+    if version is not None:
+        form["version"] = version
+    response = client.post(f"/admin/users/{world.users.judge}/edit", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "已被他人修改" in html and "篡改者" in html
+    with app.app_context():
+        judge = db.session.get(User, world.users.judge)
+        assert judge.display_name != "篡改者" and judge.version == 1
+
+
+def test_each_account_edit_counts_one_version_and_logins_count_none(app, world, client, login):
+    login(world.users.admin)
+    opened = _opened_version(client, world.users.judge)
+    assert _login(app.test_client(), "judge").status_code == 302  # a login is not an edit
+    assert client.post(f"/admin/users/{world.users.judge}/edit",
+                       data=_judge_form(client, world, version=opened)).status_code == 302
+    assert _opened_version(client, world.users.judge) == str(int(opened) + 1)
+
+
+def test_disabling_an_account_makes_an_open_edit_form_stale(app, world, client, login):
+    login(world.users.admin)
+    opened = _opened_version(client, world.users.judge)
+    token = csrf_token(client, "/admin/users/")
+    client.post(f"/admin/users/{world.users.judge}/disable", data={"csrf_token": token})
+    html = client.post(f"/admin/users/{world.users.judge}/edit",
+                       data=_judge_form(client, world, version=opened)).get_data(as_text=True)
+    assert "已被他人修改" in html
+    with app.app_context():
+        judge = db.session.get(User, world.users.judge)
+        assert not judge.is_enabled and judge.display_name != "改名甲"
+
+
+def test_two_administrators_saving_the_same_account_at_once_one_wins(app, world, login):
+    """Both opened the form at the same version and press save at the same moment: one edit is
+    saved (one audit entry), the other is told the account was changed; no error page."""
+    with app.app_context():
+        second_admin = factories.user("admin_two", [Role.ADMIN]).id
+        db.session.commit()
+    clients = [login(admin, as_client=app.test_client()) for admin in (world.users.admin, second_admin)]
+    forms = [_judge_form(c, world, display_name=f"同时改名{i}", version=_opened_version(c, world.users.judge))
+             for i, c in enumerate(clients)]
+    barrier = threading.Barrier(len(clients))
+    answers: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def save(client, form):
+        barrier.wait()
+        response = client.post(f"/admin/users/{world.users.judge}/edit", data=form)
+        with lock:
+            answers.append((response.status_code, response.get_data(as_text=True)))
+
+    threads = [threading.Thread(target=save, args=pair) for pair in zip(clients, forms, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(status for status, _ in answers) == [200, 302], [a[0] for a in answers]
+    assert "已被他人修改" in next(html for status, html in answers if status == 200)
+    with app.app_context():
+        judge = db.session.get(User, world.users.judge)
+        assert judge.display_name in {"同时改名0", "同时改名1"} and judge.version == 2
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "account.update", AuditEntry.target_id == judge.id)) == 1
 
 
 def test_an_account_cannot_be_bound_to_a_worker_that_does_not_exist(world, client, login):

@@ -72,3 +72,24 @@ def test_a_connection_dropped_while_idle_is_replaced_before_a_request_uses_it(pi
             pids.add(db.session.execute(text("SELECT pg_backend_pid()")).scalar())
             db.session.remove()
     assert dropped not in pids
+
+
+def test_a_worker_forked_after_the_app_was_made_opens_its_own_connections(database_url):
+    """gunicorn's preload_app forks the workers from the process that created the app: a worker
+    never uses the connections it inherited (the parent, or a sibling, may be using them), and
+    the parent keeps them open."""
+    app = create_app("testing", {"DATABASE_URL": database_url})
+    assert _query(app) == 1
+    with app.app_context():
+        engine = db.engine
+    inherited = engine.pool.checkedin()
+    assert inherited >= 1
+    child = os.fork()
+    if child == 0:  # the worker: a fresh pool, and a query on a connection of its own
+        try:
+            fresh = engine.pool.checkedin() == 0 and _query(app) == 1
+        finally:
+            os._exit(0 if fresh else 1)
+    _pid, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert engine.pool.checkedin() == inherited and _query(app) == 1

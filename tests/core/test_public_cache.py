@@ -178,6 +178,43 @@ def test_the_store_can_be_turned_off(app, client, registry, monkeypatch):
     assert pages.get(tag.removeprefix('W/"').removesuffix('"')) is None
 
 
+def test_the_store_drops_the_least_recently_used_pages_past_its_bytes():
+    from core.public_cache import PageStore
+
+    store = PageStore()
+    store.put("a", b"x" * 400, "text/html", limit=64, max_bytes=1000)
+    store.put("b", b"x" * 400, "text/html", limit=64, max_bytes=1000)
+    assert store.get("a") is not None  # "a" is now the more recently used
+    store.put("c", b"x" * 400, "text/html", limit=64, max_bytes=1000)
+    assert store.get("b") is None and store.get("a") is not None and store.get("c") is not None
+    assert store.size == 800
+    store.put("c", b"x" * 100, "text/html", limit=64, max_bytes=1000)  # the same tag kept anew
+    assert store.size == 500
+
+
+def test_a_page_larger_than_the_whole_store_is_not_kept():
+    from core.public_cache import PageStore
+
+    store = PageStore()
+    store.put("small", b"x" * 10, "text/html", limit=64, max_bytes=100)
+    store.put("large", b"x" * 101, "text/html", limit=64, max_bytes=100)
+    assert store.get("large") is None and store.get("small") is not None and store.size == 10
+
+
+def test_a_worker_keeps_no_more_visitor_pages_than_its_bytes_allow(app, client, registry, monkeypatch):
+    from core.public_cache import pages
+
+    monkeypatch.setitem(app.config, "PUBLIC_PAGE_CACHE_ENTRIES", 64)
+    pages.clear()
+    size = len(client.get("/registry").get_data())
+    monkeypatch.setitem(app.config, "PUBLIC_PAGE_CACHE_BYTES", size * 2)
+    for query in ("甲", "乙", "丙"):
+        assert client.get("/registry?q=" + query).status_code == 200
+    assert pages.get(client.get("/registry").headers["ETag"].removeprefix('W/"').removesuffix('"')) is not None
+    assert 0 < pages.size <= size * 2
+    pages.clear()
+
+
 @pytest.fixture
 def versions_kept_a_minute(app, monkeypatch):
     monkeypatch.setitem(app.config, "PUBLIC_CACHE_VERSION_SECONDS", 60)

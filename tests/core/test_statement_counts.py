@@ -26,10 +26,14 @@ MARK_SAVE_NEW = {"postgresql": 3, "sqlite": 4}
 #: A replayed client key: signing in and the same one query, which finds the stored mark.
 MARK_SAVE_REPLAY = 2
 
+#: A registry search of one or two characters: on PostgreSQL the page's keys come from the grams
+#: index first, then its rows by id (SQLite reads the rows directly), and the bounded count.
+REGISTRY_SHORT_SEARCH = {"postgresql": 3, "sqlite": 2}
+
 #: Pages on the demo data (``flask seed-demo``): statements per request.
 PAGES = {
     "registry": 2,
-    "registry search": 2,
+    "registry search": REGISTRY_SHORT_SEARCH,
     "studio directory": 3,
     "competition results": 7,
     "certificate verification": 1,
@@ -185,6 +189,8 @@ def test_main_pages_run_their_fixed_number_of_statements(app, demo):
         assert response.status_code == 200, (name, path, response.status_code)
         measured[name] = len(found)
         shown[name] = _shown(found)
-    changed = {name: (PAGES[name], count) for name, count in measured.items() if count != PAGES[name]}
+    dialect = _dialect(app)
+    fixed = {name: count[dialect] if isinstance(count, dict) else count for name, count in PAGES.items()}
+    changed = {name: (fixed[name], count) for name, count in measured.items() if count != fixed[name]}
     assert not changed, "statements (fixed, now): " + repr(changed) + "\n" + "\n".join(
         f"{name}:\n{shown[name]}" for name in changed)

@@ -218,9 +218,9 @@ def test_workers_see_the_studios_they_belong_to_and_no_others(app, world, client
 
 def test_the_worker_picker_of_a_large_enterprise_lists_a_few_and_finds_the_rest(
         app, world, client, login, monkeypatch):
-    from innovation_studios.studios import views
+    from innovation_studios.studios import queries
 
-    monkeypatch.setattr(views, "WORKER_CHOICES", 2)
+    monkeypatch.setattr(queries, "WORKER_CHOICES", 2)
     with app.app_context():
         studio = make_studio(world, "draft", members=0)
         for name in ("甲一", "乙二", "丙三", "丁四"):
