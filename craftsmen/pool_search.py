@@ -66,9 +66,9 @@ COLUMN = "ALTER TABLE nominations ADD COLUMN search_grams text[]"
 
 
 def index_statement() -> str:
-    from craftsmen.states import TALENT_POOL_STATES  # (which needs the models)
+    from craftsmen.states import TALENT_POOL_STATE_VALUES  # (which needs the models)
 
-    states = ", ".join(sorted(f"'{state.value}'" for state in TALENT_POOL_STATES))
+    states = ", ".join(f"'{state}'" for state in TALENT_POOL_STATE_VALUES)
     return ("CREATE INDEX ix_nominations_search_grams ON nominations USING gin (search_grams)"
             f" WHERE state IN ({states})")
 

@@ -17,7 +17,7 @@ from core.people.models import Worker
 from core.search_indexes import has_gram, is_grams_search, matches_first
 from craftsmen import rules
 from craftsmen.models import CycleOccupation, Nomination, NominationState, SelectionCycle
-from craftsmen.states import TALENT_POOL_STATES
+from craftsmen.states import TALENT_POOL_STATE_VALUES
 
 
 def cycles_newest_first() -> list[SelectionCycle]:
@@ -95,7 +95,7 @@ def talent_pool(user, *, cycle_id: int | None = None, occupation: str = "", dist
     from the nominations' grams index, its matches' keys taken first
     (:func:`core.search_indexes.matches_first`).
     """
-    query = select(Nomination).where(Nomination.state.in_([s.value for s in TALENT_POOL_STATES]))
+    query = select(Nomination).where(Nomination.state.in_(TALENT_POOL_STATE_VALUES))
     condition = rules.talent_pool_filter(user, Enterprise)
     if condition is not None:
         query = query.where(Nomination.enterprise_id.in_(select(Enterprise.id).where(condition)))

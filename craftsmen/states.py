@@ -44,6 +44,10 @@ CYCLE_TRANSITIONS: dict[tuple[CycleStatus, CycleStatus], str] = {
 #: States in which a nominee belongs to the talent pool (人才库).
 TALENT_POOL_STATES = frozenset({N.QUALIFIED, N.PROPOSED, N.NOT_PROPOSED, N.WITHDRAWN, N.NAMED,
                                 N.REVOKED})
+#: Their values in one fixed order, the order the pool's partial grams index names them in: a
+#: query that writes ``state IN (...)`` the same way is recognised as the index's own condition
+#: (a set's order changes from process to process, and another order is a second condition).
+TALENT_POOL_STATE_VALUES = tuple(sorted(state.value for state in TALENT_POOL_STATES))
 #: States in which the enterprise may still edit the nomination.
 EDITABLE_STATES = frozenset({N.DRAFT, N.RETURNED})
 #: Cycle phases before the 公示, in which how nominees are reviewed (panels, the competition
@@ -71,5 +75,6 @@ nomination_action = NOMINATION.action
 cycle_action = CYCLE.action
 
 __all__ = ["BEFORE_NOTICE_STATUSES", "CYCLE", "CYCLE_TRANSITIONS", "EDITABLE_STATES", "NOMINATION",
-           "NOMINATION_TRANSITIONS", "TALENT_POOL_STATES", "IllegalTransition", "cycle_action", "nomination_action",
+           "NOMINATION_TRANSITIONS", "TALENT_POOL_STATES", "TALENT_POOL_STATE_VALUES", "IllegalTransition",
+           "cycle_action", "nomination_action",
            "review_phase_problem"]

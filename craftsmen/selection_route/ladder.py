@@ -21,7 +21,7 @@ from core.extensions import db
 from core.review_panels import scoring
 from core.timeutil import beijing_today, utc_to_beijing
 from craftsmen.models import AchievementKind, CraftsmanTitle, Nomination, NominationAchievement
-from craftsmen.states import TALENT_POOL_STATES
+from craftsmen.states import TALENT_POOL_STATE_VALUES
 from innovation_studios.studios import craftsman_studios
 
 RESULT_MARK = "竞赛成绩已在平台公布"
@@ -69,7 +69,7 @@ def ladder(worker_id: int, *, public: bool = False) -> list[Step]:
     steps = result_steps(worker_id)
     for nomination in db.session.scalars(select(Nomination).where(
             Nomination.worker_id == worker_id,
-            Nomination.state.in_([s.value for s in TALENT_POOL_STATES]))
+            Nomination.state.in_(TALENT_POOL_STATE_VALUES))
             .options(joinedload(Nomination.cycle), joinedload(Nomination.occupation))
             .order_by(Nomination.id)):
         day = nomination.qualified_at.date() if nomination.qualified_at else None

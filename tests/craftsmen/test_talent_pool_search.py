@@ -58,3 +58,20 @@ def test_a_renamed_worker_enterprise_or_occupation_is_found_by_its_new_name(app,
     assert _names(client, "李") == set()
     assert _names(client, "重工") == {"王芳"} and _names(client, "机械") == set()
     assert _names(client, "电焊") == {"王芳"}
+
+
+def test_the_pool_query_names_its_states_as_the_pool_grams_index_does(app, world):
+    """The planner recognises the index's own condition only when the query writes it the same
+    way: in another order (a set's, which changes from process to process) it becomes a second
+    condition, answered by intersecting a bitmap of most of the table on PostgreSQL."""
+    from sqlalchemy.dialects import postgresql
+
+    from core.accounts.models import User
+    from craftsmen import pool_search, queries
+
+    with app.app_context():
+        admin = db.session.get(User, world.users.admin)
+        sql = str(queries.talent_pool(admin).compile(dialect=postgresql.dialect(),
+                                                     compile_kwargs={"literal_binds": True}))
+    index_states = pool_search.index_statement().split("WHERE state IN (")[1].rstrip(")")
+    assert f"nominations.state IN ({index_states})" in sql
