@@ -50,6 +50,7 @@ from craftsmen.models import (
     SelectionCycle,
 )
 from craftsmen.services.transitions import move_nomination
+from craftsmen.states import BEFORE_NOTICE_STATUSES
 
 PANEL_SCOPE = "craftsman_occupation"
 SUBJECT_TYPE = "nomination"
@@ -58,7 +59,7 @@ N = NominationState
 #: Nominations a panel scores.
 SUBJECT_STATES = (N.QUALIFIED, N.PROPOSED, N.NOT_PROPOSED)
 #: Cycle phases in which panels may be formed or changed (before the 公示).
-PANEL_STATUSES = (CycleStatus.DRAFT, CycleStatus.NOMINATING, CycleStatus.REVIEWING)
+PANEL_STATUSES = BEFORE_NOTICE_STATUSES
 
 
 # Panels ------------------------------------------------------------------------------------
