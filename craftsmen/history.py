@@ -57,4 +57,8 @@ def register() -> None:
         "route.unseed": _l("撤销种子选手"),
         "route.seed_vote": _l("支持列为种子选手"),
         "route.seed_unvote": _l("撤回对种子选手的支持"),
+        "route.qualifier": _l("设立挑战者选拔赛"),
+        "route.challenger": _l("报名挑战者选拔赛"),
+        "route.advance": _l("确定晋级的挑战者"),
+        "route.final": _l("设立决赛"),
     })
