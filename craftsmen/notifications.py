@@ -33,6 +33,8 @@ KINDS = {
                          _l("拟命名名单公示至 %(ends)s，公示期间可对名单提出异议。")),
     "objection.filed": (_l("有人对推荐提出异议：%(subject)s"),
                         _l("%(cycle)s 公示期间收到一条异议，市总工会将核实处理。")),
+    "route.committee_assigned": (_l("您已被选入种子选手遴选委员会：%(panel)s"),
+                                 _l("请在“种子选手遴选”页面为本工种的推荐人选投票，过半数委员支持即列为种子选手。")),
     "remind.nomination_deadline": (_l("推荐 %(days)s 天后截止：%(cycle)s"),
                                    _l("截止日期 %(deadline)s。本单位还有未提交或退回修改的推荐。")),
 }

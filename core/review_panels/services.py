@@ -248,8 +248,15 @@ def update_rubric(panel: ReviewPanel, rubric: Mapping, *, threshold: Decimal, by
     return True
 
 
-def set_members(panel: ReviewPanel, user_ids: Iterable[int], lead_id: int | None, *, by) -> None:
-    """Replace the panel's experts; the lead must be one of them. Submitted sheets are kept."""
+#: What experts newly on a panel are told, and the page the notice links to.
+ASSIGNED_NOTICE = ("panel.assigned", "main.expert_home")
+
+
+def set_members(panel: ReviewPanel, user_ids: Iterable[int], lead_id: int | None, *, by,
+                notice: tuple[str, str] = ASSIGNED_NOTICE) -> None:
+    """Replace the panel's experts; the lead must be one of them. Submitted sheets are kept.
+    The experts added are told with ``notice`` (a notification kind and the endpoint of the
+    page it links to), by default that they will find what to score in their review tasks."""
     wanted = set(user_ids)
     users = db.session.scalars(select(User).where(User.id.in_(wanted))).all() if wanted else []
     if len(users) != len(wanted):
@@ -282,8 +289,9 @@ def set_members(panel: ReviewPanel, user_ids: Iterable[int], lead_id: int | None
         audit.record("panel.members", panel, by=by, changes=changes)
     added = wanted - set(before)
     if added:
-        notifications.notify(notifications.recipients(user_ids=added), "panel.assigned",
-                             {"panel": panel.name}, notifications.path_for("main.expert_home"))
+        kind, endpoint = notice
+        notifications.notify(notifications.recipients(user_ids=added), kind,
+                             {"panel": panel.name}, notifications.path_for(endpoint))
 
 
 def set_deadline(panel: ReviewPanel, deadline: date | None, *, by) -> None:

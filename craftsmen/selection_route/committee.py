@@ -34,6 +34,8 @@ SCOPE = "craftsman_seed_committee"
 SUBJECT_TYPE = "nomination"
 #: A committee smaller than this cannot form a majority worth the name.
 MIN_MEMBERS = 3
+#: What an expert newly on a committee is told (registered in :mod:`craftsmen.notifications`).
+ASSIGNED_KIND = "route.committee_assigned"
 
 
 def committee_of(occupation: CycleOccupation) -> ReviewPanel | None:
@@ -69,7 +71,7 @@ def form_committee(occupation: CycleOccupation, member_ids, *, by) -> ReviewPane
         cycle = occupation.cycle
         panel = panels.create_panel(SCOPE, occupation.id, f"{cycle.title} · {occupation.name} · 种子选手遴选",
                                     cycle.rubric, threshold=cycle.disagreement_threshold, by=by)
-    panels.set_members(panel, wanted, None, by=by)
+    panels.set_members(panel, wanted, None, by=by, notice=(ASSIGNED_KIND, "craftsmen_route.committee_home"))
     return panel
 
 

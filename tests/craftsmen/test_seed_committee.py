@@ -141,6 +141,23 @@ def test_a_committee_has_at_least_three_experts_and_keeps_those_who_voted(app, w
         assert committee.committee_of(fitter).member_ids() == set(board["members"])
 
 
+
+def test_experts_put_on_a_committee_are_told_to_vote_on_its_page_not_to_score_sheets(app, world, board):
+    from core.notifications import services as notifications
+    from core.notifications.models import Notification
+
+    with app.app_context(), app.test_request_context():
+        told = db.session.scalars(select(Notification).where(Notification.user_id.in_(board["members"]))).all()
+        assert sorted(n.user_id for n in told) == sorted(board["members"])
+        assert {n.url for n in told} == {"/craftsmen/route/committee"}
+        assert "种子选手遴选委员会" in notifications.title_of(told[0])
+        assert "投票" in notifications.body_of(told[0]) and "评审任务" not in notifications.body_of(told[0])
+        newcomer = factories.user("seed_expert_5", [Role.EXPERT])
+        committee.form_committee(_load(board)[0], [*board["members"], newcomer.id], by=_user(world.users.admin))
+        assert [n.url for n in db.session.scalars(select(Notification).where(Notification.user_id == newcomer.id))
+                ] == ["/craftsmen/route/committee"]
+
+
 # Pages --------------------------------------------------------------------------------------------
 
 def _vote(client, url: str, nomination_id: int, reason: str):
