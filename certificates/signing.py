@@ -25,6 +25,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 CRYPTOSUITE = "eddsa-jcs-2022"
 PROOF_TYPE = "DataIntegrityProof"
@@ -226,7 +227,8 @@ def sign(document: dict, verification_method: str, created: str, key: Ed25519Pri
 
 
 class ProofError(ValueError):
-    """The document's proof is missing, malformed, from an unknown key or does not verify."""
+    """The document's proof is missing, malformed, from an unknown key or does not verify; its
+    message is translated when it is shown (``str(error)``), in the request's language."""
 
 
 def proofs_of(document) -> list:
@@ -242,11 +244,11 @@ def proofs_of(document) -> list:
 def verify(document: dict, public_keys: dict[str, Ed25519PublicKey]) -> str:
     """Check every proof of ``document`` against ``public_keys`` (by kid); the kid that signed it.
 
-    Raises :class:`ProofError` with a Chinese message on any failure.
+    Raises :class:`ProofError` on any failure, with a message in the reader's language.
     """
     proofs = proofs_of(document)
     if not proofs:
-        raise ProofError("没有签名（proof）")
+        raise ProofError(_l("没有签名（proof）"))
     kids = [_verify_one(document, proof, public_keys) for proof in proofs]
     return kids[0]
 
@@ -260,24 +262,25 @@ def _verify_one(document: dict, proof: dict, public_keys: dict[str, Ed25519Publi
     that carried the document's context: they are rebuilt that way.
     """
     if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
-        raise ProofError(f"不支持的签名类型：{proof.get('type')} / {proof.get('cryptosuite')}")
+        raise ProofError(_l("不支持的签名类型：%(type)s / %(suite)s", type=proof.get("type"),
+                            suite=proof.get("cryptosuite")))
     if proof.get("proofPurpose") != "assertionMethod":
-        raise ProofError("签名用途不是 assertionMethod")
+        raise ProofError(_l("签名用途不是 assertionMethod"))
     method = str(proof.get("verificationMethod") or "")
     kid = method.rpartition("#")[2]
     key = public_keys.get(kid)
     if key is None:
-        raise ProofError(f"签名密钥 {kid or '（未注明）'} 不是发证机构的密钥")
+        raise ProofError(_l("签名密钥 %(kid)s 不是发证机构的密钥", kid=kid) if kid else _l("签名未注明密钥"))
     value = str(proof.get("proofValue") or "")
     if not value.startswith("z"):
-        raise ProofError("签名值格式错误")
+        raise ProofError(_l("签名值格式错误"))
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     if "@context" in options:
         proof_context = _as_list(options["@context"])
         document_context = _as_list(unsecured.get("@context"))
         if document_context[:len(proof_context)] != proof_context:
-            raise ProofError("签名的 @context 不是电子证书 @context 的开头部分")
+            raise ProofError(_l("签名的 @context 不是电子证书 @context 的开头部分"))
         unsecured["@context"] = options["@context"]
     elif "@context" in unsecured:
         options["@context"] = unsecured["@context"]
@@ -285,9 +288,9 @@ def _verify_one(document: dict, proof: dict, public_keys: dict[str, Ed25519Publi
         signature = b58decode(value[1:])
         key.verify(signature, _hash_data(unsecured, options))
     except (ValueError, InvalidSignature) as exc:
-        raise ProofError("签名无效：电子证书内容已被改动，或并非由发证机构签发") from exc
+        raise ProofError(_l("签名无效：电子证书内容已被改动，或并非由发证机构签发")) from exc
     except TypeError as exc:
-        raise ProofError("电子证书含有无法规范化的内容") from exc
+        raise ProofError(_l("电子证书含有无法规范化的内容")) from exc
     return kid
 
 

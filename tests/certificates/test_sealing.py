@@ -6,6 +6,7 @@ re-signed with another key) are each refused with their own message."""
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 
@@ -350,6 +351,23 @@ def test_the_verify_page_gives_the_verdict_in_english_to_an_english_browser(app,
     assert "Electronic seal check failed: the page or file was changed after sealing" in html
     assert "电子签章校验失败" not in html
 
+
+
+def test_a_changed_credential_is_refused_in_the_readers_language(client, issued):
+    credential = client.get(f"/verify/{issued.serial}/credential.json?code={issued.code}").get_json()
+    credential["credentialSubject"]["name"] = "李四"
+    changed = json.dumps(credential, ensure_ascii=False).encode("utf-8")
+
+    def verdict(language: str) -> str:
+        token = csrf_token(client, "/verify")
+        return client.post("/verify/file", data={"csrf_token": token, "upload-file": (io.BytesIO(changed), "c.json")},
+                           content_type="multipart/form-data",
+                           headers={"Accept-Language": language}).get_data(as_text=True)
+
+    english = verdict("en")
+    assert "Signature: invalid: the credential was changed, or was not issued by the issuer" in english
+    assert "签名无效" not in english
+    assert "签名：签名无效：电子证书内容已被改动，或并非由发证机构签发" in verdict("zh")
 
 def test_the_production_app_refuses_to_start_without_the_seal(monkeypatch):
     from core import create_app
