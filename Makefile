@@ -12,7 +12,7 @@ TEST_LOCK := requirements-test.lock
 COMPILE   := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
              --no-emit-index-url --no-emit-find-links --no-header --resolver=backtracking
 
-.PHONY: run test bench lint lock install test-install translations extract-messages browser font redis clean
+.PHONY: run test bench lint lock install test-install translations extract-messages browser calc font redis clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,13 @@ browser:
 		( $(SUDO) apt-get update -qq && \
 		  $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei poppler-utils )
 
+## LibreOffice Calc (headless), which the tests ask to open the product's spreadsheets and to
+## save again the sheets people send back.
+calc:
+	@command -v soffice >/dev/null 2>&1 || \
+		( $(SUDO) apt-get update -qq && \
+		  $(SUDO) apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui )
+
 ## redis-server for the tests that run the app in several gunicorn workers sharing rate limits.
 redis:
 	@command -v redis-server >/dev/null 2>&1 || \
@@ -75,7 +82,7 @@ run: install translations font
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  APP_CONFIG=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: test-install translations browser redis
+test: test-install translations browser calc redis
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -26,6 +26,7 @@ from core.extensions import db
 from core.timeutil import utcnow
 from tests.certificates.samples import SAMPLE_SOURCE, issue_for, register_sample, request_for
 from tests.conftest import csrf_token
+from tests.libreoffice import assert_calc_reads_alike, needs_libreoffice
 
 #: A character the certificate font (WenQuanYi Micro Hei) has no glyph for.
 UNPRINTABLE = "\U00020000"
@@ -123,6 +124,17 @@ def test_running_a_batch_issues_renders_and_zips_the_whole_scope(app, world, sam
         # The working files are gone once packed; the ZIP is in the storage, outside the web root.
         assert list(storage.storage().list(f"certificate-batches/batch-{batch_id}")) == []
         assert batches.zip_key(batch) == f"certificate-batches/certificate-batch-{batch_id}.zip"
+
+
+@needs_libreoffice
+def test_libreoffice_calc_shows_the_batch_manifest_as_written(app, world, sample):
+    with app.app_context():
+        batch_id = _queue(world)
+        batches.run_batch(batch_id)
+        with _zip(db.session.get(CertificateBatch, batch_id)) as archive:
+            manifest = archive.read(batches.MANIFEST_NAME)
+    shown = next(iter(assert_calc_reads_alike(manifest).values()))
+    assert len(shown) == 6 and shown[1][2] == "李明" and shown[1][8] == "本批次新颁发"
 
 
 def test_certificates_issued_before_are_packed_but_not_issued_again(app, world, sample):

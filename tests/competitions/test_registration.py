@@ -24,6 +24,7 @@ from core.timeutil import beijing_today, utcnow
 from tests import factories
 from tests.competitions.conftest import assign_judges, make_event
 from tests.conftest import csrf_token
+from tests.libreoffice import assert_calc_reads_alike, needs_libreoffice, resaved
 
 
 def _open_event(**overrides) -> Event:
@@ -220,6 +221,23 @@ def test_admin_imports_contestants_from_excel(app, world, client, login, open_ev
         imported = db.session.scalars(select(Contestant)).all()
         assert {c.worker_id for c in imported} == {world.worker_a, world.worker_b}
         assert {c.source for c in imported} == {"import"}
+
+
+@needs_libreoffice
+def test_a_contestant_sheet_saved_again_in_libreoffice_calc_imports_alike(app, world, client, login, open_event):
+    with app.app_context():
+        rows = [(w.name, w.id_number, "钳工") for w in (db.session.get(Worker, world.worker_a),
+                                                       db.session.get(Worker, world.worker_b))]
+    login(world.users.admin)
+    template = client.get("/competitions/contestants-template.xlsx").data
+    assert_calc_reads_alike(template)
+    url = f"/competitions/events/{open_event}/contestants/import"
+    sheet = resaved(_sheet(rows).getvalue())
+    response = client.post(url, data={"csrf_token": csrf_token(client, url),
+                                      "file": (io.BytesIO(sheet), "选手.xlsx")}, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        assert {c.worker_id for c in db.session.scalars(select(Contestant))} == {world.worker_a, world.worker_b}
 
 
 def test_import_lists_every_bad_row_and_imports_nothing(app, world, client, login, open_event):

@@ -24,6 +24,7 @@ from core.roles import Role
 from tests import factories
 from tests.competitions import results_data
 from tests.competitions.conftest import event_ids
+from tests.libreoffice import assert_calc_reads_alike, needs_libreoffice
 
 D = Decimal
 
@@ -212,6 +213,18 @@ def test_admin_exports_results_to_excel_without_id_numbers(app, world, client, l
     assert rows[0][:5] == ("名次", "并列", "加密号", "姓名", "企业")
     assert [r[3] for r in rows[1:]] == ["李明", "王芳", "孙伟", "赵强", "周杰"]
     assert all("身份证" not in str(h) for h in rows[0])
+
+
+@needs_libreoffice
+def test_libreoffice_calc_shows_the_results_export_as_written(app, world, client, login):
+    with app.app_context():
+        data = results_data.build(world)
+        results.publish(db.session.get(Event, data.event_id), by=None)
+        db.session.commit()
+    login(world.users.admin)
+    shown = next(iter(assert_calc_reads_alike(client.get(f"/competitions/events/{data.event_id}/results.xlsx").data
+                                              ).values()))
+    assert [row[3] for row in shown[1:]] == ["李明", "王芳", "孙伟", "赵强", "周杰"]
 
 
 def test_judge_analytics_visible_to_the_chief_judge_and_admin_only(app, world, client, login):

@@ -20,6 +20,7 @@ from core.excel import RowProblem, read_rows, workbook
 from core.extensions import db
 from tests.competitions.conftest import event_ids, make_competition, make_event
 from tests.conftest import csrf_token
+from tests.libreoffice import assert_calc_reads_alike, needs_libreoffice, resaved
 
 D = Decimal
 
@@ -436,6 +437,25 @@ def test_measurement_units_round_trip_through_excel(app, world):
         scheme_excel.import_scheme(target, _rows(content), by=None)
         assert {a.name: a.unit for a in target.aspects()}["外圆尺寸"] == "mm"
         assert _structure(target) == _structure(source)
+
+
+@needs_libreoffice
+def test_a_scheme_edited_in_libreoffice_calc_round_trips_with_its_units_and_formula_like_names(app, world):
+    """Calc shows the exported scheme as written (names that look like formulas as text, never
+    run), and the sheet it saves again imports into the same scheme."""
+    with app.app_context():
+        source = make_event()
+        criterion = source.modules[1].criteria[0]
+        schemes.add_aspect(criterion, AspectData("外圆尺寸", "measurement", D("7.5"), D("0.25"), "mm"), by=None)
+        schemes.add_aspect(criterion, AspectData("=SUM(A1:A2)", "measurement", D(5)), by=None)
+        content = scheme_excel.export_workbook(source)
+        shown = assert_calc_reads_alike(content)["评分标准"]
+        assert ["技能操作", "70", "实操", "零件加工", "外圆尺寸", "测量", "7.5", "0.25", "mm"] in shown
+        assert any(row[4] == "=SUM(A1:A2)" for row in shown)
+        target = make_event(make_competition("2026年北京市职工职业技能大赛（复赛）"), scheme=False)
+        scheme_excel.import_scheme(target, _rows(resaved(content)), by=None)
+        assert _structure(target) == _structure(source)
+        assert_calc_reads_alike(scheme_excel.template_workbook())
 
 
 def test_a_sheet_from_before_units_without_the_unit_column_still_imports(app, world):

@@ -14,6 +14,7 @@ from core.people.importer import COLUMNS
 from core.people.models import Worker
 from tests import factories
 from tests.conftest import csrf_token
+from tests.libreoffice import assert_calc_reads_alike, needs_libreoffice, resaved
 
 
 def _xlsx(rows) -> io.BytesIO:
@@ -114,6 +115,31 @@ def test_export_masks_id_numbers_the_reader_may_not_see(app, world, client, logi
     sheet = load_workbook(io.BytesIO(client.get("/workers/export.xlsx").data)).active
     assert clear in [c.value for row in sheet.iter_rows() for c in row]
     assert sheet.max_row == 2  # the header and its one worker
+
+
+@needs_libreoffice
+def test_libreoffice_calc_shows_the_export_and_the_template_as_written(app, world, client, login):
+    login(world.users.enterprise)
+    export = assert_calc_reads_alike(client.get("/workers/export.xlsx").data)["职工"]
+    with app.app_context():
+        assert db.session.get(Worker, world.worker_a).id_number in export[1]  # 18 digits, as text
+    assert_calc_reads_alike(client.get("/workers/import-template.xlsx").data)
+
+
+@needs_libreoffice
+def test_a_sheet_saved_again_in_libreoffice_calc_imports_alike(app, world, client, login):
+    """A clerk opens the sheet in Calc (or WPS) and saves it: Calc writes its own XML (its own
+    string table, typed numbers and dates), which imports as the original would."""
+    login(world.users.enterprise)
+    sheet = resaved(_xlsx([_row("张三", factories.id_number()),
+                           _row("李四", factories.id_number(male=False), 性别="女")]).getvalue())
+    response = client.post("/workers/import", data={
+        "csrf_token": csrf_token(client, "/workers/import"), "enterprise_id": str(world.ent_a),
+        "file": (io.BytesIO(sheet), "workers.xlsx")}, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        names = set(db.session.scalars(select(Worker.name).where(Worker.enterprise_id == world.ent_a)))
+        assert {"张三", "李四"} <= names
 
 
 # --- Large sheets: a background job with a progress page ---------------------------------------

@@ -35,6 +35,7 @@ from craftsmen.models import (
 from craftsmen.services import naming, nominations, notice, review
 from tests import factories
 from tests.craftsmen.conftest import make_cycle, make_nomination
+from tests.libreoffice import assert_calc_reads_alike, needs_libreoffice
 
 P = NominationState.PROPOSED
 
@@ -682,6 +683,17 @@ def test_results_export_lists_every_nomination_with_state_score_rank_and_objecti
     li = body[0]
     assert (li[1], li[5], li[6], li[7], li[8]) == (1, "拟命名", 91.5, 2, "待处理 2")
     assert body[2][5] == "未入选" and body[2][7] == 0
+
+
+@needs_libreoffice
+def test_libreoffice_calc_shows_the_registry_and_results_exports_as_written(
+        app, world, client, login, titles, noticed):
+    _file(app, noticed)
+    login(world.users.admin)
+    registry = assert_calc_reads_alike(client.get("/craftsmen/registry.xlsx").data)
+    assert {row[0] for row in next(iter(registry.values()))[1:]} >= {"李明", "王芳", "赵强"}
+    results = assert_calc_reads_alike(client.get(f"/craftsmen/cycles/{noticed.cycle}/results.xlsx").data)
+    assert "待处理 1" in next(iter(results.values()))[1]
 
 
 def test_administrators_overview_says_where_each_cycle_stands(app, world, client, login, noticed):

@@ -18,6 +18,7 @@ from core.extensions import db
 from indicators.models import IndicatorReport
 from tests.conftest import csrf_token
 from tests.indicators.conftest import indicator, make_studio
+from tests.libreoffice import assert_calc_reads_alike, needs_libreoffice
 
 SVG = "{http://www.w3.org/2000/svg}"
 ADMIN_PAGES = ["/indicators/", "/indicators/export.xlsx"]
@@ -200,6 +201,22 @@ def test_one_indicator_exports_its_years_breakdowns_and_history(app, client, log
     history = [r for r in rows if r[0] == "填报记录"]
     assert history and history[0][4].startswith("'=")  # a formula typed as a source stays text
     assert any(r[0] == "历年" and r[1] == "2023年" for r in rows)
+
+
+@needs_libreoffice
+def test_libreoffice_calc_shows_the_indicator_exports_as_written(app, client, login, plan):
+    from indicators import services
+
+    (homes,) = _ids(app, "worker_homes")
+    with app.app_context():
+        services.report_value(indicator("worker_homes"), year=2023, value=Decimal(15200), as_of=date(2023, 12, 31),
+                              source_note="=cmd|' /C calc'!A0", by=None)
+        db.session.commit()
+    login(plan.users.admin)
+    overview = next(iter(assert_calc_reads_alike(client.get("/indicators/export.xlsx").data).values()))
+    assert len(overview) == 19
+    one = next(iter(assert_calc_reads_alike(client.get(f"/indicators/{homes}/export.xlsx").data).values()))
+    assert any(row[0] == "填报记录" and row[4].startswith("'=") for row in one)
 
 
 def test_unknown_records_answer_404(client, login, plan):

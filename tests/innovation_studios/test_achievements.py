@@ -39,6 +39,7 @@ from tests.innovation_studios.records import (
     studio,
     user,
 )
+from tests.libreoffice import assert_calc_reads_alike, needs_libreoffice
 
 BASE = "/studios/achievements"
 
@@ -392,6 +393,17 @@ def test_the_excel_export_follows_the_filters_and_escapes_formulas(app, world, n
     assert len(rows) == 2
     assert rows[1][3] == "专利" and rows[1][4] == "'=HYPERLINK(1)" and rows[1][6] == "ZL202410601862.3"
     assert rows[1][9] == leader and Decimal(str(rows[1][10])) == Decimal("12.5")
+
+
+@needs_libreoffice
+def test_libreoffice_calc_shows_the_achievement_export_with_formulas_as_text(app, world, named_studio, client, login):
+    with app.app_context():
+        services.create_achievement(studio(named_studio), _data(named_studio, title="=HYPERLINK(1)"),
+                                    by=user(world.users.enterprise))
+        db.session.commit()
+    login(world.users.reviewer)
+    shown = next(iter(assert_calc_reads_alike(client.get(f"{BASE}/export.xlsx?year=2025").data).values()))
+    assert shown[1][4] == "'=HYPERLINK(1)" and shown[1][10] == "12.5"
 
 
 def test_the_studio_page_shows_the_latest_achievements_and_the_totals(app, world, named_studio, client, login):

@@ -38,6 +38,7 @@ from innovation_studios.studios.models import Studio, StudioKind
 from tests import factories
 from tests.conftest import csrf_token
 from tests.innovation_studios.factories import make_studio
+from tests.libreoffice import assert_calc_reads_alike, needs_libreoffice
 
 NAMED_ON = date(2024, 1, 10)
 FOUNDED = date(2024, 3, 1)
@@ -630,6 +631,17 @@ def test_the_excel_export_lists_alliances_members_lead_terms_and_projects(app, w
     project = list(book["联合项目"].iter_rows(values_only=True))[1]
     assert project[1] == "'=HYPERLINK(\"x\")"  # formula injection escaped
     assert project[4] == "精工数控创新工作室、海淀机械创新工作室"
+
+
+@needs_libreoffice
+def test_libreoffice_calc_shows_every_sheet_of_the_alliance_export(app, world, client, login, studios, alliance):
+    with app.app_context():
+        _project(alliance, [studios.a, studios.b], title="=HYPERLINK(\"x\")")
+        db.session.commit()
+    login(world.users.admin)
+    shown = assert_calc_reads_alike(client.get("/alliances/manage/alliances.xlsx?year=2025").data)
+    assert sorted(shown) == sorted(["联盟", "成员", "盟主任期", "联合项目"])
+    assert shown["联合项目"][1][1] == "'=HYPERLINK(\"x\")"
 
 
 def test_the_lead_enterprise_records_a_project_and_other_members_only_see_it(app, world, client, login, studios,

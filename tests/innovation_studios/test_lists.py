@@ -18,6 +18,7 @@ from core.extensions import db
 from core.people.models import Worker
 from innovation_studios.studios import leaders
 from tests.innovation_studios.factories import make_studio, worker_of
+from tests.libreoffice import assert_calc_reads_alike, needs_libreoffice
 
 
 @pytest.fixture
@@ -104,6 +105,13 @@ def test_the_administrator_exports_the_filtered_studios_without_personal_data(ap
         numbers = {w.id_number_masked[:6] for w in db.session.scalars(db.select(Worker))}
     text = " ".join(str(v) for row in rows for v in row if v is not None)
     assert "********" not in text and all(f"{n}********" not in text for n in numbers)
+
+
+@needs_libreoffice
+def test_libreoffice_calc_shows_the_studio_export_as_written(world, client, login, studios):
+    login(world.users.admin)
+    shown = next(iter(assert_calc_reads_alike(client.get("/studios/export.xlsx?state=named").data).values()))
+    assert sorted(row[1] for row in shown[1:]) == ["朝阳数控创新工作室", "海淀机械创新工作室"]
 
 
 def test_only_administrators_export(app, world, client, login, studios):
