@@ -30,8 +30,11 @@ def _as_text(value):
 
 
 def workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence], widths=None, *,
-             round_trip: bool = False) -> bytes:
+             round_trip: bool = False, text_columns: Sequence[str] = ()) -> bytes:
     """One sheet with a bold, frozen header row; dates stay dates.
+
+    ``text_columns``: headers of columns formatted as text, whole columns, so that what people
+    type there stays as typed (an ID number typed into a number cell loses its last digits).
 
     ``round_trip``: a sheet meant to be edited and imported again. Text that looks like a
     formula is then stored as a text cell marked "quote prefix" (Excel shows and keeps it as
@@ -60,6 +63,12 @@ def workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence], width
     for index, header in enumerate(headers, start=1):
         width = (widths or {}).get(header) or max(10, min(40, len(str(header)) * 2 + 4))
         sheet.column_dimensions[get_column_letter(index)].width = width
+    for header in text_columns:
+        letter = get_column_letter(list(headers).index(header) + 1)
+        sheet.column_dimensions[letter].number_format = "@"
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=list(headers).index(header) + 1,
+                                       max_col=list(headers).index(header) + 1):
+            cell.number_format = "@"
     for column in sheet.iter_cols(min_row=2):
         for cell in column:
             if isinstance(cell.value, datetime):
@@ -140,6 +149,9 @@ def load_workbook(stream, **options):
 def read_rows(stream, required: Sequence[str]) -> list[tuple[int, dict]]:
     """Rows of the first sheet as ``(row number, {header: text})``; blank rows skipped.
 
+    A number too long for a spreadsheet to have kept (:data:`LOST_DIGITS_FROM`) refuses the
+    sheet (:class:`ImportRefused`, every such cell listed): what it stood for cannot be known.
+
     The archive's unpacked size is checked before parsing and the rows are streamed
     (read-only mode), stopping as soon as there are more than the configured limit.
     """
@@ -154,6 +166,12 @@ def read_rows(stream, required: Sequence[str]) -> list[tuple[int, dict]]:
     finally:
         book.close()
 
+
+#: Spreadsheets keep 15 significant digits of a number: a number typed with more (an ID number
+#: in a cell not formatted as text) comes as a float whose last digits are gone for good.
+LOST_DIGITS_FROM = 1e15
+LOST_DIGITS = _l("这一格是 16 位以上的数字，表格软件只保留前 15 位，后几位已经丢失。"
+                 "请把这一列设为“文本”格式，重新填写后再导入")
 
 #: Blank (e.g. only formatted) rows are skipped, but no more than this many times the data-row
 #: limit are read at all.
@@ -174,6 +192,7 @@ def _sheet_rows(sheet, required: Sequence[str], max_rows: int) -> list[tuple[int
     if missing:
         raise SheetError(_l("缺少以下列：%(names)s", names="、".join(missing)))
     result: list[tuple[int, dict]] = []
+    lost: list[RowProblem] = []
     for number, values in enumerate(rows, start=2):
         if number - 1 > physical_limit:
             raise _too_many_rows(max_rows)
@@ -182,10 +201,14 @@ def _sheet_rows(sheet, required: Sequence[str], max_rows: int) -> list[tuple[int
             if not header:
                 continue
             if isinstance(value, float) and value.is_integer():
+                if abs(value) >= LOST_DIGITS_FROM:
+                    lost.append(RowProblem(number, header, str(LOST_DIGITS)))
                 value = int(value)
             record[header] = "" if value is None else str(value).strip()
         if any(record.values()):
             if len(result) == max_rows:
                 raise _too_many_rows(max_rows)
             result.append((number, record))
+    if lost:
+        raise ImportRefused(lost)
     return result

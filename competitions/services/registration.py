@@ -363,7 +363,7 @@ def enter_selected(event: Event, workers: Sequence[Worker], *, by) -> list[Conte
 
 
 def import_template() -> bytes:
-    return workbook("参赛选手", IMPORT_COLUMNS, [IMPORT_EXAMPLE], widths={"身份证号": 24})
+    return workbook("参赛选手", IMPORT_COLUMNS, [IMPORT_EXAMPLE], widths={"身份证号": 24}, text_columns=("身份证号",))
 
 
 # Check-in and the lot draw ------------------------------------------------------------------

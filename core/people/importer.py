@@ -15,6 +15,9 @@ from core.people.models import Gender, SkillLevel
 COLUMNS = ("姓名", "性别", "身份证号", "手机号码", "工种", "职业编码", "技能等级", "从事本工种年限",
            "一线职工", "在岗", "荣誉")
 REQUIRED = COLUMNS[:5]
+#: Columns the template formats as text: spreadsheets would keep 15 digits of an ID number,
+#: and could take an occupation code such as 6-18-01-07 for a date.
+TEXT_COLUMNS = ("身份证号", "手机号码", "职业编码")
 FIELD_COLUMNS = {"name": "姓名", "gender": "性别", "id_number": "身份证号", "mobile": "手机号码",
                  "occupation": "工种", "occupation_code": "职业编码", "skill_level": "技能等级",
                  "years_in_occupation": "从事本工种年限", "honors": "荣誉"}

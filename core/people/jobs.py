@@ -85,10 +85,10 @@ def run_import(job_id: int) -> None:
     try:
         enterprise = db.session.get_one(Enterprise, job.params["enterprise_id"])
         by = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
-        with force_locale("zh"), storage.storage().open(job.params["file"]) as stream:
-            rows = excel.read_rows(stream, importer.REQUIRED)
-        job_services.progress(job, 0, total=len(rows))
         try:
+            with force_locale("zh"), storage.storage().open(job.params["file"]) as stream:
+                rows = excel.read_rows(stream, importer.REQUIRED)
+            job_services.progress(job, 0, total=len(rows))
             count = importer.import_workers(
                 rows, enterprise, by=by,
                 progress=lambda n: _report(job, n))

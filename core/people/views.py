@@ -164,7 +164,7 @@ def _queue_if_large(form, enterprise):
     stream = form.file.data.stream
     try:
         rows = len(excel.read_rows(stream, importer.REQUIRED))
-    except excel.SheetError:
+    except (excel.SheetError, excel.ImportRefused):
         rows = 0  # reported by the import in the request
     stream.seek(0)
     if rows <= current_app.config["WORKER_IMPORT_INLINE_ROWS"]:
@@ -179,7 +179,7 @@ def _queue_if_large(form, enterprise):
 @roles_required(Role.ADMIN, Role.ENTERPRISE)
 def import_template():
     content = excel.workbook("职工", importer.COLUMNS, [importer.EXAMPLE_ROW],
-                             widths={"身份证号": 22, "荣誉": 30})
+                             widths={"身份证号": 22, "荣誉": 30}, text_columns=importer.TEXT_COLUMNS)
     return excel.download(content, "职工导入模板.xlsx")
 
 

@@ -72,6 +72,21 @@ def test_one_bad_row_imports_nothing_and_every_bad_row_is_listed(app, world, cli
     assert _count(app) == 3
 
 
+def test_an_id_number_typed_into_a_number_cell_is_refused_with_what_to_do(app, world, client, login):
+    """Excel, WPS and Calc keep 15 digits of a number: an 18-digit ID number typed into a cell
+    not formatted as text arrives as 1.10101199003071E+17 with its last digits gone. The clerk
+    is told so, by row, and nothing is imported; a mobile number stored as a number is fine."""
+    login(world.users.enterprise)
+    before = _count(app)
+    good = factories.id_number()
+    rows = [_row("甲", good, 手机号码=13912345678), _row("乙", 1.10101199003071e17), _row("丙", 3.2010419851231e17)]
+    page = _upload(client, world, rows).get_data(as_text=True)
+    assert _count(app) == before
+    assert 'data-testid="import-problems"' in page
+    assert page.count("表格软件只保留前 15 位") == 2 and "设为“文本”格式" in page
+    assert good not in page
+
+
 def test_an_id_number_already_registered_elsewhere_is_a_bad_row(app, world, client, login):
     with app.app_context():
         taken = db.session.get(Worker, world.worker_b).id_number
@@ -101,6 +116,18 @@ def test_template_downloads_with_the_expected_columns(world, client, login):
     login(world.users.enterprise)
     book = load_workbook(io.BytesIO(client.get("/workers/import-template.xlsx").data))
     assert [c.value for c in book.active[1]] == list(COLUMNS)
+
+
+def test_the_template_keeps_id_numbers_mobiles_and_codes_as_typed(world, client, login):
+    """Those columns are text, whole columns: what a clerk types below the example stays text,
+    instead of an ID number losing its last digits or 6-18-01-07 becoming a date."""
+    login(world.users.enterprise)
+    sheet = load_workbook(io.BytesIO(client.get("/workers/import-template.xlsx").data)).active
+    for header in ("身份证号", "手机号码", "职业编码"):
+        letter = "ABCDEFGHIJK"[COLUMNS.index(header)]
+        assert sheet.column_dimensions[letter].number_format == "@"
+        assert sheet[f"{letter}2"].number_format == "@" and isinstance(sheet[f"{letter}2"].value, str)
+    assert sheet.column_dimensions["A"].number_format == "General"
 
 
 def test_export_masks_id_numbers_the_reader_may_not_see(app, world, client, login):
