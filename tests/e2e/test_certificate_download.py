@@ -68,6 +68,25 @@ def test_a_worker_downloads_their_certificate_from_my_certificates(app, page, tm
     expect(page.get_by_role("heading", name="页面不存在")).to_be_visible()
 
 
+def test_on_a_phone_each_certificate_reads_as_lines_with_its_download_button_on_screen(app, page):
+    """At 375 px the list is not a table scrolling sideways: each certificate is a block of
+    "label  value" lines, the download button on screen."""
+    with app.app_context():
+        serial = issue_for(_worker_of("worker").id, "e2e:phone",
+                           honour="2026年北京市职工职业技能大赛焊工项目一等奖").serial
+        db.session.commit()
+    page.set_viewport_size({"width": 375, "height": 740})
+    log_in(page, "worker")
+    page.goto("/my/certificates")
+    button = page.get_by_role("link", name=f"下载证书 {serial}（PDF）")
+    expect(button).to_be_visible()
+    box = button.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+    expect(page.locator("[data-testid=certificate-list] thead")).to_be_hidden()
+    honour = page.locator("[data-testid=certificate-list] td[data-label=荣誉]")
+    assert honour.evaluate("e => getComputedStyle(e, '::before').content") == '"荣誉"'
+
+
 @pytest.fixture
 def job_worker(app, tmp_path):
     """A real queue (a SQLite file) with a Huey consumer in this process, instead of the

@@ -1,5 +1,6 @@
 """What every role reads fits and is accessible: the top bar on one line at 1280 px in
-Chinese and English, phone pages without sideways scrolling at 375 px, and no serious or
+Chinese and English, phone pages without sideways scrolling at 375 px (nor an action hidden to
+the right of a table), and no serious or
 critical axe-core (WCAG 2.1 A/AA) violation on any main page of any role."""
 
 from __future__ import annotations
@@ -83,8 +84,17 @@ def test_phone_pages_need_no_sideways_scrolling_at_375_px(browser, live_server, 
             assert response.status == 200, path
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 375, f"{path} is {width}px wide at 375 px"
+            assert _actions_off_screen(page, 375) == [], path
     finally:
         context.close()
+
+
+def _actions_off_screen(page, width: int) -> list[str]:
+    """The visible links and buttons of the page's content that end beyond ``width``: hidden to
+    the right in a table that scrolls sideways, where a phone user would not look for them."""
+    return page.evaluate("""width => [...document.querySelectorAll('main a, main button')]
+        .filter(e => e.offsetParent !== null && e.getBoundingClientRect().right > width + 1)
+        .map(e => (e.innerText || e.getAttribute('aria-label') || e.tagName).trim().slice(0, 30))""", width)
 
 
 def _violations(page) -> list[str]:
