@@ -200,13 +200,18 @@ def test_worker_sees_only_own_published_results(app, world, client, login):
         assert other not in html
 
 
-def test_admin_exports_results_to_excel_without_id_numbers(app, world, client, login):
+def _published_event(app, world) -> int:
     with app.app_context():
         data = results_data.build(world)
         results.publish(db.session.get(Event, data.event_id), by=None)
         db.session.commit()
+        return data.event_id
+
+
+def test_admin_exports_results_to_excel_without_id_numbers(app, world, client, login):
+    event_id = _published_event(app, world)
     login(world.users.admin)
-    response = client.get(f"/competitions/events/{data.event_id}/results.xlsx")
+    response = client.get(f"/competitions/events/{event_id}/results.xlsx")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -217,12 +222,9 @@ def test_admin_exports_results_to_excel_without_id_numbers(app, world, client, l
 
 @needs_libreoffice
 def test_libreoffice_calc_shows_the_results_export_as_written(app, world, client, login):
-    with app.app_context():
-        data = results_data.build(world)
-        results.publish(db.session.get(Event, data.event_id), by=None)
-        db.session.commit()
+    event_id = _published_event(app, world)
     login(world.users.admin)
-    shown = next(iter(assert_calc_reads_alike(client.get(f"/competitions/events/{data.event_id}/results.xlsx").data
+    shown = next(iter(assert_calc_reads_alike(client.get(f"/competitions/events/{event_id}/results.xlsx").data
                                               ).values()))
     assert [row[3] for row in shown[1:]] == ["李明", "王芳", "孙伟", "赵强", "周杰"]
 

@@ -187,7 +187,8 @@ def test_excel_export_has_one_row_per_indicator_and_a_column_per_year(app, clien
     assert homes[headers.index("2023年")] == 15200
 
 
-def test_one_indicator_exports_its_years_breakdowns_and_history(app, client, login, plan):
+def _homes_reported_with_a_formula_as_source(app) -> int:
+    """The worker-homes indicator, its 2023 value reported with a source typed as a formula."""
     from indicators import services
 
     (homes,) = _ids(app, "worker_homes")
@@ -195,6 +196,11 @@ def test_one_indicator_exports_its_years_breakdowns_and_history(app, client, log
         services.report_value(indicator("worker_homes"), year=2023, value=Decimal(15200), as_of=date(2023, 12, 31),
                               source_note="=cmd|' /C calc'!A0", by=None)
         db.session.commit()
+    return homes
+
+
+def test_one_indicator_exports_its_years_breakdowns_and_history(app, client, login, plan):
+    homes = _homes_reported_with_a_formula_as_source(app)
     login(plan.users.admin)
     sheet = load_workbook(io.BytesIO(client.get(f"/indicators/{homes}/export.xlsx").data)).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -205,13 +211,7 @@ def test_one_indicator_exports_its_years_breakdowns_and_history(app, client, log
 
 @needs_libreoffice
 def test_libreoffice_calc_shows_the_indicator_exports_as_written(app, client, login, plan):
-    from indicators import services
-
-    (homes,) = _ids(app, "worker_homes")
-    with app.app_context():
-        services.report_value(indicator("worker_homes"), year=2023, value=Decimal(15200), as_of=date(2023, 12, 31),
-                              source_note="=cmd|' /C calc'!A0", by=None)
-        db.session.commit()
+    homes = _homes_reported_with_a_formula_as_source(app)
     login(plan.users.admin)
     overview = next(iter(assert_calc_reads_alike(client.get("/indicators/export.xlsx").data).values()))
     assert len(overview) == 19
