@@ -6,8 +6,10 @@ achievements, ten years of selection cycles with their notices and of competitio
 published events, and an audit log of
 10,000,000 entries (``BENCH_SCALE_AUDIT_ENTRIES`` sets a smaller log on a slow machine;
 ``BENCH_SCALE_FRACTION`` scales every size down, for a quick look). The small size is a
-hundredth of it. Rows are bulk-loaded with COPY into tables whose secondary
-indexes are built after the load, then analysed as autovacuum would.
+hundredth of it. ``BENCH_SCALE_PAGES`` (names separated by commas, e.g.
+``registry_filtered,registry_first_page``) times only those pages. Rows are bulk-loaded with
+COPY into tables whose secondary indexes are built after the load, then analysed as
+autovacuum would.
 
 For each page it prints the median of ``REPEAT`` requests at each size and the growth factor,
 and the app's own CPU time at the large size (the rest is the database and waiting), as
@@ -74,6 +76,8 @@ OCCUPATIONS = [
 ACTIONS = ["worker.create", "worker.update", "nomination.create", "nomination.submit",
            "nomination.qualify", "mark.save", "studio.update", "achievement.create",
            "certificate.issue", "account.login"]
+#: The pages to time (names from :func:`pages`), all when empty.
+PAGES = [name.strip() for name in os.environ.get("BENCH_SCALE_PAGES", "").split(",") if name.strip()]
 BIG_TABLES = [Enterprise, Worker, Nomination, CraftsmanTitle, Studio, Achievement, AuditEntry]
 
 
@@ -357,6 +361,9 @@ def main() -> None:
         print("# bench_scale needs PostgreSQL: set BENCH_DATABASE_URL=postgresql://... to run it",
               file=sys.stderr)
         return
+    unknown = set(PAGES) - set(pages({"audit_middle": 0, "studio_id": 0})) - {"worker_id_number_lookup"}
+    if unknown:
+        sys.exit(f"bench_scale: no such page: {', '.join(sorted(unknown))}")
     print(f"scale_small_size: {SMALL['titles']} titles, {SMALL['workers']} workers, "
           f"{SMALL['audit']} audit entries")
     print(f"scale_large_size: {LARGE['titles']} titles, {LARGE['workers']} workers, "
@@ -368,12 +375,15 @@ def main() -> None:
         # The two sizes are timed page by page, one after the other, so that whatever else the
         # machine is doing weighs on both alike.
         for name, (username, path) in pages(small[1]).items():
+            if PAGES and name not in PAGES:
+                continue
             small_ms = medians_ms(page_timer(*small, username, path), REPEAT)
             large_path = pages(large[1])[name][1]
             large_ms = medians_ms(page_timer(*large, username, large_path), REPEAT)
             report(name, small_ms, large_ms)
-        report("worker_id_number_lookup", medians_ms(lookup_timer(small[0], small[1]), REPEAT),
-               medians_ms(lookup_timer(large[0], large[1]), REPEAT))
+        if not PAGES or "worker_id_number_lookup" in PAGES:
+            report("worker_id_number_lookup", medians_ms(lookup_timer(small[0], small[1]), REPEAT),
+                   medians_ms(lookup_timer(large[0], large[1]), REPEAT))
         for app in (small[0], large[0]):
             with app.app_context():
                 db.session.remove()

@@ -388,6 +388,13 @@ class CraftsmanTitle(db.Model):
                  info={DESCENDING: True}),
         sa.Index("ix_craftsman_titles_listing_strokes", sa.desc("year"), "name_strokes", "id",
                  info={DESCENDING: True}),
+        # the same order within a district, for the registry filtered by district (and year):
+        # its page is the index's first rows and its count the index alone, not every match
+        # read from the table and sorted. The level, last, is checked in the index too.
+        sa.Index("ix_craftsman_titles_district_listing_pinyin", "district", sa.desc("year"),
+                 "name_pinyin", "id", "level", info={DESCENDING: True}),
+        sa.Index("ix_craftsman_titles_district_listing_strokes", "district", sa.desc("year"),
+                 "name_strokes", "id", "level", info={DESCENDING: True}),
         trigram_index("ix_craftsman_titles_name_trgm", "name"),
         trigram_index("ix_craftsman_titles_enterprise_name_trgm", "enterprise_name"),
         trigram_index("ix_craftsman_titles_occupation_trgm", "occupation"),

@@ -168,6 +168,48 @@ def test_registry_surname_search_sorts_its_matches_instead_of_walking_the_name_o
     assert "李工1002" not in html
 
 
+DISTRICTS = ["东城区", "西城区", "朝阳区", "丰台区", "石景山区", "海淀区", "门头沟区", "房山区",
+             "通州区", "顺义区", "昌平区", "大兴区", "怀柔区", "平谷区", "密云区", "延庆区"]
+
+
+@pytest.mark.parametrize("query", ["district=朝阳区", "district=朝阳区&year=2023",
+                                   "district=朝阳区&year=2023&level=district"])
+def test_registry_filtered_by_district_reads_its_page_and_count_from_the_district_listing_index(
+        app, client, world, query):
+    """20,000 titles over 16 districts, ten years and two levels: a district's page is the first
+    rows of the district's listing index, in order, and its total is counted in that index
+    alone, however many titles the district holds."""
+    _load_pool(app, world, 20_000)
+    with app.app_context():
+        db.session.execute(text(
+            "INSERT INTO craftsman_titles (nomination_id, worker_id, cycle_id, name, name_pinyin,"
+            " name_strokes, title, level, year, occupation, enterprise_name, district, named_on,"
+            " selection_basis, revoke_reason)"
+            " SELECT n.id, w.id, n.cycle_id, w.name, 'li' || lpad(w.id::text, 6, '0'), '', '区级工匠',"
+            " CASE WHEN n.id / 160 % 4 = 0 THEN 'city' ELSE 'district' END, 2016 + n.id / 16 % 10,"
+            " w.occupation, '北京精工有限公司', (CAST(:districts AS text[]))[n.id % 16 + 1], DATE '2025-09-01', '', ''"
+            " FROM nominations n JOIN workers w ON w.id = n.worker_id"), {"districts": DISTRICTS})
+        db.session.commit()
+        _settle()
+        conditions = {"district": "朝阳区", "year": 2023, "level": "district"}
+        asked = dict(part.split("=") for part in query.split("&"))
+        where = " AND ".join(f"{column} = :{column}" for column in asked)
+        expected = db.session.scalar(text(f"SELECT count(*) FROM craftsman_titles WHERE {where}"),  # noqa: S608
+                                     {column: conditions[column] for column in asked})
+        assert 50 < expected < 10_000  # more than a page, counted exactly
+    plans = page_plans(app, client, "/registry?" + query, settings=())
+    assert_no_large_table_scan(plans)
+    nodes = list_plan(plans, "craftsman_titles")
+    assert "ix_craftsman_titles_district_listing_pinyin" in {n.get("Index Name") for n in nodes}
+    assert not any(n["Node Type"] in ("Sort", "Incremental Sort", "Bitmap Heap Scan") for n in nodes)
+    counts = [nodes for statement, nodes in plans
+              if "FROM craftsman_titles" in statement and "count(" in statement]
+    assert len(counts) == 1
+    assert {n["Node Type"] for n in counts[0]} & {"Bitmap Heap Scan", "Index Scan"} == set()
+    assert "Index Only Scan" in {n["Node Type"] for n in counts[0]}
+    assert f"共 {expected} 条" in client.get("/registry?" + query).get_data(as_text=True)
+
+
 def test_registry_filter_options_probe_indexes_instead_of_sorting_the_table(app, client, world):
     plans = page_plans(app, client, "/registry")
     for statement, nodes in plans:
