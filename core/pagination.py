@@ -27,10 +27,11 @@ COUNT_LIMIT = 10_000
 #: narrowed instead.
 SHORT_SEARCH_COUNT_LIMIT = 1_000
 
-#: An execution option of a list's select(): a select() of the list's ids in its order, from
-#: which a page's ids are read instead of from the list itself (e.g. from a search's matches,
-#: see :func:`core.search_indexes.matches_first`). The bounded total is still counted from the
-#: list itself, which a bitmap of the matches answers as well.
+#: An execution option of a list's select(): a function ``(limit, offset)`` giving a select()
+#: of a page's ids in the list's order, read instead of from the list itself (e.g. from a
+#: search's matches, see :func:`core.search_indexes.matches_first`). Its rows are ``(id,
+#: total)``: a total found while reading the keys is not counted again; None leaves the list's
+#: total to be counted (as does a page past the end, which has no rows to carry it).
 PAGE_KEYS = "page_keys"
 
 
@@ -39,6 +40,7 @@ class BoundedPagination(SelectPagination):
 
     def __init__(self, *args, count_limit: int = COUNT_LIMIT, **kwargs):
         self.count_limit = count_limit
+        self._total_with_keys: int | None = None  # see PAGE_KEYS
         super().__init__(*args, **kwargs)
         self.total_bounded = self.total is not None and self.total > self.count_limit
         if self.total_bounded:
@@ -52,7 +54,10 @@ class BoundedPagination(SelectPagination):
             return super()._query_items()
         session = self._query_args["session"]
         if page_keys is not None:
-            ids = list(session.scalars(page_keys.limit(self.per_page).offset(self._query_offset)))
+            rows = session.execute(page_keys(self.per_page, self._query_offset)).all()
+            ids = [key_id for key_id, _total in rows]
+            if rows:
+                self._total_with_keys = rows[0][1]  # (None: to be counted)
         else:
             keys = (select_q.options(lazyload("*")).limit(self.per_page).offset(self._query_offset)
                     .subquery())
@@ -62,6 +67,8 @@ class BoundedPagination(SelectPagination):
         return list(session.execute(select_q.where(key.in_(ids))).unique().scalars())
 
     def _query_count(self) -> int:
+        if self._total_with_keys is not None:
+            return min(self._total_with_keys, self.count_limit + 1)
         select_q = self._query_args["select"]
         session = self._query_args["session"]
         limited = select_q.options(lazyload("*")).order_by(None).limit(self.count_limit + 1).subquery()

@@ -101,7 +101,9 @@ def matches_first(query: sa.Select, order) -> sa.Select:
     before it. Here a page's keys are taken from the grams index first (a bitmap, held apart by
     a materialised CTE so that the planner cannot turn it back into the walk) and only the
     matches' keys are sorted, with the page's limit: the work grows with the number of matches,
-    never with their place in the list. The page's rows are then read by id.
+    never with their place in the list. The page's rows are then read by id. The matches are
+    counted as they are sorted (a window over the CTE), so the page's total costs no second
+    reading of them.
     """
     from core.pagination import PAGE_KEYS
 
@@ -109,10 +111,14 @@ def matches_first(query: sa.Select, order) -> sa.Select:
     conditions = [] if query.whereclause is None else [query.whereclause]
     matches = (sa.select(*columns).where(*conditions).cte("matches")
                .prefix_with("MATERIALIZED", dialect="postgresql"))
-    keys = sa.select(matches.c[columns[-1].key]).order_by(*(
+    keys = sa.select(matches.c[columns[-1].key], sa.func.count().over()).order_by(*(
         matches.c[c.key] if o is c else matches.c[c.key].desc()
         for o, c in zip(order, columns, strict=True)))
-    return query.order_by(*order).execution_options(**{PAGE_KEYS: keys})
+
+    def page_keys(limit: int, offset: int) -> sa.Select:
+        return keys.limit(limit).offset(offset)
+
+    return query.order_by(*order).execution_options(**{PAGE_KEYS: page_keys})
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

@@ -27,8 +27,9 @@ MARK_SAVE_NEW = {"postgresql": 3, "sqlite": 4}
 MARK_SAVE_REPLAY = 2
 
 #: A registry search of one or two characters: on PostgreSQL the page's keys come from the grams
-#: index first, then its rows by id (SQLite reads the rows directly), and the bounded count.
-REGISTRY_SHORT_SEARCH = {"postgresql": 3, "sqlite": 2}
+#: index first with the total of the matches, then its rows by id; SQLite reads the rows
+#: directly and counts them.
+REGISTRY_SHORT_SEARCH = {"postgresql": 2, "sqlite": 2}
 
 #: Pages on the demo data (``flask seed-demo``): statements per request.
 PAGES = {
