@@ -21,7 +21,7 @@ def database(name: str):
 
     SQLite in a temporary folder by default; with BENCH_DATABASE_URL, a fresh schema ``name``
     in that PostgreSQL database, dropped at the end (``public`` stays on the search path for the
-    extensions installed there, such as ``pg_trgm``).
+    extensions installed there, such as ``pg_trgm`` and ``btree_gin``).
     """
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
@@ -33,6 +33,7 @@ def database(name: str):
     with admin.begin() as connection:
         # in public, not in the first schema on the path (which is dropped with its tables)
         connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public"))
+        connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS btree_gin WITH SCHEMA public"))
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     try:
         yield "postgresql", url, {"connect_args": {"options": f"-csearch_path={schema},public"}}

@@ -6,15 +6,16 @@ these and render. Who may see what is decided by :mod:`craftsmen.rules` (its SQL
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, null, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from core.audit.models import AuditEntry
 from core.extensions import db
 from core.organizations import services as org_services
 from core.organizations.models import Enterprise, Union, UnionKind
+from core.pagination import PAGE_KEYS
 from core.people.models import Worker
-from core.search_indexes import has_gram, is_grams_search, matches_first
+from core.search_indexes import has_gram, is_grams_search
 from craftsmen import rules
 from craftsmen.models import CycleOccupation, Nomination, NominationState, SelectionCycle
 from craftsmen.states import TALENT_POOL_STATE_VALUES
@@ -117,10 +118,34 @@ def talent_pool(user, *, cycle_id: int | None = None, occupation: str = "", dist
             Nomination.occupation_id.in_(select(CycleOccupation.id).where(
                 CycleOccupation.name.contains(q, autoescape=True)))))
     order = (Nomination.cycle_id.desc(), Nomination.occupation_id, Nomination.qualified_at, Nomination.id)
-    query = matches_first(query, order) if short_search else query.order_by(*order)
+    query = query.order_by(*order)
+    if short_search:
+        query = query.execution_options(**{PAGE_KEYS: _pool_page_keys(query.whereclause, cycle_id)})
     return query.options(joinedload(Nomination.worker, innerjoin=True),
                          joinedload(Nomination.occupation, innerjoin=True),
                          joinedload(Nomination.enterprise, innerjoin=True))
+
+
+def _pool_page_keys(conditions, cycle_id: int | None):
+    """The page keys (:data:`core.pagination.PAGE_KEYS`) of a short pool search on PostgreSQL,
+    cycle by cycle, newest first.
+
+    A name of one or two characters matches thousands of a city's pool entries; sorting them
+    all into the pool's order means reading each from the table. The pool lists the newest
+    cycle first, so a page lies among the matches of a cycle or a few: for each cycle in turn
+    (as far as the page needs) its matches come from the pool's grams index, keyed by cycle
+    (``craftsmen.pool_search``), and only they are sorted. The total is counted apart.
+    """
+    def page_keys(limit: int, offset: int) -> Select:
+        found = (select(Nomination.id, Nomination.occupation_id, Nomination.qualified_at)
+                 .where(Nomination.cycle_id == SelectionCycle.id, conditions)
+                 .order_by(Nomination.occupation_id, Nomination.qualified_at, Nomination.id)
+                 .limit(offset + limit).lateral("found"))
+        keys = (select(found.c.id, null()).select_from(SelectionCycle).join(found, true())
+                .order_by(SelectionCycle.id.desc(), found.c.occupation_id, found.c.qualified_at, found.c.id)
+                .limit(limit).offset(offset))
+        return keys.where(SelectionCycle.id == cycle_id) if cycle_id else keys
+    return page_keys
 
 
 def district_unions() -> list[Union]:

@@ -125,11 +125,11 @@ def test_registry_search_uses_the_trigram_indexes(app, client, world):
 
 @pytest.mark.parametrize("query", ["王", "钳工", "海淀"])
 def test_registry_search_of_one_or_two_characters_uses_the_grams_index(app, client, world, query):
-    """Trigrams cannot answer a surname search; the stored grams' GIN index does, for the list
-    and for its count."""
+    """Trigrams cannot answer a surname search; the stored grams' GIN index does, for the
+    page's keys (which carry the total) and for its rows."""
     plans = page_plans(app, client, "/registry?q=" + query, BY_SEARCH_INDEX)
     searches = [nodes for statement, nodes in plans if "search_grams" in statement]
-    assert len(searches) == 2  # the page and its count
+    assert len(searches) == 2  # the page's keys with the total, and its rows
     for nodes in searches:
         assert not any(n["Node Type"] == "Seq Scan" for n in nodes)
         assert "ix_craftsman_titles_search_grams" in {n.get("Index Name") for n in nodes}
@@ -153,9 +153,10 @@ def test_registry_surname_search_sorts_its_matches_instead_of_walking_the_name_o
         _settle()
     plans = page_plans(app, client, "/registry?q=鑫", settings=())
     assert_no_large_table_scan(plans)
-    keys = [nodes for statement, nodes in plans
-            if "matches" in statement and "LIMIT" in statement and "count(" not in statement]
+    keys = [nodes for statement, nodes in plans if "matches" in statement and "LIMIT" in statement]
     assert len(keys) == 1
+    assert not any("count(" in statement and "matches" not in statement for statement, _nodes in plans), \
+        "the total comes with the page's keys, not from a second reading of the matches"
     used = {n.get("Index Name") for n in keys[0]}
     assert "ix_craftsman_titles_search_grams" in used
     assert not {"ix_craftsman_titles_listing_pinyin", "ix_craftsman_titles_listing_strokes"} & used
@@ -403,41 +404,70 @@ def test_enterprise_name_of_one_or_two_characters_is_looked_up_in_the_grams_inde
     assert "ix_enterprises_search_grams" in indexes_used(plans, "enterprises")
 
 
-def _load_pool(app, world, n: int) -> None:
-    """``n`` workers (see :func:`_load_workers`), every one of them in the talent pool: the
-    鑫s as 焊工, the others as 钳工."""
+def _load_pool(app, world, n: int, cycles: int = 1) -> None:
+    """``n`` workers (see :func:`_load_workers`), every one of them in the talent pool of one of
+    ``cycles`` cycles in turn: the 鑫s as 焊工, the others as 钳工."""
     from tests.craftsmen.conftest import make_cycle
 
     _load_workers(app, world.ent_a, n)
     with app.app_context():
-        cycle = make_cycle()
+        made = [make_cycle(title=f"第{k + 1}届北京大工匠选树") for k in range(cycles)]
         db.session.commit()
-        db.session.execute(text(
-            "INSERT INTO nominations (cycle_id, occupation_id, worker_id, enterprise_id, state,"
-            " statement, decision_note, selection_basis, qualified_at, created_at, updated_at, version)"
-            " SELECT :cycle, CASE WHEN name LIKE '鑫%' THEN :welder ELSE :fitter END, id, enterprise_id,"
-            " 'qualified', '', '', '', now(), now(), now(), 1 FROM workers"),
-            {"cycle": cycle.id, "fitter": cycle.occupations[0].id, "welder": cycle.occupations[1].id})
+        for k, cycle in enumerate(made):
+            db.session.execute(text(
+                "INSERT INTO nominations (cycle_id, occupation_id, worker_id, enterprise_id, state,"
+                " statement, decision_note, selection_basis, qualified_at, created_at, updated_at, version)"
+                " SELECT :cycle, CASE WHEN name LIKE '鑫%' THEN :welder ELSE :fitter END, id, enterprise_id,"
+                " 'qualified', '', '', '', now() - id * interval '1 minute', now(), now(), 1 FROM workers"
+                " WHERE id % :cycles = :k"),
+                {"cycle": cycle.id, "fitter": cycle.occupations[0].id, "welder": cycle.occupations[1].id,
+                 "cycles": cycles, "k": k})
         db.session.commit()
         _settle()
 
 
 @pytest.mark.parametrize("query", ["鑫", "鑫工", "焊"])
-def test_talent_pool_search_of_one_or_two_characters_sorts_matches_from_the_pool_grams_index(
+def test_talent_pool_search_of_one_or_two_characters_finds_each_cycles_matches_in_the_pool_grams_index(
         app, client, world, login, query):
-    """Nominees' names (鑫工1000) and occupations (焊工) are among the pool's own grams, so a short
-    search is an index look-up on the pool, and only its matches are sorted into pages."""
-    _load_pool(app, world, 20_000)
+    """Nominees' names (鑫工1000) and occupations (焊工) are among the pool's own grams, kept by
+    cycle: a short search's page is looked up cycle by cycle, newest first, in that index, and
+    only the matches of the cycles the page reaches are sorted; never the pool's listing walked
+    with a filter, nor a table scan. The total is counted in the same index."""
+    _load_pool(app, world, 20_000, cycles=4)
     login(world.users.admin)
     plans = page_plans(app, client, "/craftsmen/nominations/talent-pool?q=" + query, settings=())
     assert not any(n["Node Type"] == "Seq Scan" and n["Relation Name"] in ("workers", "nominations")
                    for _statement, nodes in plans for n in nodes)
     searches = [nodes for statement, nodes in plans if "FROM nominations" in statement
                 and "search_grams" in statement and "nominations.id IN" not in statement]
-    assert len(searches) == 2  # the page's keys and its count
+    assert len(searches) == 2  # the page's keys (LATERAL, per cycle) and the bounded total
     for nodes in searches:
-        assert "ix_nominations_search_grams" in {n.get("Index Name") for n in nodes}
+        assert "ix_nominations_pool_grams" in {n.get("Index Name") for n in nodes}
         assert "ix_nominations_pool_listing" not in {n.get("Index Name") for n in nodes}
+
+
+def test_a_short_pool_search_pages_through_the_cycles_in_the_pools_own_order(app, world):
+    """The pages found cycle by cycle are the pages of the list itself: newest cycle first, then
+    occupation, qualification time and id, across cycle boundaries and deep pages; and the total."""
+    from sqlalchemy import select
+
+    from core.accounts.models import User
+    from core.pagination import paginate
+    from craftsmen import queries
+    from craftsmen.models import Nomination
+
+    _load_pool(app, world, 20_000, cycles=4)
+    with app.app_context():
+        admin = db.session.get(User, world.users.admin)
+        for q, pages in (("李", (1, 2, 20)), ("焊", (1, 2)), ("鑫工", (1,))):
+            query = queries.talent_pool(admin, q=q)
+            expected = list(db.session.scalars(select(Nomination.id).where(query.whereclause).order_by(
+                Nomination.cycle_id.desc(), Nomination.occupation_id, Nomination.qualified_at, Nomination.id)))
+            for number in pages:
+                with app.test_request_context(f"/?page={number}"):
+                    page = paginate(query, count_limit=1_000)
+                    assert [n.id for n in page.items] == expected[(number - 1) * 50:number * 50], (q, number)
+                    assert page.total == min(len(expected), 1_000), q
 
 
 @pytest.mark.parametrize("path", [
