@@ -64,10 +64,9 @@ def workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence], width
         width = (widths or {}).get(header) or max(10, min(40, len(str(header)) * 2 + 4))
         sheet.column_dimensions[get_column_letter(index)].width = width
     for header in text_columns:
-        letter = get_column_letter(list(headers).index(header) + 1)
-        sheet.column_dimensions[letter].number_format = "@"
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=list(headers).index(header) + 1,
-                                       max_col=list(headers).index(header) + 1):
+        index = list(headers).index(header) + 1
+        sheet.column_dimensions[get_column_letter(index)].number_format = "@"
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
             cell.number_format = "@"
     for column in sheet.iter_cols(min_row=2):
         for cell in column:
