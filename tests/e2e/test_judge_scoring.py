@@ -159,7 +159,10 @@ def open_menu(page) -> None:
     expect(toggler, "at 768 px the navbar should be folded").to_be_visible()
     if toggler.get_attribute("aria-expanded") != "true":
         toggler.tap()
-    expect(page.locator("#nav")).to_be_visible()
+    # Bootstrap marks the menu "show" once it has finished unfolding: a tap while it is still
+    # growing can land on an item that is about to move under the finger.
+    expect(page.locator("#nav")).to_have_class(re.compile(r"\bshow\b"))
+    expect(page.locator("#nav")).not_to_have_class(re.compile(r"\bcollapsing\b"))
 
 
 def open_judging(page) -> None:
