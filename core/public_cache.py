@@ -25,7 +25,7 @@ changing the feature's data moves on.
   same transaction, just before the commit, in one upsert. Tables no public page shows (the
   audit log, notifications, jobs, accounts, the marks judges save) do not count, so the busy
   write paths neither bump nor wait on a version row. Statements on bare tables or in SQL
-  text are not seen: public data changes through the models.
+  text are not seen: code writing public data that way says so with :func:`note_change`.
 """
 
 from __future__ import annotations
@@ -81,6 +81,12 @@ def feature_of(mapper) -> str | None:
 def _note(session: Session, feature: str | None) -> None:
     if feature:
         session.info.setdefault(_CHANGED, set()).add(feature)
+
+
+def note_change(session: Session, model) -> None:
+    """``model``'s rows were written by a statement the session cannot see (SQL text, a bare
+    table): its feature's version moves at the commit, as for a change through the ORM."""
+    _note(session, feature_of(sa.inspect(model)))
 
 
 def _after_flush(session: Session, _context) -> None:

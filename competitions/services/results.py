@@ -59,6 +59,7 @@ from competitions.models import (
 )
 from competitions.services import results_sql
 from competitions.services.competitions import move_event
+from core import public_cache
 from core.audit import services as audit
 from core.errors import DomainError
 from core.extensions import db
@@ -354,6 +355,7 @@ def _insert_results(event: Event, computed: list[Computed], now) -> None:
         bindparam("computed_at", type_=timestamp), bindparam("published_at", type_=timestamp))
     db.session.execute(statement, {"event_id": event.id, "rows": json.dumps(rows), "computed_at": now,
                                    "published_at": event.published_at})
+    public_cache.note_change(db.session, Result)  # published results are on public pages
 
 
 def publish(event: Event, *, by) -> list[Computed]:

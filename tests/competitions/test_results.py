@@ -112,6 +112,22 @@ def test_computing_loads_all_marks_without_a_query_per_contestant(app, world):
         assert len(statements) <= 12  # scheme, contestants, marks, results, insert; not 5 × anything
 
 
+def test_storing_new_results_moves_the_competition_pages_version(app, world):
+    """New result rows are written in one SQL statement the session does not see; the public
+    pages that show results must still be told (their cached copies would be stale)."""
+    from core.public_cache import DataVersion
+
+    version = select(DataVersion.version).where(DataVersion.feature == "competitions")
+    with app.app_context():
+        data = results_data.build(world)
+        db.session.commit()
+        before = db.session.scalar(version)
+        event = db.session.get(Event, data.event_id)
+        results._store(event, results.compute(event))  # the insert alone, no other change
+        db.session.commit()
+        assert db.session.scalar(version) != before
+
+
 def test_a_missing_mark_is_refused_naming_the_blind_number(app, world):
     with app.app_context():
         data = results_data.build(world)
