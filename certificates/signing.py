@@ -288,7 +288,7 @@ def _verify_one(document: dict, proof: dict, public_keys: dict[str, Ed25519Publi
         signature = b58decode(value[1:])
         key.verify(signature, _hash_data(unsecured, options))
     except (ValueError, InvalidSignature) as exc:
-        raise ProofError(_l("签名无效：电子证书内容已被改动，或并非由发证机构签发")) from exc
+        raise ProofError(_l("无效，签名后内容已被改动，或并非由发证机构签发")) from exc
     except TypeError as exc:
         raise ProofError(_l("电子证书含有无法规范化的内容")) from exc
     return kid

@@ -220,7 +220,7 @@ def status_list_lookup(base_url: str, public_keys: dict, fetch=None) -> StatusLo
         try:
             signing.verify(listing, public_keys)
         except signing.ProofError as error:
-            return False, f"状态列表签名无效（{error}）"
+            return False, f"状态列表的签名未通过核验（{error}）"
         subject = listing.get("credentialSubject") or {}
         try:
             bits = credentials.decode_bits(str(subject.get("encodedList") or ""))

@@ -48,7 +48,7 @@ def test_a_tampered_credential_fails(app, runner, issued, tmp_path):
     json_file.write_text(json.dumps(document, ensure_ascii=False), "utf-8")
     result = runner.invoke(args=["certificates", "verify", str(json_file)])
     assert result.exit_code == 1
-    assert "签名无效" in result.output and "核验未通过" in result.output
+    assert "签名：无效" in result.output and "核验未通过" in result.output
 
 
 def test_a_revoked_certificate_presented_as_valid_fails(app, runner, issued, tmp_path):

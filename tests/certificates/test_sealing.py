@@ -365,9 +365,9 @@ def test_a_changed_credential_is_refused_in_the_readers_language(client, issued)
                            headers={"Accept-Language": language}).get_data(as_text=True)
 
     english = verdict("en")
-    assert "Signature: invalid: the credential was changed, or was not issued by the issuer" in english
-    assert "签名无效" not in english
-    assert "签名：签名无效：电子证书内容已被改动，或并非由发证机构签发" in verdict("zh")
+    assert "Signature: invalid: the content was changed after signing, or was not signed by the issuer" in english
+    assert "签名后内容已被改动" not in english
+    assert "签名：无效，签名后内容已被改动，或并非由发证机构签发" in verdict("zh")
 
 def test_the_production_app_refuses_to_start_without_the_seal(monkeypatch):
     from core import create_app
