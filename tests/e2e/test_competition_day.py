@@ -214,7 +214,10 @@ def test_marks_typed_offline_survive_moving_on_and_closing_the_tab(app, tablet):
 
     tablet.on("dialog", answer)
     tablet.close(run_before_unload=True)
-    tablet.wait_for_timeout(500)
+    for _ in range(100):  # the question comes from the page: wait for it (up to 10 s)
+        if dialogs:
+            break
+        tablet.wait_for_timeout(100)
     assert dialogs == ["beforeunload"]
     assert not tablet.is_closed(), "the judge chose to stay"
     tablet.remove_listener("dialog", answer)
