@@ -21,6 +21,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -148,9 +149,16 @@ def prepared(app, demo_data) -> SimpleNamespace:
 # --- browser steps ---------------------------------------------------------------------------
 
 def click_and_wait(page, locator) -> None:
-    """Tap a link or submit button and wait for the page that follows."""
-    with page.expect_navigation():
-        locator.tap()
+    """Tap a link or submit button and wait for the page that follows; when none comes, say
+    where the page stood and what the tapped element looked like."""
+    try:
+        with page.expect_navigation():
+            locator.tap()
+    except PlaywrightTimeoutError:
+        state = page.evaluate("""() => ({nav: document.getElementById('nav')?.className,
+                                          scrollY: window.scrollY, ready: document.readyState})""")
+        raise AssertionError(f"no page followed the tap on {locator} at {page.url}: {state}, "
+                             f"element box {locator.bounding_box()}") from None
 
 
 def open_menu(page) -> None:
