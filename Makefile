@@ -82,9 +82,14 @@ run: install translations font
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  APP_CONFIG=development $(BIN)/flask run --host 127.0.0.1 --port 5000
 
+## The suite in parallel (pytest-xdist): a worker per CPU, at most four, a test file's tests
+## together on one worker. PYTEST_WORKERS=0 runs it in this one process.
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) $(if $(filter 0,$(PYTEST_WORKERS)),,--maxprocesses 4 --dist loadfile)
+
 test: test-install translations browser calc redis
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 bench: test-install translations font
 	@for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done

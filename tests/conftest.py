@@ -4,8 +4,10 @@ and ``login``. The suite runs on SQLite by default and on PostgreSQL when
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
@@ -22,11 +24,40 @@ settings.load_profile("suite")
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory) -> Iterator[str]:
+    """SQLite in a temporary folder, or ``TEST_DATABASE_URL``'s PostgreSQL database; under
+    pytest-xdist (``-n``) each worker has a database of its own beside that one on its server
+    (``<name>_gw0``, ...), made for the session and dropped after it."""
     url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    elif not worker:
+        yield url
+    else:
+        with _worker_database(url, worker) as worker_url:
+            yield worker_url
+
+
+@contextlib.contextmanager
+def _worker_database(url: str, worker: str) -> Iterator[str]:
+    """A fresh database named after ``url``'s and the xdist ``worker`` on the same server."""
+    from sqlalchemy import create_engine, make_url, text
+
+    from core.config import normalise_database_url
+
+    base = make_url(normalise_database_url(url))
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")

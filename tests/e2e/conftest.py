@@ -28,9 +28,10 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
-#: Playwright's wait for a page, a selector or an ``expect``: generous for a 2-core machine,
-#: short enough that a broken page fails quickly.
-TIMEOUT_MS = 10_000
+#: Playwright's wait for a page, a selector or an ``expect``: generous for a 2-core machine
+#: running the suite in parallel (another worker's tests, LibreOffice or gunicorn beside the
+#: browser), short enough that a broken page fails within the minute.
+TIMEOUT_MS = 20_000
 
 
 # --- the app -----------------------------------------------------------------------------
