@@ -10,7 +10,9 @@ process) request each page in interleaved rounds, so whatever else the machine d
 all alike, and it prints the median req/s of each page, the median per-round ratio to the
 reference page (goal >= 0.40), ``/healthz`` against the bare app (goal >= 0.80), and the
 resident memory of a warm product worker (goal < 80 MB) beside a warm worker of the bare app and
-one of an app loading the product's libraries alone (``bench/libraries_only_app.py``).
+one of an app loading the product's libraries alone (``bench/libraries_only_app.py``) and one
+loading those libraries and the product's data model (``bench/models_only_app.py``): the floors
+under a product worker.
 Visitors' pages are served as deployed, from each worker's store of rendered pages while the
 data stays the same (``pages_*``); a second product instance with the store turned off shows
 the cost of rendering every request (``pages_*_rendered``); before the load, the app's own CPU
@@ -430,21 +432,24 @@ def worker_private_mb(master: subprocess.Popen) -> float:
     return max(sizes)
 
 
-def libraries_worker_rss_mb(settings: dict[str, str], folder: Path) -> float:
-    """A warm worker of ``bench/libraries_only_app.py``: the product's libraries alone."""
+def floor_worker_rss_mb(settings: dict[str, str], folder: Path, module: str) -> float:
+    """A warm worker of ``bench/<module>.py``: the product's libraries alone
+    (``libraries_only_app``), or with the product's data model (``models_only_app``)."""
     env = {"PYTHONPATH": str(ROOT), "DATABASE_URL": settings["DATABASE_URL"],
            "REDIS_URL": settings.get("REDIS_URL", "")}
-    with gunicorn("bench.libraries_only_app:app", env, folder / "libraries.log") as (url, master):
+    log = folder / f"{module}.log"
+    with gunicorn(f"bench.{module}:app", env, log) as (url, master):
         for _ in range(4):
             status, _body = fetch(url + "/")
             if status != 200:
-                raise SystemExit(f"the libraries-only app answered {status}; see {folder / 'libraries.log'}")
+                raise SystemExit(f"bench/{module}.py answered {status}; see {log}")
         return worker_rss_mb(master)
 
 
 def measure(settings: dict[str, str], paths: dict[str, str], folder: Path) -> None:
     plain = {"PYTHONPATH": str(ROOT)}
-    libraries = libraries_worker_rss_mb(settings, folder)
+    libraries = floor_worker_rss_mb(settings, folder, "libraries_only_app")
+    models = floor_worker_rss_mb(settings, folder, "models_only_app")
     rendering = {**settings, "PUBLIC_PAGE_CACHE_ENTRIES": "0"}
     with gunicorn("wsgi:app", settings, folder / "product.log") as (product, master), \
             gunicorn("wsgi:app", rendering, folder / "rendered.log") as (rendered, _p), \
@@ -462,6 +467,7 @@ def measure(settings: dict[str, str], paths: dict[str, str], folder: Path) -> No
         print(f"worker_private_mb: {worker_private_mb(master):.0f} MB", flush=True)
         print(f"bare_worker_rss_mb: {worker_rss_mb(bare_master):.0f} MB", flush=True)
         print(f"libraries_worker_rss_mb: {libraries:.0f} MB", flush=True)
+        print(f"models_worker_rss_mb: {models:.0f} MB", flush=True)
         rates: dict[str, list[float]] = {name: [] for name in targets}
         for _round in range(ROUNDS):
             for name, url in targets.items():
