@@ -30,7 +30,7 @@ from core.timeutil import beijing_today, utcnow
 from craftsmen.models import CycleStatus, PublicNotice, SelectionCycle
 from craftsmen.services import cycles as cycle_services
 from tests import factories
-from tests.e2e.helpers import log_in, path_of
+from tests.e2e.helpers import click_and_wait, expect_flash, log_in, log_out, open_from_nav, path_of, switch_to
 
 pytestmark = pytest.mark.e2e
 
@@ -137,44 +137,6 @@ def expected_score() -> str:
 
 
 # --- browser steps -----------------------------------------------------------------------
-
-def click_and_wait(page, locator) -> None:
-    """Click a link or submit button and wait for the page that follows."""
-    with page.expect_navigation():
-        locator.click()
-
-
-def open_from_nav(page, item: str, group: str | None = None) -> None:
-    """Follow a navbar item; opens ``group``'s drop-down first when the user sees it folded."""
-    nav = page.locator("#nav")
-    if group is not None:
-        toggle = nav.locator("a.dropdown-toggle", has_text=group)
-        if toggle.count():
-            toggle.click()
-    click_and_wait(page, nav.get_by_role("link", name=item, exact=True))
-
-
-def log_out(page) -> None:
-    click_and_wait(page, page.locator("#nav").get_by_role("button", name="退出"))
-
-
-def switch_to(page, username: str, password: str | None = None) -> None:
-    log_out(page)
-    log_in(page, username, *([password] if password else []))
-    expect(page.locator("#nav"), f"{username} should be logged in").to_contain_text("退出")
-
-
-def expect_flash(page, text: str) -> None:
-    """The page shows a message containing ``text``; on failure, says what it shows instead."""
-    alerts = page.locator("main .alert")
-    try:
-        expect(alerts.filter(has_text=text)).to_have_count(1)
-    except AssertionError:
-        raise AssertionError(
-            f"expected the message “{text}” on {page.url}; the page shows {alerts.all_inner_texts()}, "
-            f"heading {page.locator('h1').all_inner_texts()}, field errors "
-            f"{page.locator('.invalid-feedback').all_inner_texts()}") from None
-
 
 def row_of(scope, page, name: str):
     """The table row with a link named exactly ``name``."""

@@ -35,7 +35,7 @@ from core.roles import Role
 from core.timeutil import beijing_today, utcnow
 from tests import factories
 from tests.e2e.conftest import TIMEOUT_MS
-from tests.e2e.helpers import log_in
+from tests.e2e.helpers import expect_flash, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -186,17 +186,6 @@ def log_out(page) -> None:
     click_and_wait(page, page.locator("#nav").get_by_role("button", name="退出"))
 
 
-def expect_flash(page, text: str) -> None:
-    """The page shows a message containing ``text``; on failure, says what it shows instead."""
-    alerts = page.locator("main .alert")
-    try:
-        expect(alerts.filter(has_text=text)).to_have_count(1)
-    except AssertionError:
-        raise AssertionError(
-            f"expected the message “{text}” on {page.url}; the page shows {alerts.all_inner_texts()}, "
-            f"field messages {page.locator('.mark-error').all_inner_texts()}") from None
-
-
 def check_tablet_page(page, s, *, names_hidden: bool = True) -> None:
     """No sideways scrolling at 768 px; before the lock, no contestant's name or enterprise."""
     width = page.evaluate("document.documentElement.scrollWidth")
@@ -312,7 +301,7 @@ def judge_scores(page, s, username: str, *, first: bool = False) -> None:
     assert_tappable(submit, "submit button")
     page.get_by_label("我已核对，提交后本模块分数不能再修改").check()
     click_and_wait(page, submit)
-    expect_flash(page, f"“{MODULE}”评分表已提交")
+    expect_flash(page, f"“{MODULE}”评分表已提交", field_messages=".mark-error")
     expect(section.get_by_role("heading", name=MODULE)).to_contain_text("已提交")
     expect(page.get_by_role("button", name="提交评分表")).to_have_count(0)
     check_tablet_page(page, s)
@@ -340,7 +329,7 @@ def chief_resolves_and_locks(page, s) -> None:
     flagged.get_by_label("处理方式").select_option(label="确认原分")
     flagged.get_by_label("说明").fill(NOTE)
     click_and_wait(page, flagged.get_by_role("button", name="处理"))
-    expect_flash(page, "分歧已处理")
+    expect_flash(page, "分歧已处理", field_messages=".mark-error")
     expect(flagged).to_contain_text("确认原分")
     expect(flagged).to_contain_text(NOTE)
     check_tablet_page(page, s)
@@ -349,7 +338,7 @@ def chief_resolves_and_locks(page, s) -> None:
     assert_tappable(lock, "lock button")
     page.get_by_label("我已核对，确认执行（此操作不可撤回）").check()
     click_and_wait(page, lock)
-    expect_flash(page, "成绩已锁定，复核名单已抽取")
+    expect_flash(page, "成绩已锁定，复核名单已抽取", field_messages=".mark-error")
     expect(page.get_by_role("heading", level=1)).to_contain_text("成绩已锁定")
     main = page.locator("main")
     for blind, name, enterprise in zip(s.blind, s.names, s.enterprises, strict=True):

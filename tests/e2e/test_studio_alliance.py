@@ -22,7 +22,7 @@ from core.organizations.models import Enterprise
 from core.people.models import Worker
 from core.timeutil import beijing_today
 from innovation_studios.studios.models import StudioKind
-from tests.e2e.helpers import log_in
+from tests.e2e.helpers import click_and_wait, expect_flash, log_in, open_from_nav, switch_to
 from tests.innovation_studios.factories import make_studio
 
 pytestmark = pytest.mark.e2e
@@ -64,36 +64,6 @@ def studios(app, page) -> SimpleNamespace:
 
 
 # --- browser steps -----------------------------------------------------------------------
-
-def click_and_wait(page, locator) -> None:
-    with page.expect_navigation():
-        locator.click()
-
-
-def open_from_nav(page, item: str, group: str | None = None) -> None:
-    nav = page.locator("#nav")
-    if group is not None:
-        toggle = nav.locator("a.dropdown-toggle", has_text=group)
-        if toggle.count():
-            toggle.click()
-    click_and_wait(page, nav.get_by_role("link", name=item, exact=True))
-
-
-def switch_to(page, username: str) -> None:
-    click_and_wait(page, page.locator("#nav").get_by_role("button", name="退出"))
-    log_in(page, username)
-    expect(page.locator("#nav")).to_contain_text("退出")
-
-
-def expect_flash(page, text: str) -> None:
-    alerts = page.locator("main .alert")
-    try:
-        expect(alerts.filter(has_text=text)).to_have_count(1)
-    except AssertionError:
-        raise AssertionError(
-            f"expected the message “{text}” on {page.url}; the page shows {alerts.all_inner_texts()}, "
-            f"field errors {page.locator('.invalid-feedback').all_inner_texts()}") from None
-
 
 def admin_founds_the_alliance(page, s) -> None:
     log_in(page, "admin")

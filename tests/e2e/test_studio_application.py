@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from core.demo import DEMO_PASSWORD
 from core.extensions import db
 from core.organizations.models import Enterprise
 from core.people.models import Worker
@@ -27,8 +28,9 @@ from core.roles import Role
 from core.timeutil import beijing_today
 from innovation_studios.studios.review import DEFAULT_STUDIO_RUBRIC
 from tests import factories
+from tests.e2e import helpers
 from tests.e2e.conftest import TIMEOUT_MS
-from tests.e2e.helpers import log_in, path_of
+from tests.e2e.helpers import click_and_wait, expect_flash, log_in, log_out, open_from_nav, path_of
 
 pytestmark = pytest.mark.e2e
 
@@ -75,46 +77,9 @@ def expected_score() -> str:
 
 # --- browser steps -----------------------------------------------------------------------------
 
-def click_and_wait(page, locator) -> None:
-    with page.expect_navigation():
-        locator.click()
-
-
-def open_from_nav(page, item: str, group: str | None = GROUP) -> None:
-    """Follow a navbar item (on a phone, open the collapsed menu first)."""
-    nav = page.locator("#nav")
-    toggler = page.locator("button.navbar-toggler")
-    if toggler.is_visible():
-        toggler.click()
-        expect(nav).to_be_visible()
-    if group is not None:
-        toggle = nav.locator("a.dropdown-toggle", has_text=group)
-        if toggle.count():
-            toggle.click()
-    click_and_wait(page, nav.get_by_role("link", name=item, exact=True))
-
-
-def log_out(page) -> None:
-    toggler = page.locator("button.navbar-toggler")
-    if toggler.is_visible():
-        toggler.click()
-    click_and_wait(page, page.locator("#nav").get_by_role("button", name="退出"))
-
-
 def switch_to(page, username: str) -> None:
-    log_out(page)
-    log_in(page, username, *([factories.PASSWORD] if username.startswith("e2e_") else []))
-    expect(page.locator("#nav")).to_contain_text("退出")
-
-
-def expect_flash(page, text: str) -> None:
-    alerts = page.locator("main .alert")
-    try:
-        expect(alerts.filter(has_text=text)).to_have_count(1)
-    except AssertionError:
-        raise AssertionError(
-            f"expected the message “{text}” on {page.url}; the page shows {alerts.all_inner_texts()}, "
-            f"field errors {page.locator('.invalid-feedback').all_inner_texts()}") from None
+    """:func:`tests.e2e.helpers.switch_to`, with the password of the accounts made here."""
+    helpers.switch_to(page, username, factories.PASSWORD if username.startswith("e2e_") else DEMO_PASSWORD)
 
 
 def no_sideways_scroll(page) -> None:
@@ -129,7 +94,7 @@ def enterprise_applies_on_a_phone(browser, live_server, s) -> None:
     phone = context.new_page()
     try:
         log_in(phone, "enterprise")
-        open_from_nav(phone, "工作室")
+        open_from_nav(phone, "工作室", GROUP)
         click_and_wait(phone, phone.get_by_role("link", name="申报创新工作室"))
         no_sideways_scroll(phone)
 
@@ -172,7 +137,7 @@ def enterprise_applies_on_a_phone(browser, live_server, s) -> None:
 
 def reviewer_accepts(page) -> None:
     log_in(page, "reviewer")
-    open_from_nav(page, "工作室申报审查")
+    open_from_nav(page, "工作室申报审查", GROUP)
     click_and_wait(page, page.get_by_test_id("studio-list").get_by_role("link").filter(has_text=STUDIO))
     page.get_by_label("审查意见").fill("材料齐全，场地和团队情况属实。")
     click_and_wait(page, page.get_by_role("button", name="通过，报送专家评审"))
@@ -181,7 +146,7 @@ def reviewer_accepts(page) -> None:
 
 def admin_forms_the_panel(page) -> None:
     switch_to(page, "admin")
-    open_from_nav(page, "工作室评审与命名")
+    open_from_nav(page, "工作室评审与命名", GROUP)
     batch = page.get_by_test_id("batches").locator(".list-group-item").filter(
         has_text=f"{beijing_today().year}年度 · 市级")
     expect(batch).to_contain_text("尚未组建评审组")
@@ -196,7 +161,7 @@ def admin_forms_the_panel(page) -> None:
 def experts_score(page) -> None:
     for username in EXPERTS:
         switch_to(page, username)
-        open_from_nav(page, "工作室评审")
+        open_from_nav(page, "工作室评审", GROUP)
         task = page.locator("tr").filter(has_text=STUDIO)
         click_and_wait(page, task.get_by_role("link", name="评分"))
         expect(page.get_by_test_id("others-hidden")).to_be_visible()
@@ -208,7 +173,7 @@ def experts_score(page) -> None:
 
 def admin_names(page) -> str:
     switch_to(page, "admin")
-    open_from_nav(page, "工作室评审与命名")
+    open_from_nav(page, "工作室评审与命名", GROUP)
     click_and_wait(page, page.get_by_role("link", name="评分与结论").first)
     row = page.get_by_test_id("standings").get_by_role("row").filter(has_text=STUDIO)
     expect(row).to_contain_text(expected_score())
@@ -225,7 +190,7 @@ def admin_names(page) -> str:
 
 def the_public_finds_it(page, s, number: str) -> None:
     log_out(page)
-    open_from_nav(page, "创新工作室名录", group=None)
+    open_from_nav(page, "创新工作室名录")
     page.get_by_placeholder("名称、编号或企业").fill(number)
     click_and_wait(page, page.get_by_role("button", name="筛选"))
     click_and_wait(page, page.get_by_test_id("studio-list").get_by_role("link").filter(has_text=STUDIO))

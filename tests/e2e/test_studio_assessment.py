@@ -33,7 +33,7 @@ from core.people.models import Worker
 from core.timeutil import beijing_today
 from innovation_studios.achievements.patents import check_digit
 from innovation_studios.assessments import services as assessments
-from tests.e2e.helpers import log_in, path_of
+from tests.e2e.helpers import click_and_wait, expect_flash, log_in, open_from_nav, path_of, switch_to
 from tests.innovation_studios.factories import make_studio
 
 pytestmark = pytest.mark.e2e
@@ -94,36 +94,6 @@ def in_rectification(app, studio_id: int) -> None:
 
 # --- browser helpers ---------------------------------------------------------------------
 
-def click_and_wait(page, locator) -> None:
-    with page.expect_navigation():
-        locator.click()
-
-
-def open_from_nav(page, item: str) -> None:
-    """Follow a navbar item of the studios' menu (opened first when folded)."""
-    nav = page.locator("#nav")
-    toggle = nav.locator("a.dropdown-toggle", has_text=GROUP)
-    if toggle.count():
-        toggle.click()
-    click_and_wait(page, nav.get_by_role("link", name=item, exact=True))
-
-
-def switch_to(page, username: str) -> None:
-    click_and_wait(page, page.locator("#nav").get_by_role("button", name="退出"))
-    log_in(page, username)
-    expect(page.locator("#nav"), f"{username} should be logged in").to_contain_text("退出")
-
-
-def expect_flash(page, text: str) -> None:
-    alerts = page.locator("main .alert")
-    try:
-        expect(alerts.filter(has_text=text)).to_have_count(1)
-    except AssertionError:
-        raise AssertionError(
-            f"expected the message “{text}” on {page.url}; the page shows {alerts.all_inner_texts()}, "
-            f"field errors {page.locator('.invalid-feedback').all_inner_texts()}") from None
-
-
 def open_studio(page, studio_id: int) -> None:
     page.goto(f"/studios/{studio_id}")
     expect(page.locator("h1")).to_have_text(STUDIO)
@@ -161,7 +131,7 @@ def enterprise_records_the_patent(page, s) -> None:
 
 def admin_opens_the_round(page) -> None:
     switch_to(page, "admin")
-    open_from_nav(page, "年度考核")
+    open_from_nav(page, "年度考核", GROUP)
     form = page.get_by_test_id("round-form")
     form.get_by_label("考核年度").fill(str(YEAR))
     form.get_by_label("报告提交截止日期").fill((beijing_today() + timedelta(days=20)).isoformat())
@@ -172,7 +142,7 @@ def admin_opens_the_round(page) -> None:
 
 def enterprise_reports(page, s) -> None:
     switch_to(page, "enterprise")
-    open_from_nav(page, "年度考核")
+    open_from_nav(page, "年度考核", GROUP)
     row = page.get_by_test_id("open-round").get_by_role("listitem").filter(has_text=STUDIO)
     click_and_wait(page, row.get_by_role("button", name="填写考核报告"))
 
@@ -192,7 +162,7 @@ def enterprise_reports(page, s) -> None:
 
 def reviewer_grades_it_unqualified(page) -> None:
     switch_to(page, "reviewer")
-    open_from_nav(page, "考核评定")
+    open_from_nav(page, "考核评定", GROUP)
     click_and_wait(page, page.get_by_test_id("grading-queue").get_by_role("link", name=STUDIO))
     form = page.get_by_test_id("grade-form")
     form.get_by_label("不合格", exact=True).check()
@@ -218,7 +188,7 @@ def enterprise_explains(page, s) -> None:
 
 def admin_finds_the_rectification(page) -> None:
     switch_to(page, "admin")
-    open_from_nav(page, "整改与摘牌")
+    open_from_nav(page, "整改与摘牌", GROUP)
     click_and_wait(page, page.get_by_test_id("rectifications").get_by_role("link", name=STUDIO))
     assert re.fullmatch(r"/studios/assessments/rectifications/\d+", path_of(page)), page.url
 
