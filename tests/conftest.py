@@ -4,7 +4,6 @@ and ``login``. The suite runs on SQLite by default and on PostgreSQL when
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 from collections.abc import Iterator
@@ -12,10 +11,12 @@ from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, settings
+from sqlalchemy import make_url
 
 from core import create_app, public_cache
 from core.extensions import db, limiter
 from tests import factories
+from tests.databases import fresh_postgres_database
 
 # Property tests judge results, not speed: on a busy 2-core machine Hypothesis's timing checks
 # (slow data generation, per-example deadline) would fail correct code.
@@ -35,29 +36,8 @@ def database_url(tmp_path_factory) -> Iterator[str]:
     elif not worker:
         yield url
     else:
-        with _worker_database(url, worker) as worker_url:
+        with fresh_postgres_database(url, f"{make_url(url).database}_{worker}") as worker_url:
             yield worker_url
-
-
-@contextlib.contextmanager
-def _worker_database(url: str, worker: str) -> Iterator[str]:
-    """A fresh database named after ``url``'s and the xdist ``worker`` on the same server."""
-    from sqlalchemy import create_engine, make_url, text
-
-    from core.config import normalise_database_url
-
-    base = make_url(normalise_database_url(url))
-    name = f"{base.database}_{worker}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -11,13 +11,13 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from certificates import sealing, signing, verification
 from certificates.services import issuing
 from core import backup, create_app, storage
 from core.extensions import db
 from tests.certificates.samples import issue_for
+from tests.databases import fresh_postgres_database
 
 EVIDENCE = b"%PDF-1.4\n% evidence scan\n%%EOF\n"
 
@@ -28,16 +28,8 @@ def empty_database(database_url, tmp_path):
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
         return
-    import psycopg
-
-    url = make_url(database_url)
-    name = f"restore_{uuid.uuid4().hex[:10]}"
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_postgres_database(database_url, f"restore_{uuid.uuid4().hex[:10]}") as url:
+        yield url
 
 
 def _restored_app(url: str, tmp_path: Path):

@@ -9,13 +9,14 @@ import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
 from core import create_app
 from core.config import normalise_database_url
 from core.extensions import db
 from core.search_indexes import include_object
+from tests.databases import fresh_postgres_database
 
 
 @pytest.fixture
@@ -25,16 +26,8 @@ def empty_database_url(database_url, tmp_path):
     if url.get_backend_name() == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
         return
-    name = f"migrations_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database(database_url, f"migrations_{uuid.uuid4().hex[:8]}") as url:
+        yield url
 
 
 def test_upgrade_from_empty_matches_the_models_and_downgrade_removes_everything(empty_database_url):
