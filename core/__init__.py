@@ -69,15 +69,16 @@ def _bound_int_converter(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from core import i18n, schema_migrations
+    from core.db_pool import ping_idle_connections, sqlite_foreign_keys
     from core.extensions import bootstrap, csrf, db, limiter, login_manager
 
     db.init_app(app)
-    if app.config.get("DATABASE_PING_IDLE_SECONDS") is not None:
-        from core.db_pool import ping_idle_connections
-
-        with app.app_context():
-            for engine in db.engines.values():
-                ping_idle_connections(engine, float(app.config["DATABASE_PING_IDLE_SECONDS"]))
+    with app.app_context():
+        engines = list(db.engines.values())
+    for engine in engines:
+        sqlite_foreign_keys(engine)
+        if app.config.get("DATABASE_PING_IDLE_SECONDS") is not None:
+            ping_idle_connections(engine, float(app.config["DATABASE_PING_IDLE_SECONDS"]))
     schema_migrations.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)

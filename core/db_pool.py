@@ -12,6 +12,10 @@ A process forked from one that created the app (gunicorn's ``preload_app``: the 
 the master's memory instead of each building the app again) must not use the connections it
 inherited, which the parent or a sibling may be using: :func:`dispose_after_fork` drops them
 from the child's pools, without closing them, so that the child opens its own.
+
+SQLite checks foreign keys only on connections that ask for it: :func:`sqlite_foreign_keys`
+asks on every new connection, so that the embedded database refuses a dangling reference as
+PostgreSQL does (migrations turn the check off while they run: see ``migrations/env.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,18 @@ import time
 import weakref
 
 from sqlalchemy import event, exc
+
+
+def sqlite_foreign_keys(engine) -> None:
+    """Have every new SQLite connection of ``engine`` check foreign keys (no-op elsewhere)."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def check_foreign_keys(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
 
 
 def ping_idle_connections(engine, idle_seconds: float) -> None:

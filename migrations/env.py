@@ -1,5 +1,6 @@
 """Alembic environment for Flask-Migrate: runs migrations against the app's database."""
 
+import contextlib
 import logging
 from logging.config import fileConfig
 
@@ -93,7 +94,7 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, sqlite_foreign_keys_off(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -102,6 +103,29 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+
+@contextlib.contextmanager
+def sqlite_foreign_keys_off(connection):
+    """On SQLite, foreign keys unchecked while the migrations run, then every reference checked.
+
+    The app's SQLite connections check foreign keys (core.db_pool.sqlite_foreign_keys). A batch
+    migration copies a table, drops the original and renames the copy; with the check on,
+    dropping a table other rows refer to would fail. SQLite takes the switch only outside a
+    transaction, so it is set on the driver's connection before the migrations begin and set
+    back after they commit (the connection returns to the app's pool)."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    driver.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+        broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"after the migrations, rows refer to missing rows: {broken[:10]}")
+    finally:
+        driver.execute("PRAGMA foreign_keys = ON")
 
 
 if context.is_offline_mode():
